@@ -1,0 +1,48 @@
+// Where things live (SPEC §1). Client and supervisor must compute the same paths, so this is
+// shared; it must not import `effect`.
+import { createHash } from "node:crypto"
+import { homedir, tmpdir } from "node:os"
+import { join } from "node:path"
+
+type Env = Readonly<Record<string, string | undefined>>
+
+const uid = (): number => (typeof process.getuid === "function" ? process.getuid() : 0)
+
+/** sun_path limit minus the terminating NUL: 107 on Linux, 103 on macOS. */
+export const socketPathLimit = (platform: NodeJS.Platform = process.platform): number =>
+  platform === "linux" ? 107 : 103
+
+const shortFallback = (path: string, id: number): string =>
+  join("/tmp", `hookd-${id}`, `${createHash("sha256").update(path).digest("hex").slice(0, 12)}.sock`)
+
+/** The socket the supervisor listens on and the client connects to. */
+export const socketPath = (env: Env = process.env, platform: NodeJS.Platform = process.platform): string => {
+  const id = uid()
+  const preferred = env.HOOKD_SOCKET
+    ? env.HOOKD_SOCKET
+    : env.XDG_RUNTIME_DIR
+      ? join(env.XDG_RUNTIME_DIR, "hookd", "hookd.sock")
+      : join(env.TMPDIR || tmpdir() || "/tmp", `hookd-${id}`, "hookd.sock")
+  return Buffer.byteLength(preferred) > socketPathLimit(platform) ? shortFallback(preferred, id) : preferred
+}
+
+/** The state root: `$HOOKD_STATE_DIR`, else `$XDG_STATE_HOME/hookd`, else `~/.local/state/hookd`. */
+export const stateDir = (env: Env = process.env): string =>
+  env.HOOKD_STATE_DIR
+    ? env.HOOKD_STATE_DIR
+    : join(env.XDG_STATE_HOME || join(env.HOME || homedir(), ".local", "state"), "hookd")
+
+export const repoDir = (state: string, repoId: string): string => join(state, "repos", repoId)
+export const repoDbPath = (state: string, repoId: string): string => join(repoDir(state, repoId), "coordinator.db")
+export const jobLogPath = (state: string, repoId: string, invocationId: string, jobName: string): string =>
+  join(repoDir(state, repoId), "logs", invocationId, jobName, "output.jsonl")
+export const supervisorLogPath = (state: string): string => join(state, "hookd.log")
+
+/** Abstract-namespace name used as the Linux singleton lock (released by the kernel on death). */
+export const singletonLockName = (): string => `\0hookd-${uid()}`
+
+/** `repo-id`: first 16 hex chars of sha256 of the realpath of the repo's common git dir. */
+export const repoIdFromCommonDir = (realCommonDir: string): string =>
+  createHash("sha256").update(realCommonDir).digest("hex").slice(0, 16)
+
+export const JOB_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
