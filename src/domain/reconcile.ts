@@ -1,0 +1,100 @@
+// What to do, on start, with jobs a previous supervisor left behind (SPEC §6). Pure: no I/O —
+// the caller probes process groups first and applies the decisions afterwards.
+import { isActiveStatus } from "./status"
+
+export { invocationStatus, type InvocationStatus } from "./status"
+
+/** The part of a job row reconcile reads; real store rows fit structurally. */
+export interface ReconcilableJob {
+  readonly invocation_id: string
+  readonly name: string
+  readonly status: string
+  readonly pgid: number | null
+  /** Fingerprint recorded at spawn, e.g. "<boot_id>:<starttime>"; null when it could not be read. */
+  readonly proc_start: string | null
+}
+
+/** What the caller observed about one process group just before planning. */
+export interface PgidProbe {
+  /** Some live (non-zombie) member of the group exists. */
+  readonly pgidAlive: boolean
+  /** Fingerprint of the process whose pid is the pgid, computed the same way as `proc_start`; undefined if gone. */
+  readonly currentFingerprint: string | undefined
+}
+
+export type ReconcileTerminalEvent =
+  | { readonly event: "crashed"; readonly message: string }
+  | { readonly event: "cancelled"; readonly by: "supervisor restarted" }
+
+export interface ReconcileDecision {
+  readonly invocation_id: string
+  readonly name: string
+  /** Signal this group (TERM, grace, KILL) before marking the row; null = never signal anything. */
+  readonly kill: { readonly pgid: number } | null
+  readonly newStatus: "crashed" | "cancelled"
+  readonly reason: string
+  /** The record to append as the job log's last line. */
+  readonly terminalEvent: ReconcileTerminalEvent
+}
+
+export const SUPERVISOR_RESTARTED = "supervisor restarted" as const
+
+/**
+ * One decision per queued/running/cancelling row (other rows are ignored). A group is killed only
+ * when it is alive AND the pgid's current fingerprint equals the recorded one: a pid the kernel
+ * has since given to another process is never signalled, and neither is a row without a recorded
+ * fingerprint (we cannot prove the group is ours). A missing probe counts as "dead".
+ */
+export const planReconcile = (
+  jobs: ReadonlyArray<ReconcilableJob>,
+  probes: ReadonlyMap<number, PgidProbe>
+): ReconcileDecision[] =>
+  jobs.filter((job) => isActiveStatus(job.status)).map((job) => decide(job, probes))
+
+const decide = (job: ReconcilableJob, probes: ReadonlyMap<number, PgidProbe>): ReconcileDecision => {
+  const base = { invocation_id: job.invocation_id, name: job.name }
+  if (job.status === "queued") {
+    // Never spawned, so there is nothing to kill; it simply will not run.
+    return {
+      ...base,
+      kill: null,
+      newStatus: "cancelled",
+      reason: SUPERVISOR_RESTARTED,
+      terminalEvent: { event: "cancelled", by: SUPERVISOR_RESTARTED }
+    }
+  }
+  const { kill, reason } = killDecision(job, probes)
+  return { ...base, kill, newStatus: "crashed", reason, terminalEvent: { event: "crashed", message: reason } }
+}
+
+const killDecision = (
+  job: ReconcilableJob,
+  probes: ReadonlyMap<number, PgidProbe>
+): { kill: { pgid: number } | null; reason: string } => {
+  const prefix = "supervisor restarted while the job was " + job.status
+  // pgid 0 or 1 would signal our own group or init: never a job's group.
+  if (job.pgid === null || job.pgid <= 1) return { kill: null, reason: `${prefix}; no process group recorded` }
+  const probe = probes.get(job.pgid)
+  if (probe === undefined || !probe.pgidAlive) {
+    return { kill: null, reason: `${prefix}; its processes had already exited` }
+  }
+  if (job.proc_start === null) {
+    return { kill: null, reason: `${prefix}; no start fingerprint recorded, process group ${job.pgid} left alone` }
+  }
+  if (probe.currentFingerprint !== job.proc_start) {
+    return { kill: null, reason: `${prefix}; pid ${job.pgid} now belongs to another process, not signalled` }
+  }
+  return { kill: { pgid: job.pgid }, reason: `${prefix}; orphaned process group ${job.pgid} killed` }
+}
+
+export interface ReconcileSummary {
+  readonly crashed: number
+  readonly cancelled: number
+  readonly killed: number
+}
+
+export const summarizeReconcile = (decisions: ReadonlyArray<ReconcileDecision>): ReconcileSummary => ({
+  crashed: decisions.filter((d) => d.newStatus === "crashed").length,
+  cancelled: decisions.filter((d) => d.newStatus === "cancelled").length,
+  killed: decisions.filter((d) => d.kill !== null).length
+})
