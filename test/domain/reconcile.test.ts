@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest"
+import {
+  type PgidProbe,
+  planReconcile,
+  type ReconcilableJob,
+  summarizeReconcile
+} from "../../src/domain/reconcile"
+
+const FP = "boot-1:12345"
+const row = (over: Partial<ReconcilableJob>): ReconcilableJob => ({
+  invocation_id: "0123456789abcdef",
+  name: "build",
+  status: "running",
+  pgid: 4242,
+  proc_start: FP,
+  ...over
+})
+const probes = (entries: Array<[number, PgidProbe]>): ReadonlyMap<number, PgidProbe> => new Map(entries)
+
+describe("planReconcile: one row", () => {
+  it.each<[string, Partial<ReconcilableJob>, Array<[number, PgidProbe]>, { kill: { pgid: number } | null; newStatus: string }]>([
+    ["running, group alive, fingerprint matches: killed", {}, [[4242, { pgidAlive: true, currentFingerprint: FP }]], { kill: { pgid: 4242 }, newStatus: "crashed" }],
+    ["cancelling, group alive, fingerprint matches: killed", { status: "cancelling" }, [[4242, { pgidAlive: true, currentFingerprint: FP }]], { kill: { pgid: 4242 }, newStatus: "crashed" }],
+    ["pid reused by another process (start time differs): not killed", {}, [[4242, { pgidAlive: true, currentFingerprint: "boot-1:99999" }]], { kill: null, newStatus: "crashed" }],
+    ["same start time after a reboot (boot id differs): not killed", {}, [[4242, { pgidAlive: true, currentFingerprint: "boot-2:12345" }]], { kill: null, newStatus: "crashed" }],
+    ["group alive but its leader gone (no current fingerprint): not killed", {}, [[4242, { pgidAlive: true, currentFingerprint: undefined }]], { kill: null, newStatus: "crashed" }],
+    ["dead group: not killed", {}, [[4242, { pgidAlive: false, currentFingerprint: undefined }]], { kill: null, newStatus: "crashed" }],
+    ["dead group even if the fingerprint still reads the same: not killed", {}, [[4242, { pgidAlive: false, currentFingerprint: FP }]], { kill: null, newStatus: "crashed" }],
+    ["no probe for the pgid counts as dead", {}, [], { kill: null, newStatus: "crashed" }],
+    ["no recorded fingerprint: never killed", { proc_start: null }, [[4242, { pgidAlive: true, currentFingerprint: FP }]], { kill: null, newStatus: "crashed" }],
+    ["no recorded pgid: never killed", { pgid: null }, [], { kill: null, newStatus: "crashed" }],
+    ["pgid 0 (our own group) is never signalled", { pgid: 0 }, [[0, { pgidAlive: true, currentFingerprint: FP }]], { kill: null, newStatus: "crashed" }],
+    ["pgid 1 (init) is never signalled", { pgid: 1 }, [[1, { pgidAlive: true, currentFingerprint: FP }]], { kill: null, newStatus: "crashed" }],
+    ["queued: cancelled and never killed, even with a live matching group", { status: "queued" }, [[4242, { pgidAlive: true, currentFingerprint: FP }]], { kill: null, newStatus: "cancelled" }]
+  ])("%s", (_label, over, probeEntries, expected) => {
+    const [decision] = planReconcile([row(over)], probes(probeEntries))
+    expect({ kill: decision.kill, newStatus: decision.newStatus }).toEqual(expected)
+  })
+
+  it("a queued row is cancelled with reason and terminal record 'supervisor restarted'", () => {
+    expect(planReconcile([row({ status: "queued", pgid: null, proc_start: null })], probes([]))).toEqual([
+      {
+        invocation_id: "0123456789abcdef",
+        name: "build",
+        kill: null,
+        newStatus: "cancelled",
+        reason: "supervisor restarted",
+        terminalEvent: { event: "cancelled", by: "supervisor restarted" }
+      }
+    ])
+  })
+
+  it("a crashed row's terminal record carries the reason as its message", () => {
+    const [killed] = planReconcile([row({})], probes([[4242, { pgidAlive: true, currentFingerprint: FP }]]))
+    expect(killed.terminalEvent).toEqual({ event: "crashed", message: killed.reason })
+    expect(killed.reason).toMatch(/supervisor restarted/)
+    const [reused] = planReconcile([row({})], probes([[4242, { pgidAlive: true, currentFingerprint: "other" }]]))
+    expect(reused.reason).toMatch(/another process/)
+  })
+})
+
+describe("planReconcile: a snapshot", () => {
+  const jobs: ReconcilableJob[] = [
+    row({ name: "orphan", pgid: 100 }),
+    row({ name: "reused", pgid: 200 }),
+    row({ name: "gone", pgid: 300 }),
+    row({ name: "waiting", status: "queued", pgid: null, proc_start: null }),
+    row({ name: "done", status: "completed", pgid: 400 })
+  ]
+  const seen = probes([
+    [100, { pgidAlive: true, currentFingerprint: FP }],
+    [200, { pgidAlive: true, currentFingerprint: "boot-1:1" }],
+    [300, { pgidAlive: false, currentFingerprint: undefined }],
+    [400, { pgidAlive: true, currentFingerprint: FP }]
+  ])
+
+  it("decides for every active row, in input order, and ignores terminal rows", () => {
+    expect(planReconcile(jobs, seen).map((d) => [d.name, d.newStatus, d.kill?.pgid ?? null])).toEqual([
+      ["orphan", "crashed", 100],
+      ["reused", "crashed", null],
+      ["gone", "crashed", null],
+      ["waiting", "cancelled", null]
+    ])
+  })
+
+  it("summarizes crashed, cancelled and killed counts", () => {
+    expect(summarizeReconcile(planReconcile(jobs, seen))).toEqual({ crashed: 3, cancelled: 1, killed: 1 })
+  })
+
+  it("summarizes nothing as zeros", () => {
+    expect(summarizeReconcile([])).toEqual({ crashed: 0, cancelled: 0, killed: 0 })
+  })
+})
