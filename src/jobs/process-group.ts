@@ -1,0 +1,97 @@
+// Signalling a job's whole process group (SPEC §3 "Cancel and timeout"): TERM, grace, KILL.
+import { readdirSync, readFileSync } from "node:fs"
+import * as Clock from "effect/Clock"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import { statFieldsAfterComm } from "./fingerprint"
+
+export class KillFailed extends Data.TaggedError("KillFailed")<{ readonly pgid: number; readonly message: string }> {}
+
+const POLL_MS = 25
+/** After SIGKILL a member can still be in uninterruptible sleep for a moment; wait at most this long. */
+const AFTER_KILL_WAIT_MS = 2000
+
+const errnoCode = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | undefined)?.code
+
+/** kill(-pgid, 0): true when any member exists, zombies included. */
+const groupExists = (pgid: number): boolean => {
+  try {
+    process.kill(-pgid, 0)
+    return true
+  } catch (e) {
+    // EPERM: members exist but belong to someone else.
+    return errnoCode(e) === "EPERM"
+  }
+}
+
+/** True when some process of the group is alive: on Linux zombies do not count (init reaps them lazily). */
+export const groupHasLiveMembers = (pgid: number): boolean => {
+  if (!groupExists(pgid)) return false
+  if (process.platform !== "linux") return true
+  let entries: ReadonlyArray<string>
+  try {
+    entries = readdirSync("/proc")
+  } catch {
+    return true
+  }
+  const wanted = String(pgid)
+  for (const entry of entries) {
+    if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue
+    let stat: string
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8")
+    } catch {
+      continue // exited while we were scanning
+    }
+    const fields = statFieldsAfterComm(stat)
+    // fields[0] = state (field 3), fields[2] = pgrp (field 5)
+    if (fields && fields[2] === wanted && fields[0] !== "Z") return true
+  }
+  return false
+}
+
+type SignalOutcome = "sent" | "gone"
+
+const signalGroup = (pgid: number, signal: NodeJS.Signals): Effect.Effect<SignalOutcome, KillFailed> =>
+  Effect.suspend(() => {
+    try {
+      process.kill(-pgid, signal)
+      return Effect.succeed<SignalOutcome>("sent")
+    } catch (e) {
+      if (errnoCode(e) === "ESRCH") return Effect.succeed<SignalOutcome>("gone")
+      return Effect.fail(
+        new KillFailed({ pgid, message: `cannot send ${signal} to process group ${pgid}: ${(e as Error).message}` })
+      )
+    }
+  })
+
+/**
+ * Polls until the group has no live member or the deadline passes. An explicit Clock deadline
+ * (not Effect.timeout) because this runs inside finalizers, which are uninterruptible.
+ */
+const waitUntilGone = (pgid: number, deadline: number): Effect.Effect<boolean> =>
+  Effect.gen(function* () {
+    while (groupHasLiveMembers(pgid)) {
+      const now = yield* Clock.currentTimeMillis
+      if (now >= deadline) return false
+      yield* Effect.sleep(Math.min(POLL_MS, Math.max(1, deadline - now)))
+    }
+    return true
+  })
+
+/**
+ * SIGTERM to the group, up to `graceMs` for it to go, then SIGKILL. A group that is already gone
+ * (ESRCH) is a success; a group we may not signal (EPERM) is KillFailed.
+ */
+export const killGroup = (pgid: number, graceMs: number): Effect.Effect<{ escalated: boolean }, KillFailed> =>
+  Effect.gen(function* () {
+    if ((yield* signalGroup(pgid, "SIGTERM")) === "gone") return { escalated: false }
+    const start = yield* Clock.currentTimeMillis
+    if (yield* waitUntilGone(pgid, start + graceMs)) return { escalated: false }
+    if ((yield* signalGroup(pgid, "SIGKILL")) === "gone") return { escalated: true }
+    const killedAt = yield* Clock.currentTimeMillis
+    if (!(yield* waitUntilGone(pgid, killedAt + AFTER_KILL_WAIT_MS))) {
+      return yield* new KillFailed({ pgid, message: `process group ${pgid} still has live members after SIGKILL` })
+    }
+    return { escalated: true }
+  })

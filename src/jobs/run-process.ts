@@ -1,0 +1,176 @@
+// Runs one job's command as the leader of its own process group (SPEC §3 "Spawning", "Cancel and
+// timeout"). The process is a scoped resource: its release kills the group, so interrupting the
+// fiber is cancelling the job, and no process of the job outlives runProcess.
+import { type ChildProcess, spawn } from "node:child_process"
+import { statSync } from "node:fs"
+import * as Data from "effect/Data"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
+import { processFingerprint } from "./fingerprint"
+import { readLines, type LineReader } from "./lines"
+import { groupHasLiveMembers, type KillFailed, killGroup } from "./process-group"
+
+export interface ProcessSpec {
+  readonly command: string
+  readonly cwd: string
+  /** The complete environment of the job; nothing of the supervisor's is added. */
+  readonly env: Readonly<Record<string, string>>
+  readonly stdin?: string
+  /** 0 = no timeout. */
+  readonly timeoutMs: number
+  readonly graceMs: number
+}
+
+export type ProcessResult =
+  | { readonly _tag: "Exited"; readonly code: number }
+  | { readonly _tag: "Signaled"; readonly signal: string }
+  | { readonly _tag: "TimedOut"; readonly afterMs: number }
+
+export interface ProcessSink {
+  onSpawned(info: { pid: number; pgid: number; fingerprint: string | undefined }): Effect.Effect<void>
+  /** Called synchronously per line, in order per stream. Must not throw. */
+  onLine(kind: "stdout" | "stderr", text: string): void
+  /** Called once when an interruption starts killing the group (before SIGTERM). */
+  onCancelling(): Effect.Effect<void>
+}
+
+export class SpawnFailed extends Data.TaggedError("SpawnFailed")<{
+  readonly command: string
+  readonly cwd: string
+  readonly message: string
+}> {}
+
+/** How long the pipes may take to deliver their last bytes once the leader has exited. */
+const DRAIN_MS = 200
+
+type LeaderExit = { readonly _tag: "Exited"; readonly code: number } | { readonly _tag: "Signaled"; readonly signal: string }
+
+interface RunningGroup {
+  readonly child: ChildProcess
+  readonly pgid: number
+  readonly leaderExit: Deferred.Deferred<LeaderExit>
+  readers: ReadonlyArray<LineReader>
+}
+
+const checkCwd = (spec: ProcessSpec): Effect.Effect<void, SpawnFailed> =>
+  Effect.suspend(() => {
+    let problem: string | undefined
+    try {
+      if (!statSync(spec.cwd).isDirectory()) problem = `working directory ${spec.cwd} is not a directory`
+    } catch (e) {
+      problem = `working directory ${spec.cwd} does not exist or cannot be read (${(e as NodeJS.ErrnoException).code ?? e})`
+    }
+    return problem === undefined
+      ? Effect.void
+      : Effect.fail(new SpawnFailed({ command: spec.command, cwd: spec.cwd, message: problem }))
+  })
+
+const spawnLeader = (spec: ProcessSpec): Effect.Effect<RunningGroup, SpawnFailed> =>
+  Effect.async<RunningGroup, SpawnFailed>((resume) => {
+    const leaderExit = Deferred.unsafeMake<LeaderExit>(FiberId.none)
+    // Absolute path: the job's env may have no PATH. detached = setsid(): pgid == pid.
+    const child = spawn("/bin/sh", ["-c", spec.command], {
+      cwd: spec.cwd,
+      env: spec.env,
+      stdio: ["pipe", "pipe", "pipe"],
+      detached: true
+    })
+    child.once("error", (cause) =>
+      resume(Effect.fail(new SpawnFailed({ command: spec.command, cwd: spec.cwd, message: cause.message })))
+    )
+    child.once("exit", (code, signal) =>
+      Deferred.unsafeDone(
+        leaderExit,
+        Exit.succeed<LeaderExit>(code !== null ? { _tag: "Exited", code } : { _tag: "Signaled", signal: signal ?? "SIGKILL" })
+      )
+    )
+    child.once("spawn", () => {
+      child.stdin!.on("error", () => {}) // EPIPE when the job does not read its stdin
+      child.stdin!.end(spec.stdin ?? "")
+      resume(Effect.succeed({ child, pgid: child.pid!, leaderExit, readers: [] }))
+    })
+  })
+
+/** Waits until both pipes have ended, at most `ms`; a plain timer, so it also works in finalizers. */
+const drainPipes = (group: RunningGroup, ms: number): Effect.Effect<void> =>
+  Effect.promise(
+    () =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms)
+        void Promise.all(group.readers.map((r) => r.done)).then(() => {
+          clearTimeout(timer)
+          resolve()
+        })
+      })
+  )
+
+const closePipes = (group: RunningGroup): Effect.Effect<void> =>
+  Effect.sync(() => {
+    for (const reader of group.readers) reader.close()
+    group.child.stdin?.destroy()
+    group.child.stdout?.destroy()
+    group.child.stderr?.destroy()
+  })
+
+/**
+ * The release: on interruption the job is being cancelled (tell the sink, then TERM/grace/KILL) and
+ * a KillFailed becomes a defect in the fiber's cause, the only channel an interrupted fiber has.
+ * Otherwise the body has already killed stragglers (and reported a KillFailed as its typed error);
+ * this is only the safety net for a body that failed half-way.
+ */
+const releaseGroup = (group: RunningGroup, exit: Exit.Exit<unknown, unknown>, sink: ProcessSink, graceMs: number) =>
+  Effect.gen(function* () {
+    if (Exit.isInterrupted(exit)) {
+      yield* sink.onCancelling()
+      yield* killGroup(group.pgid, graceMs).pipe(Effect.catchAll((killFailed) => Effect.die(killFailed)))
+    } else if (groupHasLiveMembers(group.pgid)) {
+      yield* Effect.ignore(killGroup(group.pgid, graceMs))
+    }
+    yield* drainPipes(group, DRAIN_MS)
+    yield* closePipes(group)
+  })
+
+const awaitLeaderOrTimeout = (group: RunningGroup, spec: ProcessSpec): Effect.Effect<ProcessResult, KillFailed> => {
+  const leader = Deferred.await(group.leaderExit) as Effect.Effect<ProcessResult>
+  if (spec.timeoutMs <= 0) return leader
+  return leader.pipe(
+    Effect.timeoutTo({
+      duration: spec.timeoutMs,
+      onSuccess: (result): Effect.Effect<ProcessResult, KillFailed> => Effect.succeed(result),
+      onTimeout: () =>
+        killGroup(group.pgid, spec.graceMs).pipe(
+          Effect.as<ProcessResult>({ _tag: "TimedOut", afterMs: spec.timeoutMs })
+        )
+    }),
+    Effect.flatten
+  )
+}
+
+/**
+ * Runs `sh -c <command>` to completion. Interruption kills the whole group (and completes only when
+ * it is dead); a timeout kills it and returns TimedOut; a leader that exits leaving background
+ * children gets them killed before runProcess returns.
+ */
+export const runProcess = (spec: ProcessSpec, sink: ProcessSink): Effect.Effect<ProcessResult, SpawnFailed | KillFailed> =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      yield* checkCwd(spec)
+      const group = yield* Effect.acquireRelease(spawnLeader(spec), (group, exit) =>
+        releaseGroup(group, exit, sink, spec.graceMs)
+      )
+      yield* sink.onSpawned({ pid: group.pgid, pgid: group.pgid, fingerprint: processFingerprint(group.pgid) })
+      // Start reading only now, so no line reaches the sink before onSpawned (the pipes buffer meanwhile).
+      group.readers = [
+        readLines(group.child.stdout!, (line) => sink.onLine("stdout", line)),
+        readLines(group.child.stderr!, (line) => sink.onLine("stderr", line))
+      ]
+      const result = yield* awaitLeaderOrTimeout(group, spec)
+      yield* drainPipes(group, DRAIN_MS)
+      yield* closePipes(group)
+      // Background children the leader left behind must not survive the job (typed error here, not a defect).
+      if (groupHasLiveMembers(group.pgid)) yield* killGroup(group.pgid, spec.graceMs)
+      return result
+    })
+  )

@@ -1,0 +1,71 @@
+// Shared test helpers for the jobs runtime: a recording sink and /proc inspection.
+import { readdirSync, readFileSync } from "node:fs"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
+import type { ProcessSink } from "../../src/jobs/run-process"
+
+export interface RecordingSink extends ProcessSink {
+  readonly lines: Array<{ kind: "stdout" | "stderr"; text: string }>
+  readonly spawned: Array<{ pid: number; pgid: number; fingerprint: string | undefined }>
+  cancellingCalls: number
+  /** Completes with the first stdout line that satisfies the predicate given to `recordingSink`. */
+  readonly ready: Deferred.Deferred<string>
+}
+
+export const recordingSink = (isReady: (line: string) => boolean = () => true): RecordingSink => {
+  const ready = Deferred.unsafeMake<string>(FiberId.none)
+  const sink: RecordingSink = {
+    lines: [],
+    spawned: [],
+    cancellingCalls: 0,
+    ready,
+    onSpawned: (info) => Effect.sync(() => void sink.spawned.push(info)),
+    onLine: (kind, text) => {
+      sink.lines.push({ kind, text })
+      if (kind === "stdout" && isReady(text)) Deferred.unsafeDone(ready, Exit.succeed(text))
+    },
+    onCancelling: () => Effect.sync(() => void sink.cancellingCalls++)
+  }
+  return sink
+}
+
+export const textOf = (sink: RecordingSink, kind: "stdout" | "stderr") =>
+  sink.lines.filter((l) => l.kind === kind).map((l) => l.text)
+
+const statOf = (pid: number | string): { state: string; pgrp: number } | undefined => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+    const fields = stat.slice(stat.lastIndexOf(")") + 1).trim().split(/\s+/)
+    return { state: fields[0]!, pgrp: Number(fields[2]) }
+  } catch {
+    return undefined
+  }
+}
+
+/** Pids of the group that are alive (zombies waiting for init do not count). */
+export const liveMembersOf = (pgid: number): Array<number> =>
+  readdirSync("/proc")
+    .filter((e) => /^\d+$/.test(e))
+    .filter((e) => {
+      const s = statOf(e)
+      return s !== undefined && s.pgrp === pgid && s.state !== "Z"
+    })
+    .map(Number)
+
+export const isAlive = (pid: number): boolean => {
+  const s = statOf(pid)
+  return s !== undefined && s.state !== "Z"
+}
+
+/** Kills anything a failed test left behind. */
+export const killLeftovers = (pgids: Iterable<number>) => {
+  for (const pgid of pgids) {
+    try {
+      process.kill(-pgid, "SIGKILL")
+    } catch {
+      // already gone
+    }
+  }
+}
