@@ -1,0 +1,259 @@
+// One supervisor per user (SPEC §7), decided before the socket path is touched.
+// Linux: an abstract-namespace socket `\0hookd-<uid>` is the mutex; the kernel frees the name when
+// the holder dies, even by SIGKILL. Elsewhere: an O_EXCL lock file holding pid + fingerprint.
+import * as fs from "node:fs"
+import * as net from "node:net"
+import { randomBytes } from "node:crypto"
+import { dirname, join } from "node:path"
+import { Data, Effect, Scope } from "effect"
+import { processFingerprint } from "../jobs/fingerprint"
+import { singletonLockName, stateDir } from "../protocol/paths"
+
+export type SingletonResult =
+  | { readonly _tag: "Acquired" }
+  | { readonly _tag: "AlreadyRunning"; readonly pid: number | undefined }
+
+export class SingletonError extends Data.TaggedError("SingletonError")<{
+  readonly lock: string
+  readonly message: string
+  readonly cause?: unknown
+}> {}
+
+const ACQUIRED: SingletonResult = { _tag: "Acquired" }
+/** Each retry follows a holder that vanished between our two steps; a few are plenty. */
+const MAX_ATTEMPTS = 5
+const HOLDER_REPLY_TIMEOUT_MS = 2000
+
+const errnoOf = (error: unknown): string | undefined => (error as NodeJS.ErrnoException)?.code
+const printable = (name: string): string => name.replace(/\0/g, "@")
+
+const parsePid = (text: string): number | undefined => {
+  const pid = Number.parseInt(text.trim(), 10)
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined
+}
+
+// ---------------------------------------------------------------- Linux: abstract socket
+
+/** Listens on the lock name; every connection is answered with our pid, so losers can name us. */
+const listenOnLock = (name: string): Effect.Effect<net.Server | "InUse", SingletonError> =>
+  Effect.async<net.Server | "InUse", SingletonError>((resume) => {
+    const server = net.createServer((socket) => {
+      socket.on("error", () => {})
+      socket.unref()
+      socket.end(String(process.pid))
+    })
+    server.once("error", (error) => {
+      if (errnoOf(error) === "EADDRINUSE") resume(Effect.succeed("InUse" as const))
+      else {
+        resume(
+          Effect.fail(
+            new SingletonError({
+              lock: printable(name),
+              message: `cannot take the supervisor lock ${printable(name)}: ${error.message}`,
+              cause: error
+            })
+          )
+        )
+      }
+    })
+    server.once("listening", () => {
+      server.on("error", () => {})
+      // The lock alone must not keep the process alive.
+      server.unref()
+      resume(Effect.succeed(server))
+    })
+    server.listen({ path: name })
+  })
+
+type HolderReply = { readonly reachable: true; readonly pid: number | undefined } | { readonly reachable: false }
+
+/** Connects to the lock holder and reads the pid it writes; unreachable when it just died. */
+const askHolder = (name: string): Effect.Effect<HolderReply> =>
+  Effect.async<HolderReply>((resume) => {
+    let text = ""
+    let settled = false
+    const settle = (reply: HolderReply) => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      socket.destroy()
+      resume(Effect.succeed(reply))
+    }
+    const socket = net.connect({ path: name })
+    const timer = setTimeout(() => settle({ reachable: true, pid: parsePid(text) }), HOLDER_REPLY_TIMEOUT_MS)
+    socket.setEncoding("utf8")
+    socket.on("data", (data: string) => {
+      text += data
+    })
+    socket.once("end", () => settle({ reachable: true, pid: parsePid(text) }))
+    socket.once("error", (error) =>
+      settle(errnoOf(error) === "ECONNREFUSED" ? { reachable: false } : { reachable: true, pid: parsePid(text) })
+    )
+    socket.once("close", () => settle({ reachable: true, pid: parsePid(text) }))
+  })
+
+const acquireAbstractLock = (name: string): Effect.Effect<SingletonResult, SingletonError, Scope.Scope> =>
+  Effect.gen(function* () {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const listened = yield* Effect.acquireRelease(listenOnLock(name), (server) =>
+        Effect.sync(() => {
+          if (server !== "InUse") server.close()
+        })
+      )
+      if (listened !== "InUse") return ACQUIRED
+      const holder = yield* askHolder(name)
+      if (holder.reachable) return { _tag: "AlreadyRunning", pid: holder.pid } as const
+    }
+    return yield* Effect.fail(
+      new SingletonError({
+        lock: printable(name),
+        message: `the supervisor lock ${printable(name)} is in use but its holder does not answer`
+      })
+    )
+  })
+
+// ---------------------------------------------------------------- elsewhere: O_EXCL lock file
+
+interface LockHolder {
+  readonly pid: number
+  readonly fingerprint: string
+}
+
+const parseHolder = (text: string): LockHolder | undefined => {
+  try {
+    const value = JSON.parse(text) as Partial<LockHolder>
+    return typeof value.pid === "number" && typeof value.fingerprint === "string"
+      ? { pid: value.pid, fingerprint: value.fingerprint }
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
+const pidExists = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return errnoOf(error) === "EPERM"
+  }
+}
+
+/** Dead only when provably so: no such process, or a process whose fingerprint differs (pid reused). */
+export const holderIsProvablyDead = (
+  holder: LockHolder,
+  fingerprintOf: (pid: number) => string | undefined = processFingerprint,
+  exists: (pid: number) => boolean = pidExists
+): boolean => {
+  const current = fingerprintOf(holder.pid)
+  if (current !== undefined) return current !== holder.fingerprint
+  return !exists(holder.pid)
+}
+
+const readIfPresent = (file: string): string | undefined => {
+  try {
+    return fs.readFileSync(file, "utf8")
+  } catch (error) {
+    if (errnoOf(error) === "ENOENT") return undefined
+    throw error
+  }
+}
+
+/** Publishes the complete content atomically: link() fails with EEXIST when the lock is taken. */
+const tryCreateLock = (file: string, content: string): boolean => {
+  const temp = `${file}.new-${process.pid}-${randomBytes(4).toString("hex")}`
+  fs.writeFileSync(temp, content, { mode: 0o600, flag: "wx" })
+  try {
+    fs.linkSync(temp, file)
+    return true
+  } catch (error) {
+    if (errnoOf(error) === "EEXIST") return false
+    throw error
+  } finally {
+    fs.rmSync(temp, { force: true })
+  }
+}
+
+/** Moves a stale lock aside; if a live one was created meanwhile and we moved that, put it back. */
+const removeStaleLock = (file: string, staleContent: string): void => {
+  const aside = `${file}.stale-${process.pid}-${randomBytes(4).toString("hex")}`
+  try {
+    fs.renameSync(file, aside)
+  } catch (error) {
+    if (errnoOf(error) === "ENOENT") return
+    throw error
+  }
+  try {
+    if (readIfPresent(aside) !== staleContent) {
+      try {
+        fs.linkSync(aside, file)
+      } catch {
+        // another starter already holds a fresh lock: it wins
+      }
+    }
+  } finally {
+    fs.rmSync(aside, { force: true })
+  }
+}
+
+const lockFileStep = (file: string, mine: string): SingletonResult | "Retry" | SingletonError => {
+  fs.mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
+  if (tryCreateLock(file, mine)) return ACQUIRED
+  const content = readIfPresent(file)
+  if (content === undefined) return "Retry"
+  const holder = parseHolder(content)
+  if (holder === undefined) {
+    return new SingletonError({
+      lock: file,
+      message: `the supervisor lock file ${file} is not hookd's; remove it if no hookd is running`
+    })
+  }
+  if (!holderIsProvablyDead(holder)) return { _tag: "AlreadyRunning", pid: holder.pid }
+  removeStaleLock(file, content)
+  return "Retry"
+}
+
+/** The O_EXCL lock-file singleton (used where abstract sockets do not exist); exported for tests. */
+export const acquireLockFile = (file: string): Effect.Effect<SingletonResult, SingletonError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const mine = JSON.stringify({ pid: process.pid, fingerprint: processFingerprint(process.pid) ?? "unknown" })
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const step = yield* Effect.try({
+        try: () => lockFileStep(file, mine),
+        catch: (error) =>
+          new SingletonError({
+            lock: file,
+            message: `cannot take the supervisor lock file ${file}: ${(error as Error).message}`,
+            cause: error
+          })
+      })
+      if (step instanceof SingletonError) return yield* Effect.fail(step)
+      if (step === "Retry") continue
+      if (step._tag === "Acquired") {
+        yield* Effect.addFinalizer(() =>
+          Effect.sync(() => {
+            // Remove it only while it is still ours.
+            if (readIfPresent(file) === mine) fs.rmSync(file, { force: true })
+          }).pipe(Effect.ignore)
+        )
+      }
+      return step
+    }
+    return yield* Effect.fail(
+      new SingletonError({ lock: file, message: `the supervisor lock file ${file} keeps changing; try again` })
+    )
+  })
+
+// ----------------------------------------------------------------
+
+/**
+ * Takes the per-user supervisor lock for the life of the scope. The loser learns the holder's pid
+ * (undefined when the holder could not say) so it can print "already running (pid N)".
+ */
+export const acquireSingleton = (options: {
+  readonly lockName?: string
+  readonly lockFile?: string
+} = {}): Effect.Effect<SingletonResult, SingletonError, Scope.Scope> =>
+  process.platform === "linux"
+    ? acquireAbstractLock(options.lockName ?? singletonLockName())
+    : acquireLockFile(options.lockFile ?? join(stateDir(), "hookd.lock"))
