@@ -13,6 +13,9 @@ const AFTER_KILL_WAIT_MS = 2000
 
 const errnoCode = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | undefined)?.code
 
+/** kill(-1) would signal every process we may signal and kill(-0) our own group: never a job's group. */
+const isSignallableGroup = (pgid: number): boolean => Number.isInteger(pgid) && pgid > 1
+
 /** kill(-pgid, 0): true when any member exists, zombies included. */
 const groupExists = (pgid: number): boolean => {
   try {
@@ -26,7 +29,7 @@ const groupExists = (pgid: number): boolean => {
 
 /** True when some process of the group is alive: on Linux zombies do not count (init reaps them lazily). */
 export const groupHasLiveMembers = (pgid: number): boolean => {
-  if (!groupExists(pgid)) return false
+  if (!isSignallableGroup(pgid) || !groupExists(pgid)) return false
   if (process.platform !== "linux") return true
   let entries: ReadonlyArray<string>
   try {
@@ -54,6 +57,9 @@ type SignalOutcome = "sent" | "gone"
 
 const signalGroup = (pgid: number, signal: NodeJS.Signals): Effect.Effect<SignalOutcome, KillFailed> =>
   Effect.suspend(() => {
+    if (!isSignallableGroup(pgid)) {
+      return Effect.fail(new KillFailed({ pgid, message: `refusing to signal process group ${pgid}: not a job's group` }))
+    }
     try {
       process.kill(-pgid, signal)
       return Effect.succeed<SignalOutcome>("sent")
