@@ -1,0 +1,134 @@
+// Rows ↔ SQLite values: JSON columns, 0/1 booleans, and integers that the driver may hand back as
+// bigint. Pure functions, no I/O.
+import type { QueryResult } from "node-sqlite3-wasm"
+import type { InvocationRow, JobPatch, JobRow, ListedJobRow, RepoPolicyRow, RepoRow } from "./rows"
+import { scrubEnv } from "./scrub"
+
+type Raw = Record<string, unknown>
+type Bindable = string | number | null
+
+const num = (value: unknown): number => (typeof value === "bigint" ? Number(value) : Number(value ?? 0))
+const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : num(value))
+const strOrNull = (value: unknown): string | null => (value === null || value === undefined ? null : String(value))
+const json = <A>(value: unknown, fallback: A): A => (typeof value === "string" ? (JSON.parse(value) as A) : fallback)
+
+/** Every jobs column except the key, in table order: what a patch may set. */
+export const JOB_VALUE_COLUMNS = [
+  "hook", "worktree", "command", "cwd", "env_json", "needs_json", "tags_json", "background", "status",
+  "exit_code", "signal", "pid", "pgid", "proc_start", "queued_at", "started_at", "finished_at", "timeout_ms",
+  "retention_secs", "sampling_every_nth", "max_log_bytes", "log_bytes", "skip_reason", "error"
+] as const
+export type JobValueColumn = (typeof JOB_VALUE_COLUMNS)[number]
+
+/** A JobRow field's column value: the JSON fields are serialized (env scrubbed), booleans become 0/1. */
+const jobColumnValue = (column: JobValueColumn, row: JobPatch): Bindable => {
+  switch (column) {
+    case "env_json":
+      return JSON.stringify(scrubEnv(row.env ?? {}))
+    case "needs_json":
+      return JSON.stringify(row.needs ?? [])
+    case "tags_json":
+      return JSON.stringify(row.tags ?? [])
+    case "background":
+      return row.background ? 1 : 0
+    default:
+      return (row[column] ?? null) as Bindable
+  }
+}
+
+/** The JobRow field a column is written from. */
+const fieldOf = (column: JobValueColumn): keyof JobPatch =>
+  column === "env_json" ? "env" : column === "needs_json" ? "needs" : column === "tags_json" ? "tags" : column
+
+export const jobInsertParams = (job: JobRow): Record<string, Bindable> => {
+  const params: Record<string, Bindable> = { $invocation_id: job.invocation_id, $name: job.name }
+  for (const column of JOB_VALUE_COLUMNS) params[`$${column}`] = jobColumnValue(column, job)
+  return params
+}
+
+/** `$set_<col>` says whether the patch carries the column (an explicit null included). */
+export const jobPatchParams = (invocationId: string, name: string, patch: JobPatch): Record<string, Bindable> => {
+  const params: Record<string, Bindable> = { $invocation_id: invocationId, $name: name }
+  for (const column of JOB_VALUE_COLUMNS) {
+    const present = Object.prototype.hasOwnProperty.call(patch, fieldOf(column)) && patch[fieldOf(column)] !== undefined
+    params[`$set_${column}`] = present ? 1 : 0
+    params[`$${column}`] = present ? jobColumnValue(column, patch) : null
+  }
+  return params
+}
+
+export const invocationParams = (inv: InvocationRow): Record<string, Bindable> => ({
+  $invocation_id: inv.invocation_id,
+  $hook: inv.hook,
+  $worktree: inv.worktree,
+  $args_json: JSON.stringify(inv.args),
+  $created_at: inv.created_at,
+  $status: inv.status,
+  $supervisor_pid: inv.supervisor_pid
+})
+
+export const decodeInvocation = (raw: QueryResult | Raw): InvocationRow => {
+  const r = raw as Raw
+  return {
+    invocation_id: String(r.invocation_id),
+    hook: String(r.hook),
+    worktree: String(r.worktree),
+    args: json<string[]>(r.args_json, []),
+    created_at: num(r.created_at),
+    status: String(r.status),
+    supervisor_pid: num(r.supervisor_pid)
+  }
+}
+
+export const decodeJob = (raw: QueryResult | Raw): JobRow => {
+  const r = raw as Raw
+  return {
+    invocation_id: String(r.invocation_id),
+    name: String(r.name),
+    hook: String(r.hook),
+    worktree: String(r.worktree),
+    command: String(r.command),
+    cwd: strOrNull(r.cwd),
+    env: json<Record<string, string>>(r.env_json, {}),
+    needs: json<string[]>(r.needs_json, []),
+    tags: json<string[]>(r.tags_json, []),
+    background: num(r.background) !== 0,
+    status: String(r.status),
+    exit_code: numOrNull(r.exit_code),
+    signal: strOrNull(r.signal),
+    pid: numOrNull(r.pid),
+    pgid: numOrNull(r.pgid),
+    proc_start: strOrNull(r.proc_start),
+    queued_at: numOrNull(r.queued_at),
+    started_at: numOrNull(r.started_at),
+    finished_at: numOrNull(r.finished_at),
+    timeout_ms: numOrNull(r.timeout_ms),
+    retention_secs: numOrNull(r.retention_secs),
+    sampling_every_nth: numOrNull(r.sampling_every_nth),
+    max_log_bytes: numOrNull(r.max_log_bytes),
+    log_bytes: num(r.log_bytes),
+    skip_reason: strOrNull(r.skip_reason),
+    error: strOrNull(r.error)
+  }
+}
+
+export const decodeListedJob = (raw: QueryResult | Raw): ListedJobRow => ({
+  ...decodeJob(raw),
+  invocation_created_at: num((raw as Raw).invocation_created_at)
+})
+
+export const decodePolicy = (raw: QueryResult | Raw): RepoPolicyRow => {
+  const r = raw as Raw
+  return {
+    retention_secs: num(r.retention_secs),
+    keep_last: num(r.keep_last),
+    max_total_bytes: num(r.max_total_bytes),
+    stale_running_after_secs: num(r.stale_running_after_secs),
+    updated_at: num(r.updated_at)
+  }
+}
+
+export const decodeRepo = (raw: QueryResult | Raw): RepoRow => {
+  const r = raw as Raw
+  return { repo_id: String(r.repo_id), root: String(r.root), created_at: num(r.created_at) }
+}

@@ -1,0 +1,68 @@
+// Typed failures of the per-repo store (SPEC §4). Each message names the path and, where the user
+// can fix the problem, says how.
+import { Data } from "effect"
+
+/** Quote a path for a copy-pasteable shell command only when it needs it. */
+const shellQuote = (path: string): string =>
+  /^[A-Za-z0-9_./@%+=:,-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`
+
+/** The `chmod` that brings a file or directory back to hookd's required mode. */
+export const chmodFix = (path: string, kind: "file" | "directory"): string =>
+  `chmod ${kind === "directory" ? "700" : "600"} ${shellQuote(path)}`
+
+/** A state file or directory is readable or writable by other users. */
+export class PermissionsTooOpen extends Data.TaggedError("PermissionsTooOpen")<{
+  readonly path: string
+  /** The permission bits found, e.g. 0o644. */
+  readonly mode: number
+  /** The command that fixes it, e.g. `chmod 600 /…/coordinator.db`. */
+  readonly fix: string
+}> {
+  override get message(): string {
+    return `refusing to open ${this.path}: its mode ${this.mode.toString(8).padStart(4, "0")} lets other users ` +
+      `read or change hookd's state; fix it with: ${this.fix}`
+  }
+}
+
+/** The file is SQLite (or something else) but not a hookd database. */
+export class ForeignDatabase extends Data.TaggedError("ForeignDatabase")<{ readonly path: string }> {
+  override get message(): string {
+    return `not a hookd database: ${this.path} (another program's SQLite file, or not SQLite at all); ` +
+      `move it away or point HOOKD_STATE_DIR elsewhere`
+  }
+}
+
+/** The database was migrated by a newer hookd than this one; it is left untouched. */
+export class NewerSchema extends Data.TaggedError("NewerSchema")<{
+  readonly path: string
+  readonly found: number
+  readonly known: number
+}> {
+  override get message(): string {
+    return `${this.path} was created by a newer hookd (schema version ${this.found}; this build knows up to ` +
+      `${this.known}); upgrade hookd — the database was left untouched`
+  }
+}
+
+/** Another connection holds the database's `<db>.lock` directory. */
+export class DatabaseLocked extends Data.TaggedError("DatabaseLocked")<{ readonly path: string }> {
+  override get message(): string {
+    return `database is locked: ${this.path} — another process (or another connection in this one) holds it. ` +
+      `A crashed supervisor leaves the directory ${this.path}.lock behind; the supervisor removes it once it ` +
+      `holds the singleton lock`
+  }
+}
+
+/** Any other SQLite or file-system failure, with the operation that failed. */
+export class StoreError extends Data.TaggedError("StoreError")<{
+  readonly path: string
+  readonly operation: string
+  readonly cause: unknown
+}> {
+  override get message(): string {
+    const reason = this.cause instanceof Error ? this.cause.message : String(this.cause)
+    return `store ${this.operation} failed for ${this.path}: ${reason}`
+  }
+}
+
+export type OpenError = PermissionsTooOpen | ForeignDatabase | NewerSchema | DatabaseLocked | StoreError

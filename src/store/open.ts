@@ -1,0 +1,63 @@
+// Opening a repo's coordinator.db as a scoped resource (SPEC §4): private files, identity checked
+// before any write, EXCLUSIVE+WAL, migrations; closing checkpoints, finalizes and closes.
+import { Effect, type Scope } from "effect"
+import { rmdirSync } from "node:fs"
+import { bringUp } from "./bring-up"
+import { type Connection, isOpenInThisProcess, openConnection } from "./connection"
+import { DatabaseLocked, ForeignDatabase, NewerSchema, PermissionsTooOpen, StoreError } from "./errors"
+import { checkFileHeader } from "./header"
+import { loadMigrations, type Migration, newestVersion } from "./migrations"
+import { ensurePrivateFiles } from "./permissions"
+import { makeRepoStore, type RepoStore } from "./repo-store"
+
+export interface OpenRepoStoreArgs {
+  readonly dbPath: string
+  readonly repoId: string
+  /** The repo's root; recorded in the repo table and updated when it changed. */
+  readonly root: string
+  /** Defaults to the files in MIGRATIONS_DIR; tests inject their own lists. */
+  readonly migrations?: ReadonlyArray<Migration>
+}
+
+const acquireConnection = (
+  args: OpenRepoStoreArgs
+): Effect.Effect<Connection, PermissionsTooOpen | ForeignDatabase | NewerSchema | DatabaseLocked | StoreError> =>
+  Effect.gen(function* () {
+    const migrations = args.migrations ?? (yield* loadMigrations())
+    yield* ensurePrivateFiles(args.dbPath)
+    yield* checkFileHeader(args.dbPath, newestVersion(migrations))
+    const connection = yield* openConnection(args.dbPath)
+    yield* bringUp(connection, migrations).pipe(Effect.onError(() => Effect.sync(() => connection.close())))
+    return connection
+  })
+
+export const openRepoStore = (
+  args: OpenRepoStoreArgs
+): Effect.Effect<
+  RepoStore,
+  PermissionsTooOpen | ForeignDatabase | NewerSchema | DatabaseLocked | StoreError,
+  Scope.Scope
+> =>
+  Effect.acquireRelease(acquireConnection(args), (connection) => Effect.sync(() => connection.close())).pipe(
+    Effect.flatMap((connection) => makeRepoStore(connection, args.repoId, args.root))
+  )
+
+/**
+ * Remove a `<db>.lock` directory left by a dead supervisor. Only the singleton supervisor may call
+ * this (SPEC §4 step 5): it knows no other process can hold the lock. A database this process has
+ * open is never unlocked. Returns whether a directory was removed.
+ */
+export const clearStaleLock = (dbPath: string): Effect.Effect<boolean, StoreError> =>
+  Effect.try({
+    try: () => {
+      if (isOpenInThisProcess(dbPath)) return false
+      try {
+        rmdirSync(`${dbPath}.lock`)
+        return true
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return false
+        throw error
+      }
+    },
+    catch: (cause) => new StoreError({ path: `${dbPath}.lock`, operation: "clear stale lock", cause })
+  })

@@ -1,0 +1,163 @@
+// The repository API over one brought-up connection. Knows SQL and rows, nothing of jobs; each
+// state change is one transaction.
+import { Effect } from "effect"
+import {
+  decodeInvocation,
+  decodeJob,
+  decodeListedJob,
+  decodePolicy,
+  decodeRepo,
+  invocationParams,
+  jobInsertParams,
+  jobPatchParams
+} from "./codec"
+import { type Connection, makeTransactor } from "./connection"
+import { StoreError } from "./errors"
+import type { InvocationRow, JobFilter, JobPatch, JobRow, ListedJobRow, RepoPolicyRow, RepoRow } from "./rows"
+import { prepareStatements } from "./statements"
+
+export interface RepoStore {
+  readonly repoId: string
+  readonly dbPath: string
+  readonly repo: Effect.Effect<RepoRow, StoreError>
+  /** One transaction; each job's env is scrubbed before it is stored. */
+  insertInvocation(inv: InvocationRow, jobs: ReadonlyArray<JobRow>): Effect.Effect<void, StoreError>
+  /** One transaction; fails when the job does not exist. An `env` in the patch is scrubbed. */
+  updateJob(invocationId: string, name: string, patch: JobPatch): Effect.Effect<void, StoreError>
+  /** All or nothing, in one transaction. */
+  updateJobs(
+    updates: ReadonlyArray<{ invocationId: string; name: string; patch: JobPatch }>
+  ): Effect.Effect<void, StoreError>
+  setInvocationStatus(invocationId: string, status: string): Effect.Effect<void, StoreError>
+  getInvocation(invocationId: string): Effect.Effect<InvocationRow | undefined, StoreError>
+  getJob(invocationId: string, name: string): Effect.Effect<JobRow | undefined, StoreError>
+  /** In declaration (insertion) order. */
+  jobsOfInvocation(invocationId: string): Effect.Effect<JobRow[], StoreError>
+  /** Newest invocation first, then declaration order. An empty `statuses` list means no status filter. */
+  listJobs(filter: JobFilter): Effect.Effect<ListedJobRow[], StoreError>
+  /** Newest first. */
+  invocationIdsByPrefix(prefix: string): Effect.Effect<string[], StoreError>
+  newestInvocationWithJob(name: string): Effect.Effect<string | undefined, StoreError>
+  /** Jobs in queued, running or cancelling. */
+  nonTerminalJobs(): Effect.Effect<JobRow[], StoreError>
+  /** Every invocation (newest first) with its jobs (declaration order), for retention. */
+  listInvocationsWithJobs(): Effect.Effect<Array<{ invocation: InvocationRow; jobs: JobRow[] }>, StoreError>
+  /** One transaction; jobs go with their invocation (ON DELETE CASCADE). Returns invocations deleted. */
+  deleteInvocations(ids: ReadonlyArray<string>): Effect.Effect<number, StoreError>
+  getPolicy(): Effect.Effect<RepoPolicyRow | undefined, StoreError>
+  putPolicy(policy: Omit<RepoPolicyRow, "updated_at">): Effect.Effect<void, StoreError>
+}
+
+/** Build the API on a connection that bring-up has finished with; records `root` in the repo table. */
+export const makeRepoStore = (
+  connection: Connection,
+  repoId: string,
+  root: string
+): Effect.Effect<RepoStore, StoreError> => {
+  const dbPath = connection.path
+  const attempt = <A>(operation: string, run: () => A): Effect.Effect<A, StoreError> =>
+    Effect.try({ try: run, catch: (cause) => new StoreError({ path: dbPath, operation, cause }) })
+
+  return attempt("prepare statements", () => {
+    const s = prepareStatements(connection)
+    const transaction = makeTransactor(connection)
+    s.upsertRepo.run({ $repo_id: repoId, $root: root, $created_at: Date.now() })
+
+    const patchOne = (invocationId: string, name: string, patch: JobPatch): void => {
+      const { changes } = s.patchJob.run(jobPatchParams(invocationId, name, patch))
+      if (changes === 0) throw new Error(`no job ${name} in invocation ${invocationId}`)
+    }
+
+    const store: RepoStore = {
+      repoId,
+      dbPath,
+      repo: attempt("read repo", () => {
+        const row = s.getRepo.get({ $repo_id: repoId })
+        if (!row) throw new Error(`no repo row for ${repoId}`)
+        return decodeRepo(row)
+      }),
+      insertInvocation: (inv, jobs) =>
+        attempt("insertInvocation", () =>
+          transaction(() => {
+            s.insertInvocation.run(invocationParams(inv))
+            for (const job of jobs) s.insertJob.run(jobInsertParams(job))
+          })),
+      updateJob: (invocationId, name, patch) =>
+        attempt("updateJob", () => transaction(() => patchOne(invocationId, name, patch))),
+      updateJobs: (updates) =>
+        attempt("updateJobs", () =>
+          transaction(() => {
+            for (const u of updates) patchOne(u.invocationId, u.name, u.patch)
+          })),
+      setInvocationStatus: (invocationId, status) =>
+        attempt("setInvocationStatus", () => {
+          const { changes } = s.setInvocationStatus.run({ $invocation_id: invocationId, $status: status })
+          if (changes === 0) throw new Error(`no invocation ${invocationId}`)
+        }),
+      getInvocation: (invocationId) =>
+        attempt("getInvocation", () => {
+          const row = s.getInvocation.get({ $invocation_id: invocationId })
+          return row ? decodeInvocation(row) : undefined
+        }),
+      getJob: (invocationId, name) =>
+        attempt("getJob", () => {
+          const row = s.getJob.get({ $invocation_id: invocationId, $name: name })
+          return row ? decodeJob(row) : undefined
+        }),
+      jobsOfInvocation: (invocationId) =>
+        attempt("jobsOfInvocation", () => s.jobsOfInvocation.all({ $invocation_id: invocationId }).map(decodeJob)),
+      listJobs: (filter) =>
+        attempt("listJobs", () =>
+          s.listJobs.all({
+            $worktree: filter.worktree ?? null,
+            $hook: filter.hook ?? null,
+            $statuses: filter.statuses && filter.statuses.length > 0 ? JSON.stringify(filter.statuses) : null,
+            $tag: filter.tag ?? null,
+            $prefix: filter.invocation_prefix ?? null,
+            $limit: filter.limit ?? -1 // SQLite: a negative LIMIT means none
+          }).map(decodeListedJob)),
+      invocationIdsByPrefix: (prefix) =>
+        attempt("invocationIdsByPrefix", () =>
+          s.invocationIdsByPrefix.all({ $prefix: prefix }).map((row) => String(row.invocation_id))),
+      newestInvocationWithJob: (name) =>
+        attempt("newestInvocationWithJob", () => {
+          const row = s.newestInvocationWithJob.get({ $name: name })
+          return row ? String(row.invocation_id) : undefined
+        }),
+      nonTerminalJobs: () => attempt("nonTerminalJobs", () => s.nonTerminalJobs.all().map(decodeJob)),
+      listInvocationsWithJobs: () =>
+        attempt("listInvocationsWithJobs", () => {
+          const byInvocation = new Map<string, JobRow[]>()
+          for (const job of s.allJobs.all().map(decodeJob)) {
+            const list = byInvocation.get(job.invocation_id)
+            if (list) list.push(job)
+            else byInvocation.set(job.invocation_id, [job])
+          }
+          return s.allInvocations.all().map(decodeInvocation).map((invocation) => ({
+            invocation,
+            jobs: byInvocation.get(invocation.invocation_id) ?? []
+          }))
+        }),
+      deleteInvocations: (ids) =>
+        attempt("deleteInvocations", () =>
+          transaction(() =>
+            ids.reduce((deleted, id) => deleted + s.deleteInvocation.run({ $invocation_id: id }).changes, 0))),
+      getPolicy: () =>
+        attempt("getPolicy", () => {
+          const row = s.getPolicy.get()
+          return row ? decodePolicy(row) : undefined
+        }),
+      putPolicy: (policy) =>
+        attempt("putPolicy", () => {
+          s.putPolicy.run({
+            $retention_secs: policy.retention_secs,
+            $keep_last: policy.keep_last,
+            $max_total_bytes: policy.max_total_bytes,
+            $stale_running_after_secs: policy.stale_running_after_secs,
+            $updated_at: Date.now()
+          })
+        })
+    }
+    return store
+  })
+}

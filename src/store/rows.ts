@@ -1,0 +1,73 @@
+// Rows as the rest of hookd sees them: JSON columns decoded, booleans as booleans, times in epoch ms.
+// The store knows SQL and these shapes, nothing of how jobs run.
+
+export interface InvocationRow {
+  invocation_id: string
+  hook: string
+  worktree: string
+  args: string[]
+  created_at: number
+  status: string
+  supervisor_pid: number
+}
+
+export interface JobRow {
+  invocation_id: string
+  name: string
+  hook: string
+  worktree: string
+  command: string
+  cwd: string | null
+  env: Record<string, string>
+  needs: string[]
+  tags: string[]
+  background: boolean
+  status: string
+  exit_code: number | null
+  signal: string | null
+  pid: number | null
+  pgid: number | null
+  proc_start: string | null
+  queued_at: number | null
+  started_at: number | null
+  finished_at: number | null
+  timeout_ms: number | null
+  retention_secs: number | null
+  sampling_every_nth: number | null
+  max_log_bytes: number | null
+  log_bytes: number
+  skip_reason: string | null
+  error: string | null
+}
+
+export type JobPatch = Partial<Omit<JobRow, "invocation_id" | "name">>
+
+export interface ListedJobRow extends JobRow {
+  invocation_created_at: number
+}
+
+export interface RepoPolicyRow {
+  retention_secs: number
+  keep_last: number
+  max_total_bytes: number
+  stale_running_after_secs: number
+  updated_at: number
+}
+
+export interface JobFilter {
+  worktree?: string
+  hook?: string
+  statuses?: ReadonlyArray<string>
+  tag?: string
+  invocation_prefix?: string
+  limit?: number
+}
+
+export interface RepoRow {
+  repo_id: string
+  root: string
+  created_at: number
+}
+
+/** Statuses owned by a live supervisor; anything else is terminal (or unknown, from a newer build). */
+export const NON_TERMINAL_JOB_STATUSES: ReadonlyArray<string> = ["queued", "running", "cancelling"]
