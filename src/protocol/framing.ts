@@ -57,9 +57,12 @@ export class FrameDecoder {
 
   constructor(private readonly max: number = MAX_FRAME_BYTES) {}
 
-  /** Bytes held for an incomplete frame (header or body). */
+  /**
+   * Bytes received of an incomplete frame (header or body), including a header already consumed: a peer
+   * that sent only a header still has a partial frame outstanding (stall timeout, truncation at EOF).
+   */
   get pending(): number {
-    return this.buffered
+    return this.buffered + (this.expected >= 0 ? 4 : 0)
   }
 
   push(chunk: Uint8Array): Buffer[] {
