@@ -1,11 +1,12 @@
 // Bundles the two programs with esbuild. Bundling is what makes `hookctl` and
 // the supervisor start fast (NOTES.md: unbundled effect costs ~0.5–1 s).
 import { build } from "esbuild"
-import { chmodSync } from "node:fs"
+import { chmodSync, readFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..")
+const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8"))
 const schemaOnly = process.argv.includes("--schema-only")
 
 // `ws` (pulled in by @effect/platform-node) is CommonJS: an ESM bundle needs a real `require`.
@@ -21,7 +22,8 @@ const common = {
   logLevel: "warning",
   // node-sqlite3-wasm loads its .wasm file next to its own module: keep it external.
   external: ["node-sqlite3-wasm"],
-  banner: { js: requireBanner }
+  banner: { js: requireBanner },
+  define: { __HOOKD_VERSION__: JSON.stringify(version) }
 }
 
 const entries = schemaOnly

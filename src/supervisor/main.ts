@@ -1,3 +1,147 @@
-// Placeholder entry point; replaced by the supervisor's main.
-process.stderr.write("hookd: not built yet\n")
-process.exit(1)
+// hookd: the per-user supervisor. Takes the singleton lock, opens state, reconciles what a
+// previous supervisor left, serves the socket, and shuts down gracefully (SPEC §7).
+import { Cause, Deferred, Effect, Exit, Layer } from "effect"
+import { createHash } from "node:crypto"
+import { mkdirSync } from "node:fs"
+import { resolve } from "node:path"
+import { singletonLockName, stateDir as defaultStateDir } from "../protocol/paths"
+import { makeDispatcher } from "./dispatch"
+import { EventLogLive, EventLogTag, logError, logInfo } from "./event-log"
+import { watchIdle } from "./idle-exit"
+import { JobRunner, JobRunnerLive } from "./job-runner"
+import { Lifecycle, layerLifecycle, makeLifecycle } from "./lifecycle"
+import { reconcileRepo } from "./reconcile"
+import { RepoRegistry, RepoRegistryLive } from "./repos"
+import { HOOKD_USAGE, layerSettings, readSettings, Settings, UsageError, type SupervisorSettings } from "./settings"
+import { acquireSingleton } from "./singleton"
+import { takeActivationFd } from "./socket-activation"
+import { prepareSocketPath } from "./socket-path"
+import { serve, type ListenTarget } from "./socket-server"
+import { HOOKD_VERSION } from "./version"
+
+/**
+ * The lock guards a state directory: the default one uses the spec's name; another state dir
+ * (tests, a deliberate second instance) gets its own, so they never exclude each other.
+ */
+const lockNameFor = (settings: SupervisorSettings): string => {
+  const state = resolve(settings.stateDir)
+  const { HOOKD_STATE_DIR: _ignored, ...rest } = process.env
+  return state === resolve(defaultStateDir(rest))
+    ? singletonLockName()
+    : `${singletonLockName()}-${createHash("sha256").update(state).digest("hex").slice(0, 12)}`
+}
+
+/** Everything that needs the singleton: reconcile, serving, then the ordered shutdown. */
+const serveUntilShutdown = (activationFd: number | undefined) =>
+  Effect.gen(function* () {
+    const settings = yield* Settings
+    const lifecycle = yield* Lifecycle
+    const registry = yield* RepoRegistry
+    const runner = yield* JobRunner
+    const eventLog = yield* EventLogTag
+
+    for (const repo of registry.all()) {
+      yield* reconcileRepo(repo).pipe(
+        Effect.catchAll((e) => logError("reconcile_failed", { repo_id: repo.repoId, error: String(e.message) }))
+      )
+    }
+
+    let listen: ListenTarget
+    if (activationFd !== undefined) {
+      listen = { _tag: "Fd", fd: activationFd }
+    } else {
+      yield* prepareSocketPath(settings.socketPath)
+      listen = { _tag: "Path", path: settings.socketPath }
+    }
+    const handler = yield* makeDispatcher
+    const server = yield* serve({
+      listen,
+      handler: (request, reply, connection) => lifecycle.track(handler(request, reply, connection)),
+      isDraining: lifecycle.isDraining,
+      onInternalError: (cause) => Effect.sync(() => eventLog.write("error", "internal_error", { cause: Cause.pretty(cause) }))
+    })
+    lifecycle.setConnectionCounter(() => Effect.runSync(server.connectionCount))
+    yield* logInfo("started", {
+      version: settings.version,
+      state_dir: settings.stateDir,
+      socket: activationFd !== undefined ? `fd ${activationFd} (socket activation)` : settings.socketPath,
+      repos: registry.all().length,
+      max_parallel: settings.maxParallel
+    })
+    if (settings.idleExitMs !== undefined) yield* Effect.forkScoped(watchIdle(settings.idleExitMs))
+
+    const reason = yield* Deferred.await(lifecycle.shutdown)
+    yield* logInfo("stopping", { reason, running: runner.liveJobs().length })
+    yield* server.stopAccepting
+    yield* runner.cancelEverything("shutdown")
+    // Let open tails and waited runs write their final StreamEnd before connections close.
+    yield* lifecycle.awaitRequestsDone(1000)
+  }).pipe(Effect.scoped)
+
+export const runSupervisor = (settings: SupervisorSettings, lifecycle: Lifecycle["Type"]) => {
+  const base = Layer.mergeAll(layerSettings(settings), layerLifecycle(lifecycle))
+  const withLog = Layer.provideMerge(EventLogLive, base)
+  // Built only after the singleton is held: opening databases clears stale lock dirs.
+  const serving = Layer.provideMerge(JobRunnerLive, Layer.provideMerge(RepoRegistryLive, withLog))
+  return Effect.gen(function* () {
+    mkdirSync(settings.stateDir, { recursive: true, mode: 0o700 })
+    const single = yield* acquireSingleton({ lockName: lockNameFor(settings) })
+    if (single._tag === "AlreadyRunning") {
+      process.stdout.write(`hookd: already running${single.pid !== undefined ? ` (pid ${single.pid})` : ""}\n`)
+      return
+    }
+    // Taken (and removed from the environment) before any job could inherit the variables.
+    const activationFd = takeActivationFd(process.env)
+    yield* serveUntilShutdown(activationFd).pipe(Effect.provide(serving))
+    yield* logInfo("stopped", {}).pipe(Effect.provide(withLog))
+  }).pipe(Effect.scoped)
+}
+
+const describeFailure = (cause: Cause.Cause<unknown>): string => {
+  const failure = Cause.failureOption(cause)
+  if (failure._tag === "Some") {
+    const e = failure.value as { message?: unknown; _tag?: unknown }
+    return typeof e.message === "string" && e.message !== "" ? e.message : String(e._tag ?? e)
+  }
+  return "internal error"
+}
+
+const main = () => {
+  const argv = process.argv.slice(2)
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(HOOKD_USAGE + "\n")
+    return
+  }
+  if (argv.includes("--version")) {
+    process.stdout.write(`hookd ${HOOKD_VERSION}\n`)
+    return
+  }
+  let settings: SupervisorSettings
+  try {
+    settings = readSettings(argv, process.env, HOOKD_VERSION)
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e
+    process.stderr.write(`hookd: ${e.message}\n${HOOKD_USAGE}\n`)
+    process.exit(2)
+  }
+  const lifecycle = Effect.runSync(makeLifecycle)
+  for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
+    process.on(signal, () => Effect.runFork(lifecycle.requestShutdown(signal)))
+  }
+  const fiber = Effect.runFork(runSupervisor(settings, lifecycle))
+  fiber.addObserver((exit) => {
+    if (Exit.isSuccess(exit)) process.exit(0)
+    // Never a stack trace for the user: the message, and the full cause in the log file.
+    process.stderr.write(`hookd: ${describeFailure(exit.cause)}\n`)
+    try {
+      Effect.runSync(
+        logError("fatal", { cause: Cause.pretty(exit.cause) }).pipe(Effect.provide(Layer.provide(EventLogLive, layerSettings(settings))))
+      )
+    } catch {
+      // the log may be what failed
+    }
+    process.exit(1)
+  })
+}
+
+main()

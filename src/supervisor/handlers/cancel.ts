@@ -1,0 +1,68 @@
+// CancelJob, CancelAll and CancelMatching: each cancels live job fibers (interruption), which
+// kills their process groups before answering.
+import { Effect } from "effect"
+import { hasAnyPredicate, matchesJob } from "../../domain/matching"
+import type { RequestPayloads } from "../../protocol/types"
+import { NoMatch } from "../errors"
+import { resolveJob } from "../job-address"
+import { JobRunner } from "../job-runner"
+import { RepoRegistry, type OpenRepo } from "../repos"
+
+export const jobLabel = (invocationId: string, name: string) => `${invocationId.slice(0, 8)}:${name}`
+
+const cancelEach = (targets: ReadonlyArray<{ repoId: string; invocationId: string; name: string }>, by: string) =>
+  Effect.gen(function* () {
+    const runner = yield* JobRunner
+    const results = yield* Effect.forEach(
+      targets,
+      (t) => runner.cancel(t.repoId, t.invocationId, t.name, by).pipe(Effect.map((was) => (was ? jobLabel(t.invocationId, t.name) : undefined))),
+      { concurrency: "unbounded" }
+    )
+    const names = results.filter((n): n is string => n !== undefined)
+    return { count: names.length, names }
+  })
+
+export const cancelJob = (request: RequestPayloads["CancelJob"]) =>
+  Effect.gen(function* () {
+    const registry = yield* RepoRegistry
+    const repo = yield* registry.resolve(request.job.repo_root)
+    const row = yield* resolveJob(repo, request.job)
+    return yield* cancelEach([{ repoId: repo.repoId, invocationId: row.invocation_id, name: row.name }], "user")
+  })
+
+export const cancelAll = (request: RequestPayloads["CancelAll"]) =>
+  Effect.gen(function* () {
+    const registry = yield* RepoRegistry
+    const runner = yield* JobRunner
+    const repoId = request.repo_root !== undefined ? (yield* registry.resolve(request.repo_root)).repoId : undefined
+    const targets = runner.liveJobs().filter((e) => repoId === undefined || e.repoId === repoId)
+    return yield* cancelEach(targets, "user")
+  })
+
+export const cancelMatching = (request: RequestPayloads["CancelMatching"]) =>
+  Effect.gen(function* () {
+    const registry = yield* RepoRegistry
+    const runner = yield* JobRunner
+    const predicates = {
+      ...(request.hook !== undefined ? { hook: request.hook } : {}),
+      ...(request.worktree !== undefined ? { worktree: request.worktree } : {}),
+      ...(request.tag !== undefined ? { tag: request.tag } : {}),
+      ...(request.invocation_prefix !== undefined ? { invocation_prefix: request.invocation_prefix } : {}),
+      ...(request.older_than_secs !== undefined ? { older_than_secs: request.older_than_secs } : {})
+    }
+    if (!hasAnyPredicate(predicates) && request.repo_root === undefined) {
+      return yield* new NoMatch({ message: "CancelMatching needs at least one predicate (hook, worktree, tag, invocation_prefix, older_than_secs or repo_root)" })
+    }
+    const repos: ReadonlyArray<OpenRepo> = request.repo_root !== undefined ? [yield* registry.resolve(request.repo_root)] : registry.all()
+    const now = Date.now()
+    const targets: Array<{ repoId: string; invocationId: string; name: string }> = []
+    for (const repo of repos) {
+      for (const row of yield* repo.store.nonTerminalJobs()) {
+        if (runner.live(repo.repoId, row.invocation_id, row.name) && matchesJob(row, predicates, now)) {
+          targets.push({ repoId: repo.repoId, invocationId: row.invocation_id, name: row.name })
+        }
+      }
+    }
+    if (targets.length === 0) return yield* new NoMatch({ message: "no running or queued job matches" })
+    return yield* cancelEach(targets, "user")
+  })

@@ -1,0 +1,59 @@
+// ListJobs and GetJob.
+import { Effect } from "effect"
+import type { JobInfo, RequestPayloads } from "../../protocol/types"
+import type { JobFilter } from "../../store/rows"
+import { resolveJob } from "../job-address"
+import { toJobInfo } from "../job-rows"
+import { JobRunner } from "../job-runner"
+import { RepoRegistry, type OpenRepo } from "../repos"
+
+const liveFactsOf = (runner: JobRunner["Type"], repoId: string, invocationId: string, name: string) => {
+  const entry = runner.live(repoId, invocationId, name)
+  return entry ? { logBytes: entry.log.bytes } : undefined
+}
+
+export const listJobs = (request: RequestPayloads["ListJobs"]) =>
+  Effect.gen(function* () {
+    const registry = yield* RepoRegistry
+    const runner = yield* JobRunner
+    let repos: ReadonlyArray<OpenRepo>
+    if (request.repo_id !== undefined) {
+      const repo = registry.byId(request.repo_id)
+      repos = repo ? [repo] : []
+    } else if (request.repo_root !== undefined && !request.all_repos) {
+      repos = [yield* registry.resolve(request.repo_root)]
+    } else {
+      repos = registry.all()
+    }
+    const filter: JobFilter = {
+      ...(request.worktree !== undefined ? { worktree: request.worktree } : {}),
+      ...(request.hook !== undefined ? { hook: request.hook } : {}),
+      ...(request.status !== undefined && request.status.length > 0 ? { statuses: request.status } : {}),
+      ...(request.tag !== undefined ? { tag: request.tag } : {}),
+      ...(request.invocation_prefix !== undefined ? { invocation_prefix: request.invocation_prefix } : {}),
+      ...(request.limit !== undefined ? { limit: request.limit } : {})
+    }
+    const now = Date.now()
+    const listed: Array<{ info: JobInfo; createdAt: number }> = []
+    for (const repo of repos) {
+      for (const row of yield* repo.store.listJobs(filter)) {
+        listed.push({
+          info: toJobInfo(repo, row, now, liveFactsOf(runner, repo.repoId, row.invocation_id, row.name)),
+          createdAt: row.invocation_created_at
+        })
+      }
+    }
+    // Newest invocation first across repos; a stable sort keeps each repo's own order within ties.
+    listed.sort((a, b) => b.createdAt - a.createdAt)
+    const jobs = listed.map((l) => l.info)
+    return request.limit !== undefined ? jobs.slice(0, request.limit) : jobs
+  })
+
+export const getJob = (request: RequestPayloads["GetJob"]) =>
+  Effect.gen(function* () {
+    const registry = yield* RepoRegistry
+    const runner = yield* JobRunner
+    const repo = yield* registry.resolve(request.job.repo_root)
+    const row = yield* resolveJob(repo, request.job)
+    return toJobInfo(repo, row, Date.now(), liveFactsOf(runner, repo.repoId, row.invocation_id, row.name))
+  })

@@ -1,0 +1,101 @@
+// RunJobs: resolve the repo, take the jobs from the request or from hookd.yml, start the
+// invocation, answer RunAccepted and, with wait:true, stream the waited jobs' records.
+import { Deferred, Effect, Stream } from "effect"
+import { ConfigInvalid, loadHookJobs } from "../../config/load"
+import { findNeedsProblem } from "../../domain/dag"
+import { tailJobLog } from "../../jobs/tail"
+import { jobLogPath } from "../../protocol/paths"
+import { response, type JobSpec, type RequestPayloads, type ResponseEnvelope, type StreamOutcome } from "../../protocol/types"
+import type { Connection, Replier } from "../socket-server"
+import { BadRequest } from "../errors"
+import { JobRunner, type LiveJob } from "../job-runner"
+import { RepoRegistry } from "../repos"
+import { Settings } from "../settings"
+
+type RunJobs = RequestPayloads["RunJobs"]
+
+/** `mode` overrides each job's own background flag. */
+const applyMode = (specs: ReadonlyArray<JobSpec>, mode: RunJobs["mode"]): JobSpec[] =>
+  specs.map((s) => (mode === "auto" ? s : { ...s, background: mode === "background" }))
+
+const explicitJobs = (request: RunJobs, jobs: ReadonlyArray<JobSpec>) =>
+  Effect.gen(function* () {
+    const problem = findNeedsProblem(jobs)
+    if (problem) {
+      return yield* new ConfigInvalid({ file: "<RunJobs request>", line: undefined, path: `jobs.${problem.job}`, message: problem.message })
+    }
+    for (const job of jobs) {
+      if (job.cwd !== undefined && (job.cwd.startsWith("/") || job.cwd.split("/").includes(".."))) {
+        return yield* new BadRequest({ message: `job "${job.name}": cwd must be relative to the worktree, got "${job.cwd}"` })
+      }
+    }
+    return applyMode(jobs, request.mode)
+  })
+
+export const outcomeOf = (statuses: ReadonlyArray<string>): StreamOutcome =>
+  statuses.every((s) => s === "completed" || s === "skipped")
+    ? "completed"
+    : statuses.some((s) => s === "cancelled") && !statuses.some((s) => s === "failed" || s === "timed_out")
+      ? "cancelled"
+      : "failed"
+
+export const handleRunJobs = (request: RunJobs, id: string | undefined, reply: Replier, _connection: Connection) =>
+  Effect.gen(function* () {
+    const registry = yield* RepoRegistry
+    const runner = yield* JobRunner
+    const settings = yield* Settings
+    const repo = yield* registry.resolve(request.repo_root)
+    let specs: JobSpec[]
+    if (request.jobs !== undefined) {
+      specs = yield* explicitJobs(request, request.jobs)
+    } else {
+      const loaded = yield* loadHookJobs({
+        worktree: request.worktree,
+        repoRoot: repo.root,
+        hook: request.hook,
+        args: request.args,
+        env: request.env,
+        mode: request.mode
+      })
+      specs = [...loaded.jobs]
+      yield* repo.store.putPolicy(loaded.policy)
+    }
+    const started = yield* runner.start(repo, request, specs)
+    yield* reply.send(
+      response(
+        "RunAccepted",
+        { invocation_id: started.invocationId, repo_id: repo.repoId, jobs: started.jobs.map((j) => ({ name: j.name, status: j.status as never })) },
+        id
+      )
+    )
+    if (!request.wait) return
+    const backgroundOf = new Map(specs.map((s) => [s.name, s.background]))
+    const waited = started.live.filter((e) => backgroundOf.get(e.name) === false)
+    const skippedWaited = started.jobs.filter((j) => j.status === "skipped" && backgroundOf.get(j.name) === false)
+    const records = Stream.mergeAll(
+      waited.map((entry) =>
+        tailJobLog({
+          path: jobLogPath(settings.stateDir, repo.repoId, entry.invocationId, entry.name),
+          live: entry.log,
+          follow: true
+        }).pipe(
+          Stream.map((record): ResponseEnvelope => response("StreamFrame", { record, job: entry.name }, id)),
+          Stream.catchAll(() => Stream.empty)
+        )
+      ),
+      { concurrency: "unbounded" }
+    )
+    const end = Stream.fromEffect(
+      Effect.gen(function* () {
+        const statuses = yield* Effect.forEach(waited, (e: LiveJob) => Deferred.await(e.done))
+        return response("StreamEnd", { outcome: outcomeOf([...statuses, ...skippedWaited.map(() => "skipped")]) }, id) as ResponseEnvelope
+      })
+    )
+    yield* reply.stream(Stream.concat(records, end))
+    // The hook went away (Ctrl-C on `git commit`) before its foreground jobs ended: stop them too.
+    const unfinished = waited.filter((e) => !e.finalized)
+    yield* Effect.forEach(unfinished, (e) => runner.cancel(e.repoId, e.invocationId, e.name, "client disconnected"), {
+      concurrency: "unbounded",
+      discard: true
+    })
+  })

@@ -1,0 +1,37 @@
+// Hello and Status.
+import { Effect } from "effect"
+import { SUPPORTED_PROTOCOL_VERSIONS, type ResponsePayloads } from "../../protocol/types"
+import { JobRunner } from "../job-runner"
+import { Lifecycle } from "../lifecycle"
+import { RepoRegistry } from "../repos"
+import { Settings } from "../settings"
+
+export const hello = Effect.map(
+  Settings,
+  (s): ResponsePayloads["Welcome"] => ({
+    server_version: s.version,
+    protocol_versions: SUPPORTED_PROTOCOL_VERSIONS,
+    pid: process.pid,
+    started_at: s.startedAt,
+    state_dir: s.stateDir
+  })
+)
+
+export const status = Effect.gen(function* () {
+  const settings = yield* Settings
+  const runner = yield* JobRunner
+  const registry = yield* RepoRegistry
+  const lifecycle = yield* Lifecycle
+  const live = runner.liveJobs()
+  const payload: ResponsePayloads["SupervisorStatus"] = {
+    pid: process.pid,
+    uptime_ms: Date.now() - settings.startedAt,
+    repos: registry.all().length,
+    running: live.filter((e) => e.status === "running" || e.status === "cancelling").length,
+    queued: live.filter((e) => e.status === "queued").length,
+    connections: lifecycle.connectionCount(),
+    rss_bytes: process.memoryUsage.rss(),
+    version: settings.version
+  }
+  return payload
+})

@@ -1,0 +1,43 @@
+// TailLogs: replay a job's log from since_seq, then (follow) live records until the terminal one.
+import { Effect, Option, Stream } from "effect"
+import { tailJobLog } from "../../jobs/tail"
+import { jobLogPath } from "../../protocol/paths"
+import { isTerminalStatus, response, type RequestPayloads, type ResponseEnvelope } from "../../protocol/types"
+import type { Replier } from "../socket-server"
+import { resolveJob } from "../job-address"
+import { JobRunner } from "../job-runner"
+import { Lifecycle } from "../lifecycle"
+import { RepoRegistry } from "../repos"
+import { Settings } from "../settings"
+
+export const tailLogs = (request: RequestPayloads["TailLogs"], id: string | undefined, reply: Replier) =>
+  Effect.gen(function* () {
+    const registry = yield* RepoRegistry
+    const runner = yield* JobRunner
+    const settings = yield* Settings
+    const lifecycle = yield* Lifecycle
+    const repo = yield* registry.resolve(request.job.repo_root)
+    const row = yield* resolveJob(repo, request.job)
+    const entry = runner.live(repo.repoId, row.invocation_id, row.name)
+    let shutDown = false
+    const frames = tailJobLog({
+      path: jobLogPath(settings.stateDir, repo.repoId, row.invocation_id, row.name),
+      live: entry?.log,
+      follow: request.follow,
+      ...(request.since_seq !== undefined ? { sinceSeq: request.since_seq } : {}),
+      ...(request.kinds !== undefined ? { kinds: request.kinds } : {})
+    }).pipe(
+      Stream.map((record): ResponseEnvelope => response("StreamFrame", { record }, id)),
+      // Supervisor shutdown ends open tails with reason "shutdown".
+      Stream.interruptWhen(lifecycle.shutdown.pipe(Effect.tap(() => Effect.sync(() => (shutDown = true)))))
+    )
+    const end = Stream.fromEffect(
+      Effect.gen(function* () {
+        if (shutDown) return response("StreamEnd", { reason: "shutdown" }, id) as ResponseEnvelope
+        const now = yield* repo.store.getJob(row.invocation_id, row.name)
+        const terminal = Option.fromNullable(now).pipe(Option.map((r) => isTerminalStatus(r.status)), Option.getOrElse(() => false))
+        return response("StreamEnd", { reason: terminal ? "terminal" : "replayed" }, id) as ResponseEnvelope
+      }).pipe(Effect.orDie)
+    )
+    yield* reply.stream(Stream.concat(frames.pipe(Stream.orDie), end))
+  })

@@ -1,0 +1,311 @@
+// Runs invocations: one fiber per job in a keyed FiberMap, `needs` awaited through deferreds,
+// a global semaphore bounding running jobs, and cancel = interruption of the job's fiber (the
+// process runner's finalizer kills the whole process group before the interruption completes).
+import { Cause, Context, Deferred, Effect, Exit, FiberId, FiberMap, Layer } from "effect"
+import { randomBytes } from "node:crypto"
+import { resolve } from "node:path"
+import { invocationStatus } from "../domain/reconcile"
+import { JobLog } from "../jobs/job-log"
+import { runProcess, type ProcessResult } from "../jobs/run-process"
+import { jobLogPath } from "../protocol/paths"
+import type { JobSpec, RequestPayloads, StatusEvent } from "../protocol/types"
+import type { JobPatch, JobRow } from "../store/rows"
+import { EventLogTag, logError } from "./event-log"
+import { newJobRow } from "./job-rows"
+import type { OpenRepo } from "./repos"
+import { Settings } from "./settings"
+
+type RunJobsPayload = RequestPayloads["RunJobs"]
+
+export interface LiveJob {
+  readonly repoId: string
+  readonly invocationId: string
+  readonly name: string
+  readonly log: JobLog
+  /** Completed with the job's terminal status, after its row and terminal record are written. */
+  readonly done: Deferred.Deferred<string>
+  status: string
+  cancelBy: string | undefined
+  /** Set once the terminal row and record are written (exactly once per job). */
+  finalized: boolean
+}
+
+export interface StartedInvocation {
+  readonly invocationId: string
+  readonly jobs: ReadonlyArray<{ readonly name: string; readonly status: string }>
+  /** Live entries of every job that was started (skipped-by-condition jobs have none). */
+  readonly live: ReadonlyArray<LiveJob>
+}
+
+export interface JobRunnerService {
+  readonly start: (repo: OpenRepo, request: RunJobsPayload, specs: ReadonlyArray<JobSpec>) => Effect.Effect<StartedInvocation, unknown>
+  /** Interrupts a live job and waits until its group is dead and its row is terminal. */
+  readonly cancel: (repoId: string, invocationId: string, name: string, by: string) => Effect.Effect<boolean>
+  readonly live: (repoId: string, invocationId: string, name: string) => LiveJob | undefined
+  readonly liveJobs: () => ReadonlyArray<LiveJob>
+  /** Cancels every live job (`by: "shutdown"`) and waits for all of them. */
+  readonly cancelEverything: (by: string) => Effect.Effect<void>
+}
+
+export class JobRunner extends Context.Tag("hookd/JobRunner")<JobRunner, JobRunnerService>() {}
+
+export const newInvocationId = (): string => randomBytes(8).toString("hex")
+
+const keyOf = (repoId: string, invocationId: string, name: string) => `${repoId}/${invocationId}/${name}`
+
+/** The supervisor's own environment fills in only what the request lacks; never the activation fds. */
+const baseEnv = (): Record<string, string> => {
+  const env: Record<string, string> = {}
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v
+  return env
+}
+
+type JobEnd =
+  | { readonly _tag: "Process"; readonly result: ProcessResult }
+  | { readonly _tag: "Skipped"; readonly reason: string }
+
+interface Terminal {
+  readonly patch: JobPatch
+  readonly event: StatusEvent
+}
+
+/** Decides the terminal row fields and log record of a job from how its fiber ended. */
+const terminalOf = (exit: Exit.Exit<JobEnd, { readonly _tag: string; readonly message: string }>, entry: LiveJob, now: number): Terminal => {
+  if (Exit.isSuccess(exit)) {
+    const end = exit.value
+    if (end._tag === "Skipped") {
+      return { patch: { status: "skipped", skip_reason: end.reason, finished_at: now }, event: { event: "skipped", reason: end.reason } }
+    }
+    const r = end.result
+    switch (r._tag) {
+      case "Exited":
+        return {
+          patch: { status: r.code === 0 ? "completed" : "failed", exit_code: r.code, finished_at: now },
+          event: { event: "finished", exit_code: r.code }
+        }
+      case "Signaled":
+        return { patch: { status: "failed", signal: r.signal, finished_at: now }, event: { event: "signaled", signal: r.signal } }
+      case "TimedOut":
+        return {
+          patch: { status: "timed_out", error: `timed out after ${r.afterMs} ms`, finished_at: now },
+          event: { event: "timed_out", after_ms: r.afterMs }
+        }
+    }
+  }
+  if (Exit.isInterrupted(exit)) {
+    const by = entry.cancelBy ?? "user"
+    return { patch: { status: "cancelled", error: `cancelled by ${by}`, finished_at: now }, event: { event: "cancelled", by } }
+  }
+  const failure = Cause.failureOption(exit.cause)
+  if (failure._tag === "Some") {
+    const e = failure.value
+    const exitCode = e._tag === "SpawnFailed" ? 127 : null
+    return {
+      patch: { status: "failed", exit_code: exitCode, error: e.message, finished_at: now },
+      event: e._tag === "SpawnFailed" ? { event: "finished", exit_code: 127 } : { event: "crashed", message: e.message }
+    }
+  }
+  return {
+    patch: { status: "failed", error: "internal error (see the supervisor log)", finished_at: now },
+    event: { event: "crashed", message: "internal error in the supervisor" }
+  }
+}
+
+export const JobRunnerLive = Layer.scoped(
+  JobRunner,
+  Effect.gen(function* () {
+    const settings = yield* Settings
+    const eventLog = yield* EventLogTag
+    const withLog = Effect.provideService(EventLogTag, eventLog)
+    const fibers = yield* FiberMap.make<string>()
+    const slots = yield* Effect.makeSemaphore(settings.maxParallel)
+    const live = new Map<string, LiveJob>()
+    const repoOf = new Map<string, OpenRepo>() // invocation id → its repo, while it has live jobs
+
+    const persist = (repo: OpenRepo, entry: LiveJob, patch: JobPatch) =>
+      repo.store.updateJob(entry.invocationId, entry.name, patch).pipe(
+        Effect.catchAll((e) => logError("store_update_failed", { repo_id: repo.repoId, job: entry.name, error: String(e.message) })),
+        withLog
+      )
+
+    const finishInvocationIfDone = (repo: OpenRepo, invocationId: string) =>
+      Effect.gen(function* () {
+        const jobs = yield* repo.store.jobsOfInvocation(invocationId)
+        const status = invocationStatus(jobs.map((j) => j.status))
+        yield* repo.store.setInvocationStatus(invocationId, status)
+      }).pipe(
+        Effect.catchAll((e) => logError("store_update_failed", { repo_id: repo.repoId, invocation_id: invocationId, error: String(e.message) })),
+        withLog
+      )
+
+    /** Writes the terminal record and row, then releases dependents. Runs once per job. */
+    const finalizeJob = (repo: OpenRepo, entry: LiveJob, exit: Exit.Exit<JobEnd, { readonly _tag: string; readonly message: string }>) =>
+      Effect.gen(function* () {
+        if (entry.finalized) return
+        entry.finalized = true
+        const terminal = terminalOf(exit, entry, Date.now())
+        if (Exit.isFailure(exit) && !Exit.isInterrupted(exit) && Cause.failureOption(exit.cause)._tag === "None") {
+          yield* logError("job_defect", { job: entry.name, cause: Cause.pretty(exit.cause) })
+        }
+        entry.log.status(terminal.event)
+        const status = String(terminal.patch.status)
+        yield* persist(repo, entry, { ...terminal.patch, log_bytes: entry.log.bytes })
+        entry.status = status
+        entry.log.close()
+        live.delete(keyOf(entry.repoId, entry.invocationId, entry.name))
+        // Status is recorded before the deferred completes, so dependents see a consistent state.
+        yield* Deferred.succeed(entry.done, status)
+      }).pipe(Effect.uninterruptible, withLog)
+
+    const runJob = (repo: OpenRepo, request: RunJobsPayload, spec: JobSpec, entry: LiveJob, invocationLive: Map<string, LiveJob>) => {
+      const body: Effect.Effect<JobEnd, { readonly _tag: string; readonly message: string }> = Effect.gen(function* () {
+        for (const need of spec.needs ?? []) {
+          const dependency = invocationLive.get(need)
+          // A dependency with no live entry was skipped by a condition: it did not complete.
+          const status = dependency ? yield* Deferred.await(dependency.done) : "skipped"
+          if (status !== "completed") return { _tag: "Skipped", reason: `dependency ${need} ${status}` } as const
+        }
+        const env = {
+          ...baseEnv(),
+          ...request.env,
+          ...spec.env,
+          HOOKD_REPO_ROOT: repo.root,
+          HOOKD_WORKTREE: request.worktree,
+          HOOKD_HOOK: request.hook,
+          HOOKD_INVOCATION_ID: entry.invocationId,
+          HOOKD_JOB: spec.name
+        }
+        const result = yield* slots.withPermits(1)(
+          runProcess(
+            {
+              command: spec.run,
+              cwd: resolve(request.worktree, spec.cwd ?? "."),
+              env,
+              ...(request.stdin !== undefined ? { stdin: request.stdin } : {}),
+              timeoutMs: spec.timeout_ms ?? 300_000,
+              graceMs: settings.killGraceMs
+            },
+            {
+              onSpawned: ({ pid, pgid, fingerprint }) =>
+                Effect.suspend(() => {
+                  entry.status = "running"
+                  entry.log.status({ event: "started", pid })
+                  return persist(repo, entry, { status: "running", pid, pgid, proc_start: fingerprint ?? null, started_at: Date.now() })
+                }),
+              onLine: (kind, text) => entry.log.append(kind, text),
+              onCancelling: () =>
+                Effect.suspend(() => {
+                  entry.status = "cancelling"
+                  return persist(repo, entry, { status: "cancelling" })
+                })
+            }
+          )
+        )
+        return { _tag: "Process", result } as const
+      })
+      return body.pipe(
+        Effect.onExit((exit) => finalizeJob(repo, entry, exit)),
+        Effect.ignore
+      )
+    }
+
+    const start: JobRunnerService["start"] = (repo, request, specs) =>
+      Effect.gen(function* () {
+        const invocationId = newInvocationId()
+        const now = Date.now()
+        const requestEnv = { ...request.env }
+        const rows: JobRow[] = specs.map((spec) =>
+          newJobRow(spec, { invocationId, hook: request.hook, worktree: request.worktree, env: requestEnv, now })
+        )
+        yield* repo.store.insertInvocation(
+          {
+            invocation_id: invocationId,
+            hook: request.hook,
+            worktree: request.worktree,
+            args: [...request.args],
+            created_at: now,
+            status: "running",
+            supervisor_pid: process.pid
+          },
+          rows
+        )
+        repoOf.set(invocationId, repo)
+        const invocationLive = new Map<string, LiveJob>()
+        const started: LiveJob[] = []
+        for (const spec of specs) {
+          const log = JobLog.open(jobLogPath(settings.stateDir, repo.repoId, invocationId, spec.name), {
+            ...(spec.log?.sampling_every_nth !== undefined ? { samplingEveryNth: spec.log.sampling_every_nth } : {}),
+            ...(spec.log?.max_bytes !== undefined ? { maxBytes: spec.log.max_bytes } : {})
+          })
+          if (spec.skip_reason !== undefined) {
+            log.status({ event: "skipped", reason: spec.skip_reason })
+            log.close()
+            continue
+          }
+          const entry: LiveJob = {
+            repoId: repo.repoId,
+            invocationId,
+            name: spec.name,
+            log,
+            done: yield* Deferred.make<string>(),
+            status: "queued",
+            cancelBy: undefined,
+            finalized: false
+          }
+          invocationLive.set(spec.name, entry)
+          live.set(keyOf(repo.repoId, invocationId, spec.name), entry)
+          started.push(entry)
+        }
+        for (const spec of specs) {
+          const entry = invocationLive.get(spec.name)
+          if (!entry) continue
+          yield* FiberMap.run(fibers, keyOf(repo.repoId, invocationId, spec.name), runJob(repo, request, spec, entry, invocationLive), {
+            onlyIfMissing: true
+          })
+        }
+        // Roll the invocation's status up once every job has ended.
+        yield* Effect.forkDaemon(
+          Effect.forEach(started, (e) => Deferred.await(e.done), { discard: true }).pipe(
+            Effect.zipRight(finishInvocationIfDone(repo, invocationId)),
+            Effect.ensuring(Effect.sync(() => repoOf.delete(invocationId)))
+          )
+        )
+        if (started.length === 0) yield* finishInvocationIfDone(repo, invocationId)
+        return {
+          invocationId,
+          jobs: rows.map((r) => ({ name: r.name, status: r.status })),
+          live: started
+        }
+      })
+
+    const cancel: JobRunnerService["cancel"] = (repoId, invocationId, name, by) =>
+      Effect.gen(function* () {
+        const key = keyOf(repoId, invocationId, name)
+        const entry = live.get(key)
+        if (!entry) return false
+        if (entry.cancelBy === undefined) entry.cancelBy = by
+        yield* FiberMap.remove(fibers, key)
+        // A fiber interrupted before it first ran never reaches its onExit: finalize it here.
+        const repo = repoOf.get(entry.invocationId)
+        if (repo !== undefined && !entry.finalized) yield* finalizeJob(repo, entry, Exit.interrupt(FiberId.none))
+        yield* Deferred.await(entry.done)
+        return true
+      })
+
+    const cancelEverything: JobRunnerService["cancelEverything"] = (by) =>
+      Effect.forEach([...live.values()], (e) => cancel(e.repoId, e.invocationId, e.name, by), {
+        concurrency: "unbounded",
+        discard: true
+      })
+
+    yield* Effect.addFinalizer(() => cancelEverything("shutdown"))
+
+    return {
+      start,
+      cancel,
+      live: (repoId, invocationId, name) => live.get(keyOf(repoId, invocationId, name)),
+      liveJobs: () => [...live.values()],
+      cancelEverything
+    } satisfies JobRunnerService
+  })
+)

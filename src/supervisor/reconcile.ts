@@ -1,0 +1,49 @@
+// Reconcile on start (SPEC §6): the shell around the pure planReconcile. Probes every recorded
+// process group, kills orphans whose fingerprint still matches, marks rows terminal and appends
+// each job's terminal record.
+import { Effect } from "effect"
+import { planReconcile, summarizeReconcile, invocationStatus, type PgidProbe } from "../domain/reconcile"
+import { processFingerprint } from "../jobs/fingerprint"
+import { appendTerminalRecord } from "../jobs/job-log"
+import { groupHasLiveMembers, killGroup } from "../jobs/process-group"
+import { jobLogPath } from "../protocol/paths"
+import { logInfo, logWarn } from "./event-log"
+import type { OpenRepo } from "./repos"
+import { Settings } from "./settings"
+
+export const reconcileRepo = (repo: OpenRepo) =>
+  Effect.gen(function* () {
+    const settings = yield* Settings
+    const leftovers = yield* repo.store.nonTerminalJobs()
+    if (leftovers.length === 0) return { crashed: 0, cancelled: 0, killed: 0 }
+    const probes = new Map<number, PgidProbe>()
+    for (const job of leftovers) {
+      if (job.pgid !== null && job.pgid > 1 && !probes.has(job.pgid)) {
+        probes.set(job.pgid, { pgidAlive: groupHasLiveMembers(job.pgid), currentFingerprint: processFingerprint(job.pgid) })
+      }
+    }
+    const decisions = planReconcile(leftovers, probes)
+    const now = Date.now()
+    for (const d of decisions) {
+      if (d.kill) {
+        yield* killGroup(d.kill.pgid, settings.killGraceMs).pipe(
+          Effect.catchAll((e) => logWarn("orphan_kill_failed", { repo_id: repo.repoId, job: d.name, pgid: d.kill!.pgid, error: e.message }))
+        )
+      }
+      appendTerminalRecord(jobLogPath(settings.stateDir, repo.repoId, d.invocation_id, d.name), d.terminalEvent)
+    }
+    yield* repo.store.updateJobs(
+      decisions.map((d) => ({
+        invocationId: d.invocation_id,
+        name: d.name,
+        patch: { status: d.newStatus, error: d.reason, finished_at: now }
+      }))
+    )
+    for (const invocationId of new Set(decisions.map((d) => d.invocation_id))) {
+      const jobs = yield* repo.store.jobsOfInvocation(invocationId)
+      yield* repo.store.setInvocationStatus(invocationId, invocationStatus(jobs.map((j) => j.status)))
+    }
+    const summary = summarizeReconcile(decisions)
+    yield* logInfo("reconciled", { repo_id: repo.repoId, root: repo.root, ...summary })
+    return summary
+  })

@@ -1,0 +1,97 @@
+// The open repositories. The supervisor is the only process that opens a coordinator.db, so each
+// one is opened on first use (or at start, for those already under <state>/repos) and kept open
+// until shutdown, when the registry's scope closes them all.
+import { Context, Effect, Layer, Scope } from "effect"
+import { existsSync, mkdirSync, readdirSync, realpathSync } from "node:fs"
+import { join, resolve } from "node:path"
+import { repoDbPath } from "../protocol/paths"
+import { identifyRepo, RepoNotFound } from "../repos/identity"
+import { clearStaleLock, openRepoStore } from "../store/open"
+import type { RepoStore } from "../store/repo-store"
+import { logInfo, logWarn, EventLogTag } from "./event-log"
+import { Settings } from "./settings"
+
+export interface OpenRepo {
+  readonly repoId: string
+  readonly root: string
+  readonly store: RepoStore
+}
+
+type OpenError = Effect.Effect.Error<ReturnType<typeof openRepoStore>>
+
+export interface RepoRegistryService {
+  /** The repository containing `path` (any path inside a worktree), opened on first use. */
+  readonly resolve: (path: string) => Effect.Effect<OpenRepo, RepoNotFound | OpenError>
+  readonly byId: (repoId: string) => OpenRepo | undefined
+  readonly all: () => ReadonlyArray<OpenRepo>
+}
+
+export class RepoRegistry extends Context.Tag("hookd/RepoRegistry")<RepoRegistry, RepoRegistryService>() {}
+
+const canonical = (path: string): string => {
+  try {
+    return realpathSync(path)
+  } catch {
+    return resolve(path)
+  }
+}
+
+export const RepoRegistryLive = Layer.scoped(
+  RepoRegistry,
+  Effect.gen(function* () {
+    const settings = yield* Settings
+    const eventLog = yield* EventLogTag
+    const withLog = Effect.provideService(EventLogTag, eventLog)
+    const scope = yield* Effect.scope
+    const repos = new Map<string, OpenRepo>()
+    // Opening is serialised: two first requests for one repo must not open its database twice.
+    const opening = yield* Effect.makeSemaphore(1)
+    const reposDir = join(settings.stateDir, "repos")
+
+    const open = (repoId: string, root: string) =>
+      opening.withPermits(1)(
+        Effect.gen(function* () {
+          const known = repos.get(repoId)
+          if (known) return known
+          const dbPath = repoDbPath(settings.stateDir, repoId)
+          mkdirSync(reposDir, { recursive: true, mode: 0o700 })
+          // We hold the singleton, and this database is not open in this process: any lock dir is stale.
+          if (yield* clearStaleLock(dbPath)) {
+            yield* logWarn("stale_lock_removed", { path: `${dbPath}.lock` })
+          }
+          const store = yield* openRepoStore({ dbPath, repoId, root }).pipe(Scope.extend(scope))
+          const row = yield* store.repo
+          const repo: OpenRepo = { repoId, root: row.root, store }
+          repos.set(repoId, repo)
+          return repo
+        }).pipe(withLog)
+      )
+
+    const resolveRepo = (path: string) =>
+      Effect.gen(function* () {
+        const wanted = canonical(path)
+        // A recorded root still answers when its directory is gone (listing, tailing, pruning).
+        for (const repo of repos.values()) if (repo.root === wanted || repo.root === path) return repo
+        const identity = yield* identifyRepo(path)
+        return yield* open(identity.repoId, identity.root)
+      })
+
+    // Discover repositories from earlier runs so reconcile and `ls --all-repos` see them.
+    const discovered = existsSync(reposDir) ? readdirSync(reposDir) : []
+    for (const repoId of discovered) {
+      if (!/^[0-9a-f]{16}$/.test(repoId) || !existsSync(repoDbPath(settings.stateDir, repoId))) continue
+      yield* open(repoId, "").pipe(
+        Effect.catchAll((error) =>
+          logWarn("repo_open_failed", { repo_id: repoId, error: String((error as { message?: string }).message ?? error) })
+        )
+      )
+    }
+    if (discovered.length > 0) yield* logInfo("repos_discovered", { count: repos.size })
+
+    return {
+      resolve: resolveRepo,
+      byId: (repoId) => repos.get(repoId),
+      all: () => [...repos.values()]
+    } satisfies RepoRegistryService
+  })
+)

@@ -1,0 +1,163 @@
+// A real supervisor process in a temp state dir, and a small framed-JSON client for it.
+// Black-box tests use these: no part of the supervisor is imported or mocked.
+import { spawn, type ChildProcess } from "node:child_process"
+import { mkdtempSync, rmSync } from "node:fs"
+import * as net from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { encodeFrame, FrameDecoder, parseFrameBody } from "../../src/protocol/framing"
+import type { RequestName, RequestPayloads, ResponseEnvelope } from "../../src/protocol/types"
+
+export const REPO_ROOT = join(__dirname, "..", "..")
+export const HOOKD_BUNDLE = join(REPO_ROOT, "dist", "hookd.mjs")
+export const HOOKCTL_BIN = join(REPO_ROOT, "bin", "hookctl")
+
+export interface Sandbox {
+  readonly dir: string
+  readonly stateDir: string
+  readonly socket: string
+  /** Environment for the supervisor and hookctl: temp HOME/XDG dirs, this sandbox's socket. */
+  readonly env: Record<string, string>
+  cleanup(): void
+}
+
+export const makeSandbox = (extraEnv: Record<string, string> = {}): Sandbox => {
+  const dir = mkdtempSync(join(tmpdir(), "hookd-e2e-"))
+  const stateDir = join(dir, "state")
+  const socket = join(dir, "run", "hookd.sock")
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: join(dir, "home"),
+    XDG_STATE_HOME: join(dir, "xdg-state"),
+    XDG_CONFIG_HOME: join(dir, "xdg-config"),
+    HOOKD_STATE_DIR: stateDir,
+    HOOKD_SOCKET: socket,
+    HOOKD_KILL_GRACE_MS: "1000",
+    GIT_CONFIG_NOSYSTEM: "1",
+    GIT_AUTHOR_NAME: "t",
+    GIT_AUTHOR_EMAIL: "t@example.com",
+    GIT_COMMITTER_NAME: "t",
+    GIT_COMMITTER_EMAIL: "t@example.com",
+    ...extraEnv
+  }
+  return { dir, stateDir, socket, env, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+export interface RunningSupervisor {
+  readonly proc: ChildProcess
+  readonly pid: number
+  /** Everything the supervisor wrote to stdout and stderr so far. */
+  output(): string
+  /** Resolves with the exit code (or signal name) once the process has exited. */
+  readonly exited: Promise<number | string>
+  stop(signal?: NodeJS.Signals): Promise<number | string>
+}
+
+/** Starts `node dist/hookd.mjs` and resolves once its socket answers Hello. */
+export const startSupervisor = async (sandbox: Sandbox, args: ReadonlyArray<string> = [], env: Record<string, string> = {}): Promise<RunningSupervisor> => {
+  const proc = spawn(process.execPath, [HOOKD_BUNDLE, ...args], { env: { ...sandbox.env, ...env }, stdio: ["ignore", "pipe", "pipe"] })
+  let output = ""
+  proc.stdout!.on("data", (d) => (output += d))
+  proc.stderr!.on("data", (d) => (output += d))
+  const exited = new Promise<number | string>((resolve) => proc.on("exit", (code, signal) => resolve(code ?? signal ?? -1)))
+  // Wait for the "started" log line rather than polling the socket with sleeps.
+  await new Promise<void>((resolve, reject) => {
+    const onData = () => {
+      if (output.includes('"event":"started"')) {
+        proc.stderr!.off("data", onData)
+        resolve()
+      }
+    }
+    proc.stderr!.on("data", onData)
+    exited.then((code) => reject(new Error(`hookd exited (${code}) before it started:\n${output}`)))
+  })
+  return {
+    proc,
+    pid: proc.pid!,
+    output: () => output,
+    exited,
+    stop: async (signal = "SIGTERM") => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal)
+      return exited
+    }
+  }
+}
+
+/** A framed-JSON connection: request/response and streams, as a client would use them. */
+export class TestClient {
+  private readonly decoder = new FrameDecoder()
+  private readonly queue: ResponseEnvelope[] = []
+  private waiters: Array<() => void> = []
+  private nextId = 0
+  closed = false
+
+  private constructor(readonly socket: net.Socket) {
+    socket.on("data", (chunk) => {
+      for (const body of this.decoder.push(chunk)) this.queue.push(parseFrameBody(body) as unknown as ResponseEnvelope)
+      this.wake()
+    })
+    socket.on("close", () => {
+      this.closed = true
+      this.wake()
+    })
+    socket.on("error", () => undefined)
+  }
+
+  private wake() {
+    const w = this.waiters
+    this.waiters = []
+    for (const f of w) f()
+  }
+
+  static connect(path: string): Promise<TestClient> {
+    return new Promise((resolve, reject) => {
+      const socket = net.createConnection({ path })
+      socket.once("connect", () => resolve(new TestClient(socket)))
+      socket.once("error", reject)
+    })
+  }
+
+  send<N extends RequestName>(req: N, payload: RequestPayloads[N], extra: Record<string, unknown> = {}): string {
+    const id = `t${this.nextId++}`
+    this.socket.write(encodeFrame({ v: 1, id, req, payload, ...extra }))
+    return id
+  }
+
+  writeRaw(bytes: Uint8Array): void {
+    this.socket.write(bytes)
+  }
+
+  /** The next response frame; rejects if the connection closes first. */
+  async next(): Promise<ResponseEnvelope> {
+    for (;;) {
+      const r = this.queue.shift()
+      if (r) return r
+      if (this.closed) throw new Error("connection closed")
+      await new Promise<void>((resolve) => this.waiters.push(resolve))
+    }
+  }
+
+  async request<N extends RequestName>(req: N, payload: RequestPayloads[N]): Promise<ResponseEnvelope> {
+    this.send(req, payload)
+    return this.next()
+  }
+
+  /** Frames up to and including the first StreamEnd or Error. */
+  async collect(): Promise<ResponseEnvelope[]> {
+    const out: ResponseEnvelope[] = []
+    for (;;) {
+      const r = await this.next()
+      out.push(r)
+      if (r.kind === "StreamEnd" || r.kind === "Error") return out
+    }
+  }
+
+  /** Resolves when the server closes the connection. */
+  async awaitClose(): Promise<void> {
+    while (!this.closed) await new Promise<void>((resolve) => this.waiters.push(resolve))
+  }
+
+  close(): void {
+    this.socket.destroy()
+  }
+}
