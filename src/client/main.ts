@@ -1,3 +1,79 @@
-// Placeholder entry point; replaced by hookctl's main.
-process.stderr.write("hookctl: not built yet\n")
-process.exit(1)
+// hookctl: the thin client (SPEC §10). argv → one request → human or script output → exit code.
+// Nothing reachable from here may import `effect` (a test inspects the bundle's import graph).
+import { parseCommandLine, type Command } from "./cli"
+import { completionScript } from "./completion"
+import { ClientError, EXIT_FAILED, EXIT_OK, UsageError } from "./errors"
+import { out } from "./output"
+import { HOOKCTL_VERSION } from "./version"
+import { runHooks } from "./commands/hooks"
+import { runLogs } from "./commands/logs"
+import { runHook } from "./commands/run-hook"
+import { runCancel, runLs, runPrune, runRetry, runShutdown, runStatus } from "./commands/unary"
+
+const execute = async (cmd: Command): Promise<number> => {
+  switch (cmd.kind) {
+    case "help":
+      await out(cmd.text + "\n")
+      return EXIT_OK
+    case "version":
+      await out(HOOKCTL_VERSION + "\n")
+      return EXIT_OK
+    case "completion":
+      await out(completionScript(cmd.shell))
+      return EXIT_OK
+    case "status":
+      return runStatus(cmd)
+    case "ls":
+      return runLs(cmd)
+    case "logs":
+      return runLogs(cmd)
+    case "cancel":
+      return runCancel(cmd)
+    case "retry":
+      return runRetry(cmd)
+    case "prune":
+      return runPrune(cmd)
+    case "run-hook":
+      return runHook(cmd)
+    case "hooks":
+      return runHooks(cmd)
+    case "shutdown":
+      return runShutdown()
+    case "service":
+      // Loaded only for this command: the service installer is not on the hot path.
+      return (await import("../service/cli")).runServiceCommand(cmd.args)
+  }
+}
+
+const report = (e: unknown): number => {
+  if (e instanceof UsageError) {
+    process.stderr.write(`hookctl: ${e.message}\nusage: ${e.usage}\n`)
+    return e.exitCode
+  }
+  if (e instanceof ClientError) {
+    process.stderr.write(`hookctl: ${e.message}\n`)
+    return e.exitCode
+  }
+  // A bug in hookctl: one line, never a stack trace (HOOKCTL_DEBUG=1 shows it).
+  const message = e instanceof Error ? e.message : String(e)
+  process.stderr.write(`hookctl: internal error: ${message}\n`)
+  if (process.env.HOOKCTL_DEBUG === "1" && e instanceof Error) process.stderr.write(`${e.stack}\n`)
+  return EXIT_FAILED
+}
+
+const main = async (argv: ReadonlyArray<string>): Promise<number> => {
+  try {
+    return await execute(parseCommandLine(argv, process.cwd()))
+  } catch (e) {
+    return report(e)
+  }
+}
+
+// stdout closed early (`hookctl ls | head`): stop quietly instead of crashing with EPIPE.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(EXIT_OK)
+})
+
+const code = await main(process.argv.slice(2))
+// exitCode (not exit()) lets buffered output to a pipe drain first.
+process.exitCode = code

@@ -1,0 +1,75 @@
+// Connect to the supervisor, starting it first when nobody listens (SPEC §10).
+// Concurrent starters are fine: the supervisor's singleton lock lets one win and the rest exit 0.
+import { spawn } from "node:child_process"
+import { closeSync, existsSync, mkdirSync, openSync } from "node:fs"
+import { socketPath, stateDir, supervisorLogPath } from "../protocol/paths"
+import { ConnectError, Connection, openSocket } from "./connection"
+import { UnreachableError } from "./errors"
+import { hookdBundlePath, installRoot } from "./install-paths"
+
+type Env = Readonly<Record<string, string | undefined>>
+
+const AUTOSTART_DEADLINE_MS = 3_000
+/** Absent socket file or a stale one nobody accepts on: both mean "no supervisor". */
+const NOBODY_LISTENS = new Set(["ENOENT", "ECONNREFUSED"])
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+export const howToStart = (): string =>
+  `start it with \`hookd\` (or \`npm start\` in ${installRoot()}), or install the user service with \`hookctl service install\``
+
+/** Spawns `node dist/hookd.mjs` in its own session, output appended to the supervisor log. */
+export const spawnSupervisor = (env: Env = process.env): void => {
+  const bundle = hookdBundlePath()
+  if (!existsSync(bundle)) throw new UnreachableError(`cannot start hookd: ${bundle} is missing (run \`npm run build\`)`)
+  const state = stateDir(env)
+  mkdirSync(state, { recursive: true, mode: 0o700 })
+  const log = openSync(supervisorLogPath(state), "a", 0o600)
+  try {
+    const child = spawn(process.execPath, [bundle], {
+      detached: true,
+      stdio: ["ignore", log, log],
+      env: env as NodeJS.ProcessEnv,
+      cwd: state
+    })
+    child.on("error", () => undefined) // reported as "unreachable" by the connect loop
+    child.unref()
+  } finally {
+    closeSync(log)
+  }
+}
+
+/** Opens a connection, autostarting hookd once if allowed; throws UnreachableError (exit 3). */
+export const connectToSupervisor = async (env: Env = process.env): Promise<Connection> => {
+  const path = socketPath(env)
+  const attempt = async () => new Connection(await openSocket(path), path)
+  try {
+    return await attempt()
+  } catch (e) {
+    if (!(e instanceof ConnectError) || !NOBODY_LISTENS.has(e.errno)) throw unreachable(path, e)
+    if (env.HOOKD_NO_AUTOSTART === "1") throw unreachable(path, e, "autostart disabled by HOOKD_NO_AUTOSTART=1")
+  }
+  spawnSupervisor(env)
+  const deadline = Date.now() + AUTOSTART_DEADLINE_MS
+  let delay = 20
+  let last: unknown
+  while (Date.now() < deadline) {
+    await sleep(Math.min(delay, Math.max(0, deadline - Date.now())))
+    delay = Math.min(delay * 2, 250)
+    try {
+      return await attempt()
+    } catch (e) {
+      last = e
+      if (!(e instanceof ConnectError) || !NOBODY_LISTENS.has(e.errno)) throw unreachable(path, e)
+    }
+  }
+  throw unreachable(path, last, `started hookd but it did not answer within 3s; see ${supervisorLogPath(stateDir(env))}`)
+}
+
+const unreachable = (path: string, cause: unknown, note?: string): UnreachableError => {
+  const reason = cause instanceof ConnectError ? cause.errno : cause instanceof Error ? cause.message : String(cause)
+  return new UnreachableError(
+    `cannot reach the hookd supervisor at ${path} (${reason}${note ? `; ${note}` : ""}).\n` +
+      `To fix: ${howToStart()}.`
+  )
+}

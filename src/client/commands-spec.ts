@@ -1,0 +1,145 @@
+// The command table: names, usage lines, flags, one-line summaries. Shared by the parser,
+// `--help` and the shell completions, so a new flag is added in exactly one place.
+import type { FlagSpec } from "./argv"
+
+export interface CommandSpec {
+  readonly name: string
+  readonly usage: string
+  readonly summary: string
+  readonly flags: ReadonlyArray<FlagSpec>
+  /** Words that may follow the command (subcommands or fixed choices), for completion. */
+  readonly words?: ReadonlyArray<string>
+}
+
+const repo: FlagSpec = { name: "repo", value: true }
+const help: FlagSpec = { name: "help", short: "h" }
+const common = [repo, help]
+
+export const COMMANDS: ReadonlyArray<CommandSpec> = [
+  {
+    name: "status",
+    usage: "hookctl status [--json]",
+    summary: "supervisor pid, version, uptime, repos, running and queued jobs",
+    flags: [{ name: "json" }, ...common]
+  },
+  {
+    name: "ls",
+    usage:
+      "hookctl ls [--all-repos] [--worktree W] [--hook H] [--status S]… [--tag T] [--inv PREFIX] [--limit N] [--json|--ndjson|--tsv]",
+    summary: "list jobs of this repository, newest first",
+    flags: [
+      { name: "all-repos" },
+      { name: "worktree", value: true },
+      { name: "hook", value: true },
+      { name: "status", value: true, repeat: true },
+      { name: "tag", value: true },
+      { name: "inv", value: true },
+      { name: "limit", value: true },
+      { name: "json" },
+      { name: "ndjson" },
+      { name: "tsv" },
+      ...common
+    ]
+  },
+  {
+    name: "logs",
+    usage: "hookctl logs <job> [-f|--follow] [--stdout] [--stderr] [--status] [--since-seq N] [--since 10m] [--json]",
+    summary: "print a job's output (and follow it live with -f)",
+    flags: [
+      { name: "follow", short: "f" },
+      { name: "stdout" },
+      { name: "stderr" },
+      { name: "status" },
+      { name: "since-seq", value: true },
+      { name: "since", value: true },
+      { name: "json" },
+      ...common
+    ]
+  },
+  {
+    name: "cancel",
+    usage:
+      "hookctl cancel <job> | --all [--all-repos] | [--hook H] [--worktree W] [--tag T] [--inv PREFIX] [--older-than 1h]",
+    summary: "cancel one job, every job, or the jobs matching all the given filters",
+    flags: [
+      { name: "all" },
+      { name: "all-repos" },
+      { name: "hook", value: true },
+      { name: "worktree", value: true },
+      { name: "tag", value: true },
+      { name: "inv", value: true },
+      { name: "older-than", value: true },
+      ...common
+    ]
+  },
+  {
+    name: "retry",
+    usage: "hookctl retry <job> | --inv PREFIX",
+    summary: "re-run a job, or an invocation's failed jobs and what needs them",
+    flags: [{ name: "inv", value: true }, ...common]
+  },
+  {
+    name: "prune",
+    usage: "hookctl prune [--dry-run] [--older-than 30d] [--all-repos] [--json]",
+    summary: "delete finished invocations and their logs per the retention policy",
+    flags: [{ name: "dry-run" }, { name: "older-than", value: true }, { name: "all-repos" }, { name: "json" }, ...common]
+  },
+  {
+    name: "run-hook",
+    usage: "hookctl run-hook <hook> [--mode auto|foreground|background] -- <git hook args>",
+    summary: "run a hook's jobs (what the installed shims call)",
+    flags: [{ name: "mode", value: true }, ...common]
+  },
+  {
+    name: "hooks",
+    usage: "hookctl hooks install [--force] | hookctl hooks uninstall",
+    summary: "write (or remove) the git hook shims for the hooks in hookd.yml",
+    flags: [{ name: "force" }, ...common],
+    words: ["install", "uninstall"]
+  },
+  {
+    name: "service",
+    usage: "hookctl service install | service uninstall | service status",
+    summary: "manage the systemd user unit / launchd agent that runs hookd",
+    flags: [help],
+    words: ["install", "uninstall", "status"]
+  },
+  {
+    name: "shutdown",
+    usage: "hookctl shutdown",
+    summary: "stop the supervisor gracefully (running jobs are cancelled)",
+    flags: [help]
+  },
+  {
+    name: "completion",
+    usage: "hookctl completion bash|zsh|fish",
+    summary: "print a shell completion script",
+    flags: [help],
+    words: ["bash", "zsh", "fish"]
+  }
+]
+
+export const commandSpec = (name: string): CommandSpec | undefined => COMMANDS.find((c) => c.name === name)
+
+export const GLOBAL_USAGE = "hookctl [--repo PATH] <command> [options]   (hookctl <command> --help for details)"
+
+export const globalHelp = (): string =>
+  [
+    `usage: ${GLOBAL_USAGE}`,
+    "",
+    "commands:",
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(11)} ${c.summary}`),
+    "",
+    "global options:",
+    "  --repo PATH  the repository to act on (default: the current directory)",
+    "  --version    print hookctl's version",
+    "  --help       this help",
+    "",
+    "<job> is a job name (the newest run of it) or <invocation-prefix>:<name>, as `hookctl ls` prints it.",
+    "exit codes: 0 ok, 1 failed, 2 usage, 3 supervisor unreachable, 4 not found / no match"
+  ].join("\n")
+
+export const commandHelp = (spec: CommandSpec): string =>
+  [`usage: ${spec.usage}`, "", spec.summary, "", "  --repo PATH  the repository (default: the current directory)"]
+    .filter((line, i) => i < 4 || spec.flags.some((f) => f.name === "repo"))
+    .join("\n")

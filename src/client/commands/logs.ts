@@ -1,0 +1,75 @@
+// `hookctl logs <job> [-f]`: replays (and follows) a job's records via TailLogs.
+// Display rules (documented in --help/README): stdout records → stdout, stderr records → stderr,
+// status records → stderr as `[hookd] <event> k=v…`. With none of --stdout/--stderr/--status all
+// three are shown; naming any of them shows exactly those. --json prints raw records to stdout.
+import type { LogKind, LogRecord, StatusEvent } from "../../protocol/types"
+import type { Command } from "../cli"
+import { expectKind } from "../connection"
+import { EXIT_FAILED, EXIT_OK } from "../errors"
+import { err, out } from "../output"
+import { withConnection } from "./unary"
+
+type LogsCommand = Extract<Command, { kind: "logs" }>
+
+const ALL_KINDS: ReadonlyArray<LogKind> = ["stdout", "stderr", "status"]
+const TERMINAL_EVENTS = new Set(["finished", "signaled", "cancelled", "timed_out", "skipped", "crashed"])
+
+/** `[hookd] finished exit_code=0` */
+export const formatStatusEvent = (event: StatusEvent): string => {
+  const { event: name, ...rest } = event as { event: string } & Record<string, unknown>
+  const fields = Object.entries(rest).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+  return ["[hookd]", name, ...fields].join(" ")
+}
+
+/** Did this terminal record mean "completed"? (SPEC §3: completed = exit 0.) */
+export const isCompletedEvent = (event: StatusEvent): boolean => event.event === "finished" && event.exit_code === 0
+
+export const isTerminalEvent = (record: LogRecord): boolean =>
+  record.kind === "status" && TERMINAL_EVENTS.has((record.data as StatusEvent).event)
+
+/** Where a record goes and as what text, or undefined when it is not shown (pure). */
+export const renderLogRecord = (
+  record: LogRecord,
+  shown: ReadonlyArray<LogKind>,
+  json: boolean
+): { readonly stream: "stdout" | "stderr"; readonly text: string } | undefined => {
+  if (!shown.includes(record.kind)) return undefined
+  if (json) return { stream: "stdout", text: JSON.stringify(record) + "\n" }
+  if (record.kind === "status") return { stream: "stderr", text: formatStatusEvent(record.data) + "\n" }
+  return { stream: record.kind, text: record.data + "\n" }
+}
+
+export const runLogs = (cmd: LogsCommand) =>
+  withConnection(async (c) => {
+    const shown = cmd.kinds ?? ALL_KINDS
+    // Following needs the terminal status record to pick the exit code, even when not shown.
+    const requested = cmd.follow && !shown.includes("status") ? [...shown, "status" as const] : shown
+    const notBefore = cmd.sinceMs === undefined ? undefined : Date.now() - cmd.sinceMs
+    let terminal: StatusEvent | undefined
+    let endReason: string | undefined
+    for await (const answer of c.stream("TailLogs", {
+      job: cmd.job,
+      follow: cmd.follow,
+      ...(cmd.sinceSeq !== undefined && { since_seq: cmd.sinceSeq }),
+      ...(requested.length < ALL_KINDS.length && { kinds: requested })
+    })) {
+      if (answer.kind === "StreamEnd") {
+        endReason = answer.payload.reason
+        break
+      }
+      const { record } = expectKind(answer, "StreamFrame")
+      if (isTerminalEvent(record)) terminal = record.data as StatusEvent
+      if (notBefore !== undefined && record.ts < notBefore) continue
+      const shownAs = renderLogRecord(record, shown, cmd.json)
+      if (shownAs) await (shownAs.stream === "stdout" ? out(shownAs.text) : err(shownAs.text))
+    }
+    if (!cmd.follow) return EXIT_OK
+    if (terminal !== undefined) return isCompletedEvent(terminal) ? EXIT_OK : EXIT_FAILED
+    if (endReason === "shutdown") {
+      await err("hookctl: the supervisor shut down before the job finished\n")
+      return EXIT_FAILED
+    }
+    // The terminal record was before --since-seq: ask for the job's final status.
+    const { job } = expectKind(await c.request("GetJob", { job: cmd.job }), "Job")
+    return job.status === "completed" ? EXIT_OK : EXIT_FAILED
+  })

@@ -1,0 +1,101 @@
+// `hookctl run-hook <hook> -- <args>`: what the shims exec. Sends RunJobs{wait:true}, prints the
+// waited jobs' output live and exits with their outcome. When several jobs were accepted each
+// line is prefixed `[name] ` (RunAccepted does not say which jobs are waited, so "several
+// accepted" is the rule). Background work never blocks git: with no supervisor, a hook without
+// foreground jobs only warns.
+import type { StatusEvent } from "../../protocol/types"
+import { connectToSupervisor, howToStart } from "../autostart"
+import type { Command } from "../cli"
+import { expectKind, type Connection } from "../connection"
+import { EXIT_FAILED, EXIT_OK, UnreachableError } from "../errors"
+import { worktreeRoot } from "../git"
+import { decideWithoutSupervisor } from "../hook-config"
+import { err, out } from "../output"
+import { formatStatusEvent, isCompletedEvent, isTerminalEvent } from "./logs"
+
+type RunHookCommand = Extract<Command, { kind: "run-hook" }>
+
+/** Hooks git feeds on stdin (githooks(5)); for the others stdin is left alone. */
+export const STDIN_HOOKS: ReadonlySet<string> = new Set([
+  "pre-push",
+  "pre-receive",
+  "post-rewrite",
+  "post-receive",
+  "reference-transaction",
+  "proc-receive"
+])
+
+/** Reads the hook's stdin when git provides one; never blocks on a terminal. */
+const readHookStdin = async (hook: string): Promise<string | undefined> => {
+  if (!STDIN_HOOKS.has(hook) || process.stdin.isTTY) return undefined
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks).toString("utf8")
+}
+
+const definedEnv = (): Record<string, string> =>
+  Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined))
+
+/** `[name] ` before every line of a chunk, when prefixing. */
+export const prefixLines = (text: string, prefix: string): string =>
+  prefix === "" ? text : text.split("\n").map((line) => prefix + line).join("\n")
+
+const streamJobs = async (connection: Connection, cmd: RunHookCommand, worktree: string, stdin: string | undefined) => {
+  let prefixed = false
+  let outcome: string | undefined
+  for await (const answer of connection.stream("RunJobs", {
+    repo_root: cmd.repo,
+    worktree,
+    hook: cmd.hook,
+    args: cmd.args,
+    ...(stdin !== undefined && { stdin }),
+    env: definedEnv(),
+    mode: cmd.mode,
+    wait: true
+  })) {
+    if (answer.kind === "RunAccepted") {
+      prefixed = answer.payload.jobs.length > 1
+      continue
+    }
+    if (answer.kind === "StreamEnd") {
+      outcome = answer.payload.outcome
+      break
+    }
+    const { record, job } = expectKind(answer, "StreamFrame")
+    const prefix = prefixed && job !== undefined ? `[${job}] ` : ""
+    if (record.kind === "stdout") await out(prefixLines(record.data, prefix) + "\n")
+    else if (record.kind === "stderr") await err(prefixLines(record.data, prefix) + "\n")
+    else if (isTerminalEvent(record) && !isCompletedEvent(record.data as StatusEvent)) {
+      const event = record.data as StatusEvent
+      // Say why a commit is being refused: the job's own output may not.
+      await err(`${formatStatusEvent(event)}${job !== undefined ? ` (${job})` : ""}\n`)
+    }
+  }
+  return outcome === "completed" ? EXIT_OK : EXIT_FAILED
+}
+
+export const runHook = async (cmd: RunHookCommand): Promise<number> => {
+  const worktree = worktreeRoot(process.cwd()) ?? process.cwd()
+  const stdin = await readHookStdin(cmd.hook)
+  let connection: Connection
+  try {
+    connection = await connectToSupervisor()
+  } catch (e) {
+    if (!(e instanceof UnreachableError)) throw e
+    const decision = await decideWithoutSupervisor(worktree, cmd.hook, cmd.mode)
+    if (decision === "foreground") {
+      throw new UnreachableError(
+        `the ${cmd.hook} hook has jobs git must wait for, but the hookd supervisor is unreachable.\n` +
+          `${e.message}\n(To skip this hook once: git … --no-verify.)`
+      )
+    }
+    await err(`hookd: supervisor unreachable; background jobs of ${cmd.hook} were not started (${howToStart()})\n`)
+    return EXIT_OK
+  }
+  // A broken hookd.yml answers CONFIG_INVALID, which main prints as file:line: path: message, exit 1.
+  try {
+    return await streamJobs(connection, cmd, worktree, stdin)
+  } finally {
+    connection.close()
+  }
+}

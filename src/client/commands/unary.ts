@@ -1,0 +1,139 @@
+// The request/response commands: status, ls, cancel, retry, prune, shutdown.
+import { homedir } from "node:os"
+import type { JobInfo } from "../../protocol/types"
+import { connectToSupervisor } from "../autostart"
+import type { Command } from "../cli"
+import { socketPath } from "../../protocol/paths"
+import { Connection, expectKind, openSocket } from "../connection"
+import { EXIT_OK, UnreachableError } from "../errors"
+import { formatBytes, formatDuration } from "../format"
+import { renderJobs } from "../jobs-view"
+import { colourEnabled, out, outLines, terminalWidth } from "../output"
+
+type Of<K extends Command["kind"]> = Extract<Command, { kind: K }>
+
+/** Runs `body` on a fresh connection and always closes it. */
+export const withConnection = async <A>(body: (c: Connection) => Promise<A>): Promise<A> => {
+  const connection = await connectToSupervisor()
+  try {
+    return await body(connection)
+  } finally {
+    connection.close()
+  }
+}
+
+export const runStatus = (cmd: Of<"status">) =>
+  withConnection(async (c) => {
+    const s = expectKind(await c.request("Status", {}), "SupervisorStatus")
+    if (cmd.json) {
+      await out(JSON.stringify(s) + "\n")
+      return EXIT_OK
+    }
+    const rows: Array<[string, string]> = [
+      ["pid", String(s.pid)],
+      ["version", s.version],
+      ["uptime", formatDuration(s.uptime_ms)],
+      ["repos", String(s.repos)],
+      ["running", String(s.running)],
+      ["queued", String(s.queued)],
+      ["connections", String(s.connections)],
+      ["rss", formatBytes(s.rss_bytes)]
+    ]
+    await outLines(rows.map(([k, v]) => `${k.padEnd(12)}${v}`))
+    return EXIT_OK
+  })
+
+export const runLs = (cmd: Of<"ls">) =>
+  withConnection(async (c) => {
+    const q = cmd.query
+    const answer = await c.request("ListJobs", {
+      ...(q.allRepos ? { all_repos: true } : { repo_root: cmd.repo }),
+      ...(q.worktree !== undefined && { worktree: q.worktree }),
+      ...(q.hook !== undefined && { hook: q.hook }),
+      ...(q.statuses.length > 0 && { status: q.statuses }),
+      ...(q.tag !== undefined && { tag: q.tag }),
+      ...(q.invocationPrefix !== undefined && { invocation_prefix: q.invocationPrefix }),
+      ...(q.limit !== undefined && { limit: q.limit })
+    })
+    const jobs: ReadonlyArray<JobInfo> = expectKind(answer, "Jobs").jobs
+    await outLines(
+      renderJobs(jobs, cmd.format, { now: Date.now(), width: terminalWidth(), colour: colourEnabled(), home: homedir() })
+    )
+    return EXIT_OK
+  })
+
+const reportCancelled = async (count: number, names: ReadonlyArray<string>) => {
+  await out(count === 0 ? "nothing to cancel\n" : `cancelled ${count} job${count === 1 ? "" : "s"}: ${names.join(", ")}\n`)
+  return EXIT_OK
+}
+
+export const runCancel = (cmd: Of<"cancel">) =>
+  withConnection(async (c) => {
+    const t = cmd.target
+    const answer =
+      t.by === "job"
+        ? await c.request("CancelJob", { job: t.job })
+        : t.by === "all"
+          ? await c.request("CancelAll", t.allRepos ? {} : { repo_root: cmd.repo })
+          : await c.request("CancelMatching", {
+              repo_root: cmd.repo,
+              ...(t.filters.hook !== undefined && { hook: t.filters.hook }),
+              ...(t.filters.worktree !== undefined && { worktree: t.filters.worktree }),
+              ...(t.filters.tag !== undefined && { tag: t.filters.tag }),
+              ...(t.filters.invocationPrefix !== undefined && { invocation_prefix: t.filters.invocationPrefix }),
+              ...(t.filters.olderThanSecs !== undefined && { older_than_secs: t.filters.olderThanSecs })
+            })
+    const { count, names } = expectKind(answer, "Cancelled")
+    return reportCancelled(count, names)
+  })
+
+export const runRetry = (cmd: Of<"retry">) =>
+  withConnection(async (c) => {
+    const t = cmd.target
+    const answer = await c.request(
+      "Retry",
+      "job" in t ? { repo_root: cmd.repo, job: t.job } : { repo_root: cmd.repo, invocation_prefix: t.invocationPrefix }
+    )
+    const accepted = expectKind(answer, "RunAccepted")
+    const jobs = accepted.jobs.map((j) => `${accepted.invocation_id.slice(0, 8)}:${j.name} (${j.status})`)
+    await out(`retrying as invocation ${accepted.invocation_id}: ${jobs.length === 0 ? "no jobs" : jobs.join(", ")}\n`)
+    return EXIT_OK
+  })
+
+export const runPrune = (cmd: Of<"prune">) =>
+  withConnection(async (c) => {
+    const answer = await c.request("Prune", {
+      ...(cmd.allRepos ? {} : { repo_root: cmd.repo }),
+      dry_run: cmd.dryRun,
+      ...(cmd.olderThanSecs !== undefined && { older_than_secs: cmd.olderThanSecs })
+    })
+    const p = expectKind(answer, "Pruned")
+    if (cmd.json) {
+      await out(JSON.stringify(p) + "\n")
+      return EXIT_OK
+    }
+    const verb = p.dry_run ? "would prune" : "pruned"
+    await outLines([
+      ...p.items.map((i) => `${verb} ${i.invocation_id.slice(0, 8)}  ${i.worktree}  ${i.jobs} jobs, ${formatBytes(i.bytes)} (${i.reason})`),
+      `${verb} ${p.invocations} invocation${p.invocations === 1 ? "" : "s"}, ${p.jobs} job${p.jobs === 1 ? "" : "s"}, ${formatBytes(p.bytes)}`
+    ])
+    return EXIT_OK
+  })
+
+/** Never autostarts: starting a supervisor just to stop it would be silly. */
+export const runShutdown = async () => {
+  const path = socketPath()
+  let connection: Connection
+  try {
+    connection = new Connection(await openSocket(path), path)
+  } catch (e) {
+    throw new UnreachableError(`no hookd supervisor answers at ${path} (${(e as Error).message})`)
+  }
+  try {
+    const ack = expectKind(await connection.request("Shutdown", {}), "Ack")
+    await out(`${ack.message}\n`)
+    return EXIT_OK
+  } finally {
+    connection.close()
+  }
+}

@@ -1,0 +1,15 @@
+// Writing to stdout/stderr with backpressure: a follow piped into a slow reader waits for it
+// (which in turn pauses the socket), instead of buffering without bound.
+import { shouldUseColour } from "./format"
+
+const write = (stream: NodeJS.WriteStream, text: string): Promise<void> | undefined =>
+  stream.write(text) ? undefined : new Promise((resolve) => stream.once("drain", () => resolve()))
+
+export const out = (text: string) => write(process.stdout, text)
+export const err = (text: string) => write(process.stderr, text)
+export const outLines = (lines: ReadonlyArray<string>) => (lines.length === 0 ? undefined : out(lines.join("\n") + "\n"))
+export const errLines = (lines: ReadonlyArray<string>) => (lines.length === 0 ? undefined : err(lines.join("\n") + "\n"))
+
+/** Terminal width for tables: the TTY's, else 100 (pipes have no width). */
+export const terminalWidth = (): number => (process.stdout.isTTY && process.stdout.columns ? process.stdout.columns : 100)
+export const colourEnabled = (): boolean => shouldUseColour(process.stdout.isTTY, process.env)
