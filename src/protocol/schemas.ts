@@ -15,6 +15,7 @@ const NonNegativeInt = Schema.Number.pipe(Schema.int(), Schema.nonNegative()).an
   title: "non-negative integer",
   description: "an integer ≥ 0"
 })
+const EpochMillis = NonNegativeInt.annotations({ description: "epoch milliseconds" })
 /** A JSON integer (exit codes, pids). */
 const Int = Schema.Number.pipe(Schema.int())
 
@@ -29,7 +30,6 @@ const oneOf = <const L extends ReadonlyArray<string>>(...literals: L) =>
       override: true
     })
   })
-const EpochMillis = NonNegativeInt.annotations({ description: "epoch milliseconds" })
 
 // ---------------------------------------------------------------- shared values
 
