@@ -1,0 +1,68 @@
+// What a line of output.jsonl is, and the pure decisions about which records get written (SPEC §5).
+import type { LogRecord, StatusEvent } from "../protocol/types"
+
+const TERMINAL_EVENTS: ReadonlySet<StatusEvent["event"]> = new Set([
+  "finished",
+  "signaled",
+  "cancelled",
+  "timed_out",
+  "skipped",
+  "crashed"
+])
+
+export const isTerminalEvent = (event: StatusEvent): boolean => TERMINAL_EVENTS.has(event.event)
+
+export const isTerminalRecord = (record: LogRecord): boolean => record.kind === "status" && isTerminalEvent(record.data)
+
+export const encodeRecord = (record: LogRecord): string => JSON.stringify(record) + "\n"
+
+/** Parses one line of output.jsonl; undefined for a torn or foreign line (it is skipped, not fatal). */
+export const parseRecordLine = (line: string): LogRecord | undefined => {
+  if (line.length === 0) return undefined
+  let value: unknown
+  try {
+    value = JSON.parse(line)
+  } catch {
+    return undefined
+  }
+  if (typeof value !== "object" || value === null) return undefined
+  const r = value as Record<string, unknown>
+  if (typeof r.seq !== "number" || typeof r.ts !== "number") return undefined
+  if ((r.kind === "stdout" || r.kind === "stderr") && typeof r.data === "string") return value as LogRecord
+  if (r.kind === "status" && typeof r.data === "object" && r.data !== null && typeof (r.data as { event?: unknown }).event === "string") {
+    return value as LogRecord
+  }
+  return undefined
+}
+
+export interface OutputState {
+  readonly nextSeq: number
+  /** Bytes of output data written so far (UTF-8 of `data`, not of the JSON line). */
+  readonly outputBytes: number
+  readonly truncated: boolean
+}
+
+export interface OutputLimits {
+  /** Keep only output records whose seq is a multiple of n; absent or ≤ 1 keeps all. */
+  readonly samplingEveryNth?: number
+  /** Output data budget in bytes; absent or 0 = unlimited. */
+  readonly maxBytes?: number
+}
+
+/**
+ * What to do with one output line:
+ * - "drop": already truncated; nothing is produced, no seq is used.
+ * - "sample-out": a seq is used but nothing is written.
+ * - "truncate": the line would exceed the budget; a `truncated` status record takes its seq instead.
+ * - "write": write it with the next seq.
+ */
+export type OutputDecision = "drop" | "sample-out" | "truncate" | "write"
+
+export const decideOutput = (state: OutputState, limits: OutputLimits, dataBytes: number): OutputDecision => {
+  if (state.truncated) return "drop"
+  const n = limits.samplingEveryNth ?? 1
+  if (n > 1 && state.nextSeq % n !== 0) return "sample-out"
+  const max = limits.maxBytes ?? 0
+  if (max > 0 && state.outputBytes + dataBytes > max) return "truncate"
+  return "write"
+}

@@ -1,0 +1,189 @@
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterEach, beforeEach, describe, expect, it } from "vitest"
+import { appendTerminalRecord, JobLog } from "../../src/jobs/job-log"
+import type { LogRecord } from "../../src/protocol/types"
+
+let dir: string
+let logPath: string
+const open: Array<JobLog> = []
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "hookd-log-"))
+  logPath = join(dir, "logs", "0123456789abcdef", "build", "output.jsonl")
+})
+afterEach(() => {
+  for (const log of open.splice(0)) log.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+const openLog = (options = {}) => {
+  const log = JobLog.open(logPath, options)
+  open.push(log)
+  return log
+}
+const readRecords = (): Array<LogRecord> =>
+  readFileSync(logPath, "utf8")
+    .split("\n")
+    .filter((l) => l.length > 0)
+    .map((l) => JSON.parse(l))
+
+describe("JobLog", () => {
+  it("writes one JSON line per record with seq, ts, kind and data", () => {
+    const log = openLog()
+    const before = Date.now()
+    log.status({ event: "started", pid: 42 })
+    log.append("stdout", "out ✓")
+    log.append("stderr", "err")
+    log.status({ event: "finished", exit_code: 0 })
+    const records = readRecords()
+    expect(records.map((r) => [r.seq, r.kind, r.data])).toEqual([
+      [0, "status", { event: "started", pid: 42 }],
+      [1, "stdout", "out ✓"],
+      [2, "stderr", "err"],
+      [3, "status", { event: "finished", exit_code: 0 }]
+    ])
+    for (const r of records) {
+      expect(Object.keys(r)).toEqual(["seq", "ts", "kind", "data"])
+      expect(r.ts).toBeGreaterThanOrEqual(before)
+    }
+    expect(log.bytes).toBe(statSync(logPath).size)
+  })
+
+  it("creates 0700 directories and a 0600 file", () => {
+    openLog().status({ event: "started", pid: 1 })
+    expect(statSync(logPath).mode & 0o777).toBe(0o600)
+    expect(statSync(join(dir, "logs", "0123456789abcdef", "build")).mode & 0o777).toBe(0o700)
+    expect(statSync(join(dir, "logs")).mode & 0o777).toBe(0o700)
+  })
+
+  it("sampling every 3rd keeps output records whose seq is a multiple of 3 and every status record", () => {
+    const log = openLog({ samplingEveryNth: 3 })
+    log.status({ event: "started", pid: 1 }) // seq 0
+    for (let i = 1; i <= 10; i++) log.append("stdout", `line ${i}`) // seq 1..10
+    log.status({ event: "truncated", at_bytes: 0 }) // seq 11: status is never sampled out
+    log.append("stderr", "x") // seq 12
+    log.status({ event: "finished", exit_code: 0 }) // seq 13
+    const records = readRecords()
+    expect(records.filter((r) => r.kind !== "status").map((r) => r.seq)).toEqual([3, 6, 9, 12])
+    expect(records.filter((r) => r.kind === "status").map((r) => r.seq)).toEqual([0, 11, 13])
+    expect(records.find((r) => r.seq === 3)!.data).toBe("line 3")
+  })
+
+  it("after max bytes of output writes one truncated record and no more output, and the terminal record still comes", () => {
+    const log = openLog({ maxBytes: 10 })
+    for (let i = 0; i < 6; i++) log.append("stdout", "12345")
+    log.append("stderr", "late")
+    log.status({ event: "finished", exit_code: 0 })
+    const records = readRecords()
+    expect(records.map((r) => [r.kind, r.data])).toEqual([
+      ["stdout", "12345"],
+      ["stdout", "12345"],
+      ["status", { event: "truncated", at_bytes: 10 }],
+      ["status", { event: "finished", exit_code: 0 }]
+    ])
+    expect(records.map((r) => r.seq)).toEqual([0, 1, 2, 3])
+  })
+
+  it("writes exactly one terminal record, as the last line", () => {
+    const log = openLog()
+    expect(log.isTerminal).toBe(false)
+    expect(log.status({ event: "cancelled", by: "user" })).toMatchObject({ seq: 0, kind: "status" })
+    expect(log.isTerminal).toBe(true)
+    expect(log.status({ event: "finished", exit_code: 0 })).toBeUndefined()
+    expect(log.status({ event: "truncated", at_bytes: 1 })).toBeUndefined()
+    log.append("stdout", "after the end")
+    expect(readRecords().map((r) => r.data)).toEqual([{ event: "cancelled", by: "user" }])
+  })
+
+  it("reopening an existing log continues its seq", () => {
+    const first = openLog()
+    first.status({ event: "started", pid: 1 })
+    first.append("stdout", "a")
+    first.close()
+    const again = openLog()
+    expect(again.isTerminal).toBe(false)
+    again.append("stdout", "b")
+    expect(readRecords().map((r) => r.seq)).toEqual([0, 1, 2])
+    expect(again.bytes).toBe(statSync(logPath).size)
+  })
+
+  it("reopening a log whose last line is torn fences it off and continues after the last whole record", () => {
+    const first = openLog()
+    first.append("stdout", "a")
+    first.close()
+    appendFileSync(logPath, '{"seq":1,"ts":1,"ki')
+    const again = openLog()
+    again.append("stdout", "b")
+    const lines = readFileSync(logPath, "utf8").split("\n")
+    expect(JSON.parse(lines[2]!)).toMatchObject({ seq: 1, data: "b" })
+  })
+
+  it("a reopened log that ends in a terminal record is terminal", () => {
+    const first = openLog()
+    first.status({ event: "finished", exit_code: 1 })
+    first.close()
+    expect(openLog().isTerminal).toBe(true)
+  })
+
+  it("subscribers get each record after it is in the file, until they unsubscribe; close is announced", () => {
+    const log = openLog()
+    const seen: Array<{ record: LogRecord; inFile: boolean }> = []
+    let closed = 0
+    const unsubscribe = log.subscribe(
+      (record) => seen.push({ record, inFile: readFileSync(logPath, "utf8").includes(`"seq":${record.seq},`) }),
+      () => closed++
+    )
+    log.append("stdout", "one")
+    log.status({ event: "started", pid: 3 })
+    unsubscribe()
+    log.append("stdout", "two")
+    expect(seen.map((s) => [s.record.seq, s.inFile])).toEqual([
+      [0, true],
+      [1, true]
+    ])
+    const closeSeen: Array<number> = []
+    log.subscribe(() => {}, () => closeSeen.push(1))
+    log.close()
+    expect(closeSeen).toEqual([1])
+    expect(closed).toBe(0)
+  })
+
+  it("a throwing subscriber does not break writing", () => {
+    const log = openLog()
+    log.subscribe(() => {
+      throw new Error("bad subscriber")
+    })
+    log.append("stdout", "one")
+    log.append("stdout", "two")
+    expect(readRecords()).toHaveLength(2)
+  })
+})
+
+describe("appendTerminalRecord", () => {
+  it("adds one terminal record continuing the seq, and is idempotent", () => {
+    const log = openLog()
+    log.status({ event: "started", pid: 9 })
+    log.append("stdout", "working")
+    log.close()
+    appendTerminalRecord(logPath, { event: "crashed", message: "supervisor restarted" })
+    appendTerminalRecord(logPath, { event: "crashed", message: "supervisor restarted" })
+    const records = readRecords()
+    expect(records.map((r) => r.seq)).toEqual([0, 1, 2])
+    expect(records[2]).toMatchObject({ kind: "status", data: { event: "crashed", message: "supervisor restarted" } })
+  })
+
+  it("creates a missing log holding just the terminal record", () => {
+    appendTerminalRecord(logPath, { event: "cancelled", by: "supervisor restarted" })
+    expect(readRecords()).toMatchObject([{ seq: 0, kind: "status", data: { event: "cancelled" } }])
+  })
+
+  it("leaves a log that already ends in a terminal record alone", () => {
+    const log = openLog()
+    log.status({ event: "finished", exit_code: 0 })
+    log.close()
+    const before = readFileSync(logPath, "utf8")
+    appendTerminalRecord(logPath, { event: "crashed", message: "supervisor restarted" })
+    expect(readFileSync(logPath, "utf8")).toBe(before)
+  })
+})
