@@ -1,0 +1,219 @@
+// Store: repository functions round-trip through a real coordinator.db.
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { openRepoStore } from "../../src/store/open"
+import type { RepoStore } from "../../src/store/repo-store"
+import { freshDbPath, invocation, job, rawRows, useTempDirs } from "./helpers"
+
+useTempDirs()
+
+const open = (dbPath = freshDbPath()) => openRepoStore({ dbPath, repoId: "0123456789abcdef", root: "/repo" })
+
+const INV_OLD = "aaaa000000000001"
+const INV_NEW = "aaab000000000002"
+const INV_OTHER = "bbbb000000000003"
+
+/** Three invocations: two post-checkout in /repo (old, new) and a pre-commit in /wt. */
+const seed = (store: RepoStore) =>
+  Effect.all([
+    store.insertInvocation(invocation({ invocation_id: INV_OLD, created_at: 1000 }), [
+      job({ invocation_id: INV_OLD, name: "install", status: "completed", tags: ["deps"] }),
+      job({ invocation_id: INV_OLD, name: "build", status: "failed", needs: ["install"] })
+    ]),
+    store.insertInvocation(invocation({ invocation_id: INV_NEW, created_at: 2000 }), [
+      job({ invocation_id: INV_NEW, name: "install", status: "running", tags: ["deps", "net"] }),
+      job({ invocation_id: INV_NEW, name: "build", status: "queued", needs: ["install"] })
+    ]),
+    store.insertInvocation(
+      invocation({ invocation_id: INV_OTHER, created_at: 1500, hook: "pre-commit", worktree: "/wt" }),
+      [job({ invocation_id: INV_OTHER, name: "lint", hook: "pre-commit", worktree: "/wt", status: "cancelling",
+        background: false })]
+    )
+  ], { discard: true })
+
+const keys = (rows: ReadonlyArray<{ invocation_id: string; name: string }>) =>
+  rows.map((r) => `${r.invocation_id.slice(0, 4)}:${r.name}`)
+
+describe("Store: repository functions", () => {
+  it.scopedLive("insertInvocation + getInvocation/getJob/jobsOfInvocation round-trip every field", () =>
+    Effect.gen(function* () {
+      const store = yield* open()
+      const full = job({
+        cwd: "packages/web", env: { NODE_ENV: "development" }, needs: ["a", "b"], tags: ["x"], background: false,
+        status: "failed", exit_code: 3, signal: "SIGTERM", pid: 100, pgid: 100, proc_start: "12345:boot",
+        started_at: 5, finished_at: 6, retention_secs: 86400, sampling_every_nth: 2, max_log_bytes: 1024,
+        log_bytes: 77, skip_reason: "why not", error: "boom"
+      })
+      const second = job({ name: "second" })
+      yield* store.insertInvocation(invocation(), [full, second])
+      expect(yield* store.getInvocation(INV_OLD)).toEqual(invocation())
+      expect(yield* store.getJob(INV_OLD, "install")).toEqual(full)
+      expect(yield* store.jobsOfInvocation(INV_OLD)).toEqual([full, second])
+      expect(yield* store.getInvocation("ffff000000000000")).toBeUndefined()
+      expect(yield* store.getJob(INV_OLD, "nope")).toBeUndefined()
+    }))
+
+  it.scopedLive("insertInvocation is one transaction: a duplicate job name stores nothing", () =>
+    Effect.gen(function* () {
+      const store = yield* open()
+      const error = yield* Effect.flip(store.insertInvocation(invocation(), [job(), job()]))
+      expect(error._tag).toBe("StoreError")
+      expect(yield* store.getInvocation(INV_OLD)).toBeUndefined()
+    }))
+
+  it.live("secret-looking env names never reach env_json; look-alikes do", () =>
+    Effect.gen(function* () {
+      const dbPath = freshDbPath()
+      const env = { GH_TOKEN: "t", aws_secret_key: "k", PASSWORD: "p", FOO_TOKENISH: "keep", PATH: "/bin" }
+      yield* Effect.scoped(Effect.gen(function* () {
+        const store = yield* open(dbPath)
+        yield* store.insertInvocation(invocation(), [job({ env })])
+        yield* store.insertInvocation(invocation({ invocation_id: INV_NEW }), [job({ invocation_id: INV_NEW })])
+        yield* store.updateJob(INV_NEW, "install", { env: { db_password: "x", Token: "y", OK: "1" } })
+      }))
+      const raw = rawRows(dbPath, "SELECT invocation_id, env_json FROM jobs ORDER BY rowid")
+      expect(JSON.parse(String(raw[0]!.env_json))).toEqual({ FOO_TOKENISH: "keep", PATH: "/bin" })
+      expect(JSON.parse(String(raw[1]!.env_json))).toEqual({ OK: "1" })
+      for (const row of raw) expect(String(row.env_json)).not.toMatch(/GH_TOKEN|aws_secret_key|PASSWORD|Token/)
+    }))
+
+  it.scopedLive("updateJob changes only the patched columns, explicit nulls included", () =>
+    Effect.gen(function* () {
+      const store = yield* open()
+      yield* store.insertInvocation(invocation(), [job({ pid: 7, error: "old" })])
+      yield* store.updateJob(INV_OLD, "install", { status: "running", started_at: 42, error: null })
+      expect(yield* store.getJob(INV_OLD, "install")).toEqual(
+        job({ pid: 7, status: "running", started_at: 42, error: null }))
+      yield* store.updateJob(INV_OLD, "install", { background: false, tags: ["t"], log_bytes: 10 })
+      expect(yield* store.getJob(INV_OLD, "install")).toEqual(
+        job({ pid: 7, status: "running", started_at: 42, error: null, background: false, tags: ["t"], log_bytes: 10 }))
+    }))
+
+  it.scopedLive("updateJob of a missing job fails; updateJobs is all or nothing", () =>
+    Effect.gen(function* () {
+      const store = yield* open()
+      yield* store.insertInvocation(invocation(), [job(), job({ name: "build" })])
+      expect((yield* Effect.flip(store.updateJob(INV_OLD, "ghost", { status: "failed" })))._tag).toBe("StoreError")
+      const error = yield* Effect.flip(store.updateJobs([
+        { invocationId: INV_OLD, name: "install", patch: { status: "completed" } },
+        { invocationId: INV_OLD, name: "ghost", patch: { status: "completed" } }
+      ]))
+      expect(error.message).toContain("ghost")
+      expect((yield* store.getJob(INV_OLD, "install"))?.status).toBe("queued")
+      yield* store.updateJobs([
+        { invocationId: INV_OLD, name: "install", patch: { status: "completed", exit_code: 0 } },
+        { invocationId: INV_OLD, name: "build", patch: { status: "skipped", skip_reason: "dependency x failed" } }
+      ])
+      expect((yield* store.jobsOfInvocation(INV_OLD)).map((j) => [j.status, j.exit_code, j.skip_reason])).toEqual([
+        ["completed", 0, null],
+        ["skipped", null, "dependency x failed"]
+      ])
+    }))
+
+  it.scopedLive("setInvocationStatus updates the invocation", () =>
+    Effect.gen(function* () {
+      const store = yield* open()
+      yield* store.insertInvocation(invocation(), [])
+      yield* store.setInvocationStatus(INV_OLD, "completed")
+      expect((yield* store.getInvocation(INV_OLD))?.status).toBe("completed")
+      expect((yield* Effect.flip(store.setInvocationStatus("ffff000000000000", "x")))._tag).toBe("StoreError")
+    }))
+
+  it.scopedLive("listJobs: newest invocation first, then declaration order, with invocation_created_at", () =>
+    Effect.gen(function* () {
+      const store = yield* open()
+      yield* seed(store)
+      const all = yield* store.listJobs({})
+      expect(keys(all)).toEqual(["aaab:install", "aaab:build", "bbbb:lint", "aaaa:install", "aaaa:build"])
+      expect(all.map((j) => j.invocation_created_at)).toEqual([2000, 2000, 1500, 1000, 1000])
+    }))
+
+  it.scopedLive("listJobs filters by worktree, hook, statuses, tag, invocation prefix and limit", () =>
+    Effect.gen(function* () {
+      const store = yield* open()
+      yield* seed(store)
+      expect(keys(yield* store.listJobs({ worktree: "/wt" }))).toEqual(["bbbb:lint"])
+      expect(keys(yield* store.listJobs({ hook: "post-checkout" })))
+        .toEqual(["aaab:install", "aaab:build", "aaaa:install", "aaaa:build"])
+      expect(keys(yield* store.listJobs({ statuses: ["failed", "queued"] }))).toEqual(["aaab:build", "aaaa:build"])
+      expect(keys(yield* store.listJobs({ statuses: [] }))).toHaveLength(5)
+      expect(keys(yield* store.listJobs({ tag: "net" }))).toEqual(["aaab:install"])
+      expect(keys(yield* store.listJobs({ tag: "deps" }))).toEqual(["aaab:install", "aaaa:install"])
+      expect(keys(yield* store.listJobs({ tag: "de" }))).toEqual([])
+      expect(keys(yield* store.listJobs({ invocation_prefix: "aaaa" }))).toEqual(["aaaa:install", "aaaa:build"])
+      expect(keys(yield* store.listJobs({ invocation_prefix: "aaa" })))
+        .toEqual(["aaab:install", "aaab:build", "aaaa:install", "aaaa:build"])
+      expect(keys(yield* store.listJobs({ invocation_prefix: "%" }))).toEqual([])
+      expect(keys(yield* store.listJobs({ limit: 2 }))).toEqual(["aaab:install", "aaab:build"])
+      expect(keys(yield* store.listJobs({ hook: "post-checkout", worktree: "/repo", tag: "deps", limit: 1 })))
+        .toEqual(["aaab:install"])
+    }))
+
+  it.scopedLive("invocationIdsByPrefix and newestInvocationWithJob", () =>
+    Effect.gen(function* () {
+      const store = yield* open()
+      yield* seed(store)
+      expect(yield* store.invocationIdsByPrefix("aaa")).toEqual([INV_NEW, INV_OLD])
+      expect(yield* store.invocationIdsByPrefix("bbbb")).toEqual([INV_OTHER])
+      expect(yield* store.invocationIdsByPrefix("cccc")).toEqual([])
+      expect(yield* store.newestInvocationWithJob("install")).toBe(INV_NEW)
+      expect(yield* store.newestInvocationWithJob("lint")).toBe(INV_OTHER)
+      expect(yield* store.newestInvocationWithJob("nope")).toBeUndefined()
+    }))
+
+  it.scopedLive("nonTerminalJobs returns queued, running and cancelling jobs", () =>
+    Effect.gen(function* () {
+      const store = yield* open()
+      yield* seed(store)
+      expect(keys(yield* store.nonTerminalJobs()).sort()).toEqual(["aaab:build", "aaab:install", "bbbb:lint"])
+    }))
+
+  it.scopedLive("listInvocationsWithJobs groups jobs under their invocation, newest first", () =>
+    Effect.gen(function* () {
+      const store = yield* open()
+      yield* seed(store)
+      yield* store.insertInvocation(invocation({ invocation_id: "cccc000000000004", created_at: 500 }), [])
+      const listed = yield* store.listInvocationsWithJobs()
+      expect(listed.map((x) => [x.invocation.invocation_id.slice(0, 4), x.jobs.map((j) => j.name)])).toEqual([
+        ["aaab", ["install", "build"]],
+        ["bbbb", ["lint"]],
+        ["aaaa", ["install", "build"]],
+        ["cccc", []]
+      ])
+    }))
+
+  it.live("deleteInvocations removes invocations and cascades to their jobs", () =>
+    Effect.gen(function* () {
+      const dbPath = freshDbPath()
+      yield* Effect.scoped(Effect.gen(function* () {
+        const store = yield* open(dbPath)
+        yield* seed(store)
+        expect(yield* store.deleteInvocations([INV_OLD, INV_OTHER, "ffff000000000000"])).toBe(2)
+        expect(yield* store.getInvocation(INV_OLD)).toBeUndefined()
+        expect(keys(yield* store.listJobs({}))).toEqual(["aaab:install", "aaab:build"])
+      }))
+      expect(rawRows(dbPath, "SELECT invocation_id FROM jobs WHERE invocation_id <> 'aaab000000000002'")).toEqual([])
+    }))
+
+  it.scopedLive("policy: absent at first, then put/get, latest wins", () =>
+    Effect.gen(function* () {
+      const store = yield* open()
+      expect(yield* store.getPolicy()).toBeUndefined()
+      const policy = { retention_secs: 604800, keep_last: 3, max_total_bytes: 500_000_000, stale_running_after_secs: 86400 }
+      const before = Date.now()
+      yield* store.putPolicy(policy)
+      const stored = yield* store.getPolicy()
+      expect(stored).toMatchObject(policy)
+      expect(stored!.updated_at).toBeGreaterThanOrEqual(before)
+      yield* store.putPolicy({ ...policy, keep_last: 5 })
+      expect((yield* store.getPolicy())?.keep_last).toBe(5)
+    }))
+
+  it.scopedLive("the repo row records the id and root", () =>
+    Effect.gen(function* () {
+      const store = yield* open()
+      const repo = yield* store.repo
+      expect(repo).toMatchObject({ repo_id: "0123456789abcdef", root: "/repo" })
+      expect(store.repoId).toBe("0123456789abcdef")
+    }))
+})
