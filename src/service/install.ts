@@ -105,6 +105,7 @@ export const uninstallService = async (platform: ServicePlatform, ctx: ServiceCo
   switch (outcome.kind) {
     case "done":
       ctx.out("hookd's service is uninstalled. A supervisor started by hand or by hookctl is not affected.\n")
+      if (platform === "darwin" && existsSync(launchdLogDir(ctx.env))) ctx.out(`Its logs are kept in ${launchdLogDir(ctx.env)}.\n`)
       return 0
     case "no-manager":
       ctx.out(`No user service manager is reachable (${outcome.reason}); the service files are removed, nothing else was needed.\n`)
