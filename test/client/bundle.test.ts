@@ -1,0 +1,68 @@
+// The client must never load `effect` (SPEC §10: startup cost). Checked on the bundle's import
+// graph: nothing reachable from main.ts may come from effect or @effect/*, except through the
+// lazily imported `hookctl service` module, which is allowed to (it is off the hot path).
+import { readFileSync } from "node:fs"
+import { join } from "node:path"
+import type { Metafile } from "esbuild"
+import { beforeAll, describe, expect, it } from "vitest"
+import { ROOT, buildClientBundle } from "./support"
+
+const isEffect = (path: string) => /node_modules\/(effect|@effect\/[^/]+)\//.test(path)
+const ENTRY = "src/client/main.ts"
+const LAZY_SERVICE = "src/service/cli.ts"
+
+/** Inputs reachable from the entry by imports, not following the lazy service import. */
+const reachableOnClientPath = (meta: Metafile): Set<string> => {
+  const seen = new Set<string>()
+  const stack = [ENTRY]
+  while (stack.length > 0) {
+    const path = stack.pop() as string
+    if (seen.has(path)) continue
+    seen.add(path)
+    for (const imp of meta.inputs[path]?.imports ?? []) {
+      if (imp.external) continue
+      if (imp.kind === "dynamic-import" && imp.path === LAZY_SERVICE) continue
+      stack.push(imp.path)
+    }
+  }
+  return seen
+}
+
+describe("the hookctl bundle", () => {
+  let meta: Metafile
+  beforeAll(async () => {
+    meta = await buildClientBundle()
+  })
+
+  it("reaches the client's own modules (the graph walk is real)", () => {
+    const reached = reachableOnClientPath(meta)
+    expect(reached).toContain("src/client/connection.ts")
+    expect(reached).toContain("src/protocol/framing.ts")
+  })
+
+  it("includes no effect or @effect module on the client path", () => {
+    const offenders = [...reachableOnClientPath(meta)].filter(isEffect)
+    expect(offenders).toEqual([])
+  })
+
+  it("imports the service command and yaml only lazily", () => {
+    const main = meta.inputs[ENTRY].imports.find((i) => i.path === LAZY_SERVICE)
+    expect(main?.kind).toBe("dynamic-import")
+    const yamlImports = Object.values(meta.inputs).flatMap((input) =>
+      input.imports.filter((i) => i.original === "yaml")
+    )
+    expect(yamlImports.length).toBeGreaterThan(0)
+    expect(yamlImports.every((i) => i.kind === "dynamic-import")).toBe(true)
+  })
+
+  it("writes a dist/hookctl.mjs with no effect code when no input needs it", () => {
+    const bundle = readFileSync(join(ROOT, "dist", "hookctl.mjs"), "utf8")
+    expect(bundle).toContain("hookd shim v1") // it is the client bundle
+    if (Object.keys(meta.inputs).some(isEffect)) {
+      // Only the lazily loaded service module may have brought effect in.
+      expect([...reachableOnClientPath(meta)].filter(isEffect)).toEqual([])
+    } else {
+      expect(bundle).not.toMatch(/node_modules\/(effect|@effect)\//)
+    }
+  })
+})

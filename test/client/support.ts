@@ -1,0 +1,86 @@
+// Helpers for the client's tests: build the hookctl bundle, run the real binary, make git repos.
+import { execFileSync, spawn } from "node:child_process"
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { build, type Metafile } from "esbuild"
+
+export const ROOT = join(__dirname, "..", "..")
+export const HOOKCTL_BIN = join(ROOT, "bin", "hookctl")
+
+/**
+ * Builds src/client/main.ts → dist/hookctl.mjs with the options of src/build/bundle.mjs.
+ * Only the client entry: a broken supervisor work-in-progress must not stop the client's tests.
+ */
+export const buildClientBundle = async (): Promise<Metafile> => {
+  const result = await build({
+    entryPoints: [join(ROOT, "src", "client", "main.ts")],
+    outfile: join(ROOT, "dist", "hookctl.mjs"),
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    logLevel: "error",
+    external: ["node-sqlite3-wasm"],
+    banner: {
+      js: "import { createRequire as __hookdCreateRequire } from 'node:module'; const require = __hookdCreateRequire(import.meta.url);"
+    },
+    metafile: true
+  })
+  return result.metafile
+}
+
+export interface RunResult {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** Runs `node bin/hookctl …` and collects its output. */
+export const runHookctl = (
+  args: ReadonlyArray<string>,
+  options: { cwd: string; env: Record<string, string>; stdin?: string }
+): Promise<RunResult> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [HOOKCTL_BIN, ...args], {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ["pipe", "pipe", "pipe"]
+    })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (d) => (stdout += d))
+    child.stderr.on("data", (d) => (stderr += d))
+    child.on("error", reject)
+    child.on("close", (code) => resolve({ code, stdout, stderr }))
+    child.stdin.end(options.stdin ?? "")
+  })
+
+export const tempDir = (prefix: string): { dir: string; cleanup: () => void } => {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+/** A minimal, predictable environment: no user git config, a temp HOME. */
+export const isolatedEnv = (home: string, extra: Record<string, string> = {}): Record<string, string> => ({
+  PATH: process.env.PATH ?? "/usr/bin:/bin",
+  HOME: home,
+  GIT_CONFIG_NOSYSTEM: "1",
+  GIT_AUTHOR_NAME: "t",
+  GIT_AUTHOR_EMAIL: "t@example.com",
+  GIT_COMMITTER_NAME: "t",
+  GIT_COMMITTER_EMAIL: "t@example.com",
+  ...extra
+})
+
+export const git = (cwd: string, args: ReadonlyArray<string>, env: Record<string, string>): string =>
+  execFileSync("git", args, { cwd, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim()
+
+/** `git init` plus one empty commit, so worktrees can be added. */
+export const initRepo = (dir: string, env: Record<string, string>): string => {
+  mkdirSync(dir, { recursive: true })
+  git(dir, ["init", "-q", "-b", "main", "repo"], env)
+  const repo = join(dir, "repo")
+  git(repo, ["commit", "-q", "--allow-empty", "-m", "init"], env)
+  return repo
+}
