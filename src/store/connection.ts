@@ -3,9 +3,14 @@
 // the process exits leaves its `<db>.lock` directory behind (EFFECT-PROTOTYPES §5) — so every open
 // connection is registered and an `exit` hook closes whatever is still open.
 import { Effect } from "effect"
-import { Database, type Statement } from "node-sqlite3-wasm"
+import { createRequire } from "node:module"
+import type { Database, Statement } from "node-sqlite3-wasm"
 import { resolve } from "node:path"
 import { DatabaseLocked, StoreError } from "./errors"
+
+// node-sqlite3-wasm is CommonJS whose named exports Node's ESM loader cannot detect, and it stays
+// external in the bundle (it loads its .wasm from beside itself): load it with a real `require`.
+const sqlite3 = createRequire(import.meta.url)("node-sqlite3-wasm") as typeof import("node-sqlite3-wasm")
 
 export class Connection {
   private readonly statements: Statement[] = []
@@ -88,7 +93,7 @@ export const sqliteStep = <A>(
 /** Open (not yet brought up) and register for the exit hook. Opening itself touches no file. */
 export const openConnection = (path: string): Effect.Effect<Connection, StoreError | DatabaseLocked> =>
   sqliteStep(path, "open", () => {
-    const connection = new Connection(path, new Database(path))
+    const connection = new Connection(path, new sqlite3.Database(path))
     installExitHook()
     openConnections.add(connection)
     return connection
