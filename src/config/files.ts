@@ -1,0 +1,70 @@
+// Finding, reading and validating a worktree's hookd.yml (+ hookd-local.yml beside it).
+import { readFile, stat } from "node:fs/promises"
+import { dirname, join, resolve } from "node:path"
+import { Effect, Either } from "effect"
+import { ConfigInvalid } from "./errors"
+import { mergeLocal } from "./merge"
+import type { HookdConfig } from "./schema"
+import { validateConfig } from "./validate"
+import { parseYaml, type Locations, type ParsedYaml } from "./yaml-source"
+
+/** Searched in the worktree root in this order; the first that exists wins. */
+export const CONFIG_FILE_NAMES = ["hookd.yml", "hookd.yaml", ".hookd.yml", ".hookd.yaml", ".config/hookd.yml"] as const
+/** Personal overrides, looked for in the directory of the config file found (not committed). */
+export const LOCAL_CONFIG_FILE_NAME = "hookd-local.yml"
+
+const isFile = (path: string): Effect.Effect<boolean> =>
+  Effect.promise(() =>
+    stat(path).then(
+      (s) => s.isFile(),
+      () => false
+    )
+  )
+
+/** Absolute path of the config file of `worktree`, or undefined when it has none. */
+export const findConfigFile = (worktree: string): Effect.Effect<string | undefined> =>
+  Effect.gen(function* () {
+    for (const name of CONFIG_FILE_NAMES) {
+      const candidate = resolve(worktree, name)
+      if (yield* isFile(candidate)) return candidate
+    }
+    return undefined
+  })
+
+const readAndParse = (file: string): Effect.Effect<ParsedYaml, ConfigInvalid> =>
+  Effect.tryPromise({
+    try: () => readFile(file, "utf8"),
+    catch: (error) =>
+      new ConfigInvalid({ file, line: undefined, path: "(root)", message: `cannot read the file: ${(error as Error).message}` })
+  }).pipe(
+    Effect.flatMap((text) => {
+      const result = parseYaml(file, text)
+      if (result._tag === "Parsed") return Effect.succeed(result.parsed)
+      const { problem } = result
+      return Effect.fail(new ConfigInvalid({ file: problem.file, line: problem.line, path: "(root)", message: problem.message }))
+    })
+  )
+
+export interface LoadedConfig {
+  readonly source: string
+  /** The files read, in merge order: the config, then hookd-local.yml when present. */
+  readonly files: ReadonlyArray<string>
+  readonly config: HookdConfig
+  /** Where each path of the merged config came from, for problems found after validation. */
+  readonly locations: Locations
+}
+
+/** Reads, merges and validates the config of `worktree`; undefined when there is no config file. */
+export const loadConfig = (worktree: string): Effect.Effect<LoadedConfig | undefined, ConfigInvalid> =>
+  Effect.gen(function* () {
+    const source = yield* findConfigFile(worktree)
+    if (source === undefined) return undefined
+    const base = yield* readAndParse(source)
+    const localFile = join(dirname(source), LOCAL_CONFIG_FILE_NAME)
+    const hasLocal = yield* isFile(localFile)
+    const merged = hasLocal ? mergeLocal(base, yield* readAndParse(localFile)) : base
+    const files = hasLocal ? [source, localFile] : [source]
+    const config = validateConfig(merged.value, merged.locations, files)
+    if (Either.isLeft(config)) return yield* Effect.fail(config.left)
+    return { source, files, config: config.right, locations: merged.locations }
+  })

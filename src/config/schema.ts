@@ -1,0 +1,226 @@
+// The hookd.yml format (SPEC §8) as an effect/Schema. It describes the file as written —
+// durations and sizes stay strings/numbers here and are converted by the loader — so the same
+// definition validates YAML and generates schema/config.json.
+import { Schema } from "effect"
+import { JOB_NAME_PATTERN } from "../protocol/paths"
+import { DURATION_PATTERN, SIZE_PATTERN, parseDuration, parseSize } from "./units"
+
+/**
+ * The hooks git documents (githooks(5)). "p4-*" is the four git-p4 hooks, listed by name so
+ * the generated JSON Schema can say `additionalProperties: false` exactly.
+ */
+export const GIT_HOOK_NAMES = [
+  "applypatch-msg",
+  "pre-applypatch",
+  "post-applypatch",
+  "pre-commit",
+  "pre-merge-commit",
+  "prepare-commit-msg",
+  "commit-msg",
+  "post-commit",
+  "pre-rebase",
+  "post-checkout",
+  "post-merge",
+  "pre-push",
+  "pre-receive",
+  "update",
+  "proc-receive",
+  "post-receive",
+  "post-update",
+  "reference-transaction",
+  "push-to-checkout",
+  "pre-auto-gc",
+  "post-rewrite",
+  "sendemail-validate",
+  "fsmonitor-watchman",
+  "p4-changelist",
+  "p4-prepare-changelist",
+  "p4-post-changelist",
+  "p4-pre-submit",
+  "post-index-change"
+] as const
+export type GitHookName = (typeof GIT_HOOK_NAMES)[number]
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
+/** Tags travel comma-separated (HOOKD_EXCLUDE_TAGS) and as CLI words: no commas, no spaces. */
+const TAG = /^[^\s,]+$/
+
+const fixed = (text: string) => () => text
+
+export const JobName = Schema.String.pipe(
+  Schema.pattern(JOB_NAME_PATTERN, {
+    message: (issue) =>
+      `invalid job name ${JSON.stringify(issue.actual)}: must match ${JOB_NAME_PATTERN.source} (letters, digits, ".", "_", "-"; it becomes a directory name)`
+  }),
+  Schema.annotations({ identifier: "JobName" })
+)
+
+const EnvName = Schema.String.pipe(
+  Schema.pattern(ENV_NAME, {
+    message: (issue) => `invalid environment variable name ${JSON.stringify(issue.actual)}: must match ${ENV_NAME.source}`
+  })
+)
+
+const Tag = Schema.String.pipe(
+  Schema.pattern(TAG, {
+    message: (issue) => `invalid tag ${JSON.stringify(issue.actual)}: a tag is non-empty without commas or spaces`
+  })
+)
+
+const NonEmptyText = (what: string) =>
+  Schema.String.pipe(Schema.minLength(1, { message: fixed(`${what} must not be empty`) }))
+
+const DURATION_HELP = "a duration like 500ms, 30s, 10m, 1h30m, 7d, or an integer number of seconds"
+/** Number = seconds. */
+export const Duration = Schema.Union(
+  Schema.Number.pipe(Schema.nonNegative({ message: fixed(`expected ${DURATION_HELP}`) }), Schema.finite()),
+  Schema.String.pipe(
+    Schema.filter((s) => parseDuration(s) !== undefined, {
+      message: (issue) => `expected ${DURATION_HELP}, got ${JSON.stringify(issue.actual)}`,
+      jsonSchema: { pattern: DURATION_PATTERN }
+    })
+  )
+).annotations({
+  identifier: "Duration",
+  description: DURATION_HELP,
+  message: (issue) => `expected ${DURATION_HELP}, got ${JSON.stringify(issue.actual)}`
+})
+
+const SIZE_HELP = "a size like 500KB, 10MB, 1GB (decimal) or 10MiB (binary), or an integer number of bytes"
+/** Number = bytes. */
+export const Size = Schema.Union(
+  Schema.Number.pipe(Schema.int({ message: fixed(`expected ${SIZE_HELP}`) }), Schema.nonNegative()),
+  Schema.String.pipe(
+    Schema.filter((s) => parseSize(s) !== undefined, {
+      message: (issue) => `expected ${SIZE_HELP}, got ${JSON.stringify(issue.actual)}`,
+      jsonSchema: { pattern: SIZE_PATTERN }
+    })
+  )
+).annotations({
+  identifier: "Size",
+  description: SIZE_HELP,
+  message: (issue) => `expected ${SIZE_HELP}, got ${JSON.stringify(issue.actual)}`
+})
+
+const CONDITION_KEYS = ["env", "ref", "run"] as const
+/** `{env: NAME}`, `{ref: glob}` or `{run: cmd}` — one key per list item. */
+const KeyedCondition = Schema.Struct({
+  env: Schema.optionalWith(EnvName, { exact: true }),
+  ref: Schema.optionalWith(NonEmptyText("a ref glob"), { exact: true }),
+  run: Schema.optionalWith(NonEmptyText("a condition command"), { exact: true })
+}).pipe(
+  Schema.filter((c) => CONDITION_KEYS.filter((k) => c[k] !== undefined).length === 1, {
+    message: (issue) =>
+      `a condition item has exactly one of the keys env, ref, run; got ${JSON.stringify(issue.actual)}`
+  })
+)
+
+const CONDITION_ITEM_HELP = "merge, rebase, {env: NAME}, {ref: glob} or {run: command}"
+export const ConditionItem = Schema.Union(Schema.Literal("merge", "rebase"), KeyedCondition).annotations({
+  identifier: "ConditionItem",
+  message: (issue) => `expected ${CONDITION_ITEM_HELP}, got ${JSON.stringify(issue.actual)}`
+})
+
+/** A bare string is the name of an environment variable; `merge`/`rebase` must be list items. */
+const EnvCondition = Schema.String.pipe(
+  Schema.filter((s) => s !== "merge" && s !== "rebase", {
+    message: (issue) =>
+      `a bare string is an environment variable name; write [${issue.actual as string}] for the ${issue.actual as string} condition`
+  }),
+  Schema.pattern(ENV_NAME, {
+    message: (issue) => `invalid environment variable name ${JSON.stringify(issue.actual)}: must match ${ENV_NAME.source}`
+  })
+)
+
+const CONDITION_HELP = `true, false, an environment variable name, or a list of ${CONDITION_ITEM_HELP}`
+export const Condition = Schema.Union(Schema.Boolean, EnvCondition, Schema.Array(ConditionItem)).annotations({
+  identifier: "Condition",
+  description: CONDITION_HELP,
+  message: (issue) => `expected ${CONDITION_HELP}, got ${JSON.stringify(issue.actual)}`
+})
+
+/** `cwd` is relative to the worktree and must stay inside it. */
+export const isInsideRelativePath = (path: string): boolean => {
+  if (path === "" || path.includes("\0") || path.startsWith("/")) return false
+  let depth = 0
+  for (const part of path.split("/")) {
+    if (part === "..") depth -= 1
+    else if (part !== "." && part !== "") depth += 1
+    if (depth < 0) return false
+  }
+  return true
+}
+
+const RelativeCwd = Schema.String.pipe(
+  Schema.filter(isInsideRelativePath, {
+    message: (issue) =>
+      `cwd ${JSON.stringify(issue.actual)} must be a relative path inside the worktree (no leading "/", no ".." above it)`
+  })
+)
+
+/** Values may be strings, numbers or booleans; numbers and booleans are passed as their text. */
+const EnvMap = Schema.Record({ key: EnvName, value: Schema.Union(Schema.String, Schema.Number, Schema.Boolean) })
+
+const opt = <S extends Schema.Schema.All>(schema: S) => Schema.optionalWith(schema, { exact: true })
+/** For containers where an empty YAML value (`log:` with nothing under it) means "absent". */
+const optOrNull = <S extends Schema.Schema.All>(schema: S) => Schema.optionalWith(schema, { exact: true, nullable: true })
+
+export const JobLogConfig = Schema.Struct({
+  retention: opt(Duration),
+  max_size: opt(Size),
+  sampling_every_nth: opt(
+    Schema.Number.pipe(Schema.int(), Schema.greaterThanOrEqualTo(1, { message: fixed("sampling_every_nth is an integer ≥ 1") }))
+  )
+}).annotations({ identifier: "JobLogConfig" })
+
+export const JobConfig = Schema.Struct({
+  name: JobName,
+  run: NonEmptyText("run"),
+  cwd: opt(RelativeCwd),
+  env: opt(EnvMap),
+  needs: opt(Schema.Array(JobName)),
+  tags: opt(Schema.Array(Tag)),
+  background: opt(Schema.Boolean),
+  timeout: opt(Duration),
+  log: optOrNull(JobLogConfig),
+  skip: opt(Condition),
+  only: opt(Condition)
+}).annotations({ identifier: "JobConfig" })
+
+export const HookConfig = Schema.Struct({
+  background: opt(Schema.Boolean),
+  jobs: optOrNull(Schema.Array(JobConfig)),
+  exclude_tags: opt(Schema.Array(Tag)),
+  skip: opt(Condition),
+  only: opt(Condition)
+}).annotations({ identifier: "HookConfig" })
+
+export const HooksConfig = Schema.Struct(
+  Object.fromEntries(GIT_HOOK_NAMES.map((name) => [name, optOrNull(HookConfig)])) as {
+    readonly [K in GitHookName]: ReturnType<typeof optOrNull<typeof HookConfig>>
+  }
+).annotations({ identifier: "HooksConfig" })
+
+export const RepoLogConfig = Schema.Struct({
+  retention: opt(Duration),
+  keep_last: opt(Schema.Number.pipe(Schema.int(), Schema.nonNegative())),
+  max_total_size: opt(Size),
+  stale_running_after: opt(Duration)
+}).annotations({ identifier: "RepoLogConfig" })
+
+export const HookdConfigSchema = Schema.Struct({
+  log: optOrNull(RepoLogConfig),
+  hooks: optOrNull(HooksConfig)
+}).annotations({
+  identifier: "HookdConfig",
+  title: "hookd.yml",
+  description: "Jobs that git hooks start through hookd (SPEC §8)"
+})
+
+export type HookdConfig = Schema.Schema.Type<typeof HookdConfigSchema>
+export type HookConfigValue = Schema.Schema.Type<typeof HookConfig>
+export type JobConfigValue = Schema.Schema.Type<typeof JobConfig>
+export type ConditionValue = Schema.Schema.Type<typeof Condition>
+export type ConditionItemValue = Schema.Schema.Type<typeof ConditionItem>
+export type DurationValue = Schema.Schema.Type<typeof Duration>
+export type SizeValue = Schema.Schema.Type<typeof Size>

@@ -1,0 +1,217 @@
+// Checks a merged config value against HookdConfigSchema and the `needs` rules, and turns the
+// first problem (in file order, then line order) into a ConfigInvalid naming file, line and path.
+import { Either, Option, ParseResult, Schema, SchemaAST as AST } from "effect"
+import { findNeedsProblem } from "../domain/dag"
+import { ConfigInvalid } from "./errors"
+import { GIT_HOOK_NAMES, HookdConfigSchema, type HookdConfig } from "./schema"
+import { formatPath, type ConfigPath, type Locations } from "./yaml-source"
+
+export interface PathProblem {
+  readonly path: ConfigPath
+  readonly message: string
+}
+
+const decodeConfig = Schema.decodeUnknownEither(HookdConfigSchema, { errors: "all", onExcessProperty: "error" })
+
+/**
+ * Validates `value`; `files` lists the config files in merge order (a problem in the first one is
+ * reported before one in the second), `fallbackFile` names a problem without any location.
+ */
+export const validateConfig = (
+  value: unknown,
+  locations: Locations,
+  files: ReadonlyArray<string>
+): Either.Either<HookdConfig, ConfigInvalid> => {
+  const decoded = decodeConfig(value)
+  const problems = Either.isLeft(decoded) ? issueProblems(decoded.left.issue, [], undefined) : needsProblems(decoded.right)
+  if (problems.length === 0 && Either.isRight(decoded)) return Either.right(decoded.right)
+  return Either.left(toConfigInvalid(problems, locations, files))
+}
+
+const toConfigInvalid = (problems: ReadonlyArray<PathProblem>, locations: Locations, files: ReadonlyArray<string>) => {
+  const located = problems.map((problem) => ({ problem, location: locations.find(problem.path) }))
+  const rank = (l: (typeof located)[number]) => [
+    l.location ? files.indexOf(l.location.file) : files.length,
+    l.location?.line ?? Number.MAX_SAFE_INTEGER
+  ]
+  const first = [...located].sort((a, b) => {
+    const [fa, la] = rank(a)
+    const [fb, lb] = rank(b)
+    return fa - fb || la - lb
+  })[0]
+  const more = problems.length - 1
+  return new ConfigInvalid({
+    file: first.location?.file ?? files[0] ?? "",
+    line: first.location?.line,
+    path: formatPath(first.problem.path),
+    message: more > 0 ? `${first.problem.message} (and ${more} more problem${more === 1 ? "" : "s"})` : first.problem.message
+  })
+}
+
+// ---------------------------------------------------------------- needs
+
+/** Duplicate names, unknown `needs` and cycles, per hook, over all of its jobs. */
+export const needsProblems = (config: HookdConfig): PathProblem[] => {
+  const problems: PathProblem[] = []
+  for (const hook of GIT_HOOK_NAMES) {
+    const jobs = config.hooks?.[hook]?.jobs ?? []
+    const problem = findNeedsProblem(jobs)
+    if (problem === undefined) continue
+    const base = ["hooks", hook, "jobs"]
+    if (problem.kind === "duplicate") {
+      const second = jobs.findIndex((job, i) => job.name === problem.job && jobs.findIndex((j) => j.name === problem.job) < i)
+      problems.push({ path: [...base, second, "name"], message: problem.message })
+    } else if (problem.kind === "unknown") {
+      const index = jobs.findIndex((job) => job.name === problem.job)
+      const needIndex = (jobs[index].needs ?? []).indexOf(problem.need)
+      problems.push({ path: [...base, index, "needs", needIndex], message: problem.message })
+    } else {
+      const index = jobs.findIndex((job) => job.name === problem.job)
+      problems.push({ path: [...base, index, "needs"], message: problem.message })
+    }
+  }
+  return problems
+}
+
+// ---------------------------------------------------------------- schema issues
+
+const annotatedMessage = (ast: AST.AST, issue: ParseResult.ParseIssue): string | undefined => {
+  const annotation = AST.getMessageAnnotation(ast)
+  if (Option.isNone(annotation)) return undefined
+  const out = annotation.value(issue)
+  if (typeof out === "string") return out
+  if (typeof out === "object" && out !== null && "message" in out && typeof out.message === "string") return out.message
+  return undefined
+}
+
+const show = (value: unknown): string => {
+  const text = value === undefined ? "nothing" : JSON.stringify(value)
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text
+}
+
+/** An issue meaning "this value is not even of that kind" (a string where a list goes, …). */
+const isWrongKind = (issue: ParseResult.ParseIssue): boolean => {
+  switch (issue._tag) {
+    case "Type":
+      return true
+    case "Refinement":
+      return issue.kind === "From" && isWrongKind(issue.issue)
+    case "Transformation":
+      return isWrongKind(issue.issue)
+    case "Composite":
+      return AST.isUnion(issue.ast) && membersOf(issue).every(isWrongKind)
+    default:
+      return false
+  }
+}
+
+const membersOf = (issue: ParseResult.Composite): ReadonlyArray<ParseResult.ParseIssue> =>
+  Array.isArray(issue.issues)
+    ? (issue.issues as ReadonlyArray<ParseResult.ParseIssue>)
+    : [issue.issues as ParseResult.ParseIssue]
+
+/** What a schema node expects, in words. */
+const describe = (ast: AST.AST): string => {
+  switch (ast._tag) {
+    case "TypeLiteral":
+      return ast.propertySignatures.length > 0
+        ? `a map with the keys ${allowedKeys(ast).join(", ")}`
+        : "a map"
+    case "TupleType":
+      return "a list"
+    case "StringKeyword":
+      return "a string"
+    case "NumberKeyword":
+      return "a number"
+    case "BooleanKeyword":
+      return "true or false"
+    case "Literal":
+      return JSON.stringify(ast.literal)
+    case "Union":
+      return ast.types.map(describe).join(" or ")
+    case "Refinement":
+      return describe(ast.from)
+    case "Transformation":
+      return describe(ast.from)
+    default:
+      return String(ast)
+  }
+}
+
+const allowedKeys = (struct: AST.TypeLiteral): string[] => struct.propertySignatures.map((p) => String(p.name))
+
+const editDistance = (a: string, b: string): number => {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0]
+    row[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j]
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1))
+      diagonal = above
+    }
+  }
+  return row[b.length]
+}
+
+const unknownKeyMessage = (key: string, struct: AST.TypeLiteral | undefined): string => {
+  if (struct === undefined || struct.propertySignatures.length === 0) {
+    const keyRule = struct?.indexSignatures[0]?.parameter
+    const rule = keyRule ? Option.getOrUndefined(AST.getDescriptionAnnotation(keyRule)) : undefined
+    return `invalid key ${JSON.stringify(key)}${rule ? `: expected ${rule}` : ""}`
+  }
+  const allowed = allowedKeys(struct)
+  const close = allowed.filter((k) => editDistance(k, key) <= 2).sort((a, b) => editDistance(a, key) - editDistance(b, key))
+  return `unknown key ${JSON.stringify(key)}${close.length > 0 ? ` (did you mean "${close[0]}"?)` : ""}; allowed keys: ${allowed.join(", ")}`
+}
+
+/** Flattens a decode failure into one problem per offending path, with messages for people. */
+export const issueProblems = (
+  issue: ParseResult.ParseIssue,
+  path: ConfigPath,
+  struct: AST.TypeLiteral | undefined
+): PathProblem[] => {
+  switch (issue._tag) {
+    case "Pointer": {
+      const parts = Array.isArray(issue.path) ? issue.path : [issue.path]
+      return issueProblems(issue.issue, [...path, ...parts.map((p) => (typeof p === "number" ? p : String(p)))], struct)
+    }
+    case "Composite": {
+      const issues = membersOf(issue)
+      if (AST.isUnion(issue.ast)) {
+        // A union reports every member's failure; the useful one is a member the value has the
+        // shape of (a string for a duration string, a list for a condition list).
+        const informative = issues.find((member) => !isWrongKind(member))
+        if (informative) return issueProblems(informative, path, struct)
+        const message =
+          annotatedMessage(issue.ast, issue) ??
+          `expected ${describe(issue.ast)}, got ${show(issue.actual)}`
+        return [{ path, message }]
+      }
+      const inner = AST.isTypeLiteral(issue.ast) ? issue.ast : struct
+      return issues.flatMap((member) => issueProblems(member, path, inner))
+    }
+    case "Refinement":
+      if (issue.kind === "From") return issueProblems(issue.issue, path, struct)
+      return [{ path, message: annotatedMessage(issue.ast, issue) ?? ParseResult.TreeFormatter.formatIssueSync(issue.issue) }]
+    case "Transformation":
+      return issueProblems(issue.issue, path, struct)
+    case "Unexpected":
+      return [{ path, message: unknownKeyMessage(String(path[path.length - 1]), struct) }]
+    default:
+      return [{ path, message: leafMessage(issue, path) }]
+  }
+}
+
+const leafMessage = (issue: ParseResult.ParseIssue, path: ConfigPath): string => {
+  switch (issue._tag) {
+    case "Missing":
+      return `required key ${JSON.stringify(String(path[path.length - 1]))} is missing`
+    case "Type":
+      return annotatedMessage(issue.ast, issue) ?? issue.message ?? `expected ${describe(issue.ast)}, got ${show(issue.actual)}`
+    case "Forbidden":
+      return issue.message ?? "is forbidden"
+    default:
+      return ParseResult.TreeFormatter.formatIssueSync(issue)
+  }
+}

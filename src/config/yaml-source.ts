@@ -1,0 +1,164 @@
+// Turns the text of one YAML file into a plain value plus the line of every path in it, so a
+// problem found later (by the schema, by the needs check) can name the file and line. Pure.
+import { Document, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Node } from "yaml"
+
+export type ConfigPath = ReadonlyArray<string | number>
+
+export interface SourceLocation {
+  readonly file: string
+  readonly line: number
+}
+
+/** Where each path came from: for a map entry the line of its key, for a list item its first line. */
+export class Locations {
+  private readonly entries = new Map<string, { readonly path: ConfigPath; readonly location: SourceLocation }>()
+
+  set(path: ConfigPath, location: SourceLocation): void {
+    this.entries.set(JSON.stringify(path), { path, location })
+  }
+
+  /** The location of `path`, or of its nearest ancestor that has one (a missing key has no line of its own). */
+  find(path: ConfigPath): SourceLocation | undefined {
+    for (let length = path.length; length >= 0; length--) {
+      const hit = this.entries.get(JSON.stringify(path.slice(0, length)))
+      if (hit) return hit.location
+    }
+    return undefined
+  }
+
+  /** Forgets `prefix` and everything below it. */
+  dropSubtree(prefix: ConfigPath): void {
+    for (const [key, entry] of this.entries) if (startsWith(entry.path, prefix)) this.entries.delete(key)
+  }
+
+  /** Copies `from`'s locations under `fromPrefix` to the same relative paths under `toPrefix`. */
+  graftSubtree(from: Locations, fromPrefix: ConfigPath, toPrefix: ConfigPath): void {
+    for (const entry of from.entries.values()) {
+      if (startsWith(entry.path, fromPrefix)) this.set([...toPrefix, ...entry.path.slice(fromPrefix.length)], entry.location)
+    }
+  }
+
+  copy(): Locations {
+    const out = new Locations()
+    for (const entry of this.entries.values()) out.set(entry.path, entry.location)
+    return out
+  }
+}
+
+const startsWith = (path: ConfigPath, prefix: ConfigPath): boolean =>
+  path.length >= prefix.length && prefix.every((part, i) => path[i] === part)
+
+export interface ParsedYaml {
+  readonly value: unknown
+  readonly locations: Locations
+}
+
+export interface YamlProblem {
+  readonly file: string
+  readonly line: number
+  readonly path: ConfigPath
+  readonly message: string
+}
+
+export type ParseYamlResult =
+  | { readonly _tag: "Parsed"; readonly parsed: ParsedYaml }
+  | { readonly _tag: "Problem"; readonly problem: YamlProblem }
+
+/** Parses `text` (the contents of `file`). An empty file or one holding only comments is `{}`. */
+export const parseYaml = (file: string, text: string): ParseYamlResult => {
+  const lineCounter = new LineCounter()
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
+  const lineAt = (offset: number): number => lineCounter.linePos(offset).line
+  const syntaxError = doc.errors[0]
+  if (syntaxError) {
+    return {
+      _tag: "Problem",
+      problem: { file, line: lineAt(syntaxError.pos[0]), path: [], message: `YAML syntax error: ${syntaxError.message}` }
+    }
+  }
+  const locations = new Locations()
+  locations.set([], { file, line: doc.contents?.range ? lineAt(doc.contents.range[0]) : 1 })
+  try {
+    const value = doc.contents === null ? {} : toPlain(doc, doc.contents, [], { file, lineAt, locations, resolving: new Set() })
+    return { _tag: "Parsed", parsed: { value: value ?? {}, locations } }
+  } catch (error) {
+    if (error instanceof NodeProblem) return { _tag: "Problem", problem: error.problem }
+    throw error
+  }
+}
+
+class NodeProblem extends Error {
+  constructor(readonly problem: YamlProblem) {
+    super(problem.message)
+  }
+}
+
+interface WalkContext {
+  readonly file: string
+  readonly lineAt: (offset: number) => number
+  readonly locations: Locations
+  /** Aliases being expanded, to refuse an alias that contains itself. */
+  readonly resolving: Set<Node>
+}
+
+const lineOf = (node: unknown, ctx: WalkContext): number | undefined => {
+  const range = (node as { range?: readonly number[] | null } | null)?.range
+  return range ? ctx.lineAt(range[0]) : undefined
+}
+
+const defineEntry = (target: Record<string, unknown>, key: string, value: unknown): void => {
+  // defineProperty, so a key named "__proto__" is data, not a prototype change.
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true })
+}
+
+const toPlain = (doc: Document, node: unknown, path: ConfigPath, ctx: WalkContext): unknown => {
+  if (node === null || node === undefined) return null
+  if (isAlias(node)) {
+    const target = node.resolve(doc)
+    if (!target || ctx.resolving.has(target)) {
+      throw new NodeProblem({ file: ctx.file, line: lineOf(node, ctx) ?? 1, path, message: `alias *${node.source} cannot be resolved` })
+    }
+    ctx.resolving.add(target)
+    try {
+      return toPlain(doc, target, path, ctx)
+    } finally {
+      ctx.resolving.delete(target)
+    }
+  }
+  if (isScalar(node)) return node.value
+  if (isMap(node)) {
+    const out: Record<string, unknown> = {}
+    for (const pair of node.items) {
+      const keyNode = pair.key
+      const keyLine = lineOf(keyNode, ctx) ?? lineOf(pair.value, ctx) ?? lineOf(node, ctx) ?? 1
+      if (!isScalar(keyNode) || (typeof keyNode.value !== "string" && typeof keyNode.value !== "number")) {
+        throw new NodeProblem({ file: ctx.file, line: keyLine, path, message: "map keys must be plain strings" })
+      }
+      const key = String(keyNode.value)
+      const childPath = [...path, key]
+      ctx.locations.set(childPath, { file: ctx.file, line: keyLine })
+      defineEntry(out, key, toPlain(doc, pair.value, childPath, ctx))
+    }
+    return out
+  }
+  if (isSeq(node)) {
+    return node.items.map((item, index) => {
+      const childPath = [...path, index]
+      ctx.locations.set(childPath, { file: ctx.file, line: lineOf(item, ctx) ?? lineOf(node, ctx) ?? 1 })
+      return toPlain(doc, item, childPath, ctx)
+    })
+  }
+  throw new NodeProblem({ file: ctx.file, line: lineOf(node, ctx) ?? 1, path, message: "unsupported YAML node" })
+}
+
+/** `hooks.pre-commit.jobs[1].timeout`; keys that are not plain words are quoted: `env["a.b"]`. */
+export const formatPath = (path: ConfigPath): string => {
+  if (path.length === 0) return "(root)"
+  let out = ""
+  for (const part of path) {
+    if (typeof part === "number") out += `[${part}]`
+    else if (/^[A-Za-z0-9_-]+$/.test(part)) out += out === "" ? part : `.${part}`
+    else out += `[${JSON.stringify(part)}]`
+  }
+  return out
+}
