@@ -39,8 +39,20 @@ const refuseControlCharacters = (value: string): string => {
 export const escapeSystemdQuoted = (value: string): string =>
   refuseControlCharacters(value).replace(/[\\"]/g, (c) => `\\${c}`).replace(/%/g, "%%")
 
-/** Text inside a double-quoted word of `ExecStart=`: as above, and `$` doubled (no variable expansion). */
-export const escapeSystemdExecWord = (value: string): string => escapeSystemdQuoted(value).replace(/\$/g, "$$$$")
+/** An argument inside a double-quoted word of `ExecStart=`: as above, and `$` doubled (no expansion). */
+export const escapeSystemdExecArg = (value: string): string => escapeSystemdQuoted(value).replace(/\$/g, "$$$$")
+
+/**
+ * The program of `ExecStart=` (double-quoted in the template). systemd takes `$` literally there
+ * but refuses quotes and backslashes in an executable's path outright ("Executable name contains
+ * special characters"), so such a path is an error the user can act on, not a broken unit.
+ */
+export const escapeSystemdExecPath = (value: string): string => {
+  if (/["'\\]/.test(value)) {
+    throw new TemplateError(`systemd cannot run a program whose path contains a quote or a backslash: ${value}`)
+  }
+  return escapeSystemdQuoted(value)
+}
 
 /** Quotes a command line for display, so what is printed can be pasted into a shell. */
 export const shellQuote = (argv: ReadonlyArray<string>): string =>

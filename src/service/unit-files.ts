@@ -5,7 +5,7 @@ import { dirname, join } from "node:path"
 import { socketPath, stateDir } from "../protocol/paths"
 import type { Env } from "./context"
 import type { Installation } from "./installation"
-import { escapeSystemdExecWord, escapeSystemdQuoted, escapeXml, renderTemplate } from "./render"
+import { escapeSystemdExecArg, escapeSystemdExecPath, escapeSystemdQuoted, escapeXml, renderTemplate } from "./render"
 import {
   LAUNCHD_LABEL,
   launchAgentPath,
@@ -40,8 +40,8 @@ export const loadLaunchdTemplate = (root: string): string => readFileSync(launch
 export const renderSystemdUnits = (templates: SystemdTemplates, inst: Installation, env: Env): ReadonlyArray<ServiceFile> => {
   const dir = systemdUserDir(env)
   const values = {
-    NODE: escapeSystemdExecWord(inst.node),
-    HOOKD: escapeSystemdExecWord(inst.hookd),
+    NODE: escapeSystemdExecPath(inst.node),
+    HOOKD: escapeSystemdExecArg(inst.hookd),
     STATE_DIR: escapeSystemdQuoted(stateDir(env))
   }
   return [
