@@ -22,7 +22,7 @@ export class SingletonError extends Data.TaggedError("SingletonError")<{
 const ACQUIRED: SingletonResult = { _tag: "Acquired" }
 /** Each retry follows a holder that vanished between our two steps; a few are plenty. */
 const MAX_ATTEMPTS = 5
-const HOLDER_REPLY_TIMEOUT_MS = 2000
+const HOLDER_REPLY_TIMEOUT_MS = 5000
 
 const errnoOf = (error: unknown): string | undefined => (error as NodeJS.ErrnoException)?.code
 const printable = (name: string): string => name.replace(/\0/g, "@")
