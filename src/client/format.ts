@@ -54,10 +54,11 @@ export const truncateStart = (text: string, width: number): string =>
   text.length <= width ? text : width <= 1 ? "…".slice(0, width) : "…" + text.slice(text.length - (width - 1))
 
 /** `~/src/web` for a path under home. */
-export const shortenHome = (path: string, home: string | undefined): string =>
-  home && home !== "/" && (path === home || path.startsWith(home.endsWith("/") ? home : home + "/"))
-    ? "~" + path.slice(home.replace(/\/$/, "").length)
-    : path
+export const shortenHome = (path: string, home: string | undefined): string => {
+  const base = home?.replace(/\/+$/, "")
+  if (!base) return path
+  return path === base || path.startsWith(base + "/") ? "~" + path.slice(base.length) : path
+}
 
 // ---------------------------------------------------------------- colour
 

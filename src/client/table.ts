@@ -56,6 +56,12 @@ export const fitColumns = (
     if (victim < 0) break
     widths[victim] = undefined
   }
+  // 3. Give any room freed by dropping back to the shrunk columns.
+  for (let i = 0; i < columns.length; i++) {
+    const w = widths[i]
+    if (w === undefined || w >= natural[i]) continue
+    widths[i] = w + Math.min(natural[i] - w, Math.max(0, width - total()))
+  }
   return widths
 }
 

@@ -1,0 +1,235 @@
+// argv → Command for every command, and every usage error → UsageError (exit 2) with the usage line.
+import { describe, expect, it } from "vitest"
+import { parseCommandLine, type Command } from "../../src/client/cli"
+import { UsageError } from "../../src/client/errors"
+
+const CWD = "/home/u/src/web"
+const parse = (...argv: string[]): Command => parseCommandLine(argv, CWD)
+
+const usageError = (argv: string[]): UsageError => {
+  try {
+    parseCommandLine(argv, CWD)
+  } catch (e) {
+    expect(e).toBeInstanceOf(UsageError)
+    return e as UsageError
+  }
+  throw new Error(`expected a usage error for: ${argv.join(" ")}`)
+}
+
+describe("global options", () => {
+  it("--version and -V", () => {
+    expect(parse("--version")).toEqual({ kind: "version" })
+    expect(parse("-V")).toEqual({ kind: "version" })
+  })
+  it("--help, -h and `help` print the global help; `help <cmd>` and `<cmd> --help` the command's", () => {
+    for (const argv of [["--help"], ["-h"], ["help"]]) {
+      const c = parse(...argv)
+      expect(c.kind).toBe("help")
+      if (c.kind === "help") expect(c.text).toContain("run-hook")
+    }
+    for (const argv of [["help", "logs"], ["logs", "--help"], ["logs", "-h"]]) {
+      const c = parse(...argv)
+      expect(c.kind === "help" && c.text.startsWith("usage: hookctl logs <job>")).toBe(true)
+    }
+  })
+  it("--repo before or after the command, resolved against the cwd", () => {
+    expect(parse("--repo", "../api", "status")).toMatchObject({ kind: "status", repo: "/home/u/src/api" })
+    expect(parse("--repo=/abs/x", "status")).toMatchObject({ repo: "/abs/x" })
+    expect(parse("ls", "--repo", "/abs/y")).toMatchObject({ repo: "/abs/y" })
+    expect(parse("status")).toMatchObject({ repo: CWD })
+  })
+  it("no command, an unknown command, an unknown global option → usage", () => {
+    expect(usageError([]).message).toContain("missing command")
+    expect(usageError(["frobnicate"]).message).toContain('unknown command "frobnicate"')
+    expect(usageError(["--colour", "ls"]).message).toContain("unknown option")
+    expect(usageError(["--repo"]).usage).toContain("hookctl [--repo PATH]")
+    expect(usageError([]).exitCode).toBe(2)
+  })
+})
+
+describe("status and shutdown", () => {
+  it("parse", () => {
+    expect(parse("status")).toEqual({ kind: "status", repo: CWD, json: false })
+    expect(parse("status", "--json")).toMatchObject({ json: true })
+    expect(parse("shutdown")).toEqual({ kind: "shutdown" })
+  })
+  it("reject extra words", () => {
+    expect(usageError(["status", "now"]).usage).toBe("hookctl status [--json]")
+    expect(usageError(["shutdown", "--force"]).message).toContain("unknown option --force")
+  })
+})
+
+describe("ls", () => {
+  it("defaults to a table of this repo", () => {
+    expect(parse("ls")).toEqual({ kind: "ls", repo: CWD, format: "table", query: { allRepos: false, statuses: [] } })
+  })
+  it("takes every filter, repeated and comma-separated statuses", () => {
+    const c = parse(
+      "ls", "--all-repos", "--worktree", "wt", "--hook", "post-checkout", "--status", "running",
+      "--status=failed,queued", "--tag", "deps", "--inv", "AB12CD", "--limit", "5", "--tsv"
+    )
+    expect(c).toEqual({
+      kind: "ls",
+      repo: CWD,
+      format: "tsv",
+      query: {
+        allRepos: true,
+        worktree: "/home/u/src/web/wt",
+        hook: "post-checkout",
+        statuses: ["running", "failed", "queued"],
+        tag: "deps",
+        invocationPrefix: "ab12cd",
+        limit: 5
+      }
+    })
+    expect(parse("ls", "--json")).toMatchObject({ format: "json" })
+    expect(parse("ls", "--ndjson")).toMatchObject({ format: "ndjson" })
+  })
+  it.each([
+    [["ls", "--json", "--tsv"], "choose one of"],
+    [["ls", "--status", "exploded"], 'unknown status "exploded"'],
+    [["ls", "--limit", "0"], "--limit"],
+    [["ls", "--limit", "-3"], "--limit"],
+    [["ls", "--inv", "xyz"], "--inv"],
+    [["ls", "--inv", "abc"], "--inv"],
+    [["ls", "--hook"], "--hook needs a value"],
+    [["ls", "--json=yes"], "takes no value"],
+    [["ls", "--tag", "a", "--tag", "b"], "given twice"],
+    [["ls", "extra"], 'unexpected argument "extra"'],
+    [["ls", "--", "x"], "unexpected `--`"]
+  ])("%j → usage error", (argv, message) => {
+    const e = usageError(argv)
+    expect(e.message).toContain(message)
+    expect(e.usage).toMatch(/^hookctl ls /)
+  })
+})
+
+describe("logs", () => {
+  it("a name, or an invocation prefix and a name", () => {
+    expect(parse("logs", "build")).toEqual({
+      kind: "logs",
+      repo: CWD,
+      job: { repo_root: CWD, name: "build" },
+      follow: false,
+      kinds: undefined,
+      sinceSeq: undefined,
+      sinceMs: undefined,
+      json: false
+    })
+    expect(parse("logs", "0a1b2c3d:build", "-f")).toMatchObject({
+      job: { repo_root: CWD, invocation_prefix: "0a1b2c3d", name: "build" },
+      follow: true
+    })
+  })
+  it("kinds, since-seq, since and json", () => {
+    expect(parse("logs", "x", "--stderr", "--status", "--since-seq", "0", "--since", "10m", "--json", "--follow")).toMatchObject({
+      kinds: ["stderr", "status"],
+      sinceSeq: 0,
+      sinceMs: 600_000,
+      json: true,
+      follow: true
+    })
+  })
+  it.each([
+    [["logs"], "missing <job>"],
+    [["logs", "a", "b"], "unexpected argument"],
+    [["logs", "bad name"], "invalid job name"],
+    [["logs", "zz:build"], "invalid invocation prefix"],
+    [["logs", "x", "--since", "yesterday"], "not a duration"],
+    [["logs", "x", "--since-seq", "1.5"], "--since-seq"],
+    [["logs", "x", "-g"], "unknown option -g"]
+  ])("%j → usage error", (argv, message) => {
+    expect(usageError(argv).message).toContain(message)
+  })
+})
+
+describe("cancel", () => {
+  it("one job, --all (this repo or every repo), or filters", () => {
+    expect(parse("cancel", "lint")).toEqual({ kind: "cancel", repo: CWD, target: { by: "job", job: { repo_root: CWD, name: "lint" } } })
+    expect(parse("cancel", "--all")).toMatchObject({ target: { by: "all", allRepos: false } })
+    expect(parse("cancel", "--all", "--all-repos")).toMatchObject({ target: { by: "all", allRepos: true } })
+    expect(parse("cancel", "--hook", "post-checkout", "--tag", "deps", "--older-than", "1h", "--inv", "abcd")).toMatchObject({
+      target: { by: "matching", filters: { hook: "post-checkout", tag: "deps", olderThanSecs: 3600, invocationPrefix: "abcd" } }
+    })
+    expect(parse("cancel", "--worktree", "../other")).toMatchObject({ target: { filters: { worktree: "/home/u/src/other" } } })
+  })
+  it.each([
+    [["cancel"], "exactly one of"],
+    [["cancel", "lint", "--all"], "exactly one of"],
+    [["cancel", "--all", "--hook", "x"], "exactly one of"],
+    [["cancel", "lint", "--tag", "x"], "exactly one of"],
+    [["cancel", "--hook", "x", "--all-repos"], "--all-repos goes with --all"],
+    [["cancel", "--older-than", "soon"], "not a duration"]
+  ])("%j → usage error", (argv, message) => {
+    expect(usageError(argv).message).toContain(message)
+  })
+})
+
+describe("retry", () => {
+  it("a job or an invocation prefix", () => {
+    expect(parse("retry", "abcd1234:build")).toMatchObject({
+      target: { job: { repo_root: CWD, invocation_prefix: "abcd1234", name: "build" } }
+    })
+    expect(parse("retry", "--inv", "abcd1234")).toMatchObject({ target: { invocationPrefix: "abcd1234" } })
+  })
+  it("needs exactly one of them", () => {
+    expect(usageError(["retry"]).message).toContain("either")
+    expect(usageError(["retry", "build", "--inv", "abcd"]).message).toContain("either")
+  })
+})
+
+describe("prune", () => {
+  it("parses", () => {
+    expect(parse("prune")).toEqual({ kind: "prune", repo: CWD, dryRun: false, olderThanSecs: undefined, allRepos: false, json: false })
+    expect(parse("prune", "--dry-run", "--older-than", "30d", "--json", "--all-repos")).toMatchObject({
+      dryRun: true,
+      olderThanSecs: 30 * 86400,
+      json: true,
+      allRepos: true
+    })
+  })
+  it("rejects a bad duration", () => {
+    expect(usageError(["prune", "--older-than", "1 month"]).usage).toMatch(/^hookctl prune/)
+  })
+})
+
+describe("run-hook", () => {
+  it("passes everything after -- through, including option-looking words", () => {
+    expect(parse("run-hook", "pre-push", "--", "origin", "--mode", "-f")).toEqual({
+      kind: "run-hook",
+      repo: CWD,
+      hook: "pre-push",
+      mode: "auto",
+      args: ["origin", "--mode", "-f"]
+    })
+    expect(parse("run-hook", "post-checkout", "--mode", "background")).toMatchObject({ mode: "background", args: [] })
+  })
+  it.each([
+    [["run-hook"], "missing <hook>"],
+    [["run-hook", "pre-commit", "--mode", "later"], "--mode"],
+    [["run-hook", "Pre Commit"], "not a git hook name"]
+  ])("%j → usage error", (argv, message) => {
+    expect(usageError(argv).message).toContain(message)
+  })
+})
+
+describe("hooks, service, completion", () => {
+  it("hooks install [--force] | uninstall", () => {
+    expect(parse("hooks", "install")).toEqual({ kind: "hooks", repo: CWD, action: "install", force: false })
+    expect(parse("hooks", "install", "--force")).toMatchObject({ force: true })
+    expect(parse("hooks", "uninstall")).toMatchObject({ action: "uninstall" })
+    expect(usageError(["hooks"]).message).toContain("missing")
+    expect(usageError(["hooks", "reinstall"]).message).toContain("unknown hooks action")
+    expect(usageError(["hooks", "uninstall", "--force"]).message).toContain("--force")
+  })
+  it("service passes its words to the service module untouched", () => {
+    expect(parse("service", "install", "--dry-run")).toEqual({ kind: "service", args: ["install", "--dry-run"] })
+    expect(parse("service", "--help").kind).toBe("help")
+    expect(usageError(["service"]).usage).toContain("service install")
+  })
+  it("completion bash|zsh|fish", () => {
+    expect(parse("completion", "fish")).toEqual({ kind: "completion", shell: "fish" })
+    expect(usageError(["completion"]).message).toContain("missing shell")
+    expect(usageError(["completion", "tcsh"]).message).toContain('unknown shell "tcsh"')
+  })
+})
