@@ -7,6 +7,7 @@ import { dirname } from "node:path"
 import { HOOKD_APPLICATION_ID } from "../../src/store/header"
 import { loadMigrations, newestVersion } from "../../src/store/migrations"
 import { clearStaleLock, openRepoStore } from "../../src/store/open"
+import { Store, StoreLive } from "../../src/store/service"
 import { freshDbPath, invocation, rawRows, tempDir, useTempDirs, withRawDb } from "./helpers"
 
 useTempDirs()
@@ -168,4 +169,15 @@ describe("Store: bring-up", () => {
       expect(modeOf(`${state}/deep`)).toBe(0o700)
       expect(modeOf(dirname(dbPath))).toBe(0o700)
     }))
+})
+
+describe("Store: service", () => {
+  it.live("StoreLive provides open and clearStaleLock", () =>
+    Effect.gen(function* () {
+      const dbPath = freshDbPath()
+      const store = yield* Store
+      const repoStore = yield* Effect.scoped(Effect.flatMap(store.open({ dbPath, repoId, root: "/svc" }), (s) => s.repo))
+      expect(repoStore.root).toBe("/svc")
+      expect(yield* store.clearStaleLock(dbPath)).toBe(false)
+    }).pipe(Effect.provide(StoreLive)))
 })
