@@ -1,0 +1,127 @@
+// Retention as a supervisor capability: the start-up and hourly sweeps, `Prune`, and the record
+// of the last sweep that `Status` reports (the `hookctl ls` footer). Sweeps and prunes take one
+// permit, so an hourly sweep never races a Prune over the same rows and directories.
+import { Clock, Context, Effect, Layer } from "effect"
+import { summarizeRetention } from "../domain/retention"
+import type { PrunedItem, ResponsePayloads } from "../protocol/types"
+import { EventLogTag, logError, logInfo } from "../supervisor/event-log"
+import { RepoRegistry, type OpenRepo } from "../supervisor/repos"
+import { Settings } from "../supervisor/settings"
+import { sweepRepo, type RepoSweepResult } from "./sweep"
+
+export interface LastSweep {
+  readonly at: number
+  readonly invocations: number
+  readonly bytes: number
+}
+
+export interface PruneOptions {
+  readonly dryRun: boolean
+  readonly olderThanSecs?: number
+}
+
+export interface RetentionService {
+  /** Sweeps every open repo and logs one line; a repo that fails is logged and skipped, never fatal. */
+  readonly sweepAll: (reason: "start" | "hourly") => Effect.Effect<void>
+  readonly prune: (
+    repos: ReadonlyArray<OpenRepo>,
+    options: PruneOptions
+  ) => Effect.Effect<ResponsePayloads["Pruned"], Effect.Effect.Error<ReturnType<typeof sweepRepo>>>
+  readonly lastSweep: () => LastSweep | undefined
+}
+
+export class Retention extends Context.Tag("hookd/Retention")<Retention, RetentionService>() {}
+
+export const SWEEP_INTERVAL = "1 hour"
+
+const itemsOf = (results: ReadonlyArray<RepoSweepResult>): PrunedItem[] =>
+  results.flatMap((r) =>
+    r.decisions.map((d) => ({
+      repo_id: r.repoId,
+      invocation_id: d.invocation_id,
+      worktree: d.worktree,
+      reason: d.reason,
+      jobs: d.jobs,
+      bytes: d.bytes
+    }))
+  )
+
+/** The one log line of a sweep: totals, what was healed, and jobs running past `stale_running_after`. */
+const sweepLogFields = (reason: string, results: ReadonlyArray<RepoSweepResult>, dryRun: boolean, durationMs: number) => {
+  const totals = summarizeRetention(results.flatMap((r) => r.decisions))
+  return {
+    reason,
+    dry_run: dryRun,
+    repos: results.length,
+    ...totals,
+    healed: results.flatMap((r) => r.healed.map((id) => `${r.repoId}/${id}`)),
+    orphans: results.flatMap((r) => r.orphans.map((id) => `${r.repoId}/${id}`)),
+    stale: results.flatMap((r) =>
+      r.stale.map((s) => ({ repo_id: r.repoId, invocation_id: s.invocation_id, job: s.name, status: s.status, since: s.since }))
+    ),
+    duration_ms: durationMs
+  }
+}
+
+export const RetentionLive = Layer.effect(
+  Retention,
+  Effect.gen(function* () {
+    const settings = yield* Settings
+    const registry = yield* RepoRegistry
+    const eventLog = yield* EventLogTag
+    const withLog = Effect.provideService(EventLogTag, eventLog)
+    const exclusive = yield* Effect.makeSemaphore(1)
+    let last: LastSweep | undefined
+
+    const targetOf = (repo: OpenRepo) => ({ stateDir: settings.stateDir, repoId: repo.repoId, store: repo.store })
+
+    const record = (at: number, results: ReadonlyArray<RepoSweepResult>) => {
+      const totals = summarizeRetention(results.flatMap((r) => r.decisions))
+      last = { at, invocations: totals.invocations, bytes: totals.bytes }
+    }
+
+    const sweepAll: RetentionService["sweepAll"] = (reason) =>
+      exclusive.withPermits(1)(
+        Effect.gen(function* () {
+          const now = yield* Clock.currentTimeMillis
+          const results: RepoSweepResult[] = []
+          for (const repo of registry.all()) {
+            const result = yield* sweepRepo(targetOf(repo), { now, dryRun: false }).pipe(
+              Effect.tapError((e) => logError("retention_sweep_failed", { repo_id: repo.repoId, error: e.message })),
+              Effect.option
+            )
+            if (result._tag === "Some") results.push(result.value)
+          }
+          record(now, results)
+          yield* logInfo("retention_sweep", sweepLogFields(reason, results, false, (yield* Clock.currentTimeMillis) - now))
+        })
+      ).pipe(withLog)
+
+    const prune: RetentionService["prune"] = (repos, options) =>
+      exclusive.withPermits(1)(
+        Effect.gen(function* () {
+          const now = yield* Clock.currentTimeMillis
+          const results = yield* Effect.forEach(repos, (repo) =>
+            sweepRepo(targetOf(repo), {
+              now,
+              dryRun: options.dryRun,
+              ...(options.olderThanSecs !== undefined ? { olderThanSecs: options.olderThanSecs } : {})
+            })
+          )
+          if (!options.dryRun) record(now, results)
+          yield* logInfo("retention_sweep", sweepLogFields("prune", results, options.dryRun, (yield* Clock.currentTimeMillis) - now))
+          const items = itemsOf(results)
+          return { ...summarizeRetention(items), dry_run: options.dryRun, items }
+        })
+      ).pipe(withLog)
+
+    return { sweepAll, prune, lastSweep: () => last } satisfies RetentionService
+  })
+)
+
+/** At start (after reconcile) and then every hour, until the supervisor's scope closes. */
+export const retentionSweeps = Effect.flatMap(Retention, (retention) =>
+  retention.sweepAll("start").pipe(
+    Effect.zipRight(Effect.forever(Effect.delay(retention.sweepAll("hourly"), SWEEP_INTERVAL)))
+  )
+)
