@@ -201,7 +201,8 @@ export const RequestPayloadSchemas = {
   Retry: Schema.Struct({
     job: optional(JobAddress),
     invocation_prefix: optional(InvocationPrefix),
-    repo_root: Schema.String
+    repo_root: Schema.String,
+    env: optional(Env)
   }).pipe(Schema.filter(hasAnyKey(RETRY_TARGETS), atLeastOneOf(RETRY_TARGETS, "Retry"))),
   Prune: Schema.Struct({
     repo_root: optional(Schema.String),

@@ -160,7 +160,13 @@ export interface RequestPayloads {
     readonly since_seq?: number
     readonly kinds?: ReadonlyArray<LogKind>
   }
-  readonly Retry: { readonly job?: JobAddress; readonly invocation_prefix?: string; readonly repo_root: string }
+  readonly Retry: {
+    readonly job?: JobAddress
+    readonly invocation_prefix?: string
+    readonly repo_root: string
+    /** The requester's environment: supplies the secret-named variables that were scrubbed from the stored env. */
+    readonly env?: Readonly<Record<string, string>>
+  }
   readonly Prune: { readonly repo_root?: string; readonly dry_run: boolean; readonly older_than_secs?: number }
   readonly Shutdown: Record<string, never>
 }

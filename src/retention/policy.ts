@@ -1,21 +1,12 @@
 // The repo's retention policy as a sweep applies it (SPEC §9): the `repo_policy` row written by the
 // latest RunJobs, or these defaults when no RunJobs has recorded one yet.
+import { DEFAULT_POLICY, type RepoPolicyConfig } from "../config/context"
 import type { RepoPolicyRow } from "../store/rows"
 
-export interface RepoRetentionPolicy {
-  readonly retention_secs: number
-  readonly keep_last: number
-  readonly max_total_bytes: number
-  readonly stale_running_after_secs: number
-}
+export type RepoRetentionPolicy = RepoPolicyConfig
 
-/** `log:` defaults: 7d / 3 / 500MB (decimal, as `parseSize` reads "500MB") / 24h. */
-export const DEFAULT_RETENTION_POLICY: RepoRetentionPolicy = {
-  retention_secs: 7 * 24 * 3600,
-  keep_last: 3,
-  max_total_bytes: 500 * 1000 * 1000,
-  stale_running_after_secs: 24 * 3600
-}
+/** The config's `log:` defaults (7d / 3 / 500MB / 24h): one source for both. */
+export const DEFAULT_RETENTION_POLICY: RepoRetentionPolicy = DEFAULT_POLICY
 
 export const effectivePolicy = (row: RepoPolicyRow | undefined): RepoRetentionPolicy =>
   row === undefined
