@@ -147,9 +147,11 @@ export const JobRunnerLive = Layer.scoped(
         if (Exit.isFailure(exit) && !Exit.isInterrupted(exit) && Cause.failureOption(exit.cause)._tag === "None") {
           yield* logError("job_defect", { job: entry.name, cause: Cause.pretty(exit.cause) })
         }
-        entry.log.status(terminal.event)
         const status = String(terminal.patch.status)
-        yield* persist(repo, entry, { ...terminal.patch, log_bytes: entry.log.bytes })
+        // Row first, then the terminal record: whoever sees the record (a tail) finds the row final.
+        yield* persist(repo, entry, terminal.patch)
+        entry.log.status(terminal.event)
+        yield* persist(repo, entry, { log_bytes: entry.log.bytes })
         entry.status = status
         entry.log.close()
         live.delete(keyOf(entry.repoId, entry.invocationId, entry.name))

@@ -106,6 +106,14 @@ const describeFailure = (cause: Cause.Cause<unknown>): string => {
   return "internal error"
 }
 
+/** process.exit drops pending pipe writes: flush stdout and stderr first. */
+const exitAfterFlush = (code: number): void => {
+  let pending = 2
+  const done = () => --pending === 0 && process.exit(code)
+  process.stdout.write("", done)
+  process.stderr.write("", done)
+}
+
 const main = () => {
   const argv = process.argv.slice(2)
   if (argv.includes("--help") || argv.includes("-h")) {
@@ -130,7 +138,7 @@ const main = () => {
   }
   const fiber = Effect.runFork(runSupervisor(settings, lifecycle))
   fiber.addObserver((exit) => {
-    if (Exit.isSuccess(exit)) process.exit(0)
+    if (Exit.isSuccess(exit)) return exitAfterFlush(0)
     // Never a stack trace for the user: the message, and the full cause in the log file.
     process.stderr.write(`hookd: ${describeFailure(exit.cause)}\n`)
     try {
@@ -140,7 +148,7 @@ const main = () => {
     } catch {
       // the log may be what failed
     }
-    process.exit(1)
+    exitAfterFlush(1)
   })
 }
 

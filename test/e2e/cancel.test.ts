@@ -1,0 +1,100 @@
+// Cancel = interruption: no process of a cancelled job survives; CancelMatching's predicates.
+import { join } from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { makeGitRepo } from "../support/git"
+import { liveMembersOfGroup } from "../support/processes"
+import { makeSandbox, startSupervisor, TestClient, type RunningSupervisor, type Sandbox } from "../support/supervisor"
+import { awaitStarted, getJob, job, listJobs, payloadOf, runJobs, start } from "./helpers"
+
+let sandbox: Sandbox
+let hookd: RunningSupervisor
+let repo: string
+
+beforeAll(async () => {
+  sandbox = makeSandbox({ HOOKD_KILL_GRACE_MS: "500", HOOKD_MAX_PARALLEL: "8" })
+  repo = makeGitRepo(join(sandbox.dir, "repo"))
+  hookd = await startSupervisor(sandbox)
+})
+afterAll(async () => {
+  await hookd?.stop()
+  sandbox?.cleanup()
+})
+
+const request = async <N extends "CancelJob" | "CancelAll" | "CancelMatching">(req: N, payload: Parameters<TestClient["request"]>[1]) => {
+  const c = await TestClient.connect(sandbox.socket)
+  try {
+    return await c.request(req, payload as never)
+  } finally {
+    c.close()
+  }
+}
+
+describe("cancel", () => {
+  it("cancelling `sleep 100 & sleep 100; wait` leaves no process of its group", async () => {
+    const inv = await start(sandbox.socket, runJobs(repo, [job("sleepy", "sleep 100 & sleep 100; wait")]))
+    await awaitStarted(sandbox.socket, repo, inv, "sleepy")
+    const pgid = (await getJob(sandbox.socket, repo, inv, "sleepy")).pid!
+    expect(liveMembersOfGroup(pgid).length).toBeGreaterThanOrEqual(2)
+    const r = await request("CancelJob", { job: { repo_root: repo, name: "sleepy" } })
+    expect(payloadOf(r, "Cancelled")).toEqual({ count: 1, names: [`${inv.slice(0, 8)}:sleepy`] })
+    expect(liveMembersOfGroup(pgid)).toEqual([])
+    expect(await getJob(sandbox.socket, repo, inv, "sleepy")).toMatchObject({ status: "cancelled" })
+  })
+
+  it("a job that traps TERM is SIGKILLed after the grace period", async () => {
+    const inv = await start(sandbox.socket, runJobs(repo, [job("stubborn", "trap '' TERM; sleep 100 & sleep 100; wait")]))
+    await awaitStarted(sandbox.socket, repo, inv, "stubborn")
+    const pgid = (await getJob(sandbox.socket, repo, inv, "stubborn")).pid!
+    await request("CancelJob", { job: { repo_root: repo, invocation_prefix: inv.slice(0, 6), name: "stubborn" } })
+    expect(liveMembersOfGroup(pgid)).toEqual([])
+    expect(await getJob(sandbox.socket, repo, inv, "stubborn")).toMatchObject({ status: "cancelled" })
+  })
+
+  it("cancelling a queued job skips its spawn and its dependents", async () => {
+    const inv = await start(sandbox.socket, runJobs(repo, [job("first", "sleep 100"), job("second", "echo never", { needs: ["first"] })]))
+    await awaitStarted(sandbox.socket, repo, inv, "first")
+    await request("CancelJob", { job: { repo_root: repo, name: "first" } })
+    const second = await getJob(sandbox.socket, repo, inv, "second")
+    expect(second).toMatchObject({ status: "skipped", skip_reason: "dependency first cancelled", pid: null })
+  })
+
+  it("cancelling an unknown job is JOB_NOT_FOUND", async () => {
+    const r = await request("CancelJob", { job: { repo_root: repo, name: "no-such-job" } })
+    expect(r).toMatchObject({ kind: "Error", payload: { code: "JOB_NOT_FOUND" } })
+  })
+
+  it("CancelMatching cancels exactly the jobs matching every predicate", async () => {
+    const a = await start(
+      sandbox.socket,
+      runJobs(repo, [job("t-deps", "sleep 100", { tags: ["deps"] }), job("t-other", "sleep 100", { tags: ["other"] })], { hook: "post-merge" })
+    )
+    const b = await start(sandbox.socket, runJobs(repo, [job("t-deps2", "sleep 100", { tags: ["deps"] })], { hook: "post-checkout" }))
+    for (const [inv, name] of [[a, "t-deps"], [a, "t-other"], [b, "t-deps2"]] as const) await awaitStarted(sandbox.socket, repo, inv, name)
+
+    // tag AND hook: only t-deps
+    const byTagAndHook = payloadOf(await request("CancelMatching", { repo_root: repo, tag: "deps", hook: "post-merge" }), "Cancelled")
+    expect(byTagAndHook.names).toEqual([`${a.slice(0, 8)}:t-deps`])
+    // invocation prefix: the rest of invocation a
+    const byInv = payloadOf(await request("CancelMatching", { repo_root: repo, invocation_prefix: a.slice(0, 5) }), "Cancelled")
+    expect(byInv.names).toEqual([`${a.slice(0, 8)}:t-other`])
+    // older than an hour: nothing
+    expect(await request("CancelMatching", { repo_root: repo, older_than_secs: 3600 })).toMatchObject({
+      kind: "Error",
+      payload: { code: "NO_MATCH" }
+    })
+    // worktree: the last one
+    const byWorktree = payloadOf(await request("CancelMatching", { worktree: repo }), "Cancelled")
+    expect(byWorktree.names).toEqual([`${b.slice(0, 8)}:t-deps2`])
+    const statuses = (await listJobs(sandbox.socket, { repo_root: repo, tag: "deps" })).map((j) => j.status)
+    expect(new Set(statuses)).toEqual(new Set(["cancelled"]))
+  })
+
+  it("CancelAll cancels every live job of the repo", async () => {
+    const inv = await start(sandbox.socket, runJobs(repo, [job("all1", "sleep 100"), job("all2", "sleep 100")]))
+    await awaitStarted(sandbox.socket, repo, inv, "all1")
+    await awaitStarted(sandbox.socket, repo, inv, "all2")
+    const r = payloadOf(await request("CancelAll", { repo_root: repo }), "Cancelled")
+    expect(r.count).toBe(2)
+    expect((await getJob(sandbox.socket, repo, inv, "all2")).status).toBe("cancelled")
+  })
+})

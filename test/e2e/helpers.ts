@@ -1,0 +1,86 @@
+// Shared steps of the supervisor's black-box tests.
+import type { JobInfo, JobSpec, LogRecord, RequestPayloads, ResponseEnvelope } from "../../src/protocol/types"
+import { TestClient } from "../support/supervisor"
+
+export const job = (name: string, run: string, extra: Partial<JobSpec> = {}): JobSpec => ({ name, run, background: true, ...extra })
+
+export const runJobs = (repo: string, jobs: ReadonlyArray<JobSpec>, extra: Partial<RequestPayloads["RunJobs"]> = {}): RequestPayloads["RunJobs"] => ({
+  repo_root: repo,
+  worktree: repo,
+  hook: "post-checkout",
+  args: [],
+  env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+  mode: "auto",
+  wait: false,
+  jobs,
+  ...extra
+})
+
+export const payloadOf = <K extends ResponseEnvelope["kind"]>(r: ResponseEnvelope, kind: K) => {
+  if (r.kind !== kind) throw new Error(`expected ${kind}, got ${JSON.stringify(r)}`)
+  return r.payload as Extract<ResponseEnvelope, { kind: K }>["payload"]
+}
+
+/** Starts an invocation and returns its id. */
+export const start = async (socket: string, request: RequestPayloads["RunJobs"]): Promise<string> => {
+  const c = await TestClient.connect(socket)
+  try {
+    return payloadOf(await c.request("RunJobs", request), "RunAccepted").invocation_id
+  } finally {
+    c.close()
+  }
+}
+
+/** Follows a job's log until its terminal record; returns every record seen. */
+export const follow = async (socket: string, repo: string, invocationId: string, name: string, extra: Partial<RequestPayloads["TailLogs"]> = {}): Promise<{ records: LogRecord[]; end: ResponseEnvelope }> => {
+  const c = await TestClient.connect(socket)
+  try {
+    c.send("TailLogs", { job: { repo_root: repo, invocation_prefix: invocationId, name }, follow: true, ...extra })
+    const frames = await c.collect()
+    const end = frames[frames.length - 1]
+    const records = frames.filter((f) => f.kind === "StreamFrame").map((f) => (f.payload as { record: LogRecord }).record)
+    return { records, end }
+  } finally {
+    c.close()
+  }
+}
+
+/** Resolves once the job has spawned (its `started` record was written). */
+export const awaitStarted = async (socket: string, repo: string, invocationId: string, name: string): Promise<void> => {
+  const c = await TestClient.connect(socket)
+  try {
+    c.send("TailLogs", { job: { repo_root: repo, invocation_prefix: invocationId, name }, follow: true, kinds: ["status"] })
+    for (;;) {
+      const f = await c.next()
+      if (f.kind !== "StreamFrame") throw new Error(`job ${name} ended before it started: ${JSON.stringify(f)}`)
+      const record = (f.payload as { record: LogRecord }).record
+      if (record.kind === "status" && record.data.event === "started") return
+    }
+  } finally {
+    c.close()
+  }
+}
+
+export const getJob = async (socket: string, repo: string, invocationId: string, name: string): Promise<JobInfo> => {
+  const c = await TestClient.connect(socket)
+  try {
+    return payloadOf(await c.request("GetJob", { job: { repo_root: repo, invocation_prefix: invocationId, name } }), "Job").job
+  } finally {
+    c.close()
+  }
+}
+
+/** Follows to the end, then reads the row. */
+export const finished = async (socket: string, repo: string, invocationId: string, name: string): Promise<JobInfo> => {
+  await follow(socket, repo, invocationId, name)
+  return getJob(socket, repo, invocationId, name)
+}
+
+export const listJobs = async (socket: string, payload: RequestPayloads["ListJobs"]): Promise<JobInfo[]> => {
+  const c = await TestClient.connect(socket)
+  try {
+    return [...payloadOf(await c.request("ListJobs", payload), "Jobs").jobs]
+  } finally {
+    c.close()
+  }
+}

@@ -1,0 +1,95 @@
+// Bad input against the live server: every one gets a clear error and the server keeps serving.
+import { join } from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { encodeFrame } from "../../src/protocol/framing"
+import { makeGitRepo } from "../support/git"
+import { makeSandbox, startSupervisor, TestClient, type RunningSupervisor, type Sandbox } from "../support/supervisor"
+
+let sandbox: Sandbox
+let hookd: RunningSupervisor
+
+beforeAll(async () => {
+  sandbox = makeSandbox()
+  hookd = await startSupervisor(sandbox)
+})
+afterAll(async () => {
+  await hookd?.stop()
+  sandbox?.cleanup()
+})
+
+const header = (n: number) => {
+  const b = Buffer.alloc(4)
+  b.writeUInt32BE(n)
+  return b
+}
+
+describe("protocol abuse", () => {
+  it("a wrong v gets SCHEMA_MISMATCH and the connection still works", async () => {
+    const c = await TestClient.connect(sandbox.socket)
+    c.send("Status", {}, { v: 2 })
+    expect(await c.next()).toMatchObject({ kind: "Error", payload: { code: "SCHEMA_MISMATCH" } })
+    expect((await c.request("Status", {})).kind).toBe("SupervisorStatus")
+    c.close()
+  })
+
+  it("garbage bytes get BAD_FRAME and the connection still works", async () => {
+    const c = await TestClient.connect(sandbox.socket)
+    const body = Buffer.from("this is not json")
+    c.writeRaw(Buffer.concat([header(body.length), body]))
+    expect(await c.next()).toMatchObject({ kind: "Error", payload: { code: "BAD_FRAME" } })
+    expect((await c.request("Hello", { client: "test", client_version: "0" })).kind).toBe("Welcome")
+    c.close()
+  })
+
+  it("a 9 MiB header gets FRAME_TOO_LARGE and the connection is closed", async () => {
+    const c = await TestClient.connect(sandbox.socket)
+    c.writeRaw(header(9 * 1024 * 1024))
+    expect(await c.next()).toMatchObject({ kind: "Error", payload: { code: "FRAME_TOO_LARGE" } })
+    await c.awaitClose()
+  })
+
+  it("an unknown request gets BAD_REQUEST naming it", async () => {
+    const c = await TestClient.connect(sandbox.socket)
+    c.writeRaw(encodeFrame({ v: 1, id: "x", req: "Explode", payload: {} }))
+    const r = await c.next()
+    expect(r).toMatchObject({ kind: "Error", id: "x", payload: { code: "BAD_REQUEST" } })
+    expect(JSON.stringify(r)).toMatch(/Explode/)
+    c.close()
+  })
+
+  it("a missing repo gets REPO_NOT_FOUND", async () => {
+    const c = await TestClient.connect(sandbox.socket)
+    const r = await c.request("ListJobs", { repo_root: join(sandbox.dir, "not-a-repo") })
+    expect(r).toMatchObject({ kind: "Error", payload: { code: "REPO_NOT_FOUND" } })
+    c.close()
+  })
+
+  it("a directory that is not a git repository gets REPO_NOT_FOUND", async () => {
+    const c = await TestClient.connect(sandbox.socket)
+    const r = await c.request("GetJob", { job: { repo_root: sandbox.dir, name: "x" } })
+    expect(r).toMatchObject({ kind: "Error", payload: { code: "REPO_NOT_FOUND" } })
+    c.close()
+  })
+
+  it("300 simultaneous connections: the extras get BUSY and the server keeps serving", async () => {
+    const clients = await Promise.all(Array.from({ length: 300 }, () => TestClient.connect(sandbox.socket)))
+    // Every client asks once; the first 256 connections are served, the rest are told BUSY and closed.
+    const answers = await Promise.all(clients.map((c) => c.request("Hello", { client: "t", client_version: "0" }).catch(() => undefined)))
+    const busy = answers.filter((a) => a?.kind === "Error" && (a.payload as { code: string }).code === "BUSY").length
+    const welcomed = answers.filter((a) => a?.kind === "Welcome").length
+    expect(welcomed).toBe(256)
+    expect(busy).toBe(44)
+    for (const c of clients) c.close()
+    const fresh = await TestClient.connect(sandbox.socket)
+    expect((await fresh.request("Status", {})).kind).toBe("SupervisorStatus")
+    fresh.close()
+  })
+
+  it("an unknown field is ignored (forward compatibility)", async () => {
+    const repo = makeGitRepo(join(sandbox.dir, "repo-fwd"))
+    const c = await TestClient.connect(sandbox.socket)
+    c.writeRaw(encodeFrame({ v: 1, req: "ListJobs", payload: { repo_root: repo, future_field: 1 }, also_new: true }))
+    expect((await c.next()).kind).toBe("Jobs")
+    c.close()
+  })
+})

@@ -1,0 +1,80 @@
+// TailLogs: push-based follow with no gap and no duplicate, since_seq resume, replay of finished jobs.
+import { join } from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type { LogRecord } from "../../src/protocol/types"
+import { makeGitRepo } from "../support/git"
+import { makeSandbox, startSupervisor, TestClient, type RunningSupervisor, type Sandbox } from "../support/supervisor"
+import { awaitStarted, follow, job, runJobs, start } from "./helpers"
+
+let sandbox: Sandbox
+let hookd: RunningSupervisor
+let repo: string
+
+beforeAll(async () => {
+  sandbox = makeSandbox()
+  repo = makeGitRepo(join(sandbox.dir, "repo"))
+  hookd = await startSupervisor(sandbox)
+})
+afterAll(async () => {
+  await hookd?.stop()
+  sandbox?.cleanup()
+})
+
+const seqs = (records: ReadonlyArray<LogRecord>) => records.map((r) => r.seq)
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i)
+
+describe("TailLogs", () => {
+  it("a follower attached mid-run sees every record exactly once in seq order and ends after the terminal record", async () => {
+    const gate = join(sandbox.dir, "gate")
+    // Prints 50 lines, waits for the gate file, prints 50 more: the follower attaches in between.
+    const script = `for i in $(seq 1 50); do echo a$i; done; while [ ! -f ${gate} ]; do sleep 0.05; done; for i in $(seq 1 50); do echo b$i; done`
+    const inv = await start(sandbox.socket, runJobs(repo, [job("chatty", script)]))
+    await awaitStarted(sandbox.socket, repo, inv, "chatty")
+    const c = await TestClient.connect(sandbox.socket)
+    c.send("TailLogs", { job: { repo_root: repo, name: "chatty" }, follow: true })
+    const first = await c.next()
+    expect(first.kind).toBe("StreamFrame")
+    const { writeFileSync } = await import("node:fs")
+    writeFileSync(gate, "")
+    const frames = [first, ...(await c.collect())]
+    c.close()
+    const end = frames[frames.length - 1]
+    const records = frames.slice(0, -1).map((f) => (f.payload as { record: LogRecord }).record)
+    expect(end).toMatchObject({ kind: "StreamEnd", payload: { reason: "terminal" } })
+    expect(seqs(records)).toEqual(range(0, 101))
+    expect(records.filter((r) => r.kind === "stdout").map((r) => r.data)).toEqual([
+      ...range(1, 50).map((i) => `a${i}`),
+      ...range(1, 50).map((i) => `b${i}`)
+    ])
+    expect(records[records.length - 1]).toMatchObject({ kind: "status", data: { event: "finished", exit_code: 0 } })
+  })
+
+  it("since_seq resumes without duplicates", async () => {
+    const inv = await start(sandbox.socket, runJobs(repo, [job("count", "seq 1 10")]))
+    const all = await follow(sandbox.socket, repo, inv, "count")
+    const resumed = await follow(sandbox.socket, repo, inv, "count", { since_seq: 5 })
+    expect(seqs(resumed.records)).toEqual(seqs(all.records).filter((s) => s >= 5))
+    expect(resumed.records).toEqual(all.records.filter((r) => r.seq >= 5))
+  })
+
+  it("a tail of a finished job replays and ends, with or without follow", async () => {
+    const inv = await start(sandbox.socket, runJobs(repo, [job("done", "echo x")]))
+    const followed = await follow(sandbox.socket, repo, inv, "done")
+    const replay = await follow(sandbox.socket, repo, inv, "done", { follow: false })
+    expect(replay.records).toEqual(followed.records)
+    expect(replay.end).toMatchObject({ kind: "StreamEnd", payload: { reason: "terminal" } })
+  })
+
+  it("kinds filters the records", async () => {
+    const inv = await start(sandbox.socket, runJobs(repo, [job("mixed", "echo o; echo e >&2")]))
+    const { records } = await follow(sandbox.socket, repo, inv, "mixed", { kinds: ["stderr"] })
+    expect(records.map((r) => [r.kind, r.data])).toEqual([["stderr", "e"]])
+  })
+
+  it("a tail of an unknown job is JOB_NOT_FOUND", async () => {
+    const c = await TestClient.connect(sandbox.socket)
+    c.send("TailLogs", { job: { repo_root: repo, name: "ghost" }, follow: true })
+    expect(await c.next()).toMatchObject({ kind: "Error", payload: { code: "JOB_NOT_FOUND" } })
+    c.close()
+  })
+})
