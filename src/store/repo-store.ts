@@ -61,7 +61,7 @@ export const makeRepoStore = (
   return attempt("prepare statements", () => {
     const s = prepareStatements(connection)
     const transaction = makeTransactor(connection)
-    s.upsertRepo.run({ $repo_id: repoId, $root: root, $created_at: Date.now() })
+    s.upsertRepo.run([repoId, root, Date.now()])
 
     const patchOne = (invocationId: string, name: string, patch: JobPatch): void => {
       const { changes } = s.patchJob.run(jobPatchParams(invocationId, name, patch))
@@ -72,7 +72,7 @@ export const makeRepoStore = (
       repoId,
       dbPath,
       repo: attempt("read repo", () => {
-        const row = s.getRepo.get({ $repo_id: repoId })
+        const row = s.getRepo.get([repoId])
         if (!row) throw new Error(`no repo row for ${repoId}`)
         return decodeRepo(row)
       }),
@@ -91,37 +91,37 @@ export const makeRepoStore = (
           })),
       setInvocationStatus: (invocationId, status) =>
         attempt("setInvocationStatus", () => {
-          const { changes } = s.setInvocationStatus.run({ $invocation_id: invocationId, $status: status })
+          const { changes } = s.setInvocationStatus.run([invocationId, status])
           if (changes === 0) throw new Error(`no invocation ${invocationId}`)
         }),
       getInvocation: (invocationId) =>
         attempt("getInvocation", () => {
-          const row = s.getInvocation.get({ $invocation_id: invocationId })
+          const row = s.getInvocation.get([invocationId])
           return row ? decodeInvocation(row) : undefined
         }),
       getJob: (invocationId, name) =>
         attempt("getJob", () => {
-          const row = s.getJob.get({ $invocation_id: invocationId, $name: name })
+          const row = s.getJob.get([invocationId, name])
           return row ? decodeJob(row) : undefined
         }),
       jobsOfInvocation: (invocationId) =>
-        attempt("jobsOfInvocation", () => s.jobsOfInvocation.all({ $invocation_id: invocationId }).map(decodeJob)),
+        attempt("jobsOfInvocation", () => s.jobsOfInvocation.all([invocationId]).map(decodeJob)),
       listJobs: (filter) =>
         attempt("listJobs", () =>
-          s.listJobs.all({
-            $worktree: filter.worktree ?? null,
-            $hook: filter.hook ?? null,
-            $statuses: filter.statuses && filter.statuses.length > 0 ? JSON.stringify(filter.statuses) : null,
-            $tag: filter.tag ?? null,
-            $prefix: filter.invocation_prefix ?? null,
-            $limit: filter.limit ?? -1 // SQLite: a negative LIMIT means none
-          }).map(decodeListedJob)),
+          s.listJobs.all([
+            filter.worktree ?? null,
+            filter.hook ?? null,
+            filter.statuses && filter.statuses.length > 0 ? JSON.stringify(filter.statuses) : null,
+            filter.tag ?? null,
+            filter.invocation_prefix ?? null,
+            filter.limit ?? -1 // SQLite: a negative LIMIT means none
+          ]).map(decodeListedJob)),
       invocationIdsByPrefix: (prefix) =>
         attempt("invocationIdsByPrefix", () =>
-          s.invocationIdsByPrefix.all({ $prefix: prefix }).map((row) => String(row.invocation_id))),
+          s.invocationIdsByPrefix.all([prefix]).map((row) => String(row.invocation_id))),
       newestInvocationWithJob: (name) =>
         attempt("newestInvocationWithJob", () => {
-          const row = s.newestInvocationWithJob.get({ $name: name })
+          const row = s.newestInvocationWithJob.get([name])
           return row ? String(row.invocation_id) : undefined
         }),
       nonTerminalJobs: () => attempt("nonTerminalJobs", () => s.nonTerminalJobs.all().map(decodeJob)),
@@ -141,7 +141,7 @@ export const makeRepoStore = (
       deleteInvocations: (ids) =>
         attempt("deleteInvocations", () =>
           transaction(() =>
-            ids.reduce((deleted, id) => deleted + s.deleteInvocation.run({ $invocation_id: id }).changes, 0))),
+            ids.reduce((deleted, id) => deleted + s.deleteInvocation.run([id]).changes, 0))),
       getPolicy: () =>
         attempt("getPolicy", () => {
           const row = s.getPolicy.get()
@@ -149,13 +149,13 @@ export const makeRepoStore = (
         }),
       putPolicy: (policy) =>
         attempt("putPolicy", () => {
-          s.putPolicy.run({
-            $retention_secs: policy.retention_secs,
-            $keep_last: policy.keep_last,
-            $max_total_bytes: policy.max_total_bytes,
-            $stale_running_after_secs: policy.stale_running_after_secs,
-            $updated_at: Date.now()
-          })
+          s.putPolicy.run([
+            policy.retention_secs,
+            policy.keep_last,
+            policy.max_total_bytes,
+            policy.stale_running_after_secs,
+            Date.now()
+          ])
         })
     }
     return store

@@ -6,44 +6,60 @@ import type { Connection } from "./connection"
 
 const jobColumns = ["invocation_id", "name", ...JOB_VALUE_COLUMNS]
 
+// Parameters are numbered (`?N`) and bound from arrays in the order noted; see codec.ts for why.
 const SQL = {
-  upsertRepo: `INSERT INTO repo (repo_id, root, created_at) VALUES ($repo_id, $root, $created_at)
+  /** [repo_id, root, created_at] */
+  upsertRepo: `INSERT INTO repo (repo_id, root, created_at) VALUES (?1, ?2, ?3)
     ON CONFLICT (repo_id) DO UPDATE SET root = excluded.root WHERE root <> excluded.root`,
-  getRepo: `SELECT repo_id, root, created_at FROM repo WHERE repo_id = $repo_id`,
+  /** [repo_id] */
+  getRepo: `SELECT repo_id, root, created_at FROM repo WHERE repo_id = ?1`,
 
+  /** invocationParams */
   insertInvocation: `INSERT INTO invocations (invocation_id, hook, worktree, args_json, created_at, status, supervisor_pid)
-    VALUES ($invocation_id, $hook, $worktree, $args_json, $created_at, $status, $supervisor_pid)`,
-  setInvocationStatus: `UPDATE invocations SET status = $status WHERE invocation_id = $invocation_id`,
-  getInvocation: `SELECT * FROM invocations WHERE invocation_id = $invocation_id`,
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)`,
+  /** [invocation_id, status] */
+  setInvocationStatus: `UPDATE invocations SET status = ?2 WHERE invocation_id = ?1`,
+  /** [invocation_id] */
+  getInvocation: `SELECT * FROM invocations WHERE invocation_id = ?1`,
+  /** [prefix] */
   invocationIdsByPrefix: `SELECT invocation_id FROM invocations
-    WHERE substr(invocation_id, 1, length($prefix)) = $prefix ORDER BY created_at DESC, rowid DESC`,
+    WHERE substr(invocation_id, 1, length(?1)) = ?1 ORDER BY created_at DESC, rowid DESC`,
   allInvocations: `SELECT * FROM invocations ORDER BY created_at DESC, rowid DESC`,
-  deleteInvocation: `DELETE FROM invocations WHERE invocation_id = $invocation_id`,
+  /** [invocation_id] */
+  deleteInvocation: `DELETE FROM invocations WHERE invocation_id = ?1`,
 
-  insertJob: `INSERT INTO jobs (${jobColumns.join(", ")}) VALUES (${jobColumns.map((c) => `$${c}`).join(", ")})`,
-  // One statement for every patch shape: `$set_<col>` = 1 means "the patch carries this column".
-  patchJob: `UPDATE jobs SET ${JOB_VALUE_COLUMNS.map((c) => `${c} = CASE WHEN $set_${c} THEN $${c} ELSE ${c} END`)
-    .join(",\n      ")} WHERE invocation_id = $invocation_id AND name = $name`,
-  getJob: `SELECT * FROM jobs WHERE invocation_id = $invocation_id AND name = $name`,
-  jobsOfInvocation: `SELECT * FROM jobs WHERE invocation_id = $invocation_id ORDER BY rowid`,
+  /** jobInsertParams: [invocation_id, name, ...JOB_VALUE_COLUMNS] */
+  insertJob: `INSERT INTO jobs (${jobColumns.join(", ")}) VALUES (${jobColumns.map(() => "?").join(", ")})`,
+  /** jobPatchParams. One statement for every patch shape: a set flag of 1 means "the patch carries this column". */
+  patchJob: `UPDATE jobs SET ${JOB_VALUE_COLUMNS.map((c) => `${c} = CASE WHEN ? THEN ? ELSE ${c} END`)
+    .join(",\n      ")} WHERE invocation_id = ? AND name = ?`,
+  /** [invocation_id, name] */
+  getJob: `SELECT * FROM jobs WHERE invocation_id = ?1 AND name = ?2`,
+  /** [invocation_id] */
+  jobsOfInvocation: `SELECT * FROM jobs WHERE invocation_id = ?1 ORDER BY rowid`,
   allJobs: `SELECT * FROM jobs ORDER BY rowid`,
   nonTerminalJobs: `SELECT * FROM jobs WHERE status IN ('queued', 'running', 'cancelling') ORDER BY rowid`,
+  /** [name] */
   newestInvocationWithJob: `SELECT j.invocation_id FROM jobs j JOIN invocations i ON i.invocation_id = j.invocation_id
-    WHERE j.name = $name ORDER BY i.created_at DESC, i.rowid DESC LIMIT 1`,
-  // Each filter is "unset (NULL) or matches"; statuses arrive as a JSON array.
+    WHERE j.name = ?1 ORDER BY i.created_at DESC, i.rowid DESC LIMIT 1`,
+  /**
+   * [worktree, hook, statuses (JSON array), tag, invocation prefix, limit (-1 = none)];
+   * each filter is "unset (NULL) or matches".
+   */
   listJobs: `SELECT j.*, i.created_at AS invocation_created_at
     FROM jobs j JOIN invocations i ON i.invocation_id = j.invocation_id
-    WHERE ($worktree IS NULL OR j.worktree = $worktree)
-      AND ($hook IS NULL OR j.hook = $hook)
-      AND ($statuses IS NULL OR j.status IN (SELECT value FROM json_each($statuses)))
-      AND ($tag IS NULL OR EXISTS (SELECT 1 FROM json_each(j.tags_json) WHERE value = $tag))
-      AND ($prefix IS NULL OR substr(j.invocation_id, 1, length($prefix)) = $prefix)
+    WHERE (?1 IS NULL OR j.worktree = ?1)
+      AND (?2 IS NULL OR j.hook = ?2)
+      AND (?3 IS NULL OR j.status IN (SELECT value FROM json_each(?3)))
+      AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(j.tags_json) WHERE value = ?4))
+      AND (?5 IS NULL OR substr(j.invocation_id, 1, length(?5)) = ?5)
     ORDER BY i.created_at DESC, i.rowid DESC, j.rowid ASC
-    LIMIT $limit`,
+    LIMIT ?6`,
 
   getPolicy: `SELECT * FROM repo_policy WHERE id = 1`,
+  /** [retention_secs, keep_last, max_total_bytes, stale_running_after_secs, updated_at] */
   putPolicy: `INSERT INTO repo_policy (id, retention_secs, keep_last, max_total_bytes, stale_running_after_secs, updated_at)
-    VALUES (1, $retention_secs, $keep_last, $max_total_bytes, $stale_running_after_secs, $updated_at)
+    VALUES (1, ?1, ?2, ?3, ?4, ?5)
     ON CONFLICT (id) DO UPDATE SET retention_secs = excluded.retention_secs, keep_last = excluded.keep_last,
       max_total_bytes = excluded.max_total_bytes, stale_running_after_secs = excluded.stale_running_after_secs,
       updated_at = excluded.updated_at`
