@@ -10,7 +10,10 @@ export class Ambiguous extends Data.TaggedError("Ambiguous")<{
 }> {}
 export class NoMatch extends Data.TaggedError("NoMatch")<{ readonly message: string }> {}
 export class BadRequest extends Data.TaggedError("BadRequest")<{ readonly message: string }> {}
+export class KillFailed extends Data.TaggedError("KillFailed")<{ readonly message: string }> {}
 export class ShuttingDown extends Data.TaggedError("ShuttingDown")<{ readonly message: string }> {}
+/** Retry of a job whose worktree was removed since it ran. */
+export class WorktreeGone extends Data.TaggedError("WorktreeGone")<{ readonly path: string; readonly message: string }> {}
 
 export interface ProtocolError {
   readonly code: ErrorCode
@@ -28,6 +31,7 @@ const codeByTag: Record<string, ErrorCode> = {
   BadRequest: "BAD_REQUEST",
   ShuttingDown: "BUSY",
   RepoNotFound: "REPO_NOT_FOUND",
+  WorktreeGone: "REPO_NOT_FOUND",
   ConfigInvalid: "CONFIG_INVALID",
   KillFailed: "KILL_FAILED"
 }

@@ -1,7 +1,7 @@
 // Runs invocations: one fiber per job in a keyed FiberMap, `needs` awaited through deferreds,
 // a global semaphore bounding running jobs, and cancel = interruption of the job's fiber (the
 // process runner's finalizer kills the whole process group before the interruption completes).
-import { Cause, Context, Deferred, Effect, Exit, FiberId, FiberMap, Layer } from "effect"
+import { Cause, Chunk, Context, Deferred, Effect, Exit, FiberId, FiberMap, Layer } from "effect"
 import { randomBytes } from "node:crypto"
 import { resolve } from "node:path"
 import { invocationStatus } from "../domain/reconcile"
@@ -28,6 +28,8 @@ export interface LiveJob {
   cancelBy: string | undefined
   /** Set once the terminal row and record are written (exactly once per job). */
   finalized: boolean
+  /** Why the process group could not be killed, when a cancel failed to (KILL_FAILED). */
+  killError: string | undefined
 }
 
 export interface StartedInvocation {
@@ -40,11 +42,17 @@ export interface StartedInvocation {
 export interface JobRunnerService {
   readonly start: (repo: OpenRepo, request: RunJobsPayload, specs: ReadonlyArray<JobSpec>) => Effect.Effect<StartedInvocation, unknown>
   /** Interrupts a live job and waits until its group is dead and its row is terminal. */
-  readonly cancel: (repoId: string, invocationId: string, name: string, by: string) => Effect.Effect<boolean>
+  readonly cancel: (repoId: string, invocationId: string, name: string, by: string) => Effect.Effect<CancelResult>
   readonly live: (repoId: string, invocationId: string, name: string) => LiveJob | undefined
   readonly liveJobs: () => ReadonlyArray<LiveJob>
   /** Cancels every live job (`by: "shutdown"`) and waits for all of them. */
   readonly cancelEverything: (by: string) => Effect.Effect<void>
+}
+
+/** `wasLive` false: the job had already ended. `killError`: its group could not be killed. */
+export interface CancelResult {
+  readonly wasLive: boolean
+  readonly killError?: string
 }
 
 export class JobRunner extends Context.Tag("hookd/JobRunner")<JobRunner, JobRunnerService>() {}
@@ -94,7 +102,11 @@ const terminalOf = (exit: Exit.Exit<JobEnd, { readonly _tag: string; readonly me
   }
   if (Exit.isInterrupted(exit)) {
     const by = entry.cancelBy ?? "user"
-    return { patch: { status: "cancelled", error: `cancelled by ${by}`, finished_at: now }, event: { event: "cancelled", by } }
+    // An interrupted fiber has no error channel: a group that could not be killed shows up as a defect.
+    const killFailure = Cause.defects(exit.cause).pipe(Chunk.findFirst((d) => (d as { _tag?: string })?._tag === "KillFailed"))
+    if (killFailure._tag === "Some") entry.killError = String((killFailure.value as { message?: string }).message)
+    const error = entry.killError !== undefined ? `cancelled by ${by}; kill failed: ${entry.killError}` : `cancelled by ${by}`
+    return { patch: { status: "cancelled", error, finished_at: now }, event: { event: "cancelled", by } }
   }
   const failure = Cause.failureOption(exit.cause)
   if (failure._tag === "Some") {
@@ -252,7 +264,8 @@ export const JobRunnerLive = Layer.scoped(
             done: yield* Deferred.make<string>(),
             status: "queued",
             cancelBy: undefined,
-            finalized: false
+            finalized: false,
+            killError: undefined
           }
           invocationLive.set(spec.name, entry)
           live.set(keyOf(repo.repoId, invocationId, spec.name), entry)
@@ -284,14 +297,14 @@ export const JobRunnerLive = Layer.scoped(
       Effect.gen(function* () {
         const key = keyOf(repoId, invocationId, name)
         const entry = live.get(key)
-        if (!entry) return false
+        if (!entry) return { wasLive: false }
         if (entry.cancelBy === undefined) entry.cancelBy = by
         yield* FiberMap.remove(fibers, key)
         // A fiber interrupted before it first ran never reaches its onExit: finalize it here.
         const repo = repoOf.get(entry.invocationId)
         if (repo !== undefined && !entry.finalized) yield* finalizeJob(repo, entry, Exit.interrupt(FiberId.none))
         yield* Deferred.await(entry.done)
-        return true
+        return entry.killError !== undefined ? { wasLive: true, killError: entry.killError } : { wasLive: true }
       })
 
     const cancelEverything: JobRunnerService["cancelEverything"] = (by) =>

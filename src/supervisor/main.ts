@@ -12,6 +12,7 @@ import { JobRunner, JobRunnerLive } from "./job-runner"
 import { Lifecycle, layerLifecycle, makeLifecycle } from "./lifecycle"
 import { reconcileRepo } from "./reconcile"
 import { RepoRegistry, RepoRegistryLive } from "./repos"
+import { RetentionLive, retentionSweeps } from "../retention/service"
 import { HOOKD_USAGE, layerSettings, readSettings, Settings, UsageError, type SupervisorSettings } from "./settings"
 import { acquireSingleton } from "./singleton"
 import { takeActivationFd } from "./socket-activation"
@@ -61,6 +62,8 @@ const serveUntilShutdown = (activationFd: number | undefined) =>
       onInternalError: (cause) => Effect.sync(() => eventLog.write("error", "internal_error", { cause: Cause.pretty(cause) }))
     })
     lifecycle.setConnectionCounter(() => Effect.runSync(server.connectionCount))
+    // Retention (SPEC §9): once now that reconcile is done, then hourly, until shutdown.
+    yield* Effect.forkScoped(retentionSweeps)
     yield* logInfo("started", {
       version: settings.version,
       state_dir: settings.stateDir,
@@ -82,7 +85,10 @@ export const runSupervisor = (settings: SupervisorSettings, lifecycle: Lifecycle
   const base = Layer.mergeAll(layerSettings(settings), layerLifecycle(lifecycle))
   const withLog = Layer.provideMerge(EventLogLive, base)
   // Built only after the singleton is held: opening databases clears stale lock dirs.
-  const serving = Layer.provideMerge(JobRunnerLive, Layer.provideMerge(RepoRegistryLive, withLog))
+  const serving = Layer.provideMerge(
+    RetentionLive,
+    Layer.provideMerge(JobRunnerLive, Layer.provideMerge(RepoRegistryLive, withLog))
+  )
   return Effect.gen(function* () {
     mkdirSync(settings.stateDir, { recursive: true, mode: 0o700 })
     const single = yield* acquireSingleton({ lockName: lockNameFor(settings) })

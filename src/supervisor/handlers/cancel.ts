@@ -3,7 +3,7 @@
 import { Effect } from "effect"
 import { hasAnyPredicate, matchesJob } from "../../domain/matching"
 import type { RequestPayloads } from "../../protocol/types"
-import { NoMatch } from "../errors"
+import { KillFailed, NoMatch } from "../errors"
 import { resolveJob } from "../job-address"
 import { JobRunner } from "../job-runner"
 import { RepoRegistry, type OpenRepo } from "../repos"
@@ -15,10 +15,18 @@ const cancelEach = (targets: ReadonlyArray<{ repoId: string; invocationId: strin
     const runner = yield* JobRunner
     const results = yield* Effect.forEach(
       targets,
-      (t) => runner.cancel(t.repoId, t.invocationId, t.name, by).pipe(Effect.map((was) => (was ? jobLabel(t.invocationId, t.name) : undefined))),
+      (t) =>
+        Effect.map(runner.cancel(t.repoId, t.invocationId, t.name, by), (result) => ({
+          label: result.wasLive ? jobLabel(t.invocationId, t.name) : undefined,
+          killError: result.killError
+        })),
       { concurrency: "unbounded" }
     )
-    const names = results.filter((n): n is string => n !== undefined)
+    const failed = results.filter((r) => r.killError !== undefined)
+    if (failed.length > 0) {
+      return yield* new KillFailed({ message: failed.map((r) => `${r.label}: ${r.killError}`).join("; ") })
+    }
+    const names = results.flatMap((r) => (r.label !== undefined ? [r.label] : []))
     return { count: names.length, names }
   })
 

@@ -5,6 +5,7 @@ import { JobRunner } from "../job-runner"
 import { Lifecycle } from "../lifecycle"
 import { RepoRegistry } from "../repos"
 import { Settings } from "../settings"
+import { Retention } from "../../retention/service"
 
 export const hello = Effect.map(
   Settings,
@@ -23,6 +24,7 @@ export const status = Effect.gen(function* () {
   const registry = yield* RepoRegistry
   const lifecycle = yield* Lifecycle
   const live = runner.liveJobs()
+  const lastSweep = (yield* Retention).lastSweep()
   const payload: ResponsePayloads["SupervisorStatus"] = {
     pid: process.pid,
     uptime_ms: Date.now() - settings.startedAt,
@@ -31,7 +33,8 @@ export const status = Effect.gen(function* () {
     queued: live.filter((e) => e.status === "queued").length,
     connections: lifecycle.connectionCount(),
     rss_bytes: process.memoryUsage.rss(),
-    version: settings.version
+    version: settings.version,
+    ...(lastSweep !== undefined ? { last_sweep: lastSweep } : {})
   }
   return payload
 })
