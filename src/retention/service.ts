@@ -86,7 +86,10 @@ export const RetentionLive = Layer.effect(
           const now = yield* Clock.currentTimeMillis
           const results: RepoSweepResult[] = []
           for (const repo of registry.all()) {
+            // Uninterruptible per repo: a shutdown waits for the few renames and one transaction
+            // rather than leaving leftovers for the next start to heal.
             const result = yield* sweepRepo(targetOf(repo), { now, dryRun: false }).pipe(
+              Effect.uninterruptible,
               Effect.tapError((e) => logError("retention_sweep_failed", { repo_id: repo.repoId, error: e.message })),
               Effect.option
             )
@@ -106,7 +109,7 @@ export const RetentionLive = Layer.effect(
               now,
               dryRun: options.dryRun,
               ...(options.olderThanSecs !== undefined ? { olderThanSecs: options.olderThanSecs } : {})
-            })
+            }).pipe(Effect.uninterruptible)
           )
           if (!options.dryRun) record(now, results)
           yield* logInfo("retention_sweep", sweepLogFields("prune", results, options.dryRun, (yield* Clock.currentTimeMillis) - now))
