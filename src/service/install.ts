@@ -5,6 +5,7 @@ import { existsSync } from "node:fs"
 import { socketPath } from "../protocol/paths"
 import { applyPlan, printPlan, type ApplyOutcome } from "./apply"
 import type { ServiceContext } from "./context"
+import { probeSupervisor } from "./probe"
 import { launchdInstallSteps, launchdUninstallSteps, systemdInstallSteps, systemdUninstallSteps, type Step } from "./plan"
 import { shellQuote } from "./render"
 import { launchdLogDir, LAUNCHD_LABEL, serviceFiles, systemdSocketPath, systemdUserDir, type ServicePlatform } from "./targets"
@@ -82,7 +83,16 @@ export const installService = async (platform: ServicePlatform, ctx: ServiceCont
     printPlan(steps, ctx)
     return 0
   }
-  return reportInstall(platform, await applyPlan(steps, ctx), ctx)
+  // Probed before the service manager takes the socket path over: afterwards it would not answer.
+  const earlier = await probeSupervisor(socketPath(ctx.env), ctx.installation.version)
+  const code = reportInstall(platform, await applyPlan(steps, ctx), ctx)
+  if (earlier.running) {
+    ctx.out(
+      `note: hookd (pid ${earlier.pid}) was already running. If it was started by hand or by hookctl rather than by the ` +
+        "service manager, stop it with `hookctl shutdown` once its jobs are done, so the service's hookd takes over.\n"
+    )
+  }
+  return code
 }
 
 export const uninstallService = async (platform: ServicePlatform, ctx: ServiceContext, dryRun: boolean): Promise<number> => {

@@ -148,3 +148,14 @@ describe("usage", () => {
     expect(await runService(["install"], ctx)).toBe(2)
   })
 })
+
+describe("service install beside a running supervisor", () => {
+  it("notes the earlier supervisor and how to hand over to the service", async () => {
+    standIn(sb, "systemctl")
+    await fakeSupervisor()
+    const ctx = makeContext(sandboxEnv(sb, "linux", { HOOKD_SOCKET: socket() }))
+    expect(await runService(["install"], ctx)).toBe(0)
+    expect(ctx.stdout()).toContain("note: hookd (pid 4242) was already running")
+    expect(ctx.stdout()).toContain("hookctl shutdown")
+  })
+})
