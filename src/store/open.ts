@@ -4,7 +4,7 @@ import { Effect, type Scope } from "effect"
 import { rmdirSync } from "node:fs"
 import { bringUp } from "./bring-up"
 import { type Connection, isOpenInThisProcess, openConnection } from "./connection"
-import { DatabaseLocked, ForeignDatabase, NewerSchema, PermissionsTooOpen, StoreError } from "./errors"
+import { type OpenError, StoreError } from "./errors"
 import { checkFileHeader } from "./header"
 import { loadMigrations, type Migration, newestVersion } from "./migrations"
 import { ensurePrivateFiles } from "./permissions"
@@ -19,27 +19,23 @@ export interface OpenRepoStoreArgs {
   readonly migrations?: ReadonlyArray<Migration>
 }
 
-const acquireConnection = (
-  args: OpenRepoStoreArgs
-): Effect.Effect<Connection, PermissionsTooOpen | ForeignDatabase | NewerSchema | DatabaseLocked | StoreError> =>
+const acquire = (args: OpenRepoStoreArgs): Effect.Effect<{ connection: Connection; store: RepoStore }, OpenError> =>
   Effect.gen(function* () {
     const migrations = args.migrations ?? (yield* loadMigrations())
     yield* ensurePrivateFiles(args.dbPath)
     yield* checkFileHeader(args.dbPath, newestVersion(migrations))
     const connection = yield* openConnection(args.dbPath)
-    yield* bringUp(connection, migrations).pipe(Effect.onError(() => Effect.sync(() => connection.close())))
-    return connection
+    // Until acquire succeeds no finalizer owns the connection: close it here on any failure.
+    const store = yield* bringUp(connection, migrations).pipe(
+      Effect.zipRight(makeRepoStore(connection, args.repoId, args.root)),
+      Effect.onError(() => Effect.sync(() => connection.close()))
+    )
+    return { connection, store }
   })
 
-export const openRepoStore = (
-  args: OpenRepoStoreArgs
-): Effect.Effect<
-  RepoStore,
-  PermissionsTooOpen | ForeignDatabase | NewerSchema | DatabaseLocked | StoreError,
-  Scope.Scope
-> =>
-  Effect.acquireRelease(acquireConnection(args), (connection) => Effect.sync(() => connection.close())).pipe(
-    Effect.flatMap((connection) => makeRepoStore(connection, args.repoId, args.root))
+export const openRepoStore = (args: OpenRepoStoreArgs): Effect.Effect<RepoStore, OpenError, Scope.Scope> =>
+  Effect.acquireRelease(acquire(args), ({ connection }) => Effect.sync(() => connection.close())).pipe(
+    Effect.map(({ store }) => store)
   )
 
 /**
