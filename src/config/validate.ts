@@ -15,7 +15,7 @@ const decodeConfig = Schema.decodeUnknownEither(HookdConfigSchema, { errors: "al
 
 /**
  * Validates `value`; `files` lists the config files in merge order (a problem in the first one is
- * reported before one in the second), `fallbackFile` names a problem without any location.
+ * reported before one in the second; a problem without any location names the first file).
  */
 export const validateConfig = (
   value: unknown,
