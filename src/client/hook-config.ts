@@ -16,8 +16,14 @@ const isObject = (v: unknown): v is Loose => typeof v === "object" && v !== null
 
 export class ConfigReadError extends Error {}
 
+/**
+ * Resolved at run time from node_modules instead of being bundled: parsing the bundled yaml
+ * (~200 KB) would cost every hookctl command startup time, and only two paths need it.
+ */
+const YAML_MODULE: string = "yaml"
+
 const parseYamlFile = async (path: string): Promise<unknown> => {
-  const { parse } = await import("yaml")
+  const { parse } = (await import(YAML_MODULE)) as typeof import("yaml")
   try {
     return parse(readFileSync(path, "utf8"))
   } catch (e) {

@@ -1,8 +1,8 @@
 // Helpers for the client's tests: build the hookctl bundle, run the real binary, make git repos.
 import { execFileSync, spawn } from "node:child_process"
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import { build, type Metafile } from "esbuild"
 
 export const ROOT = join(__dirname, "..", "..")
@@ -11,11 +11,15 @@ export const HOOKCTL_BIN = join(ROOT, "bin", "hookctl")
 /**
  * Builds src/client/main.ts → dist/hookctl.mjs with the options of src/build/bundle.mjs.
  * Only the client entry: a broken supervisor work-in-progress must not stop the client's tests.
+ * Test files run in parallel and spawn the bundle while others build it, so the file is replaced
+ * atomically (rename), and only when its content changed.
  */
 export const buildClientBundle = async (): Promise<Metafile> => {
+  const outfile = join(ROOT, "dist", "hookctl.mjs")
   const result = await build({
     entryPoints: [join(ROOT, "src", "client", "main.ts")],
-    outfile: join(ROOT, "dist", "hookctl.mjs"),
+    outfile,
+    write: false,
     bundle: true,
     platform: "node",
     format: "esm",
@@ -27,6 +31,15 @@ export const buildClientBundle = async (): Promise<Metafile> => {
     },
     metafile: true
   })
+  const bundle = result.outputFiles.find((f) => f.path === outfile)
+  if (!bundle) throw new Error(`esbuild produced no ${outfile}`)
+  const current = existsSync(outfile) ? readFileSync(outfile) : undefined
+  if (!current || !Buffer.from(bundle.contents).equals(current)) {
+    mkdirSync(dirname(outfile), { recursive: true })
+    const temp = `${outfile}.tmp-${process.pid}-${Math.random().toString(16).slice(2)}`
+    writeFileSync(temp, bundle.contents, { mode: 0o755 })
+    renameSync(temp, outfile)
+  }
   return result.metafile
 }
 

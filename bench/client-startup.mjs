@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// Client startup cost: median wall time of `node -e 0`, `hookctl --version` and (when a supervisor
+// answers on the socket) `hookctl ls`, with ratios to bare node. Run `npm run build` first.
+//   node bench/client-startup.mjs [runs]      (default 15 runs after 2 warm-ups)
+import { spawnSync } from "node:child_process"
+import { connect } from "node:net"
+import { tmpdir } from "node:os"
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..")
+const hookctl = join(root, "bin", "hookctl")
+const runs = Number(process.argv[2] ?? process.env.BENCH_RUNS ?? 15)
+const WARMUP = 2
+
+// Same rule as src/protocol/paths.ts (without the long-path fallback, irrelevant here).
+const socketPath =
+  process.env.HOOKD_SOCKET ||
+  (process.env.XDG_RUNTIME_DIR
+    ? join(process.env.XDG_RUNTIME_DIR, "hookd", "hookd.sock")
+    : join(process.env.TMPDIR || tmpdir(), `hookd-${process.getuid?.() ?? 0}`, "hookd.sock"))
+
+const answers = (path) =>
+  new Promise((resolve) => {
+    const socket = connect({ path })
+    socket.once("connect", () => (socket.destroy(), resolve(true)))
+    socket.once("error", () => resolve(false))
+  })
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+
+const time = (args) => {
+  const samples = []
+  for (let i = 0; i < WARMUP + runs; i++) {
+    const start = process.hrtime.bigint()
+    const r = spawnSync(process.execPath, args, {
+      cwd: root,
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { ...process.env, HOOKD_NO_AUTOSTART: "1", HOOKD_SOCKET: socketPath }
+    })
+    const ms = Number(process.hrtime.bigint() - start) / 1e6
+    if (r.status !== 0) throw new Error(`node ${args.join(" ")} exited ${r.status}: ${r.stderr}`)
+    if (i >= WARMUP) samples.push(ms)
+  }
+  return median(samples)
+}
+
+const rows = [
+  ["node -e 0", ["-e", "0"]],
+  ["hookctl --version", [hookctl, "--version"]]
+]
+const live = await answers(socketPath)
+if (live) rows.push(["hookctl ls", [hookctl, "ls"]])
+
+console.log(`client startup, median of ${runs} runs (${WARMUP} warm-ups), node ${process.version}`)
+let base
+for (const [label, args] of rows) {
+  const ms = time(args)
+  base ??= ms
+  console.log(`${label.padEnd(20)} ${ms.toFixed(1).padStart(8)} ms  ${(ms / base).toFixed(2)}×`)
+}
+if (!live) console.log(`hookctl ls           skipped (no supervisor answers at ${socketPath})`)
