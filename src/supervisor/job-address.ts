@@ -2,7 +2,7 @@
 import { Effect } from "effect"
 import type { JobAddress } from "../protocol/types"
 import { Ambiguous, BadRequest, JobNotFound } from "./errors"
-import type { OpenRepo } from "./repos"
+import { RepoRegistry, type OpenRepo } from "./repos"
 
 export const INVOCATION_PREFIX_PATTERN = /^[0-9a-f]{4,16}$/
 
@@ -38,4 +38,13 @@ export const resolveJob = (repo: OpenRepo, address: JobAddress) =>
       return yield* new JobNotFound({ message: `no job named "${address.name}" in invocation ${invocationId}` })
     }
     return row
+  })
+
+/** The repository of a job address; one hookd never ran a job for has no jobs to find. */
+export const knownRepo = (path: string) =>
+  Effect.gen(function* () {
+    const registry = yield* RepoRegistry
+    const repo = yield* registry.find(path)
+    if (repo === undefined) return yield* new JobNotFound({ message: `no jobs recorded for the repository at ${path}` })
+    return repo
   })

@@ -22,6 +22,8 @@ type OpenError = Effect.Effect.Error<ReturnType<typeof openRepoStore>>
 export interface RepoRegistryService {
   /** The repository containing `path` (any path inside a worktree), opened on first use. */
   readonly resolve: (path: string) => Effect.Effect<OpenRepo, RepoNotFound | OpenError>
+  /** Like resolve, but undefined for a repository hookd has never run a job for (no database is created). */
+  readonly find: (path: string) => Effect.Effect<OpenRepo | undefined, RepoNotFound | OpenError>
   readonly byId: (repoId: string) => OpenRepo | undefined
   readonly all: () => ReadonlyArray<OpenRepo>
 }
@@ -76,6 +78,15 @@ export const RepoRegistryLive = Layer.scoped(
         return yield* open(identity.repoId, identity.root)
       })
 
+    const findRepo = (path: string) =>
+      Effect.gen(function* () {
+        const wanted = canonical(path)
+        for (const repo of repos.values()) if (repo.root === wanted || repo.root === path) return repo
+        const identity = yield* identifyRepo(path)
+        if (!existsSync(repoDbPath(settings.stateDir, identity.repoId))) return undefined
+        return yield* open(identity.repoId, identity.root)
+      })
+
     // Discover repositories from earlier runs so reconcile and `ls --all-repos` see them.
     const discovered = existsSync(reposDir) ? readdirSync(reposDir) : []
     for (const repoId of discovered) {
@@ -90,6 +101,7 @@ export const RepoRegistryLive = Layer.scoped(
 
     return {
       resolve: resolveRepo,
+      find: findRepo,
       byId: (repoId) => repos.get(repoId),
       all: () => [...repos.values()]
     } satisfies RepoRegistryService

@@ -71,6 +71,15 @@ describe("protocol abuse", () => {
     c.close()
   })
 
+  it("a repository hookd never ran a job for lists nothing, finds no job, and gets no database", async () => {
+    const repo = makeGitRepo(join(sandbox.dir, "repo-unseen"))
+    const c = await TestClient.connect(sandbox.socket)
+    expect(await c.request("ListJobs", { repo_root: repo })).toMatchObject({ kind: "Jobs", payload: { jobs: [] } })
+    expect(await c.request("GetJob", { job: { repo_root: repo, name: "x" } })).toMatchObject({ kind: "Error", payload: { code: "JOB_NOT_FOUND" } })
+    expect((await c.request("Status", {})).payload).toMatchObject({ repos: 0 })
+    c.close()
+  })
+
   it("300 simultaneous connections: the extras get BUSY and the server keeps serving", async () => {
     const clients = await Promise.all(Array.from({ length: 300 }, () => TestClient.connect(sandbox.socket)))
     // Every client asks once; the first 256 connections are served, the rest are told BUSY and closed.

@@ -2,6 +2,7 @@
 // supervisor starts; the start-up sweep heals an interrupted sweep, and Prune (dry and real) removes
 // exactly what the policy says.
 import { Effect } from "effect"
+import { execFile } from "node:child_process"
 import { renameSync, mkdirSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -11,7 +12,7 @@ import { DEFAULT_RETENTION_POLICY } from "../../src/retention/policy"
 import { DELETING_PREFIX } from "../../src/retention/sweep"
 import { openRepoStore } from "../../src/store/open"
 import { makeGitRepo } from "../support/git"
-import { makeSandbox, startSupervisor, TestClient, type RunningSupervisor, type Sandbox } from "../support/supervisor"
+import { HOOKCTL_BIN, makeSandbox, startSupervisor, TestClient, type RunningSupervisor, type Sandbox } from "../support/supervisor"
 import { DAY, hashTree, HOUR, invId, logEntries, logsDir, writeInvocations } from "../retention/fixture"
 import { listJobs, payloadOf } from "./helpers"
 
@@ -113,8 +114,19 @@ describe("retention through the supervisor", () => {
     const status = payloadOf(await c.request("Status", {}), "SupervisorStatus")
     c.close()
     expect(status.last_sweep).toMatchObject({ invocations: 2, bytes: 420 })
+  })
 
-    const again = await prune({ dry_run: false, older_than_secs: 30 * 86400 })
-    expect(again.items).toEqual([])
+  it("hookctl ls ends with the last sweep and what it freed; nothing is left to prune", async () => {
+    const hookctl = (args: string[]) =>
+      new Promise<string>((resolve, reject) =>
+        execFile(process.execPath, [HOOKCTL_BIN, ...args], { cwd: repo, env: sandbox.env }, (error, stdout, stderr) =>
+          error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)
+        )
+      )
+    const ls = await hookctl(["ls"])
+    expect(ls.trimEnd().split("\n").at(-1)).toMatch(/^last sweep (just now|\d+s ago): freed 2 invocations, 420 B$/)
+    const dry = await hookctl(["prune", "--dry-run", "--older-than", "30d"])
+    expect(dry).toContain("would prune 0 invocations")
+    expect((await prune({ dry_run: false, older_than_secs: 30 * 86400 })).items).toEqual([])
   })
 })

@@ -4,7 +4,7 @@ import { Effect } from "effect"
 import { hasAnyPredicate, matchesJob } from "../../domain/matching"
 import type { RequestPayloads } from "../../protocol/types"
 import { KillFailed, NoMatch } from "../errors"
-import { resolveJob } from "../job-address"
+import { knownRepo, resolveJob } from "../job-address"
 import { JobRunner } from "../job-runner"
 import { RepoRegistry, type OpenRepo } from "../repos"
 
@@ -32,8 +32,7 @@ const cancelEach = (targets: ReadonlyArray<{ repoId: string; invocationId: strin
 
 export const cancelJob = (request: RequestPayloads["CancelJob"]) =>
   Effect.gen(function* () {
-    const registry = yield* RepoRegistry
-    const repo = yield* registry.resolve(request.job.repo_root)
+    const repo = yield* knownRepo(request.job.repo_root)
     const row = yield* resolveJob(repo, request.job)
     return yield* cancelEach([{ repoId: repo.repoId, invocationId: row.invocation_id, name: row.name }], "user")
   })
@@ -42,8 +41,9 @@ export const cancelAll = (request: RequestPayloads["CancelAll"]) =>
   Effect.gen(function* () {
     const registry = yield* RepoRegistry
     const runner = yield* JobRunner
-    const repoId = request.repo_root !== undefined ? (yield* registry.resolve(request.repo_root)).repoId : undefined
-    const targets = runner.liveJobs().filter((e) => repoId === undefined || e.repoId === repoId)
+    const repo = request.repo_root !== undefined ? yield* registry.find(request.repo_root) : undefined
+    if (request.repo_root !== undefined && repo === undefined) return { count: 0, names: [] }
+    const targets = runner.liveJobs().filter((e) => repo === undefined || e.repoId === repo.repoId)
     return yield* cancelEach(targets, "user")
   })
 
@@ -61,7 +61,8 @@ export const cancelMatching = (request: RequestPayloads["CancelMatching"]) =>
     if (!hasAnyPredicate(predicates) && request.repo_root === undefined) {
       return yield* new NoMatch({ message: "CancelMatching needs at least one predicate (hook, worktree, tag, invocation_prefix, older_than_secs or repo_root)" })
     }
-    const repos: ReadonlyArray<OpenRepo> = request.repo_root !== undefined ? [yield* registry.resolve(request.repo_root)] : registry.all()
+    const repos: ReadonlyArray<OpenRepo> =
+      request.repo_root !== undefined ? [yield* registry.find(request.repo_root)].filter((r): r is OpenRepo => r !== undefined) : registry.all()
     const now = Date.now()
     const targets: Array<{ repoId: string; invocationId: string; name: string }> = []
     for (const repo of repos) {

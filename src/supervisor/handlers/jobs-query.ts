@@ -2,7 +2,7 @@
 import { Effect } from "effect"
 import type { JobInfo, RequestPayloads } from "../../protocol/types"
 import type { JobFilter } from "../../store/rows"
-import { resolveJob } from "../job-address"
+import { knownRepo, resolveJob } from "../job-address"
 import { toJobInfo } from "../job-rows"
 import { JobRunner } from "../job-runner"
 import { RepoRegistry, type OpenRepo } from "../repos"
@@ -21,7 +21,8 @@ export const listJobs = (request: RequestPayloads["ListJobs"]) =>
       const repo = registry.byId(request.repo_id)
       repos = repo ? [repo] : []
     } else if (request.repo_root !== undefined && !request.all_repos) {
-      repos = [yield* registry.resolve(request.repo_root)]
+      const repo = yield* registry.find(request.repo_root)
+      repos = repo ? [repo] : []
     } else {
       repos = registry.all()
     }
@@ -51,9 +52,8 @@ export const listJobs = (request: RequestPayloads["ListJobs"]) =>
 
 export const getJob = (request: RequestPayloads["GetJob"]) =>
   Effect.gen(function* () {
-    const registry = yield* RepoRegistry
     const runner = yield* JobRunner
-    const repo = yield* registry.resolve(request.job.repo_root)
+    const repo = yield* knownRepo(request.job.repo_root)
     const row = yield* resolveJob(repo, request.job)
     return toJobInfo(repo, row, Date.now(), liveFactsOf(runner, repo.repoId, row.invocation_id, row.name))
   })

@@ -4,19 +4,17 @@ import { tailJobLog } from "../../jobs/tail"
 import { jobLogPath } from "../../protocol/paths"
 import { isTerminalStatus, response, type RequestPayloads, type ResponseEnvelope } from "../../protocol/types"
 import type { Replier } from "../socket-server"
-import { resolveJob } from "../job-address"
+import { knownRepo, resolveJob } from "../job-address"
 import { JobRunner } from "../job-runner"
 import { Lifecycle } from "../lifecycle"
-import { RepoRegistry } from "../repos"
 import { Settings } from "../settings"
 
 export const tailLogs = (request: RequestPayloads["TailLogs"], id: string | undefined, reply: Replier) =>
   Effect.gen(function* () {
-    const registry = yield* RepoRegistry
     const runner = yield* JobRunner
     const settings = yield* Settings
     const lifecycle = yield* Lifecycle
-    const repo = yield* registry.resolve(request.job.repo_root)
+    const repo = yield* knownRepo(request.job.repo_root)
     const row = yield* resolveJob(repo, request.job)
     const entry = runner.live(repo.repoId, row.invocation_id, row.name)
     let shutDown = false
