@@ -1,11 +1,12 @@
 // Retry through a real supervisor: a new invocation with the stored specs; the old one untouched.
+import { execFile } from "node:child_process"
 import { mkdirSync, readFileSync, rmSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { jobLogPath } from "../../src/protocol/paths"
 import type { RequestPayloads } from "../../src/protocol/types"
 import { makeGitRepo } from "../support/git"
-import { makeSandbox, startSupervisor, TestClient, type RunningSupervisor, type Sandbox } from "../support/supervisor"
+import { HOOKCTL_BIN, makeSandbox, startSupervisor, TestClient, type RunningSupervisor, type Sandbox } from "../support/supervisor"
 import { finished, follow, getJob, job, listJobs, payloadOf, runJobs, start } from "./helpers"
 
 let sandbox: Sandbox
@@ -99,6 +100,25 @@ describe("Retry", () => {
       "RunAccepted"
     )
     expect(await stdoutOf(accepted.invocation_id, "env")).toEqual(["stored/new-secret"])
+  })
+
+  it("hookctl retry sends its own environment and prints the new invocation id", async () => {
+    const old = await start(
+      sandbox.socket,
+      runJobs(repo, [job("deploy", 'echo "$DEPLOY_TOKEN"; exit 1')], { env: { PATH: process.env.PATH!, DEPLOY_TOKEN: "hook-time" } })
+    )
+    await finished(sandbox.socket, repo, old, "deploy")
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        [HOOKCTL_BIN, "retry", `${old.slice(0, 8)}:deploy`],
+        { cwd: repo, env: { ...sandbox.env, DEPLOY_TOKEN: "from-shell" } },
+        (error, out, err) => (error ? reject(new Error(`${error.message}\n${err}`)) : resolve(out))
+      )
+    )
+    const newId = /invocation ([0-9a-f]{16})/.exec(stdout)?.[1]
+    expect(newId).toBeDefined()
+    expect(await stdoutOf(newId!, "deploy")).toEqual(["from-shell"])
   })
 
   it("fails with a clear message when the job's worktree no longer exists", async () => {

@@ -6,7 +6,7 @@ import type { Command } from "../cli"
 import { socketPath } from "../../protocol/paths"
 import { Connection, expectKind, openSocket } from "../connection"
 import { EXIT_OK, UnreachableError } from "../errors"
-import { formatBytes, formatDuration } from "../format"
+import { formatBytes, formatDuration, formatRelativeTime } from "../format"
 import { renderJobs } from "../jobs-view"
 import { colourEnabled, out, outLines, terminalWidth } from "../output"
 
@@ -59,8 +59,22 @@ export const runLs = (cmd: Of<"ls">) =>
     await outLines(
       renderJobs(jobs, cmd.format, { now: Date.now(), width: terminalWidth(), colour: colourEnabled(), home: homedir() })
     )
+    if (cmd.format === "table") await outLines(await sweepFooter(c))
     return EXIT_OK
   })
+
+/** `last sweep 3m ago: freed 2 invocations, 420 B` — from Status; nothing if the supervisor has no sweep to report. */
+const sweepFooter = async (c: Connection): Promise<string[]> => {
+  try {
+    const answer = await c.request("Status", {})
+    const sweep = answer.kind === "SupervisorStatus" ? answer.payload.last_sweep : undefined
+    if (sweep === undefined) return []
+    const what = `${sweep.invocations} invocation${sweep.invocations === 1 ? "" : "s"}, ${formatBytes(sweep.bytes)}`
+    return [`last sweep ${formatRelativeTime(sweep.at, Date.now())}: freed ${what}`]
+  } catch {
+    return [] // an older supervisor or a failed Status: the table stands on its own
+  }
+}
 
 const reportCancelled = async (count: number, names: ReadonlyArray<string>) => {
   await out(count === 0 ? "nothing to cancel\n" : `cancelled ${count} job${count === 1 ? "" : "s"}: ${names.join(", ")}\n`)
@@ -87,12 +101,18 @@ export const runCancel = (cmd: Of<"cancel">) =>
     return reportCancelled(count, names)
   })
 
+const definedEnv = (): Record<string, string> =>
+  Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined))
+
 export const runRetry = (cmd: Of<"retry">) =>
   withConnection(async (c) => {
     const t = cmd.target
     const answer = await c.request(
       "Retry",
-      "job" in t ? { repo_root: cmd.repo, job: t.job } : { repo_root: cmd.repo, invocation_prefix: t.invocationPrefix }
+      // The env supplies the secret-named variables that were scrubbed from the stored job env.
+      "job" in t
+        ? { repo_root: cmd.repo, job: t.job, env: definedEnv() }
+        : { repo_root: cmd.repo, invocation_prefix: t.invocationPrefix, env: definedEnv() }
     )
     const accepted = expectKind(answer, "RunAccepted")
     const jobs = accepted.jobs.map((j) => `${accepted.invocation_id.slice(0, 8)}:${j.name} (${j.status})`)
