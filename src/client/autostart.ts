@@ -1,7 +1,7 @@
 // Connect to the supervisor, starting it first when nobody listens (SPEC §10).
 // Concurrent starters are fine: the supervisor's singleton lock lets one win and the rest exit 0.
 import { spawn } from "node:child_process"
-import { closeSync, existsSync, mkdirSync, openSync } from "node:fs"
+import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from "node:fs"
 import { socketPath, stateDir, supervisorLogPath } from "../protocol/paths"
 import { ConnectError, Connection, openSocket } from "./connection"
 import { UnreachableError } from "./errors"
@@ -18,8 +18,11 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export const howToStart = (): string =>
   `start it with \`hookd\` (or \`npm start\` in ${installRoot()}), or install the user service with \`hookctl service install\``
 
-/** Spawns `node dist/hookd.mjs` in its own session, output appended to the supervisor log. */
-export const spawnSupervisor = (env: Env = process.env): void => {
+/**
+ * Spawns `node dist/hookd.mjs` in its own session, output appended to the supervisor log.
+ * Returns a promise of its exit code (it never settles while the supervisor runs).
+ */
+export const spawnSupervisor = (env: Env = process.env): Promise<number | null> => {
   const bundle = hookdBundlePath()
   if (!existsSync(bundle)) throw new UnreachableError(`cannot start hookd: ${bundle} is missing (run \`npm run build\`)`)
   const state = stateDir(env)
@@ -32,8 +35,12 @@ export const spawnSupervisor = (env: Env = process.env): void => {
       env: env as NodeJS.ProcessEnv,
       cwd: state
     })
-    child.on("error", () => undefined) // reported as "unreachable" by the connect loop
+    const exited = new Promise<number | null>((resolve) => {
+      child.on("error", () => resolve(null)) // reported as "unreachable" by the connect loop
+      child.on("exit", (code) => resolve(code))
+    })
     child.unref()
+    return exited
   } finally {
     closeSync(log)
   }
@@ -49,11 +56,15 @@ export const connectToSupervisor = async (env: Env = process.env): Promise<Conne
     if (!(e instanceof ConnectError) || !NOBODY_LISTENS.has(e.errno)) throw unreachable(path, e)
     if (env.HOOKD_NO_AUTOSTART === "1") throw unreachable(path, e, "autostart disabled by HOOKD_NO_AUTOSTART=1")
   }
-  spawnSupervisor(env)
+  // Exit 0 means another starter won the singleton race: keep trying to connect to that one.
+  let failedExit: number | undefined
+  void spawnSupervisor(env).then((code) => {
+    if (code !== 0) failedExit = code ?? -1
+  })
   const deadline = Date.now() + AUTOSTART_DEADLINE_MS
   let delay = 20
   let last: unknown
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && failedExit === undefined) {
     await sleep(Math.min(delay, Math.max(0, deadline - Date.now())))
     delay = Math.min(delay * 2, 250)
     try {
@@ -63,7 +74,36 @@ export const connectToSupervisor = async (env: Env = process.env): Promise<Conne
       if (!(e instanceof ConnectError) || !NOBODY_LISTENS.has(e.errno)) throw unreachable(path, e)
     }
   }
-  throw unreachable(path, last, `started hookd but it did not answer within 3s; see ${supervisorLogPath(stateDir(env))}`)
+  const log = supervisorLogPath(stateDir(env))
+  if (failedExit !== undefined) {
+    const why = lastComplaint(log)
+    throw unreachable(path, last, `hookd exited with status ${failedExit}${why ? `: ${why}` : ""}; see ${log}`)
+  }
+  throw unreachable(path, last, `started hookd but it did not answer within 3s; see ${log}`)
+}
+
+/** The supervisor's last plain-text line (its human-readable reason for dying), if any. */
+const lastComplaint = (log: string): string | undefined => {
+  try {
+    const size = statSync(log).size
+    const fd = openSync(log, "r")
+    try {
+      const length = Math.min(size, 8192)
+      const buffer = Buffer.alloc(length)
+      readSync(fd, buffer, 0, length, size - length)
+      return buffer
+        .toString("utf8")
+        .split("\n")
+        .reverse()
+        .find((line) => line.startsWith("hookd:"))
+        ?.slice("hookd:".length)
+        .trim()
+    } finally {
+      closeSync(fd)
+    }
+  } catch {
+    return undefined
+  }
 }
 
 const unreachable = (path: string, cause: unknown, note?: string): UnreachableError => {
