@@ -2,7 +2,7 @@
 // Nothing reachable from here may import `effect` (a test inspects the bundle's import graph).
 import { parseCommandLine, type Command } from "./cli"
 import { completionScript } from "./completion"
-import { ClientError, EXIT_FAILED, EXIT_OK, UsageError } from "./errors"
+import { ClientError, EXIT_FAILED, EXIT_OK, InterruptedError, UsageError } from "./errors"
 import { out } from "./output"
 import { HOOKCTL_VERSION } from "./version"
 import { runHooks } from "./commands/hooks"
@@ -46,6 +46,7 @@ const execute = async (cmd: Command): Promise<number> => {
 }
 
 const report = (e: unknown): number => {
+  if (e instanceof InterruptedError) return e.exitCode // Ctrl-C: the user knows
   if (e instanceof UsageError) {
     process.stderr.write(`hookctl: ${e.message}\nusage: ${e.usage}\n`)
     return e.exitCode
