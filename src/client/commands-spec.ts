@@ -9,6 +9,8 @@ export interface CommandSpec {
   readonly flags: ReadonlyArray<FlagSpec>
   /** Words that may follow the command (subcommands or fixed choices), for completion. */
   readonly words?: ReadonlyArray<string>
+  /** Extra lines for `--help`: rules a usage line cannot show. */
+  readonly details?: ReadonlyArray<string>
 }
 
 const repo: FlagSpec = { name: "repo", value: true }
@@ -45,6 +47,12 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
     name: "logs",
     usage: "hookctl logs <job> [-f|--follow] [--stdout] [--stderr] [--status] [--since-seq N] [--since 10m] [--json]",
     summary: "print a job's output (and follow it live with -f)",
+    details: [
+      "stdout records go to stdout, stderr records to stderr, status events to stderr as `[hookd] <event> k=v`.",
+      "Without --stdout/--stderr/--status all three are shown; naming any shows only those.",
+      "--since 10m drops records older than that; --json prints the raw records, one per line.",
+      "With -f the exit status is 0 if the job completed, 1 otherwise."
+    ],
     flags: [
       { name: "follow", short: "f" },
       { name: "stdout" },
@@ -61,6 +69,7 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
     usage:
       "hookctl cancel <job> | --all [--all-repos] | [--hook H] [--worktree W] [--tag T] [--inv PREFIX] [--older-than 1h]",
     summary: "cancel one job, every job, or the jobs matching all the given filters",
+    details: ["--all cancels every job of this repository; add --all-repos for every repository.", "Exit 4 when nothing matches the filters."],
     flags: [
       { name: "all" },
       { name: "all-repos" },
@@ -88,12 +97,21 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
     name: "run-hook",
     usage: "hookctl run-hook <hook> [--mode auto|foreground|background] -- <git hook args>",
     summary: "run a hook's jobs (what the installed shims call)",
+    details: [
+      "Sends the hook's args, environment and (for hooks git feeds on stdin) stdin; waits for the foreground jobs,",
+      "printing their output live, prefixed `[job] ` when the hook has several jobs. Exit 1 if one did not complete.",
+      "Supervisor unreachable: exit 3 if the hook has foreground jobs, else one warning and exit 0."
+    ],
     flags: [{ name: "mode", value: true }, ...common]
   },
   {
     name: "hooks",
     usage: "hookctl hooks install [--force] | hookctl hooks uninstall",
     summary: "write (or remove) the git hook shims for the hooks in hookd.yml",
+    details: [
+      "A hook file that is not a hookd shim is never overwritten: install changes nothing and exits 1,",
+      "unless --force, which keeps it as <hook>.hookd-backup. uninstall removes shims and restores backups."
+    ],
     flags: [{ name: "force" }, ...common],
     words: ["install", "uninstall"]
   },
@@ -140,6 +158,10 @@ export const globalHelp = (): string =>
   ].join("\n")
 
 export const commandHelp = (spec: CommandSpec): string =>
-  [`usage: ${spec.usage}`, "", spec.summary, "", "  --repo PATH  the repository (default: the current directory)"]
-    .filter((line, i) => i < 4 || spec.flags.some((f) => f.name === "repo"))
-    .join("\n")
+  [
+    `usage: ${spec.usage}`,
+    "",
+    spec.summary,
+    ...(spec.details ? ["", ...spec.details] : []),
+    ...(spec.flags.some((f) => f.name === "repo") ? ["", "--repo PATH  the repository (default: the current directory)"] : [])
+  ].join("\n")
