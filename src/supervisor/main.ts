@@ -4,9 +4,9 @@ import { Cause, Deferred, Effect, Exit, Layer } from "effect"
 import { createHash } from "node:crypto"
 import { mkdirSync } from "node:fs"
 import { resolve } from "node:path"
-import { singletonLockName, stateDir as defaultStateDir } from "../protocol/paths"
+import { singletonLockName, stateDir as defaultStateDir, supervisorLogPath } from "../protocol/paths"
 import { makeDispatcher } from "./dispatch"
-import { EventLogLive, EventLogTag, logError, logInfo } from "./event-log"
+import { EventLogLive, EventLogTag, logError, logInfo, makeFileEventLog } from "./event-log"
 import { watchIdle } from "./idle-exit"
 import { JobRunner, JobRunnerLive } from "./job-runner"
 import { Lifecycle, layerLifecycle, makeLifecycle } from "./lifecycle"
@@ -148,9 +148,10 @@ const main = () => {
     // Never a stack trace for the user: the message, and the full cause in the log file.
     process.stderr.write(`hookd: ${describeFailure(exit.cause)}\n`)
     try {
-      Effect.runSync(
-        logError("fatal", { cause: Cause.pretty(exit.cause) }).pipe(Effect.provide(Layer.provide(EventLogLive, layerSettings(settings))))
-      )
+      // File only: the stack trace is for the log, never for the terminal.
+      makeFileEventLog(supervisorLogPath(settings.stateDir), settings.journal, false).write("error", "fatal", {
+        cause: Cause.pretty(exit.cause)
+      })
     } catch {
       // the log may be what failed
     }
