@@ -1,7 +1,7 @@
 // The supervisor log: one JSON line per lifecycle event, to <state>/hookd.log (rotated at 10 MB,
 // 3 kept) and to stderr. Under systemd (JOURNAL_STREAM) stderr lines carry no timestamp of our own.
 import { Context, Effect, Layer } from "effect"
-import { closeSync, mkdirSync, openSync, renameSync, statSync, writeSync } from "node:fs"
+import { closeSync, fstatSync, mkdirSync, openSync, renameSync, statSync, writeSync } from "node:fs"
 import { dirname } from "node:path"
 import { supervisorLogPath } from "../protocol/paths"
 import { Settings } from "./settings"
@@ -36,8 +36,21 @@ const rotate = (path: string): void => {
   renameSync(path, `${path}.1`)
 }
 
+/** True when stderr already is this log file (hookctl's autostart redirects it there). */
+const stderrIsFile = (path: string): boolean => {
+  try {
+    const err = fstatSync(2)
+    const file = statSync(path)
+    return err.dev === file.dev && err.ino === file.ino
+  } catch {
+    return false
+  }
+}
+
 export const makeFileEventLog = (path: string, journal: boolean, toStderr = true): EventLog => {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+  // Writing the same line to the file and to a stderr that is the file would log it twice.
+  if (toStderr && stderrIsFile(path)) toStderr = false
   let fd: number | undefined
   let size = 0
   const ensureOpen = () => {

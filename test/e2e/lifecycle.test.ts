@@ -124,3 +124,33 @@ describe("singleton", () => {
 })
 
 const readdirRepoId = (stateDir: string): string => readdirSync(join(stateDir, "repos")).filter((d) => /^[0-9a-f]{16}$/.test(d))[0]
+
+describe("supervisor log", () => {
+  it("writes each event once when its stderr is the log file itself (as hookctl's autostart arranges)", async () => {
+    sandbox = makeSandbox()
+    const { mkdirSync, openSync, closeSync } = await import("node:fs")
+    mkdirSync(sandbox.stateDir, { recursive: true, mode: 0o700 })
+    const logPath = join(sandbox.stateDir, "hookd.log")
+    const fd = openSync(logPath, "a", 0o600)
+    const proc = spawn(process.execPath, [HOOKD_BUNDLE], { env: sandbox.env, stdio: ["ignore", fd, fd], detached: true })
+    closeSync(fd)
+    const exited = new Promise<number | null>((r) => proc.on("exit", (code) => r(code)))
+    // Its output goes to the file, so retry connecting (bounded) until it serves.
+    const c = await (async () => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await TestClient.connect(sandbox!.socket)
+        } catch (e) {
+          if (attempt > 200) throw e
+          await new Promise((r) => setTimeout(r, 50))
+        }
+      }
+    })()
+    await c.request("Shutdown", {})
+    c.close()
+    expect(await exited).toBe(0)
+    const events = readFileSync(logPath, "utf8").trim().split("\n").map((l) => JSON.parse(l).event)
+    expect(events.filter((e) => e === "started")).toHaveLength(1)
+    expect(events.filter((e) => e === "stopped")).toHaveLength(1)
+  })
+})
