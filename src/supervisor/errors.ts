@@ -46,7 +46,8 @@ export const toProtocolError = (error: TaggedFailure): ProtocolError => {
       return {
         code: "CONFIG_INVALID",
         message: error.line === undefined ? `${error.file}: ${error.path}: ${message}` : `${error.file}:${error.line}: ${error.path}: ${message}`,
-        details: { file: error.file, line: error.line ?? null, path: error.path }
+        // `message` alone in details, so a client that formats file:line: path itself does not repeat them.
+        details: { file: error.file, line: error.line ?? null, path: error.path, message }
       }
     case "Ambiguous":
       return { code: "AMBIGUOUS", message, details: { candidates: error.candidates } }
