@@ -138,6 +138,21 @@ const main = () => {
     process.stderr.write(`hookd: ${e.message}\n${HOOKD_USAGE}\n`)
     process.exit(2)
   }
+  // A bug that escapes every fiber must still end cleanly: the trace to the log file, a line to the
+  // user, and exit 1 (the store's exit hook closes the databases, so no stale lock dir is left).
+  const die = (what: string) => (error: unknown) => {
+    try {
+      makeFileEventLog(supervisorLogPath(settings.stateDir), settings.journal, false).write("error", what, {
+        error: error instanceof Error ? (error.stack ?? error.message) : String(error)
+      })
+    } catch {
+      // the log may be what failed
+    }
+    process.stderr.write(`hookd: internal error (${what}); see ${supervisorLogPath(settings.stateDir)}\n`)
+    exitAfterFlush(1)
+  }
+  process.on("uncaughtException", die("uncaught_exception"))
+  process.on("unhandledRejection", die("unhandled_rejection"))
   const lifecycle = Effect.runSync(makeLifecycle)
   for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
     process.on(signal, () => Effect.runFork(lifecycle.requestShutdown(signal)))

@@ -16,8 +16,11 @@ beforeAll(async () => {
   hookd = await startSupervisor(sandbox)
 })
 afterAll(async () => {
-  await hookd?.stop()
-  sandbox?.cleanup()
+  try {
+    await hookd?.stopCleanly()
+  } finally {
+    sandbox?.cleanup()
+  }
 })
 
 const request = async <N extends "CancelJob" | "CancelAll" | "CancelMatching">(req: N, payload: Parameters<TestClient["request"]>[1]) => {

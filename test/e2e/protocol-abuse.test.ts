@@ -13,8 +13,11 @@ beforeAll(async () => {
   hookd = await startSupervisor(sandbox)
 })
 afterAll(async () => {
-  await hookd?.stop()
-  sandbox?.cleanup()
+  try {
+    await hookd?.stopCleanly()
+  } finally {
+    sandbox?.cleanup()
+  }
 })
 
 const header = (n: number) => {

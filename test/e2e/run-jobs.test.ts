@@ -19,8 +19,11 @@ beforeAll(async () => {
   hookd = await startSupervisor(sandbox)
 })
 afterAll(async () => {
-  await hookd?.stop()
-  sandbox?.cleanup()
+  try {
+    await hookd?.stopCleanly()
+  } finally {
+    sandbox?.cleanup()
+  }
 })
 
 const readLog = (repoId: string, inv: string, name: string): LogRecord[] =>

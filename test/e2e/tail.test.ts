@@ -16,8 +16,11 @@ beforeAll(async () => {
   hookd = await startSupervisor(sandbox)
 })
 afterAll(async () => {
-  await hookd?.stop()
-  sandbox?.cleanup()
+  try {
+    await hookd?.stopCleanly()
+  } finally {
+    sandbox?.cleanup()
+  }
 })
 
 const seqs = (records: ReadonlyArray<LogRecord>) => records.map((r) => r.seq)

@@ -51,6 +51,8 @@ export interface RunningSupervisor {
   /** Resolves with the exit code (or signal name) once the process has exited. */
   readonly exited: Promise<number | string>
   stop(signal?: NodeJS.Signals): Promise<number | string>
+  /** SIGTERM, then fail (with everything it printed) unless it exits 0: a crash mid-file surfaces here. */
+  stopCleanly(): Promise<void>
 }
 
 /** Starts `node dist/hookd.mjs` and resolves once its socket answers Hello. */
@@ -79,6 +81,12 @@ export const startSupervisor = async (sandbox: Sandbox, args: ReadonlyArray<stri
     stop: async (signal = "SIGTERM") => {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal)
       return exited
+    },
+    stopCleanly: async () => {
+      const wasRunning = proc.exitCode === null && proc.signalCode === null
+      if (wasRunning) proc.kill("SIGTERM")
+      const code = await exited
+      if (!wasRunning || code !== 0) throw new Error(`hookd ${wasRunning ? `exited ${code} on SIGTERM` : `had already exited (${code})`}:\n${output}`)
     }
   }
 }
