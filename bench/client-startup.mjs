@@ -2,11 +2,11 @@
 // Client startup cost: median wall time of `node -e 0`, `hookctl --version` and (when a supervisor
 // answers on the socket) `hookctl ls`, with ratios to bare node. Run `npm run build` first.
 //   node bench/client-startup.mjs [runs]      (default 15 runs after 2 warm-ups)
-import { spawnSync } from "node:child_process"
 import { connect } from "node:net"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { medianWallTime } from "./lib/timing.mjs"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
 const hookctl = join(root, "bin", "hookctl")
@@ -27,26 +27,8 @@ const answers = (path) =>
     socket.once("error", () => resolve(false))
   })
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
-}
-
-const time = (args) => {
-  const samples = []
-  for (let i = 0; i < WARMUP + runs; i++) {
-    const start = process.hrtime.bigint()
-    const r = spawnSync(process.execPath, args, {
-      cwd: root,
-      stdio: ["ignore", "ignore", "pipe"],
-      env: { ...process.env, HOOKD_NO_AUTOSTART: "1", HOOKD_SOCKET: socketPath }
-    })
-    const ms = Number(process.hrtime.bigint() - start) / 1e6
-    if (r.status !== 0) throw new Error(`node ${args.join(" ")} exited ${r.status}: ${r.stderr}`)
-    if (i >= WARMUP) samples.push(ms)
-  }
-  return median(samples)
-}
+const env = { ...process.env, HOOKD_NO_AUTOSTART: "1", HOOKD_SOCKET: socketPath }
+const time = (args) => medianWallTime(process.execPath, args, { runs, warmup: WARMUP, cwd: root, env })
 
 const rows = [
   ["node -e 0", ["-e", "0"]],

@@ -1,0 +1,103 @@
+// Temp directories, git repos and a real supervisor process for the benchmarks, like
+// test/support/supervisor.ts does for the black-box tests: own HOOKD_STATE_DIR and HOOKD_SOCKET,
+// so nothing touches the user's real supervisor.
+import { execFileSync, spawn } from "node:child_process"
+import { mkdirSync, mkdtempSync, realpathSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { withTimeout } from "./timing.mjs"
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..")
+export const HOOKD_BUNDLE = join(ROOT, "dist", "hookd.mjs")
+export const HOOKCTL_BIN = join(ROOT, "bin", "hookctl")
+
+export const makeSandbox = (extraEnv = {}) => {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), "hookd-bench-")))
+  const socket = join(dir, "run", "hookd.sock")
+  const env = {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: join(dir, "home"),
+    XDG_STATE_HOME: join(dir, "xdg-state"),
+    XDG_CONFIG_HOME: join(dir, "xdg-config"),
+    HOOKD_STATE_DIR: join(dir, "state"),
+    HOOKD_SOCKET: socket,
+    HOOKD_NO_AUTOSTART: "1",
+    HOOKD_KILL_GRACE_MS: "1000",
+    GIT_CONFIG_NOSYSTEM: "1",
+    GIT_AUTHOR_NAME: "bench",
+    GIT_AUTHOR_EMAIL: "bench@example.com",
+    GIT_COMMITTER_NAME: "bench",
+    GIT_COMMITTER_EMAIL: "bench@example.com",
+    NO_COLOR: "1",
+    ...extraEnv
+  }
+  mkdirSync(env.HOME, { recursive: true })
+  return { dir, socket, env, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+export const git = (cwd, args, env) =>
+  execFileSync("git", args, { cwd, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 30_000 })
+
+/** `git init` on branch main with one commit (of `files`, if any); returns the real path. */
+export const makeGitRepo = (sandbox, name, files = {}) => {
+  const dir = join(sandbox.dir, name)
+  mkdirSync(dir, { recursive: true })
+  git(dir, ["init", "-q", "-b", "main"], sandbox.env)
+  for (const [file, content] of Object.entries(files)) {
+    execFileSync("sh", ["-c", 'cat > "$1"', "sh", join(dir, file)], { input: content })
+  }
+  if (Object.keys(files).length > 0) git(dir, ["add", "--", ...Object.keys(files)], sandbox.env)
+  git(dir, ["commit", "-q", "--allow-empty", "-m", "init"], sandbox.env)
+  return realpathSync(dir)
+}
+
+/**
+ * Spawns `node dist/hookd.mjs` and resolves once it logs "started"; `spawnedAt` is taken just
+ * before the spawn (performance.now() ms), so callers can time the start-up.
+ */
+export const startSupervisor = async (sandbox, timeoutMs = 15_000) => {
+  const spawnedAt = performance.now()
+  const proc = spawn(process.execPath, [HOOKD_BUNDLE], { env: sandbox.env, stdio: ["ignore", "pipe", "pipe"] })
+  let output = ""
+  proc.stdout.on("data", (d) => (output += d))
+  proc.stderr.on("data", (d) => (output += d))
+  const exited = new Promise((resolve) => proc.on("exit", (code, signal) => resolve(code ?? signal)))
+  try {
+    await withTimeout(
+      new Promise((resolve, reject) => {
+        const onData = () => {
+          if (!output.includes('"event":"started"')) return
+          proc.stderr.off("data", onData)
+          resolve()
+        }
+        proc.stderr.on("data", onData)
+        exited.then((code) => reject(new Error(`hookd exited (${code}) before it started: ${output.slice(-500)}`)))
+      }),
+      timeoutMs,
+      "hookd start"
+    )
+  } catch (e) {
+    proc.kill("SIGKILL")
+    throw e
+  }
+  const startedAt = performance.now()
+  return {
+    pid: proc.pid,
+    spawnedAt,
+    startedAt,
+    exited,
+    output: () => output,
+    /** SIGTERM (graceful stop, SPEC §7), then SIGKILL if it is still there after the grace. */
+    stop: async (graceMs = 10_000) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return exited
+      proc.kill("SIGTERM")
+      try {
+        return await withTimeout(exited, graceMs, "hookd stop")
+      } catch {
+        proc.kill("SIGKILL")
+        return exited
+      }
+    }
+  }
+}
