@@ -100,7 +100,8 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
     details: [
       "Sends the hook's args, environment and (for hooks git feeds on stdin) stdin; waits for the foreground jobs,",
       "printing their output live, prefixed `[job] ` when the hook has several jobs. Exit 1 if one did not complete.",
-      "Supervisor unreachable: exit 3 if the hook has foreground jobs, else one warning and exit 0."
+      "Supervisor unreachable: exit 3 if the hook has foreground jobs, else one warning and exit 0. An invalid",
+      "hookd.yml: file:line: path: problem, then exit 1 if the hook has foreground jobs, else exit 0."
     ],
     flags: [{ name: "mode", value: true }, ...common]
   },

@@ -7,7 +7,7 @@ import type { StatusEvent } from "../../protocol/types"
 import { connectToSupervisor, howToStart } from "../autostart"
 import type { Command } from "../cli"
 import { expectKind, type Connection } from "../connection"
-import { EXIT_FAILED, EXIT_OK, UnreachableError } from "../errors"
+import { EXIT_FAILED, EXIT_OK, ServerError, UnreachableError } from "../errors"
 import { worktreeRoot } from "../git"
 import { decideWithoutSupervisor } from "../hook-config"
 import { err, out } from "../output"
@@ -92,9 +92,15 @@ export const runHook = async (cmd: RunHookCommand): Promise<number> => {
     await err(`hookd: supervisor unreachable; background jobs of ${cmd.hook} were not started (${howToStart()})\n`)
     return EXIT_OK
   }
-  // A broken hookd.yml answers CONFIG_INVALID, which main prints as file:line: path: message, exit 1.
+  // A broken hookd.yml answers CONFIG_INVALID, which main prints as file:line: path: message, exit 1
+  // — unless the hook only has background jobs: like an unreachable supervisor, that never blocks git.
   try {
     return await streamJobs(connection, cmd, worktree, stdin)
+  } catch (e) {
+    if (!(e instanceof ServerError && e.code === "CONFIG_INVALID")) throw e
+    if ((await decideWithoutSupervisor(worktree, cmd.hook, cmd.mode)) !== "background-only") throw e
+    await err(`hookd: ${e.message}\nhookd: background jobs of ${cmd.hook} were not started (fix the configuration above)\n`)
+    return EXIT_OK
   } finally {
     connection.close()
   }
