@@ -48,7 +48,10 @@ export interface RepoStore {
   putPolicy(policy: Omit<RepoPolicyRow, "updated_at">): Effect.Effect<void, StoreError>
 }
 
-/** Build the API on a connection that bring-up has finished with; records `root` in the repo table. */
+/**
+ * Build the API on a connection that bring-up has finished with; records `root` in the repo table
+ * (an empty root, as when the supervisor reopens a database it found on disk, keeps the stored one).
+ */
 export const makeRepoStore = (
   connection: Connection,
   repoId: string,

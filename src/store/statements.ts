@@ -10,7 +10,7 @@ const jobColumns = ["invocation_id", "name", ...JOB_VALUE_COLUMNS]
 const SQL = {
   /** [repo_id, root, created_at] */
   upsertRepo: `INSERT INTO repo (repo_id, root, created_at) VALUES (?1, ?2, ?3)
-    ON CONFLICT (repo_id) DO UPDATE SET root = excluded.root WHERE root <> excluded.root`,
+    ON CONFLICT (repo_id) DO UPDATE SET root = excluded.root WHERE excluded.root <> '' AND root <> excluded.root`,
   /** [repo_id] */
   getRepo: `SELECT repo_id, root, created_at FROM repo WHERE repo_id = ?1`,
 

@@ -1,6 +1,6 @@
 // hookd: the per-user supervisor. Takes the singleton lock, opens state, reconciles what a
 // previous supervisor left, serves the socket, and shuts down gracefully (SPEC §7).
-import { Cause, Deferred, Effect, Exit, Layer } from "effect"
+import { Cause, Data, Deferred, Effect, Exit, Layer } from "effect"
 import { createHash } from "node:crypto"
 import { mkdirSync } from "node:fs"
 import { resolve } from "node:path"
@@ -19,6 +19,8 @@ import { takeActivationFd } from "./socket-activation"
 import { prepareSocketPath } from "./socket-path"
 import { serve, type ListenTarget } from "./socket-server"
 import { HOOKD_VERSION } from "./version"
+
+class StateDirUnusable extends Data.TaggedError("StateDirUnusable")<{ readonly message: string }> {}
 
 /**
  * The lock guards a state directory: the default one uses the spec's name; another state dir
@@ -90,7 +92,11 @@ export const runSupervisor = (settings: SupervisorSettings, lifecycle: Lifecycle
     Layer.provideMerge(JobRunnerLive, Layer.provideMerge(RepoRegistryLive, withLog))
   )
   return Effect.gen(function* () {
-    mkdirSync(settings.stateDir, { recursive: true, mode: 0o700 })
+    yield* Effect.try({
+      try: () => mkdirSync(settings.stateDir, { recursive: true, mode: 0o700 }),
+      catch: (e) =>
+        new StateDirUnusable({ message: `cannot create the state directory ${settings.stateDir}: ${(e as Error).message} (set HOOKD_STATE_DIR to move it)` })
+    })
     const single = yield* acquireSingleton({ lockName: lockNameFor(settings) })
     if (single._tag === "AlreadyRunning") {
       process.stdout.write(`hookd: already running${single.pid !== undefined ? ` (pid ${single.pid})` : ""}\n`)

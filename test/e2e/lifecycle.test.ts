@@ -37,7 +37,7 @@ describe("restart after kill -9", () => {
     const second = await startSupervisor(sandbox)
     try {
       expect(liveMembersOfGroup(pgid)).toEqual([])
-      expect(await getJob(sandbox.socket, repo, inv, "orphan")).toMatchObject({ status: "crashed" })
+      expect(await getJob(sandbox.socket, repo, inv, "orphan")).toMatchObject({ status: "crashed", repo_root: repo })
       expect(await getJob(sandbox.socket, repo, inv, "waiting")).toMatchObject({ status: "cancelled" })
       expect(lastRecord(jobLogPath(sandbox.stateDir, accepted.repo_id, inv, "orphan"))).toMatchObject({ kind: "status", data: { event: "crashed" } })
       expect(lastRecord(jobLogPath(sandbox.stateDir, accepted.repo_id, inv, "waiting"))).toMatchObject({ kind: "status", data: { event: "cancelled" } })

@@ -56,6 +56,16 @@ describe("Store: bring-up", () => {
       expect(inv).toEqual(invocation())
     }))
 
+  it.live("reopening with an empty root (a database found on disk) keeps the recorded root", () =>
+    Effect.gen(function* () {
+      const dbPath = freshDbPath()
+      yield* openAndClose(dbPath)
+      const before = yield* Effect.scoped(Effect.flatMap(open(dbPath, "/the/root"), (s) => s.repo))
+      const after = yield* Effect.scoped(Effect.flatMap(open(dbPath, ""), (s) => s.repo))
+      expect(before.root).toBe("/the/root")
+      expect(after.root).toBe("/the/root")
+    }))
+
   it.live("a db chmod'ed 0644 is refused with the chmod that fixes it", () =>
     Effect.gen(function* () {
       const dbPath = freshDbPath()
