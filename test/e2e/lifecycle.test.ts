@@ -65,7 +65,7 @@ describe("graceful stop", () => {
     expect((await tail.next()).kind).toBe("StreamFrame")
     expect(await hookd.stop("SIGTERM")).toBe(0)
     const frames = await tail.collect()
-    expect(frames[frames.length - 1].kind).toBe("StreamEnd")
+    expect(frames[frames.length - 1]).toMatchObject({ kind: "StreamEnd", payload: { reason: "shutdown" } })
     tail.close()
     expect(existsSync(sandbox.socket)).toBe(false)
     for (const pgid of pgids) expect(liveMembersOfGroup(pgid)).toEqual([])
