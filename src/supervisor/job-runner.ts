@@ -11,7 +11,7 @@ import { jobLogPath } from "../protocol/paths"
 import type { JobSpec, RequestPayloads, StatusEvent } from "../protocol/types"
 import type { JobPatch, JobRow } from "../store/rows"
 import { EventLogTag, logError } from "./event-log"
-import { newJobRow } from "./job-rows"
+import { DEFAULT_TIMEOUT_MS, newJobRow } from "./job-rows"
 import type { OpenRepo } from "./repos"
 import { Settings } from "./settings"
 
@@ -196,7 +196,7 @@ export const JobRunnerLive = Layer.scoped(
               cwd: resolve(request.worktree, spec.cwd ?? "."),
               env,
               ...(request.stdin !== undefined ? { stdin: request.stdin } : {}),
-              timeoutMs: spec.timeout_ms ?? 300_000,
+              timeoutMs: spec.timeout_ms ?? DEFAULT_TIMEOUT_MS,
               graceMs: settings.killGraceMs
             },
             {

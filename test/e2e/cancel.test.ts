@@ -1,27 +1,13 @@
 // Cancel = interruption: no process of a cancelled job survives; CancelMatching's predicates.
-import { join } from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { makeGitRepo } from "../support/git"
+import { describe, expect, it } from "vitest"
 import { liveMembersOfGroup } from "../support/processes"
-import { makeSandbox, startSupervisor, TestClient, type RunningSupervisor, type Sandbox } from "../support/supervisor"
-import { awaitStarted, getJob, job, listJobs, payloadOf, runJobs, start } from "./helpers"
+import { TestClient, type Sandbox } from "../support/supervisor"
+import { awaitStarted, getJob, job, listJobs, payloadOf, runJobs, start, useSupervisedRepo } from "./helpers"
 
 let sandbox: Sandbox
-let hookd: RunningSupervisor
 let repo: string
 
-beforeAll(async () => {
-  sandbox = makeSandbox({ HOOKD_KILL_GRACE_MS: "500", HOOKD_MAX_PARALLEL: "8" })
-  repo = makeGitRepo(join(sandbox.dir, "repo"))
-  hookd = await startSupervisor(sandbox)
-})
-afterAll(async () => {
-  try {
-    await hookd?.stopCleanly()
-  } finally {
-    sandbox?.cleanup()
-  }
-})
+useSupervisedRepo({ HOOKD_KILL_GRACE_MS: "500", HOOKD_MAX_PARALLEL: "8" }, (started) => ({ sandbox, repo } = started))
 
 const request = async <N extends "CancelJob" | "CancelAll" | "CancelMatching">(req: N, payload: Parameters<TestClient["request"]>[1]) => {
   const c = await TestClient.connect(sandbox.socket)

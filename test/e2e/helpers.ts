@@ -1,6 +1,9 @@
 // Shared steps of the supervisor's black-box tests.
 import type { JobInfo, JobSpec, LogRecord, RequestPayloads, ResponseEnvelope } from "../../src/protocol/types"
-import { TestClient } from "../support/supervisor"
+import { join } from "node:path"
+import { afterAll, beforeAll } from "vitest"
+import { makeGitRepo } from "../support/git"
+import { makeSandbox, startSupervisor, TestClient, type RunningSupervisor, type Sandbox } from "../support/supervisor"
 
 export const job = (name: string, run: string, extra: Partial<JobSpec> = {}): JobSpec => ({ name, run, background: true, ...extra })
 
@@ -83,4 +86,32 @@ export const listJobs = async (socket: string, payload: RequestPayloads["ListJob
   } finally {
     c.close()
   }
+}
+
+export interface SupervisedRepo {
+  readonly sandbox: Sandbox
+  readonly hookd: RunningSupervisor
+  /** A real git repository (one empty commit) inside the sandbox. */
+  readonly repo: string
+}
+
+/**
+ * One supervisor and one git repo for a whole test file: started before the first test, and
+ * stopped after the last (failing the file if the supervisor crashed in between).
+ */
+export const useSupervisedRepo = (env: Record<string, string>, onStarted: (started: SupervisedRepo) => void): void => {
+  let current: SupervisedRepo | undefined
+  beforeAll(async () => {
+    const sandbox = makeSandbox(env)
+    const repo = makeGitRepo(join(sandbox.dir, "repo"))
+    current = { sandbox, repo, hookd: await startSupervisor(sandbox) }
+    onStarted(current)
+  })
+  afterAll(async () => {
+    try {
+      await current?.hookd.stopCleanly()
+    } finally {
+      current?.sandbox.cleanup()
+    }
+  })
 }

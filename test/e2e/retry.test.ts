@@ -2,26 +2,16 @@
 import { execFile } from "node:child_process"
 import { mkdirSync, readFileSync, rmSync } from "node:fs"
 import { join } from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { jobLogPath } from "../../src/protocol/paths"
 import type { RequestPayloads } from "../../src/protocol/types"
-import { makeGitRepo } from "../support/git"
-import { HOOKCTL_BIN, makeSandbox, startSupervisor, TestClient, type RunningSupervisor, type Sandbox } from "../support/supervisor"
-import { finished, follow, getJob, job, listJobs, payloadOf, runJobs, start } from "./helpers"
+import { HOOKCTL_BIN, TestClient, type Sandbox } from "../support/supervisor"
+import { finished, follow, getJob, job, listJobs, payloadOf, runJobs, start, useSupervisedRepo } from "./helpers"
 
 let sandbox: Sandbox
-let hookd: RunningSupervisor
 let repo: string
 
-beforeAll(async () => {
-  sandbox = makeSandbox()
-  repo = makeGitRepo(join(sandbox.dir, "repo"))
-  hookd = await startSupervisor(sandbox)
-})
-afterAll(async () => {
-  await hookd?.stop()
-  sandbox?.cleanup()
-})
+useSupervisedRepo({}, (started) => ({ sandbox, repo } = started))
 
 const retry = async (payload: Omit<RequestPayloads["Retry"], "repo_root">) => {
   const c = await TestClient.connect(sandbox.socket)

@@ -1,30 +1,17 @@
 // RunJobs through a real supervisor: outcomes, logs on disk, needs, concurrency, timeouts.
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { jobLogPath } from "../../src/protocol/paths"
 import type { LogRecord } from "../../src/protocol/types"
-import { makeGitRepo } from "../support/git"
 import { liveMembersOfGroup } from "../support/processes"
-import { makeSandbox, startSupervisor, TestClient, type RunningSupervisor, type Sandbox } from "../support/supervisor"
-import { finished, follow, getJob, job, listJobs, payloadOf, runJobs, start } from "./helpers"
+import { TestClient, type Sandbox } from "../support/supervisor"
+import { finished, follow, getJob, job, listJobs, payloadOf, runJobs, start, useSupervisedRepo } from "./helpers"
 
 let sandbox: Sandbox
-let hookd: RunningSupervisor
 let repo: string
 
-beforeAll(async () => {
-  sandbox = makeSandbox({ HOOKD_MAX_PARALLEL: "2" })
-  repo = makeGitRepo(join(sandbox.dir, "repo"))
-  hookd = await startSupervisor(sandbox)
-})
-afterAll(async () => {
-  try {
-    await hookd?.stopCleanly()
-  } finally {
-    sandbox?.cleanup()
-  }
-})
+useSupervisedRepo({ HOOKD_MAX_PARALLEL: "2" }, (started) => ({ sandbox, repo } = started))
 
 const readLog = (repoId: string, inv: string, name: string): LogRecord[] =>
   readFileSync(jobLogPath(sandbox.stateDir, repoId, inv, name), "utf8")

@@ -1,27 +1,14 @@
 // TailLogs: push-based follow with no gap and no duplicate, since_seq resume, replay of finished jobs.
 import { join } from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import type { LogRecord } from "../../src/protocol/types"
-import { makeGitRepo } from "../support/git"
-import { makeSandbox, startSupervisor, TestClient, type RunningSupervisor, type Sandbox } from "../support/supervisor"
-import { awaitStarted, follow, job, runJobs, start } from "./helpers"
+import { TestClient, type Sandbox } from "../support/supervisor"
+import { awaitStarted, follow, job, runJobs, start, useSupervisedRepo } from "./helpers"
 
 let sandbox: Sandbox
-let hookd: RunningSupervisor
 let repo: string
 
-beforeAll(async () => {
-  sandbox = makeSandbox()
-  repo = makeGitRepo(join(sandbox.dir, "repo"))
-  hookd = await startSupervisor(sandbox)
-})
-afterAll(async () => {
-  try {
-    await hookd?.stopCleanly()
-  } finally {
-    sandbox?.cleanup()
-  }
-})
+useSupervisedRepo({}, (started) => ({ sandbox, repo } = started))
 
 const seqs = (records: ReadonlyArray<LogRecord>) => records.map((r) => r.seq)
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i)
