@@ -9,7 +9,7 @@ import { BARE_NODE, interleavedMedians, median, timeOnce } from "./lib/timing.mj
 /** Median wall time of `node bin/hookctl <args>` run in `cwd`, and of `node -e 0` alongside. */
 export const timeHookctl = (sandbox, cwd, args, runs) => {
   const [nodeMs, hookctlMs] = interleavedMedians(
-    [BARE_NODE, { command: process.execPath, args: [HOOKCTL_BIN, ...args], cwd, env: sandbox.env }],
+    [{ ...BARE_NODE, env: sandbox.env }, { command: process.execPath, args: [HOOKCTL_BIN, ...args], cwd, env: sandbox.env }],
     { runs }
   )
   return { nodeMs, hookctlMs }
@@ -36,7 +36,7 @@ export const timeCheckouts = (sandbox, repos, pairs) => {
   const samples = repos.map(() => [])
   const checkout = (repo, args) => timeOnce("git", ["checkout", "-q", ...args], { cwd: repo, env: sandbox.env })
   for (let i = 0; i < pairs + 1; i++) {
-    const nodeMs = timeOnce(BARE_NODE.command, BARE_NODE.args)
+    const nodeMs = timeOnce(BARE_NODE.command, BARE_NODE.args, { env: sandbox.env })
     if (i > 0) nodeSamples.push(nodeMs)
     repos.forEach((repo, k) => {
       const a = checkout(repo, ["-B", "bench"])

@@ -4,13 +4,13 @@
 // runs in a temp sandbox (own supervisor, state dir and Unix socket), removed at the end.
 //   BENCH_RUNS=N   runs per wall-time median (default 15)
 import { spawnSync } from "node:child_process"
-import { availableParallelism } from "node:os"
+import { availableParallelism, loadavg } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { installShims, recordedHookRuns, timeCheckouts, timeHookctl } from "./client-e2e.mjs"
 import { mib, ms, Report } from "./lib/report.mjs"
 import { makeGitRepo, makeSandbox } from "./lib/sandbox.mjs"
-import { medianWallTime } from "./lib/timing.mjs"
+import { BARE_NODE, interleavedMedians } from "./lib/timing.mjs"
 import { measureFollowLatency, measureRss, measureStartup, measureThroughput } from "./supervisor-e2e.mjs"
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -43,21 +43,12 @@ const runScript = (label, file) =>
 
 report.header([
   `hookd benchmarks — node ${process.version}, ${process.platform} ${process.arch}, ${availableParallelism()} CPUs, ${new Date().toISOString()}`,
-  `wall-time rows: median of ${RUNS} runs after 2 warm-ups`
+  `wall-time rows: median of ${RUNS} runs after 2 warm-ups; load average at start ${loadavg()[0].toFixed(2)} (figures drift with load)`
 ])
 
-report.section("Baseline")
-await attempt("node -e 0", async () => {
-  report.baselineMs = medianWallTime(process.execPath, ["-e", "0"], { runs: RUNS })
-  report.row("node -e 0", ms(report.baselineMs), { ratioOfMs: report.baselineMs })
-})
-
-report.section("Store (bench/store.mjs: RepoStore in process, fresh WAL database)")
-await runScript("store", "store.mjs")
-
-report.section("Job log live feed, in process (bench/follow-latency.mjs)")
-await runScript("follow latency (in process)", "follow-latency.mjs")
-
+// Made first: its environment (temp HOME, own socket, no NODE_OPTIONS or NODE_EXTRA_CA_CERTS) is
+// the one every timed process gets, `node -e 0` included — an inherited NODE_EXTRA_CA_CERTS alone
+// adds tens of ms to every node start, which would skew the ratios.
 const sandbox = makeSandbox()
 let hookd
 const cleanUp = async () => {
@@ -66,6 +57,21 @@ const cleanUp = async () => {
   sandbox.cleanup()
 }
 process.once("SIGINT", () => void cleanUp().finally(() => process.exit(130)))
+process.once("exit", () => sandbox.cleanup()) // last resort; rmSync is synchronous
+
+report.section("Baseline")
+await attempt("node -e 0", async () => {
+  const [bare, inherited] = interleavedMedians([{ ...BARE_NODE, env: sandbox.env }, BARE_NODE], { runs: RUNS })
+  report.baselineMs = bare
+  report.row("node -e 0 (bench environment)", ms(bare), { ratioOfMs: bare })
+  report.row("node -e 0 (environment of this shell)", ms(inherited), { ratioOfMs: inherited })
+})
+
+report.section("Store (bench/store.mjs: RepoStore in process, fresh WAL database)")
+await runScript("store", "store.mjs")
+
+report.section("Job log live feed, in process (bench/follow-latency.mjs)")
+await runScript("follow latency (in process)", "follow-latency.mjs")
 
 try {
   report.section(`Supervisor, end to end over its Unix socket (HOOKD_MAX_PARALLEL default = ${availableParallelism()})`)
@@ -101,6 +107,7 @@ try {
 
   const lsRepo = makeGitRepo(sandbox, "ls1000")
   let lsRepoReady = false
+  // One invocation of LS_JOBS jobs: a throughput figure at scale, and the fixture for `hookctl ls`.
   await attempt(`RunJobs ${LS_JOBS} × true`, async () => {
     const t = await measureThroughput(sandbox, lsRepo, LS_JOBS)
     lsRepoReady = true
@@ -160,5 +167,7 @@ try {
 }
 
 report.section("Summary")
-report.row("total bench time", `${((performance.now() - began) / 1000).toFixed(1)} s`)
+report.row("total bench time", `${((performance.now() - began) / 1000).toFixed(1)} s`, {
+  note: `load average at the end ${loadavg()[0].toFixed(2)}`
+})
 if (report.skipped.length > 0) for (const s of report.skipped) console.log(`  skipped: ${s}`)

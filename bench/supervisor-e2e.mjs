@@ -22,7 +22,7 @@ export const measureStartup = async (sandbox, runs) => {
   const bare = []
   let hookd
   for (let i = 0; i < runs; i++) {
-    bare.push(timeOnce(BARE_NODE.command, BARE_NODE.args))
+    bare.push(timeOnce(BARE_NODE.command, BARE_NODE.args, { env: sandbox.env }))
     if (hookd) {
       const code = await hookd.stop()
       if (code !== 0) throw new Error(`hookd exited ${code} on SIGTERM`)
