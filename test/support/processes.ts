@@ -17,3 +17,23 @@ export const liveMembersOfGroup = (pgid: number): number[] => {
   }
   return members
 }
+
+/**
+ * Resolves once `pid` is gone or a zombie. For a process that is not our child (a supervisor that
+ * hookctl auto-started) there is no exit event to await, so this polls /proc — for cleanup only.
+ */
+export const awaitProcessGone = async (pid: number, timeoutMs = 10_000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs
+  const alive = () => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+      return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z"
+    } catch {
+      return false
+    }
+  }
+  while (alive()) {
+    if (Date.now() > deadline) throw new Error(`process ${pid} is still alive after ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}
