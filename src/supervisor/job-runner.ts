@@ -1,5 +1,5 @@
 // Runs invocations: one fiber per job in a keyed FiberMap, `needs` awaited through deferreds,
-// a global semaphore bounding running jobs, and cancel = interruption of the job's fiber (the
+// a global FIFO slot pool bounding running jobs, and cancel = interruption of the job's fiber (the
 // process runner's finalizer kills the whole process group before the interruption completes).
 import { Cause, Chunk, Context, Deferred, Effect, Exit, FiberId, FiberMap, Layer } from "effect"
 import { randomBytes } from "node:crypto"
@@ -12,6 +12,7 @@ import type { JobSpec, RequestPayloads, StatusEvent } from "../protocol/types"
 import type { JobPatch, JobRow } from "../store/rows"
 import { EventLogTag, logError } from "./event-log"
 import { DEFAULT_TIMEOUT_MS, newJobRow } from "./job-rows"
+import { makeJobSlots } from "./job-slots"
 import type { OpenRepo } from "./repos"
 import { Settings } from "./settings"
 
@@ -130,7 +131,7 @@ export const JobRunnerLive = Layer.scoped(
     const eventLog = yield* EventLogTag
     const withLog = Effect.provideService(EventLogTag, eventLog)
     const fibers = yield* FiberMap.make<string>()
-    const slots = yield* Effect.makeSemaphore(settings.maxParallel)
+    const slots = makeJobSlots(settings.maxParallel)
     const live = new Map<string, LiveJob>()
     const repoOf = new Map<string, OpenRepo>() // invocation id → its repo, while it has live jobs
 
@@ -189,7 +190,7 @@ export const JobRunnerLive = Layer.scoped(
           HOOKD_INVOCATION_ID: entry.invocationId,
           HOOKD_JOB: spec.name
         }
-        const result = yield* slots.withPermits(1)(
+        const result = yield* slots.withSlot(
           runProcess(
             {
               command: spec.run,
