@@ -118,10 +118,10 @@ export const decodeJob = (raw: QueryResult | Raw): JobRow => {
   }
 }
 
-export const decodeListedJob = (raw: QueryResult | Raw): ListedJobRow => ({
-  ...decodeJob(raw),
-  invocation_created_at: num((raw as Raw).invocation_created_at)
-})
+export const decodeListedJob = (raw: QueryResult | Raw): ListedJobRow => {
+  const { env: _none, ...job } = decodeJob(raw)
+  return { ...job, invocation_created_at: num((raw as Raw).invocation_created_at) }
+}
 
 export const decodePolicy = (raw: QueryResult | Raw): RepoPolicyRow => {
   const r = raw as Raw

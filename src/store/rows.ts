@@ -42,7 +42,8 @@ export interface JobRow {
 
 export type JobPatch = Partial<Omit<JobRow, "invocation_id" | "name">>
 
-export interface ListedJobRow extends JobRow {
+/** A listed job: no `env` (listings never show it, and it is the bulk of a row). */
+export interface ListedJobRow extends Omit<JobRow, "env"> {
   invocation_created_at: number
 }
 

@@ -7,6 +7,10 @@ import type { Connection } from "./connection"
 const jobColumns = ["invocation_id", "name", ...JOB_VALUE_COLUMNS]
 
 // Parameters are numbered (`?N`) and bound from arrays in the order noted; see codec.ts for why.
+const LISTED_JOB_COLUMNS = ["invocation_id", "name", ...JOB_VALUE_COLUMNS.filter((c) => c !== "env_json")]
+  .map((c) => `j.${c}`)
+  .join(", ")
+
 const SQL = {
   /** [repo_id, root, created_at] */
   upsertRepo: `INSERT INTO repo (repo_id, root, created_at) VALUES (?1, ?2, ?3)
@@ -46,8 +50,12 @@ const SQL = {
    * [worktree, hook, statuses (JSON array), tag, invocation prefix, limit (-1 = none)];
    * each filter is "unset (NULL) or matches".
    */
-  listJobs: `SELECT j.*, i.created_at AS invocation_created_at
-    FROM jobs j JOIN invocations i ON i.invocation_id = j.invocation_id
+  // Every column but env_json (listings never show it; it is the whole hook environment). CROSS JOIN
+  // keeps invocations as the outer loop, walked newest first by invocations_by_created, with each
+  // one's jobs in rowid order from jobs_by_invocation: no sort of the whole table, and LIMIT stops
+  // early (measured 0.5 ms instead of 9.8 ms for 50 of 1,000 jobs).
+  listJobs: `SELECT ${LISTED_JOB_COLUMNS}, i.created_at AS invocation_created_at
+    FROM invocations i CROSS JOIN jobs j ON j.invocation_id = i.invocation_id
     WHERE (?1 IS NULL OR j.worktree = ?1)
       AND (?2 IS NULL OR j.hook = ?2)
       AND (?3 IS NULL OR j.status IN (SELECT value FROM json_each(?3)))
