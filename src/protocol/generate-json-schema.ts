@@ -6,6 +6,7 @@ import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as JSONSchema from "effect/JSONSchema"
 import * as Schema from "effect/Schema"
+import { HookdConfigSchema } from "../config/schema"
 import { JobInfo, JobSpec, LogRecord, RequestEnvelope, ResponseEnvelope } from "./schemas"
 
 /** One generated file. Add an entry to SCHEMA_DOCUMENTS to generate another (e.g. schema/config.json). */
@@ -18,6 +19,8 @@ export interface SchemaDocument {
   readonly root: Schema.Schema.Any
   /** Schemas (with identifiers) that must appear in $defs even if nothing references them. */
   readonly defs?: ReadonlyArray<Schema.Schema.Any>
+  /** Unknown keys: the protocol ignores them ("allow"); the config rejects them ("strict"). */
+  readonly additionalProperties: "allow" | "strict"
 }
 
 export const SCHEMA_DOCUMENTS: ReadonlyArray<SchemaDocument> = [
@@ -28,7 +31,17 @@ export const SCHEMA_DOCUMENTS: ReadonlyArray<SchemaDocument> = [
       "Every message is a frame: a 4-byte unsigned big-endian length N (at most 8 MiB), then N bytes of UTF-8 " +
       "JSON holding one Request (client to hookd) or Response (hookd to client). Unknown fields are ignored.",
     root: Schema.Union(RequestEnvelope, ResponseEnvelope),
-    defs: [JobSpec, JobInfo, LogRecord]
+    defs: [JobSpec, JobInfo, LogRecord],
+    additionalProperties: "allow"
+  },
+  {
+    file: "schema/config.json",
+    title: "hookd.yml",
+    description:
+      "The hook configuration, searched in the worktree root as hookd.yml, hookd.yaml, .hookd.yml, .hookd.yaml or " +
+      ".config/hookd.yml, with hookd-local.yml beside it merged on top. Unknown keys are errors.",
+    root: HookdConfigSchema,
+    additionalProperties: "strict"
   }
 ]
 
@@ -41,8 +54,8 @@ const sortKeys = <V>(record: Record<string, V>): Record<string, V> =>
 /** Renders one document: the root schema inline, every identified schema under $defs (sorted by name). */
 export const renderSchemaDocument = (doc: SchemaDocument): unknown => {
   const definitions: Record<string, JSONSchema.JsonSchema7> = {}
-  // "allow": decoding ignores unknown fields, so the JSON Schema must not forbid them either.
-  const options = { definitions, target: TARGET, additionalPropertiesStrategy: "allow" } as const
+  // The JSON Schema must say what the decoder does with unknown fields (SchemaDocument.additionalProperties).
+  const options = { definitions, target: TARGET, additionalPropertiesStrategy: doc.additionalProperties } as const
   const root = JSONSchema.fromAST(doc.root.ast, options)
   for (const extra of doc.defs ?? []) JSONSchema.fromAST(extra.ast, options)
   return {
