@@ -18,6 +18,7 @@ import { acquireSingleton } from "./singleton"
 import { takeActivationFd } from "./socket-activation"
 import { prepareSocketPath } from "./socket-path"
 import { serve, type ListenTarget } from "./socket-server"
+import { StoreLive } from "../store/service"
 import { HOOKD_VERSION } from "./version"
 
 class StateDirUnusable extends Data.TaggedError("StateDirUnusable")<{ readonly message: string }> {}
@@ -85,7 +86,7 @@ const serveUntilShutdown = (activationFd: number | undefined) =>
 
 export const runSupervisor = (settings: SupervisorSettings, lifecycle: Lifecycle["Type"]) => {
   const base = Layer.mergeAll(layerSettings(settings), layerLifecycle(lifecycle))
-  const withLog = Layer.provideMerge(EventLogLive, base)
+  const withLog = Layer.provideMerge(EventLogLive, Layer.merge(base, StoreLive))
   // Built only after the singleton is held: opening databases clears stale lock dirs.
   const serving = Layer.provideMerge(
     RetentionLive,

@@ -6,7 +6,8 @@ import { existsSync, mkdirSync, readdirSync, realpathSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { repoDbPath } from "../protocol/paths"
 import { identifyRepo, RepoNotFound } from "../repos/identity"
-import { clearStaleLock, openRepoStore } from "../store/open"
+import type { openRepoStore } from "../store/open"
+import { Store } from "../store/service"
 import type { RepoStore } from "../store/repo-store"
 import { logInfo, logWarn, EventLogTag } from "./event-log"
 import { Settings } from "./settings"
@@ -42,6 +43,7 @@ export const RepoRegistryLive = Layer.scoped(
   RepoRegistry,
   Effect.gen(function* () {
     const settings = yield* Settings
+    const store = yield* Store
     const eventLog = yield* EventLogTag
     const withLog = Effect.provideService(EventLogTag, eventLog)
     const scope = yield* Effect.scope
@@ -58,12 +60,12 @@ export const RepoRegistryLive = Layer.scoped(
           const dbPath = repoDbPath(settings.stateDir, repoId)
           mkdirSync(reposDir, { recursive: true, mode: 0o700 })
           // We hold the singleton, and this database is not open in this process: any lock dir is stale.
-          if (yield* clearStaleLock(dbPath)) {
+          if (yield* store.clearStaleLock(dbPath)) {
             yield* logWarn("stale_lock_removed", { path: `${dbPath}.lock` })
           }
-          const store = yield* openRepoStore({ dbPath, repoId, root }).pipe(Scope.extend(scope))
-          const row = yield* store.repo
-          const repo: OpenRepo = { repoId, root: row.root, store }
+          const repoStore = yield* store.open({ dbPath, repoId, root }).pipe(Scope.extend(scope))
+          const row = yield* repoStore.repo
+          const repo: OpenRepo = { repoId, root: row.root, store: repoStore }
           repos.set(repoId, repo)
           return repo
         }).pipe(withLog)
