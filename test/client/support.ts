@@ -1,9 +1,10 @@
 // Helpers for the client's tests: build the hookctl bundle, run the real binary, make git repos.
-import { execFileSync, spawn } from "node:child_process"
+import { execFileSync } from "node:child_process"
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { build, type Metafile } from "esbuild"
+import { runCommand, type RunResult } from "../support/run"
 
 export const ROOT = join(__dirname, "..", "..")
 export const HOOKCTL_BIN = join(ROOT, "bin", "hookctl")
@@ -43,31 +44,13 @@ export const buildClientBundle = async (): Promise<Metafile> => {
   return result.metafile
 }
 
-export interface RunResult {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
+export type { RunResult } from "../support/run"
 
 /** Runs `node bin/hookctl …` and collects its output. */
 export const runHookctl = (
   args: ReadonlyArray<string>,
   options: { cwd: string; env: Record<string, string>; stdin?: string }
-): Promise<RunResult> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [HOOKCTL_BIN, ...args], {
-      cwd: options.cwd,
-      env: options.env,
-      stdio: ["pipe", "pipe", "pipe"]
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (d) => (stdout += d))
-    child.stderr.on("data", (d) => (stderr += d))
-    child.on("error", reject)
-    child.on("close", (code) => resolve({ code, stdout, stderr }))
-    child.stdin.end(options.stdin ?? "")
-  })
+): Promise<RunResult> => runCommand(process.execPath, [HOOKCTL_BIN, ...args], options)
 
 export const tempDir = (prefix: string): { dir: string; cleanup: () => void } => {
   const dir = mkdtempSync(join(tmpdir(), prefix))
