@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest"
 import { liveMembersOfGroup } from "../support/processes"
 import { TestClient, type Sandbox } from "../support/supervisor"
-import { awaitStarted, getJob, job, listJobs, payloadOf, runJobs, start, useSupervisedRepo } from "./helpers"
+import { awaitStarted, follow, getJob, job, listJobs, payloadOf, runJobs, start, useSupervisedRepo } from "./helpers"
 
 let sandbox: Sandbox
 let repo: string
@@ -45,6 +45,19 @@ describe("cancel", () => {
     await request("CancelJob", { job: { repo_root: repo, name: "first" } })
     const second = await getJob(sandbox.socket, repo, inv, "second")
     expect(second).toMatchObject({ status: "skipped", skip_reason: "dependency first cancelled", pid: null })
+  })
+
+  it("when the hook waiting for a foreground job goes away (Ctrl-C on git commit), the job is cancelled", async () => {
+    const c = await TestClient.connect(sandbox.socket)
+    c.send("RunJobs", runJobs(repo, [job("fg", "sleep 100 & sleep 100; wait", { background: false })], { wait: true }))
+    const inv = payloadOf(await c.next(), "RunAccepted").invocation_id
+    await awaitStarted(sandbox.socket, repo, inv, "fg")
+    const pgid = (await getJob(sandbox.socket, repo, inv, "fg")).pid!
+    c.close()
+    const { end } = await follow(sandbox.socket, repo, inv, "fg")
+    expect(end).toMatchObject({ kind: "StreamEnd", payload: { reason: "terminal" } })
+    expect(await getJob(sandbox.socket, repo, inv, "fg")).toMatchObject({ status: "cancelled", error: "cancelled by client disconnected" })
+    expect(liveMembersOfGroup(pgid)).toEqual([])
   })
 
   it("cancelling an unknown job is JOB_NOT_FOUND", async () => {
