@@ -67,16 +67,33 @@ const checkCwd = (spec: ProcessSpec): Effect.Effect<void, SpawnFailed> =>
       : Effect.fail(new SpawnFailed({ command: spec.command, cwd: spec.cwd, message: problem }))
   })
 
+/** Why a synchronous spawn failure happened, in words that point at the fix. */
+const spawnThrewMessage = (cause: unknown): string => {
+  const error = cause as NodeJS.ErrnoException
+  if (error?.code === "E2BIG") {
+    return "the command and environment are too large to start (E2BIG: Linux allows 128 KiB per argument or " +
+      "variable): a {staged_files} list of many files does this; pipe the file names to xargs instead"
+  }
+  return error instanceof Error ? error.message : String(cause)
+}
+
 const spawnLeader = (spec: ProcessSpec): Effect.Effect<RunningGroup, SpawnFailed> =>
   Effect.async<RunningGroup, SpawnFailed>((resume) => {
     const leaderExit = Deferred.unsafeMake<LeaderExit>(FiberId.none)
-    // Absolute path: the job's env may have no PATH. detached = setsid(): pgid == pid.
-    const child = spawn("/bin/sh", ["-c", spec.command], {
-      cwd: spec.cwd,
-      env: spec.env,
-      stdio: ["pipe", "pipe", "pipe"],
-      detached: true
-    })
+    let child: ChildProcess
+    try {
+      // Absolute path: the job's env may have no PATH. detached = setsid(): pgid == pid.
+      child = spawn("/bin/sh", ["-c", spec.command], {
+        cwd: spec.cwd,
+        env: spec.env,
+        stdio: ["pipe", "pipe", "pipe"],
+        detached: true
+      })
+    } catch (cause) {
+      // spawn throws (instead of emitting "error") for E2BIG and for NUL bytes in the command or env.
+      resume(Effect.fail(new SpawnFailed({ command: spec.command, cwd: spec.cwd, message: spawnThrewMessage(cause) })))
+      return
+    }
     child.once("error", (cause) =>
       resume(Effect.fail(new SpawnFailed({ command: spec.command, cwd: spec.cwd, message: cause.message })))
     )

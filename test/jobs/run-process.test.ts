@@ -100,6 +100,21 @@ describe("runProcess", () => {
       }
     }))
 
+  it.live("a command too long for exec (E2BIG, e.g. thousands of {staged_files}) is SpawnFailed saying why", () =>
+    Effect.gen(function* () {
+      // One argument over Linux's 128 KiB MAX_ARG_STRLEN: spawn throws instead of emitting "error".
+      const error = yield* Effect.flip(run(`echo ${"src/some/file.ts ".repeat(10000)}`))
+      expect(error._tag).toBe("SpawnFailed")
+      expect(error.message).toContain("E2BIG")
+      expect(error.message).toContain("{staged_files}")
+    }))
+
+  it.live("a NUL byte in the command or in an env value is SpawnFailed, not a defect", () =>
+    Effect.gen(function* () {
+      expect((yield* Effect.flip(run("echo a\0b")))._tag).toBe("SpawnFailed")
+      expect((yield* Effect.flip(run("true", { env: { BAD: "a\0b" } })))._tag).toBe("SpawnFailed")
+    }))
+
   it.live("the job sees exactly the env it was given, nothing of the supervisor's", () =>
     Effect.gen(function* () {
       process.env.HOOKD_TEST_SUPERVISOR_ONLY = "leak"
