@@ -70,10 +70,13 @@ const main = async (argv: ReadonlyArray<string>): Promise<number> => {
   }
 }
 
-// stdout closed early (`hookctl ls | head`): stop quietly instead of crashing with EPIPE.
-process.stdout.on("error", (e: NodeJS.ErrnoException) => {
-  if (e.code === "EPIPE") process.exit(EXIT_OK)
-})
+// stdout or stderr closed early (`hookctl ls | head`, `hookctl logs x |& head`): stop quietly
+// instead of crashing with EPIPE (an unhandled stderr error would end with exit 1).
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(EXIT_OK)
+  })
+}
 
 const code = await main(process.argv.slice(2))
 // exitCode (not exit()) lets buffered output to a pipe drain first.
