@@ -118,9 +118,10 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
   },
   {
     name: "service",
-    usage: "hookctl service install | service uninstall | service status",
+    usage: "hookctl service install [--dry-run] | service uninstall [--dry-run] | service status",
     summary: "manage the systemd user unit / launchd agent that runs hookd",
-    flags: [help],
+    // Parsed by src/service/cli.ts; listed here for --help and the completions.
+    flags: [{ name: "dry-run" }, help],
     words: ["install", "uninstall", "status"]
   },
   {

@@ -54,6 +54,13 @@ describe("hookctl completion", () => {
     expect(bashComplete(["hookctl", "hooks", "un"])).toEqual(["uninstall"])
   })
 
+  it("bash: `hookctl service install --d` completes --dry-run, and `service --help` shows it", async () => {
+    expect(bashComplete(["hookctl", "service", "install", "--d"])).toEqual(["--dry-run"])
+    const help = await runHookctl(["service", "--help"], { cwd: temp.dir, env: isolatedEnv(join(temp.dir, "home")) })
+    expect(help.code).toBe(0)
+    expect(help.stdout).toContain("--dry-run")
+  })
+
   it.each(["bash", "zsh", "fish"] as const)("%s: the script mentions every command and its flags", (shell) => {
     const script = completionScript(shell)
     expect(script.length).toBeGreaterThan(200)
