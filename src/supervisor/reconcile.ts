@@ -30,7 +30,12 @@ export const reconcileRepo = (repo: OpenRepo) =>
           Effect.catchAll((e) => logWarn("orphan_kill_failed", { repo_id: repo.repoId, job: d.name, pgid: d.kill!.pgid, error: e.message }))
         )
       }
-      appendTerminalRecord(jobLogPath(settings.stateDir, repo.repoId, d.invocation_id, d.name), d.terminalEvent)
+      // A log we cannot append to (disk full, a broken logs dir) must not stop the supervisor from
+      // starting: the row still ends terminal below, and the problem is logged.
+      const logPath = jobLogPath(settings.stateDir, repo.repoId, d.invocation_id, d.name)
+      yield* Effect.try({ try: () => appendTerminalRecord(logPath, d.terminalEvent), catch: (e) => e as Error }).pipe(
+        Effect.catchAll((e) => logWarn("reconcile_log_append_failed", { repo_id: repo.repoId, job: d.name, path: logPath, error: String(e?.message ?? e) }))
+      )
     }
     yield* repo.store.updateJobs(
       decisions.map((d) => ({

@@ -1,0 +1,52 @@
+// Error paths and races found in review: a failure must answer a useful protocol Error (or be
+// logged), never kill the supervisor, and never leave a job row non-terminal.
+import { rmSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { afterEach, describe, expect, it } from "vitest"
+import { repoDir } from "../../src/protocol/paths"
+import { makeGitRepo } from "../support/git"
+import { liveMembersOfGroup } from "../support/processes"
+import { makeSandbox, startSupervisor, TestClient, type RunningSupervisor, type Sandbox } from "../support/supervisor"
+import { awaitStarted, getJob, job, payloadOf, runJobs } from "./helpers"
+
+let sandbox: Sandbox | undefined
+const supervisors: RunningSupervisor[] = []
+afterEach(async () => {
+  for (const s of supervisors.splice(0)) await s.stop("SIGKILL")
+  sandbox?.cleanup()
+  sandbox = undefined
+})
+
+const supervise = async (s: Sandbox): Promise<RunningSupervisor> => {
+  const hookd = await startSupervisor(s)
+  supervisors.push(hookd)
+  return hookd
+}
+
+/** Replaces a repo's logs directory with a plain file: every log open or append under it fails. */
+const breakLogsDir = (s: Sandbox, repoId: string): void => {
+  const logs = join(repoDir(s.stateDir, repoId), "logs")
+  rmSync(logs, { recursive: true, force: true })
+  writeFileSync(logs, "not a directory")
+}
+
+describe("reconcile", () => {
+  it("a job log that cannot be appended to does not stop the supervisor from starting; the row still ends crashed", async () => {
+    sandbox = makeSandbox({ HOOKD_KILL_GRACE_MS: "200" })
+    const repo = makeGitRepo(join(sandbox.dir, "repo"))
+    const first = await supervise(sandbox)
+    const c = await TestClient.connect(sandbox.socket)
+    const accepted = payloadOf(await c.request("RunJobs", runJobs(repo, [job("orphan", "sleep 100")])), "RunAccepted")
+    c.close()
+    await awaitStarted(sandbox.socket, repo, accepted.invocation_id, "orphan")
+    const pgid = (await getJob(sandbox.socket, repo, accepted.invocation_id, "orphan")).pid!
+    await first.stop("SIGKILL")
+    breakLogsDir(sandbox, accepted.repo_id)
+
+    const second = await supervise(sandbox)
+    expect(second.output()).toMatch(/"event":"reconciled"/)
+    expect(liveMembersOfGroup(pgid)).toEqual([])
+    expect(await getJob(sandbox.socket, repo, accepted.invocation_id, "orphan")).toMatchObject({ status: "crashed" })
+    await second.stopCleanly()
+  })
+})
