@@ -6,11 +6,19 @@ import type { Command } from "../cli"
 import { socketPath } from "../../protocol/paths"
 import { Connection, expectKind, openSocket } from "../connection"
 import { EXIT_OK, UnreachableError } from "../errors"
+import { worktreeRoot } from "../git"
 import { formatBytes, formatDuration, formatRelativeTime } from "../format"
 import { renderJobs } from "../jobs-view"
 import { colourEnabled, out, outLines, terminalWidth } from "../output"
 
 type Of<K extends Command["kind"]> = Extract<Command, { kind: K }>
+
+/**
+ * Jobs record their worktree's root as git reports it (symlinks resolved), so `--worktree .` from a
+ * subdirectory or a symlinked path is turned into that root; a path outside any worktree (say, a
+ * removed one) is sent as given.
+ */
+const worktreeFilter = (path: string): string => worktreeRoot(path) ?? path
 
 /** Runs `body` on a fresh connection and always closes it. */
 export const withConnection = async <A>(body: (c: Connection) => Promise<A>): Promise<A> => {
@@ -48,7 +56,7 @@ export const runLs = (cmd: Of<"ls">) =>
     const q = cmd.query
     const answer = await c.request("ListJobs", {
       ...(q.allRepos ? { all_repos: true } : { repo_root: cmd.repo }),
-      ...(q.worktree !== undefined && { worktree: q.worktree }),
+      ...(q.worktree !== undefined && { worktree: worktreeFilter(q.worktree) }),
       ...(q.hook !== undefined && { hook: q.hook }),
       ...(q.statuses.length > 0 && { status: q.statuses }),
       ...(q.tag !== undefined && { tag: q.tag }),
@@ -92,7 +100,7 @@ export const runCancel = (cmd: Of<"cancel">) =>
           : await c.request("CancelMatching", {
               repo_root: cmd.repo,
               ...(t.filters.hook !== undefined && { hook: t.filters.hook }),
-              ...(t.filters.worktree !== undefined && { worktree: t.filters.worktree }),
+              ...(t.filters.worktree !== undefined && { worktree: worktreeFilter(t.filters.worktree) }),
               ...(t.filters.tag !== undefined && { tag: t.filters.tag }),
               ...(t.filters.invocationPrefix !== undefined && { invocation_prefix: t.filters.invocationPrefix }),
               ...(t.filters.olderThanSecs !== undefined && { older_than_secs: t.filters.olderThanSecs })
