@@ -12,6 +12,8 @@ export class NoMatch extends Data.TaggedError("NoMatch")<{ readonly message: str
 export class BadRequest extends Data.TaggedError("BadRequest")<{ readonly message: string }> {}
 export class KillFailed extends Data.TaggedError("KillFailed")<{ readonly message: string }> {}
 export class ShuttingDown extends Data.TaggedError("ShuttingDown")<{ readonly message: string }> {}
+/** A job's output.jsonl could not be created (disk full, permissions, a broken logs dir). */
+export class JobLogUnwritable extends Data.TaggedError("JobLogUnwritable")<{ readonly path: string; readonly message: string }> {}
 /** Retry of a job whose worktree was removed since it ran. */
 export class WorktreeGone extends Data.TaggedError("WorktreeGone")<{ readonly path: string; readonly message: string }> {}
 
@@ -37,7 +39,7 @@ const codeByTag: Record<string, ErrorCode> = {
 }
 
 /** Store refusals are not the client's fault but must still explain themselves (path and fix). */
-const explainedInternal = new Set(["PermissionsTooOpen", "ForeignDatabase", "NewerSchema", "DatabaseLocked"])
+const explainedInternal = new Set(["PermissionsTooOpen", "ForeignDatabase", "NewerSchema", "DatabaseLocked", "JobLogUnwritable"])
 
 export const toProtocolError = (error: TaggedFailure): ProtocolError => {
   const message = typeof error.message === "string" && error.message !== "" ? error.message : error._tag

@@ -10,6 +10,7 @@ import { runProcess, type ProcessResult } from "../jobs/run-process"
 import { jobLogPath } from "../protocol/paths"
 import type { JobSpec, RequestPayloads, StatusEvent } from "../protocol/types"
 import type { JobPatch, JobRow } from "../store/rows"
+import { JobLogUnwritable } from "./errors"
 import { EventLogTag, logError } from "./event-log"
 import { DEFAULT_TIMEOUT_MS, newJobRow } from "./job-rows"
 import { makeJobSlots } from "./job-slots"
@@ -224,6 +225,49 @@ export const JobRunnerLive = Layer.scoped(
       )
     }
 
+    /**
+     * Opens every job's log, after the rows exist (retention relies on that order). If one cannot be
+     * opened, nothing runs: the logs already open get a terminal record and are closed, and every
+     * row that would have run ends `failed` with the reason, so no row is left queued.
+     */
+    const openLogs = (repo: OpenRepo, invocationId: string, specs: ReadonlyArray<JobSpec>, now: number) =>
+      Effect.gen(function* () {
+        const logs: JobLog[] = []
+        let failure: JobLogUnwritable | undefined
+        for (const spec of specs) {
+          const path = jobLogPath(settings.stateDir, repo.repoId, invocationId, spec.name)
+          try {
+            logs.push(
+              JobLog.open(path, {
+                ...(spec.log?.sampling_every_nth !== undefined ? { samplingEveryNth: spec.log.sampling_every_nth } : {}),
+                ...(spec.log?.max_bytes !== undefined ? { maxBytes: spec.log.max_bytes } : {})
+              })
+            )
+          } catch (e) {
+            failure = new JobLogUnwritable({ path, message: `cannot create the job log ${path}: ${(e as Error).message}` })
+            break
+          }
+        }
+        if (failure === undefined) return logs
+        const error = `not started: ${failure.message}`
+        for (const log of logs) {
+          log.status({ event: "crashed", message: error })
+          log.close()
+        }
+        yield* repo.store
+          .updateJobs(
+            specs
+              .filter((spec) => spec.skip_reason === undefined)
+              .map((spec) => ({ invocationId, name: spec.name, patch: { status: "failed", error, finished_at: now } }))
+          )
+          .pipe(
+            Effect.zipRight(repo.store.setInvocationStatus(invocationId, "failed")),
+            Effect.catchAll((e) => logError("store_update_failed", { repo_id: repo.repoId, invocation_id: invocationId, error: String(e.message) })),
+            withLog
+          )
+        return yield* failure
+      })
+
     const start: JobRunnerService["start"] = (repo, request, specs) =>
       Effect.gen(function* () {
         const invocationId = newInvocationId()
@@ -244,14 +288,12 @@ export const JobRunnerLive = Layer.scoped(
           },
           rows
         )
+        const logs = yield* openLogs(repo, invocationId, specs, now)
         repoOf.set(invocationId, repo)
         const invocationLive = new Map<string, LiveJob>()
         const started: LiveJob[] = []
-        for (const spec of specs) {
-          const log = JobLog.open(jobLogPath(settings.stateDir, repo.repoId, invocationId, spec.name), {
-            ...(spec.log?.sampling_every_nth !== undefined ? { samplingEveryNth: spec.log.sampling_every_nth } : {}),
-            ...(spec.log?.max_bytes !== undefined ? { maxBytes: spec.log.max_bytes } : {})
-          })
+        for (const [i, spec] of specs.entries()) {
+          const log = logs[i]!
           if (spec.skip_reason !== undefined) {
             log.status({ event: "skipped", reason: spec.skip_reason })
             log.close()

@@ -7,7 +7,7 @@ import { repoDir } from "../../src/protocol/paths"
 import { makeGitRepo } from "../support/git"
 import { liveMembersOfGroup } from "../support/processes"
 import { makeSandbox, startSupervisor, TestClient, type RunningSupervisor, type Sandbox } from "../support/supervisor"
-import { awaitStarted, getJob, job, payloadOf, runJobs } from "./helpers"
+import { awaitStarted, finished, getJob, job, listJobs, payloadOf, runJobs, start } from "./helpers"
 
 let sandbox: Sandbox | undefined
 const supervisors: RunningSupervisor[] = []
@@ -48,5 +48,31 @@ describe("reconcile", () => {
     expect(liveMembersOfGroup(pgid)).toEqual([])
     expect(await getJob(sandbox.socket, repo, accepted.invocation_id, "orphan")).toMatchObject({ status: "crashed" })
     await second.stopCleanly()
+  })
+})
+
+describe("RunJobs when a job log cannot be opened", () => {
+  it("answers an Error naming the log, leaves no row queued, and keeps serving", async () => {
+    sandbox = makeSandbox()
+    const repo = makeGitRepo(join(sandbox.dir, "repo"))
+    const hookd = await supervise(sandbox)
+    const first = await start(sandbox.socket, runJobs(repo, [job("first", "true")]))
+    const repoId = (await finished(sandbox.socket, repo, first, "first")).repo_id
+    breakLogsDir(sandbox, repoId)
+
+    const c = await TestClient.connect(sandbox.socket)
+    const r = await c.request("RunJobs", runJobs(repo, [job("two", "true"), job("three", "true", { needs: ["two"] })]))
+    expect(r).toMatchObject({ kind: "Error", payload: { code: "INTERNAL" } })
+    expect((r.payload as { message: string }).message).toMatch(/log.*logs/)
+    const rows = (await listJobs(sandbox.socket, { repo_root: repo })).filter((j) => j.name !== "first")
+    expect(rows.map((j) => [j.name, j.status])).toEqual([["two", "failed"], ["three", "failed"]])
+    expect(rows[0].error).toMatch(/log/)
+    expect(payloadOf(await c.request("Status", {}), "SupervisorStatus")).toMatchObject({ running: 0, queued: 0 })
+    c.close()
+
+    rmSync(join(repoDir(sandbox.stateDir, repoId), "logs"))
+    const again = await start(sandbox.socket, runJobs(repo, [job("again", "true")]))
+    expect(await finished(sandbox.socket, repo, again, "again")).toMatchObject({ status: "completed" })
+    await hookd.stopCleanly()
   })
 })
