@@ -1,5 +1,5 @@
 // Paths as users type them: `--worktree .` from a subdirectory or through a symlink means the
-// worktree that contains it, as it does for the repository itself.
+// worktree that contains it, as it does for the repository itself; `--repo` names the worktree too.
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -18,6 +18,10 @@ const CONFIG = [
   "    background: true",
   "    jobs:",
   "      - {name: wait, run: 'sleep 600'}",
+  "  post-commit:",
+  "    background: true",
+  "    jobs:",
+  "      - {name: note, run: 'echo noted'}",
   ""
 ].join("\n")
 
@@ -68,5 +72,15 @@ describe("worktree paths given to hookctl", () => {
     expect(r.stderr).toBe("")
     expect(r.code).toBe(0)
     expect(r.stdout).toContain("wait")
+  })
+
+  it("run-hook --repo <a subdirectory>, run from outside the repo, runs that repo's hook jobs", async () => {
+    const r = await hookctl(sandbox, sandbox.dir, ["--repo", sub, "run-hook", "post-commit"])
+    expect(r.stderr).toBe("")
+    expect(r.code).toBe(0)
+    const note = await hookctl(sandbox, repo, ["logs", "-f", "note"])
+    expect(note.stderr).toContain("finished exit_code=0")
+    expect(note.stdout).toBe("noted\n")
+    expect(note.code).toBe(0)
   })
 })

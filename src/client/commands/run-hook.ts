@@ -75,7 +75,9 @@ const streamJobs = async (connection: Connection, cmd: RunHookCommand, worktree:
 }
 
 export const runHook = async (cmd: RunHookCommand): Promise<number> => {
-  const worktree = worktreeRoot(process.cwd()) ?? process.cwd()
+  // cmd.repo is the current directory unless --repo: git runs hooks from the worktree root, a
+  // person may pass --repo from anywhere, and the hook's config is that worktree's.
+  const worktree = worktreeRoot(cmd.repo) ?? cmd.repo
   const stdin = await readHookStdin(cmd.hook)
   let connection: Connection
   try {
