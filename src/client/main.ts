@@ -2,7 +2,7 @@
 // Nothing reachable from here may import `effect` (a test inspects the bundle's import graph).
 import { parseCommandLine, type Command } from "./cli"
 import { completionScript } from "./completion"
-import { ClientError, EXIT_FAILED, EXIT_OK, InterruptedError, UsageError } from "./errors"
+import { ClientError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, InterruptedError, UsageError } from "./errors"
 import { out } from "./output"
 import { HOOKCTL_VERSION } from "./version"
 import { runHooks } from "./commands/hooks"
@@ -62,9 +62,18 @@ const report = (e: unknown): number => {
   return EXIT_FAILED
 }
 
+/** process.cwd() throws (ENOENT, uv_cwd) when the directory was deleted under the shell. */
+const currentDirectory = (): string => {
+  try {
+    return process.cwd()
+  } catch {
+    throw new ClientError("the current directory no longer exists (deleted?); cd to an existing directory and try again", EXIT_USAGE)
+  }
+}
+
 const main = async (argv: ReadonlyArray<string>): Promise<number> => {
   try {
-    return await execute(parseCommandLine(argv, process.cwd()))
+    return await execute(parseCommandLine(argv, currentDirectory()))
   } catch (e) {
     return report(e)
   }

@@ -2,7 +2,8 @@
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { buildClientBundle, initRepo, isolatedEnv, runHookctl, tempDir } from "./support"
+import { runCommand } from "../support/run"
+import { HOOKCTL_BIN, buildClientBundle, initRepo, isolatedEnv, runHookctl, tempDir } from "./support"
 
 describe("hookctl when no supervisor answers", () => {
   const temp = tempDir("hookctl-unreachable-")
@@ -28,6 +29,15 @@ describe("hookctl when no supervisor answers", () => {
     expect(r.stderr).toContain("cannot reach the hookd supervisor")
     expect(r.stderr).toContain("hookctl service install")
     expect(r.stderr).not.toMatch(/\n\s+at /) // no stack trace
+  })
+
+  it("in a deleted current directory: says so and how to go on, not 'internal error'", async () => {
+    const gone = join(temp.dir, "deleted-cwd")
+    const script = `mkdir '${gone}' && cd '${gone}' && rmdir '${gone}' && exec "$0" "$@"`
+    const r = await runCommand("sh", ["-c", script, process.execPath, HOOKCTL_BIN, "ls"], { cwd: temp.dir, env })
+    expect(r.stderr).not.toContain("internal error")
+    expect(r.stderr).toMatch(/^hookctl: the current directory no longer exists.*; cd to an existing directory/)
+    expect(r.code).toBe(2)
   })
 
   it("run-hook of a background-only hook warns and exits 0", async () => {
