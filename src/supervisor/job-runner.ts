@@ -250,8 +250,9 @@ export const JobRunnerLive = Layer.scoped(
         }
         if (failure === undefined) return logs
         const error = `not started: ${failure.message}`
-        for (const log of logs) {
-          log.status({ event: "crashed", message: error })
+        for (const [i, log] of logs.entries()) {
+          const skipReason = specs[i]!.skip_reason
+          log.status(skipReason !== undefined ? { event: "skipped", reason: skipReason } : { event: "crashed", message: error })
           log.close()
         }
         yield* repo.store
@@ -297,6 +298,11 @@ export const JobRunnerLive = Layer.scoped(
           if (spec.skip_reason !== undefined) {
             log.status({ event: "skipped", reason: spec.skip_reason })
             log.close()
+            // The row was inserted before its log existed: record the skipped record's bytes.
+            yield* repo.store.updateJob(invocationId, spec.name, { log_bytes: log.bytes }).pipe(
+              Effect.catchAll((e) => logError("store_update_failed", { repo_id: repo.repoId, job: spec.name, error: String(e.message) })),
+              withLog
+            )
             continue
           }
           const entry: LiveJob = {

@@ -2,7 +2,8 @@
 // process group, kills orphans whose fingerprint still matches, marks rows terminal and appends
 // each job's terminal record.
 import { Effect } from "effect"
-import { planReconcile, summarizeReconcile, invocationStatus, type PgidProbe } from "../domain/reconcile"
+import { statSync } from "node:fs"
+import { planReconcile, summarizeReconcile, invocationStatus, type PgidProbe, type ReconcileDecision } from "../domain/reconcile"
 import { processFingerprint } from "../jobs/fingerprint"
 import { appendTerminalRecord } from "../jobs/job-log"
 import { groupHasLiveMembers, killGroup } from "../jobs/process-group"
@@ -24,6 +25,8 @@ export const reconcileRepo = (repo: OpenRepo) =>
     }
     const decisions = planReconcile(leftovers, probes)
     const now = Date.now()
+    // The runner writes log_bytes when a job ends; a crashed job never got there, and retention counts it.
+    const logBytes = new Map<ReconcileDecision, number>()
     for (const d of decisions) {
       if (d.kill) {
         yield* killGroup(d.kill.pgid, settings.killGraceMs).pipe(
@@ -33,7 +36,13 @@ export const reconcileRepo = (repo: OpenRepo) =>
       // A log we cannot append to (disk full, a broken logs dir) must not stop the supervisor from
       // starting: the row still ends terminal below, and the problem is logged.
       const logPath = jobLogPath(settings.stateDir, repo.repoId, d.invocation_id, d.name)
-      yield* Effect.try({ try: () => appendTerminalRecord(logPath, d.terminalEvent), catch: (e) => e as Error }).pipe(
+      yield* Effect.try({
+        try: () => {
+          appendTerminalRecord(logPath, d.terminalEvent)
+          logBytes.set(d, statSync(logPath).size)
+        },
+        catch: (e) => e as Error
+      }).pipe(
         Effect.catchAll((e) => logWarn("reconcile_log_append_failed", { repo_id: repo.repoId, job: d.name, path: logPath, error: String(e?.message ?? e) }))
       )
     }
@@ -41,7 +50,7 @@ export const reconcileRepo = (repo: OpenRepo) =>
       decisions.map((d) => ({
         invocationId: d.invocation_id,
         name: d.name,
-        patch: { status: d.newStatus, error: d.reason, finished_at: now }
+        patch: { status: d.newStatus, error: d.reason, finished_at: now, ...(logBytes.has(d) ? { log_bytes: logBytes.get(d)! } : {}) }
       }))
     )
     for (const invocationId of new Set(decisions.map((d) => d.invocation_id))) {

@@ -1,9 +1,9 @@
 // Error paths and races found in review: a failure must answer a useful protocol Error (or be
 // logged), never kill the supervisor, and never leave a job row non-terminal.
-import { rmSync, writeFileSync } from "node:fs"
+import { rmSync, statSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
-import { repoDir } from "../../src/protocol/paths"
+import { jobLogPath, repoDir } from "../../src/protocol/paths"
 import { makeGitRepo } from "../support/git"
 import { liveMembersOfGroup } from "../support/processes"
 import { makeSandbox, startSupervisor, TestClient, type RunningSupervisor, type Sandbox } from "../support/supervisor"
@@ -73,6 +73,34 @@ describe("RunJobs when a job log cannot be opened", () => {
     rmSync(join(repoDir(sandbox.stateDir, repoId), "logs"))
     const again = await start(sandbox.socket, runJobs(repo, [job("again", "true")]))
     expect(await finished(sandbox.socket, repo, again, "again")).toMatchObject({ status: "completed" })
+    await hookd.stopCleanly()
+  })
+})
+
+describe("log_bytes matches the log on disk (retention budgets count it)", () => {
+  it("for a job skipped by a condition", async () => {
+    sandbox = makeSandbox()
+    const repo = makeGitRepo(join(sandbox.dir, "repo"))
+    const hookd = await supervise(sandbox)
+    const inv = await start(sandbox.socket, runJobs(repo, [job("skipped", "true", { skip_reason: "skip: merge" }), job("ran", "echo hi")]))
+    await finished(sandbox.socket, repo, inv, "ran")
+    const info = await getJob(sandbox.socket, repo, inv, "skipped")
+    expect(info.status).toBe("skipped")
+    expect(info.log_bytes).toBe(statSync(jobLogPath(sandbox.stateDir, info.repo_id, inv, "skipped")).size)
+    await hookd.stopCleanly()
+  })
+
+  it("for a job marked crashed by reconcile after a kill -9", async () => {
+    sandbox = makeSandbox({ HOOKD_KILL_GRACE_MS: "200" })
+    const repo = makeGitRepo(join(sandbox.dir, "repo"))
+    const first = await supervise(sandbox)
+    const inv = await start(sandbox.socket, runJobs(repo, [job("chatty", "echo one; echo two; sleep 100")]))
+    await awaitStarted(sandbox.socket, repo, inv, "chatty")
+    await first.stop("SIGKILL")
+    const hookd = await supervise(sandbox)
+    const info = await getJob(sandbox.socket, repo, inv, "chatty")
+    expect(info.status).toBe("crashed")
+    expect(info.log_bytes).toBe(statSync(jobLogPath(sandbox.stateDir, info.repo_id, inv, "chatty")).size)
     await hookd.stopCleanly()
   })
 })
