@@ -1,6 +1,6 @@
 // Turns the text of one YAML file into a plain value plus the line of every path in it, so a
 // problem found later (by the schema, by the needs check) can name the file and line. Pure.
-import { Document, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Node } from "yaml"
+import { type Alias, Document, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Node } from "yaml"
 
 export type ConfigPath = ReadonlyArray<string | number>
 
@@ -79,7 +79,7 @@ export const parseYaml = (file: string, text: string): ParseYamlResult => {
   const locations = new Locations()
   locations.set([], { file, line: doc.contents?.range ? lineAt(doc.contents.range[0]) : 1 })
   try {
-    const ctx: WalkContext = { file, lineAt, locations, resolving: new Set(), aliasBudget: { remaining: MAX_ALIAS_EXPANDED_NODES, outermostAliasLine: 1 } }
+    const ctx: WalkContext = { file, lineAt, locations, anchorTargets: anchorTargets(doc), resolving: new Set(), aliasBudget: { remaining: MAX_ALIAS_EXPANDED_NODES, outermostAliasLine: 1 } }
     const value = doc.contents === null ? {} : toPlain(doc, doc.contents, [], ctx)
     return { _tag: "Parsed", parsed: { value: value ?? {}, locations } }
   } catch (error) {
@@ -98,6 +98,7 @@ interface WalkContext {
   readonly file: string
   readonly lineAt: (offset: number) => number
   readonly locations: Locations
+  readonly anchorTargets: ReadonlyMap<Alias, Node>
   /** Aliases being expanded, to refuse an alias that contains itself. */
   readonly resolving: Set<Node>
   /** Nodes that alias expansion may still produce (shared across the whole document). */
@@ -110,6 +111,24 @@ interface WalkContext {
  * reuse a few small blocks, far below this.
  */
 export const MAX_ALIAS_EXPANDED_NODES = 100_000
+
+/**
+ * Each alias's node: the last node before it with that anchor, found in one pass over the document
+ * (`Alias.resolve(doc)` walks the whole document on every call: quadratic in a big file).
+ */
+const anchorTargets = (doc: Document): ReadonlyMap<Alias, Node> => {
+  const targets = new Map<Alias, Node>()
+  const anchored = new Map<string, Node>()
+  visit(doc, {
+    Node: (_key, node) => {
+      if (isAlias(node)) {
+        const target = anchored.get(node.source)
+        if (target !== undefined) targets.set(node, target)
+      } else if (node.anchor !== undefined) anchored.set(node.anchor, node)
+    }
+  })
+  return targets
+}
 
 const lineOf = (node: unknown, ctx: WalkContext): number | undefined => {
   const range = (node as { range?: readonly number[] | null } | null)?.range
@@ -132,7 +151,7 @@ const toPlain = (doc: Document, node: unknown, path: ConfigPath, ctx: WalkContex
     })
   }
   if (isAlias(node)) {
-    const target = node.resolve(doc)
+    const target = ctx.anchorTargets.get(node)
     if (!target || ctx.resolving.has(target)) {
       throw new NodeProblem({ file: ctx.file, line: lineOf(node, ctx) ?? 1, path, message: `alias *${node.source} cannot be resolved` })
     }

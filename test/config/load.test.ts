@@ -43,6 +43,40 @@ describe("config search", () => {
   })
 })
 
+describe("anchors and aliases", () => {
+  it("an alias is a copy of the last node anchored with its name before it", async () => {
+    const dir = tempDir()
+    writeFiles(dir, {
+      "hookd.yml": `hooks:
+  pre-commit:
+    jobs:
+      - name: a
+        run: echo a
+        env: &env { A: "1" }
+        tags: &tags [one]
+      - name: b
+        run: echo b
+        env: *env
+        tags: *tags
+      - name: c
+        run: echo c
+        env: &env { C: "3" }
+        tags: *tags
+      - name: d
+        run: echo d
+        env: *env
+`
+    })
+    const jobs = (await loadOk(context(dir))).jobs
+    expect(jobs.map((j) => [j.name, j.env, j.tags])).toEqual([
+      ["a", { A: "1" }, ["one"]],
+      ["b", { A: "1" }, ["one"]],
+      ["c", { C: "3" }, ["one"]],
+      ["d", { C: "3" }, undefined]
+    ])
+  })
+})
+
 describe("hookd-local.yml", () => {
   const base = `hooks:
   pre-commit:
