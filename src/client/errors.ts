@@ -100,6 +100,9 @@ export const describeServerError = (code: string, message: string, details: unkn
     if (problems.length === 0) return `invalid configuration: ${message}`
     return problems.map((p) => describeConfigProblem(p, message)).join("\n")
   }
+  if (code === "REPO_NOT_FOUND") {
+    return `${message}\nRun hookctl inside a git repository, or pass --repo PATH (ls --all-repos lists every repository).`
+  }
   if (code === "AMBIGUOUS") {
     const candidates = candidatesOf(details)
     return candidates.length === 0 ? message : `${message}\ncandidates:\n${candidates.map((c) => `  ${c}`).join("\n")}`

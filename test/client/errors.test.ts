@@ -21,6 +21,11 @@ describe("exit codes for server errors", () => {
 })
 
 describe("describeServerError", () => {
+  it("REPO_NOT_FOUND says how to name a repository", () => {
+    expect(describeServerError("REPO_NOT_FOUND", "not a git repository: /home/u", undefined)).toBe(
+      "not a git repository: /home/u\nRun hookctl inside a git repository, or pass --repo PATH (ls --all-repos lists every repository)."
+    )
+  })
   it("prints CONFIG_INVALID as file:line: path: message", () => {
     expect(
       describeServerError("CONFIG_INVALID", "bad config", {
