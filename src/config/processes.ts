@@ -1,7 +1,7 @@
 // The few processes config loading starts: git queries and `{run: cmd}` conditions. Each is an
 // Effect that never fails (a process that cannot start reports no exit code) and kills its child
 // when interrupted.
-import { execFile, spawn } from "node:child_process"
+import { type ChildProcess, execFile, spawn } from "node:child_process"
 import { Effect } from "effect"
 
 export type ProcessEnv = Readonly<Record<string, string | undefined>>
@@ -40,18 +40,36 @@ export const captureOutput = (
     })
   })
 
+/** SIGKILL to the child's whole process group (it leads one), so nothing it started survives it. */
+const killTree = (child: ChildProcess): void => {
+  if (child.pid === undefined) return
+  try {
+    process.kill(-child.pid, "SIGKILL")
+  } catch {
+    child.kill("SIGKILL")
+  }
+}
+
 /**
  * Runs `sh -c command` in `cwd` with no stdio and resolves with its exit code. `spawn` rather
  * than execFile: a condition's output is not wanted, and a background grandchild holding a pipe
- * must not delay the answer.
+ * must not delay the answer. The shell leads its own process group, so a timeout or an
+ * interruption kills what it started as well.
  */
 export const shellExitCode = (
   command: string,
   options: { readonly cwd: string; readonly env: ProcessEnv; readonly timeoutMs: number }
 ): Effect.Effect<number | undefined> =>
   Effect.async<number | undefined>((resume) => {
-    const child = spawn("sh", ["-c", command], { cwd: options.cwd, env: options.env, stdio: "ignore" })
-    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs)
+    let child: ChildProcess
+    try {
+      child = spawn("sh", ["-c", command], { cwd: options.cwd, env: options.env, stdio: "ignore", detached: true })
+    } catch {
+      // spawn throws for E2BIG and NUL bytes: the command cannot run.
+      resume(Effect.succeed(undefined))
+      return
+    }
+    const timer = setTimeout(() => killTree(child), options.timeoutMs)
     child.once("error", () => {
       clearTimeout(timer)
       resume(Effect.succeed(undefined))
@@ -62,6 +80,6 @@ export const shellExitCode = (
     })
     return Effect.sync(() => {
       clearTimeout(timer)
-      child.kill("SIGKILL")
+      killTree(child)
     })
   })
