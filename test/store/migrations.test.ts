@@ -12,7 +12,7 @@ import {
   pendingMigrations
 } from "../../src/store/migrations"
 import { openRepoStore } from "../../src/store/open"
-import { freshDbPath, rawRows, tempDir, useTempDirs } from "./helpers"
+import { freshDbPath, invocation, job, rawRows, tempDir, useTempDirs } from "./helpers"
 
 useTempDirs()
 
@@ -84,6 +84,30 @@ describe("Store: migrations", () => {
       yield* openWith(dbPath, [...shipped, next])
       expect(userVersion(dbPath)).toBe(shipped.length + 1)
       expect(tableNames(dbPath)).toEqual(expect.arrayContaining(["jobs", "later_table"]))
+    }))
+
+  it.live("a v1 db made by the first migration set, with data, gets 002's indexes and keeps its rows", () =>
+    Effect.gen(function* () {
+      const dbPath = freshDbPath()
+      const shipped = yield* loadMigrations()
+      expect(shipped.map((x) => x.version).slice(0, 2)).toEqual([1, 2])
+      yield* Effect.scoped(
+        Effect.gen(function* () {
+          const v1 = yield* openRepoStore({ dbPath, repoId: "0123456789abcdef", root: "/r", migrations: shipped.slice(0, 1) })
+          yield* v1.insertInvocation(invocation(), [job(), job({ name: "build", needs: ["install"] })])
+        })
+      )
+      expect(userVersion(dbPath)).toBe(1)
+      const jobs = yield* Effect.scoped(
+        Effect.gen(function* () {
+          const store = yield* openRepoStore({ dbPath, repoId: "0123456789abcdef", root: "/r", migrations: shipped })
+          return yield* store.listJobs({})
+        })
+      )
+      expect(userVersion(dbPath)).toBe(shipped.length)
+      expect(jobs.map((j) => j.name)).toEqual(["install", "build"])
+      const indexes = rawRows(dbPath, "SELECT name FROM sqlite_schema WHERE type = 'index'").map((r) => r.name)
+      expect(indexes).toEqual(expect.arrayContaining(["invocations_by_created", "jobs_by_invocation"]))
     }))
 
   it.live("a failing migration rolls back entirely and leaves user_version where it was", () =>
