@@ -10,10 +10,11 @@ import { runProcess, type ProcessResult } from "../jobs/run-process"
 import { jobLogPath } from "../protocol/paths"
 import type { JobSpec, RequestPayloads, StatusEvent } from "../protocol/types"
 import type { JobPatch, JobRow } from "../store/rows"
-import { JobLogUnwritable } from "./errors"
+import { JobLogUnwritable, ShuttingDown } from "./errors"
 import { EventLogTag, logError } from "./event-log"
 import { DEFAULT_TIMEOUT_MS, newJobRow } from "./job-rows"
 import { makeJobSlots } from "./job-slots"
+import { Lifecycle } from "./lifecycle"
 import type { OpenRepo } from "./repos"
 import { Settings } from "./settings"
 
@@ -130,6 +131,7 @@ export const JobRunnerLive = Layer.scoped(
   Effect.gen(function* () {
     const settings = yield* Settings
     const eventLog = yield* EventLogTag
+    const lifecycle = yield* Lifecycle
     const withLog = Effect.provideService(EventLogTag, eventLog)
     const fibers = yield* FiberMap.make<string>()
     const slots = makeJobSlots(settings.maxParallel)
@@ -271,6 +273,11 @@ export const JobRunnerLive = Layer.scoped(
 
     const start: JobRunnerService["start"] = (repo, request, specs) =>
       Effect.gen(function* () {
+        // A request that was already in flight (loading its config) when shutdown began must not
+        // start jobs after the supervisor has cancelled everything (RunJobs and Retry alike).
+        if (yield* lifecycle.isDraining) {
+          return yield* new ShuttingDown({ message: "hookd is shutting down: nothing was started; run it again once hookd is back" })
+        }
         const invocationId = newInvocationId()
         const now = Date.now()
         const requestEnv = { ...request.env }

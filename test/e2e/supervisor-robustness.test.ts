@@ -1,6 +1,8 @@
 // Error paths and races found in review: a failure must answer a useful protocol Error (or be
 // logged), never kill the supervisor, and never leave a job row non-terminal.
-import { rmSync, statSync, writeFileSync } from "node:fs"
+import { execFileSync } from "node:child_process"
+import { existsSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { open } from "node:fs/promises"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { jobLogPath, repoDir } from "../../src/protocol/paths"
@@ -102,5 +104,44 @@ describe("log_bytes matches the log on disk (retention budgets count it)", () =>
     expect(info.status).toBe("crashed")
     expect(info.log_bytes).toBe(statSync(jobLogPath(sandbox.stateDir, info.repo_id, inv, "chatty")).size)
     await hookd.stopCleanly()
+  })
+})
+
+/** Resolves once the supervisor has written `text` to its output. */
+const outputContains = (hookd: RunningSupervisor, text: string): Promise<void> =>
+  new Promise((resolve) => {
+    const check = () => {
+      if (!hookd.output().includes(text)) return
+      hookd.proc.stderr!.off("data", check)
+      resolve()
+    }
+    hookd.proc.stderr!.on("data", check)
+    check()
+  })
+
+describe("RunJobs while shutting down", () => {
+  it("a RunJobs still loading its config when the supervisor starts stopping is answered BUSY and starts nothing", async () => {
+    sandbox = makeSandbox()
+    const repo = makeGitRepo(join(sandbox.dir, "repo"))
+    const fifo = join(sandbox.dir, "gate")
+    const marker = join(sandbox.dir, "job-ran")
+    execFileSync("mkfifo", [fifo])
+    // The job's skip condition blocks on the fifo, holding the request in flight until the test lets go.
+    writeFileSync(
+      join(repo, "hookd.yml"),
+      `hooks:\n  post-checkout:\n    jobs:\n      - name: late\n        run: touch ${marker}\n        skip:\n          - run: "cat ${fifo} >/dev/null; false"\n`
+    )
+    const hookd = await supervise(sandbox)
+    const c = await TestClient.connect(sandbox.socket)
+    const { jobs: _none, ...fromConfig } = runJobs(repo, [])
+    c.send("RunJobs", fromConfig)
+    const gate = await open(fifo, "w") // returns once the condition is reading: the request is in flight
+    hookd.proc.kill("SIGTERM")
+    await outputContains(hookd, '"event":"stopping"')
+    await gate.close()
+    expect(await c.next()).toMatchObject({ kind: "Error", payload: { code: "BUSY" } })
+    c.close()
+    expect(await hookd.exited).toBe(0)
+    expect(existsSync(marker)).toBe(false)
   })
 })
