@@ -31,12 +31,31 @@ export const findConfigFile = (worktree: string): Effect.Effect<string | undefin
     return undefined
   })
 
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true })
+
+/** The text of a UTF-8 file, or the 1-based line of its first invalid byte (a Latin-1 "é" would silently become "\uFFFD"). */
+const decodeUtf8 = (bytes: Buffer): { readonly text: string } | { readonly badLine: number } => {
+  try {
+    return { text: strictUtf8.decode(bytes) }
+  } catch {
+    const lossy = bytes.toString("utf8")
+    const at = lossy.indexOf("\uFFFD")
+    return { badLine: lossy.slice(0, Math.max(0, at)).split("\n").length }
+  }
+}
+
 const readAndParse = (file: string): Effect.Effect<ParsedYaml, ConfigInvalid> =>
   Effect.tryPromise({
-    try: () => readFile(file, "utf8"),
+    try: () => readFile(file),
     catch: (error) =>
       new ConfigInvalid({ file, line: undefined, path: "(root)", message: `cannot read the file: ${(error as Error).message}` })
   }).pipe(
+    Effect.flatMap((bytes) => {
+      const decoded = decodeUtf8(bytes)
+      return "text" in decoded
+        ? Effect.succeed(decoded.text)
+        : Effect.fail(new ConfigInvalid({ file, line: decoded.badLine, path: "(root)", message: "the file is not valid UTF-8" }))
+    }),
     Effect.flatMap((text) => {
       const result = parseYaml(file, text)
       if (result._tag === "Parsed") return Effect.succeed(result.parsed)

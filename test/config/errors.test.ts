@@ -1,4 +1,5 @@
 // Every config problem is a ConfigInvalid naming the file, the 1-based line and the path.
+import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { context, loadError, tempDir, writeFiles } from "./support"
@@ -200,6 +201,19 @@ describe("ConfigInvalid", () => {
     const { error } = await invalid({ "hookd.yml": "hooks:\n  pre-commit:\n    jobs: &loop\n      - *loop\n" })
     expect(error.line).toBe(4)
     expect(error.message).toContain("alias *loop cannot be resolved")
+  })
+
+  it("a file that is not UTF-8 (a Latin-1 é) is refused at the line of the bad byte, not run with U+FFFD", async () => {
+    const dir = tempDir()
+    const text = Buffer.concat([
+      Buffer.from("hooks:\n  pre-commit:\n    jobs:\n      - name: a\n        run: echo caf"),
+      Buffer.from([0xe9]),
+      Buffer.from("\n")
+    ])
+    writeFileSync(join(dir, "hookd.yml"), text)
+    const error = await loadError(context(dir))
+    expect(error.line).toBe(5)
+    expect(error.message).toContain("not valid UTF-8")
   })
 
   it("a file that is not a map is a problem at the root", async () => {
