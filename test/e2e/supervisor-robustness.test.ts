@@ -1,7 +1,7 @@
 // Error paths and races found in review: a failure must answer a useful protocol Error (or be
 // logged), never kill the supervisor, and never leave a job row non-terminal.
 import { execFileSync } from "node:child_process"
-import { existsSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { open } from "node:fs/promises"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
@@ -143,5 +143,29 @@ describe("RunJobs while shutting down", () => {
     c.close()
     expect(await hookd.exited).toBe(0)
     expect(existsSync(marker)).toBe(false)
+  })
+})
+
+describe("requests about a repository hookd never ran a job for", () => {
+  it("Prune (dry run or not) and Retry create no database for it", async () => {
+    sandbox = makeSandbox()
+    const used = makeGitRepo(join(sandbox.dir, "used"))
+    const fresh = makeGitRepo(join(sandbox.dir, "fresh"))
+    const hookd = await supervise(sandbox)
+    const inv = await start(sandbox.socket, runJobs(used, [job("one", "true")]))
+    await finished(sandbox.socket, used, inv, "one")
+    const reposBefore = readdirSync(join(sandbox.stateDir, "repos")).sort()
+
+    const c = await TestClient.connect(sandbox.socket)
+    for (const dry_run of [true, false]) {
+      expect(payloadOf(await c.request("Prune", { repo_root: fresh, dry_run }), "Pruned")).toMatchObject({ invocations: 0, jobs: 0, items: [] })
+    }
+    expect(await c.request("Retry", { repo_root: fresh, job: { repo_root: fresh, name: "one" } })).toMatchObject({
+      kind: "Error",
+      payload: { code: "JOB_NOT_FOUND" }
+    })
+    c.close()
+    expect(readdirSync(join(sandbox.stateDir, "repos")).sort()).toEqual(reposBefore)
+    await hookd.stopCleanly()
   })
 })

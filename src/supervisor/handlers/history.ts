@@ -6,7 +6,7 @@ import type { RequestPayloads, ResponsePayloads } from "../../protocol/types"
 import { Retention } from "../../retention/service"
 import { isSecretName } from "../../store/scrub"
 import { BadRequest, JobNotFound, NoMatch, WorktreeGone } from "../errors"
-import { resolveInvocation, resolveJob } from "../job-address"
+import { knownRepo, resolveInvocation, resolveJob } from "../job-address"
 import { specFromRow } from "../job-rows"
 import { JobRunner } from "../job-runner"
 import { RepoRegistry } from "../repos"
@@ -31,7 +31,8 @@ const targetOf = (request: Retry) =>
     if (request.job !== undefined && request.invocation_prefix !== undefined) {
       return yield* new BadRequest({ message: "Retry takes either job or invocation_prefix, not both" })
     }
-    const repo = yield* (yield* RepoRegistry).resolve(request.repo_root)
+    // find, not resolve: asking about a repository hookd never ran a job for must not create its database.
+    const repo = yield* knownRepo(request.repo_root)
     if (request.job !== undefined) {
       const row = yield* resolveJob(repo, request.job)
       const jobs = yield* repo.store.jobsOfInvocation(row.invocation_id)
@@ -93,7 +94,9 @@ export const prune = (request: RequestPayloads["Prune"]) =>
   Effect.gen(function* () {
     const registry = yield* RepoRegistry
     const retention = yield* Retention
-    const repos = request.repo_root !== undefined ? [yield* registry.resolve(request.repo_root)] : registry.all()
+    // A repository without a database has no history; a prune (even a dry run) must not create one.
+    const found = request.repo_root !== undefined ? yield* registry.find(request.repo_root) : undefined
+    const repos = request.repo_root === undefined ? registry.all() : found !== undefined ? [found] : []
     return yield* retention.prune(repos, {
       dryRun: request.dry_run,
       ...(request.older_than_secs !== undefined ? { olderThanSecs: request.older_than_secs } : {})
