@@ -89,17 +89,36 @@ export class Connection {
    * (an `Error` answer throws). No timeout: a follow may legitimately last hours.
    * Ctrl-C destroys the socket, which is how the supervisor learns to end the tail.
    */
-  async *stream<N extends RequestName>(req: N, payload: RequestPayloads[N]): AsyncGenerator<AnyResponse> {
+  /**
+   * A streaming request. `firstAnswerTimeoutMs` bounds the wait for the first answer (a frozen
+   * supervisor must not hang a git hook forever); the stream itself may then run as long as it needs.
+   */
+  async *stream<N extends RequestName>(
+    req: N,
+    payload: RequestPayloads[N],
+    options: { readonly firstAnswerTimeoutMs?: number } = {}
+  ): AsyncGenerator<AnyResponse> {
     const onSigint = () => this.fail(new InterruptedError(), true)
     process.once("SIGINT", onSigint)
+    const limit = options.firstAnswerTimeoutMs
+    let timer: NodeJS.Timeout | undefined =
+      limit === undefined
+        ? undefined
+        : setTimeout(
+            () => this.fail(new UnreachableError(`hookd did not answer ${req} within ${Math.round(limit / 1000)}s`)),
+            limit
+          )
     try {
       const id = this.send(req, payload)
       for (;;) {
         const answer = throwIfError(await this.next(id))
+        clearTimeout(timer)
+        timer = undefined
         yield answer
         if (answer.kind === "StreamEnd") return
       }
     } finally {
+      clearTimeout(timer)
       process.removeListener("SIGINT", onSigint)
     }
   }

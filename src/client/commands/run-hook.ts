@@ -40,7 +40,22 @@ const definedEnv = (): Record<string, string> =>
 export const prefixLines = (text: string, prefix: string): string =>
   prefix === "" ? text : text.split("\n").map((line) => prefix + line).join("\n")
 
-const streamJobs = async (connection: Connection, cmd: RunHookCommand, worktree: string, stdin: string | undefined) => {
+/**
+ * How long a hook waits for the supervisor to accept its jobs (it loads hookd.yml and evaluates
+ * conditions first). Past that the supervisor counts as unreachable: a frozen hookd never hangs git.
+ */
+const acceptTimeoutMs = (): number => {
+  const fromEnv = Number(process.env.HOOKD_ACCEPT_TIMEOUT_MS)
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 30_000
+}
+
+const streamJobs = async (
+  connection: Connection,
+  cmd: RunHookCommand,
+  worktree: string,
+  stdin: string | undefined,
+  onAccepted: () => void
+) => {
   let prefixed = false
   let outcome: string | undefined
   for await (const answer of connection.stream("RunJobs", {
@@ -52,8 +67,9 @@ const streamJobs = async (connection: Connection, cmd: RunHookCommand, worktree:
     env: definedEnv(),
     mode: cmd.mode,
     wait: true
-  })) {
+  }, { firstAnswerTimeoutMs: acceptTimeoutMs() })) {
     if (answer.kind === "RunAccepted") {
+      onAccepted()
       prefixed = answer.payload.jobs.length > 1
       continue
     }
@@ -96,9 +112,16 @@ export const runHook = async (cmd: RunHookCommand): Promise<number> => {
   }
   // A broken hookd.yml answers CONFIG_INVALID, which main prints as file:line: path: message, exit 1
   // — unless the hook only has background jobs: like an unreachable supervisor, that never blocks git.
+  let accepted = false
   try {
-    return await streamJobs(connection, cmd, worktree, stdin)
+    return await streamJobs(connection, cmd, worktree, stdin, () => (accepted = true))
   } catch (e) {
+    // The supervisor answered nothing in time: treat it like an unreachable one.
+    if (e instanceof UnreachableError && !accepted) {
+      if ((await decideWithoutSupervisor(worktree, cmd.hook, cmd.mode)) === "foreground") throw e
+      await err(`hookd: ${e.message}; background jobs of ${cmd.hook} may not have started\n`)
+      return EXIT_OK
+    }
     if (!(e instanceof ServerError && e.code === "CONFIG_INVALID")) throw e
     if ((await decideWithoutSupervisor(worktree, cmd.hook, cmd.mode)) !== "background-only") throw e
     await err(`hookd: ${e.message}\nhookd: background jobs of ${cmd.hook} were not started (fix the configuration above)\n`)
