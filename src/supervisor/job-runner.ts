@@ -52,7 +52,7 @@ export interface JobRunnerService {
   readonly cancelEverything: (by: string) => Effect.Effect<void>
 }
 
-/** `wasLive` false: the job had already ended. `killError`: its group could not be killed. */
+/** `wasLive` false: the job had already ended (or ended on its own as the cancel arrived). `killError`: its group could not be killed. */
 export interface CancelResult {
   readonly wasLive: boolean
   readonly killError?: string
@@ -359,7 +359,9 @@ export const JobRunnerLive = Layer.scoped(
         // A fiber interrupted before it first ran never reaches its onExit: finalize it here.
         const repo = repoOf.get(entry.invocationId)
         if (repo !== undefined && !entry.finalized) yield* finalizeJob(repo, entry, Exit.interrupt(FiberId.none))
-        yield* Deferred.await(entry.done)
+        // A job that ended on its own just as the cancel arrived was not cancelled: do not count it.
+        const ended = yield* Deferred.await(entry.done)
+        if (ended !== "cancelled") return { wasLive: false }
         return entry.killError !== undefined ? { wasLive: true, killError: entry.killError } : { wasLive: true }
       })
 
