@@ -155,7 +155,12 @@ export const runShutdown = async () => {
   try {
     connection = new Connection(await openSocket(path), path)
   } catch (e) {
-    throw new UnreachableError(`no hookd supervisor answers at ${path} (${(e as Error).message})`)
+    const errno = (e as { errno?: string }).errno
+    throw new UnreachableError(
+      errno === "ENOENT" || errno === "ECONNREFUSED"
+        ? `hookd is not running (nothing listens at ${path})`
+        : `no hookd supervisor answers at ${path} (${(e as Error).message})`
+    )
   }
   try {
     const ack = expectKind(await connection.request("Shutdown", {}), "Ack")
