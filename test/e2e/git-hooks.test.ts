@@ -150,8 +150,10 @@ describe("pre-commit foreground jobs through git", () => {
   it("skip: [{env: SKIP_LINT}] with SKIP_LINT=1 lets the commit through and records the job skipped", async () => {
     const repo = await repoWithHooks(LINT)
     const before = commits(repo)
-    await gitOk(repo, ["commit", "-q", "--allow-empty", "-m", "skipped"], { SKIP_LINT: "1", LINT_FAIL: "1" })
+    const r = await gitOk(repo, ["commit", "-q", "--allow-empty", "-m", "skipped"], { SKIP_LINT: "1", LINT_FAIL: "1" })
     expect(commits(repo)).toBe(before + 1)
+    // The hook says why the check did not run.
+    expect(r.stdout + r.stderr).toMatch(/skipped.*SKIP_LINT.*lint/)
     const lint = await newestJob(sandbox, repo, "lint")
     expect(lint).toMatchObject({ status: "skipped", started_at: null, pid: null })
     expect(lint.skip_reason).toContain("SKIP_LINT")

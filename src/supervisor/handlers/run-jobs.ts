@@ -72,17 +72,15 @@ export const handleRunJobs = (request: RunJobs, id: string | undefined, reply: R
     const backgroundOf = new Map(specs.map((s) => [s.name, s.background]))
     const waited = started.live.filter((e) => backgroundOf.get(e.name) === false)
     const skippedWaited = started.jobs.filter((j) => j.status === "skipped" && backgroundOf.get(j.name) === false)
+    const framesOf = (name: string, live: LiveJob["log"] | undefined) =>
+      tailJobLog({ path: jobLogPath(settings.stateDir, repo.repoId, started.invocationId, name), live, follow: true }).pipe(
+        Stream.map((record): ResponseEnvelope => response("StreamFrame", { record, job: name }, id)),
+        Stream.catchAll(() => Stream.empty)
+      )
+    // Waited jobs skipped by a condition are streamed too (their one `skipped` record), so the hook
+    // can say why a check did not run.
     const records = Stream.mergeAll(
-      waited.map((entry) =>
-        tailJobLog({
-          path: jobLogPath(settings.stateDir, repo.repoId, entry.invocationId, entry.name),
-          live: entry.log,
-          follow: true
-        }).pipe(
-          Stream.map((record): ResponseEnvelope => response("StreamFrame", { record, job: entry.name }, id)),
-          Stream.catchAll(() => Stream.empty)
-        )
-      ),
+      [...skippedWaited.map((j) => framesOf(j.name, undefined)), ...waited.map((entry) => framesOf(entry.name, entry.log))],
       { concurrency: "unbounded" }
     )
     const end = Stream.fromEffect(
