@@ -136,7 +136,8 @@ export const JobRunnerLive = Layer.scoped(
     const fibers = yield* FiberMap.make<string>()
     const slots = makeJobSlots(settings.maxParallel)
     const live = new Map<string, LiveJob>()
-    const repoOf = new Map<string, OpenRepo>() // invocation id → its repo, while it has live jobs
+    // Invocation id → its repo and how many of its jobs have not ended yet (while it has any).
+    const running = new Map<string, { readonly repo: OpenRepo; remaining: number }>()
 
     const persist = (repo: OpenRepo, entry: LiveJob, patch: JobPatch) =>
       repo.store.updateJob(entry.invocationId, entry.name, patch).pipe(
@@ -171,6 +172,13 @@ export const JobRunnerLive = Layer.scoped(
         entry.status = status
         entry.log.close()
         live.delete(keyOf(entry.repoId, entry.invocationId, entry.name))
+        // The invocation's status rolls up when its last job ends, inside this uninterruptible step,
+        // so shutdown (which waits for every job) never closes the database before it is written.
+        const invocation = running.get(entry.invocationId)
+        if (invocation !== undefined && --invocation.remaining === 0) {
+          running.delete(entry.invocationId)
+          yield* finishInvocationIfDone(repo, entry.invocationId)
+        }
         // Status is recorded before the deferred completes, so dependents see a consistent state.
         yield* Deferred.succeed(entry.done, status)
       }).pipe(Effect.uninterruptible, withLog)
@@ -297,7 +305,6 @@ export const JobRunnerLive = Layer.scoped(
           rows
         )
         const logs = yield* openLogs(repo, invocationId, specs, now)
-        repoOf.set(invocationId, repo)
         const invocationLive = new Map<string, LiveJob>()
         const started: LiveJob[] = []
         for (const [i, spec] of specs.entries()) {
@@ -327,6 +334,7 @@ export const JobRunnerLive = Layer.scoped(
           live.set(keyOf(repo.repoId, invocationId, spec.name), entry)
           started.push(entry)
         }
+        if (started.length > 0) running.set(invocationId, { repo, remaining: started.length })
         for (const spec of specs) {
           const entry = invocationLive.get(spec.name)
           if (!entry) continue
@@ -334,13 +342,6 @@ export const JobRunnerLive = Layer.scoped(
             onlyIfMissing: true
           })
         }
-        // Roll the invocation's status up once every job has ended.
-        yield* Effect.forkDaemon(
-          Effect.forEach(started, (e) => Deferred.await(e.done), { discard: true }).pipe(
-            Effect.zipRight(finishInvocationIfDone(repo, invocationId)),
-            Effect.ensuring(Effect.sync(() => repoOf.delete(invocationId)))
-          )
-        )
         if (started.length === 0) yield* finishInvocationIfDone(repo, invocationId)
         return {
           invocationId,
@@ -357,7 +358,7 @@ export const JobRunnerLive = Layer.scoped(
         if (entry.cancelBy === undefined) entry.cancelBy = by
         yield* FiberMap.remove(fibers, key)
         // A fiber interrupted before it first ran never reaches its onExit: finalize it here.
-        const repo = repoOf.get(entry.invocationId)
+        const repo = running.get(entry.invocationId)?.repo
         if (repo !== undefined && !entry.finalized) yield* finalizeJob(repo, entry, Exit.interrupt(FiberId.none))
         // A job that ended on its own just as the cancel arrived was not cancelled: do not count it.
         const ended = yield* Deferred.await(entry.done)

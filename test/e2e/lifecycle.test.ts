@@ -3,7 +3,9 @@ import { spawn } from "node:child_process"
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
-import { jobLogPath } from "../../src/protocol/paths"
+import { Effect } from "effect"
+import { jobLogPath, repoDbPath } from "../../src/protocol/paths"
+import { openRepoStore } from "../../src/store/open"
 import type { LogRecord } from "../../src/protocol/types"
 import { makeGitRepo } from "../support/git"
 import { liveMembersOfGroup } from "../support/processes"
@@ -73,6 +75,13 @@ describe("graceful stop", () => {
     for (const name of ["one", "two"]) {
       expect(lastRecord(jobLogPath(sandbox.stateDir, repoId, inv, name))).toMatchObject({ data: { event: "cancelled", by: "shutdown" } })
     }
+    // The invocation's own row was rolled up before the database closed (read with the supervisor stopped).
+    const invocation = await Effect.runPromise(
+      Effect.scoped(
+        Effect.flatMap(openRepoStore({ dbPath: repoDbPath(sandbox.stateDir, repoId), repoId, root: "" }), (s) => s.getInvocation(inv))
+      )
+    )
+    expect(invocation?.status).toBe("cancelled")
     // The rows say so too, as the next supervisor reports them.
     const next = await startSupervisor(sandbox)
     try {
