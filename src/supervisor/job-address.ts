@@ -16,7 +16,8 @@ export const resolveInvocation = (repo: OpenRepo, prefix: string) =>
     if (ids.length === 0) return yield* new JobNotFound({ message: `no invocation starting with "${prefix}" in ${repo.root}` })
     if (ids.length > 1) {
       return yield* new Ambiguous({
-        message: `invocation prefix "${prefix}" is ambiguous: ${ids.length} invocations match (${ids.slice(0, 5).join(", ")}${ids.length > 5 ? ", …" : ""})`,
+        // The candidates travel in details (clients list them); the message stays one line.
+        message: `invocation prefix "${prefix}" is ambiguous: ${ids.length} invocations match; use a longer prefix`,
         candidates: ids
       })
     }
