@@ -41,7 +41,7 @@ describe("resolving invocation prefixes", () => {
     expect(result.one).toBe("ef01000000000000")
     expect(result.none._tag).toBe("JobNotFound")
     expect(result.many._tag).toBe("Ambiguous")
-    expect([...(result.many as { candidates: string[] }).candidates].sort()).toEqual(["abcd000000000000", "abcd111111111111"])
+    expect([...(result.many as unknown as { candidates: string[] }).candidates].sort()).toEqual(["abcd000000000000", "abcd111111111111"])
     expect(result.many.message).toBe('invocation prefix "abcd" is ambiguous: 2 invocations match; use a longer prefix')
     expect(result.bad._tag).toBe("BadRequest")
   })
