@@ -1,27 +1,12 @@
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
-import { afterAll, afterEach, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import { groupHasLiveMembers, killGroup } from "../../src/jobs/process-group"
 import { type ProcessSpec, runProcess } from "../../src/jobs/run-process"
-import { isAlive, killLeftovers, liveMembersOf, recordingSink, textOf } from "./helpers"
+import { isAlive, liveMembersOf, recordingSink, textOf, useProcessScratch } from "./helpers"
 
-const dir = mkdtempSync(join(tmpdir(), "hookd-cancel-"))
-const started: Array<number> = []
-afterEach(() => killLeftovers(started.splice(0)))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
-
-const spec = (command: string, extra: Partial<ProcessSpec> = {}): ProcessSpec => ({
-  command,
-  cwd: dir,
-  env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
-  timeoutMs: 0,
-  graceMs: 2000,
-  ...extra
-})
+const { started, spec } = useProcessScratch("hookd-cancel-", 2000)
 
 /** Starts the job in a fiber and waits for its "ready" line; returns the fiber, the sink and the pgid. */
 const startUntilReady = (command: string, extra: Partial<ProcessSpec> = {}) =>

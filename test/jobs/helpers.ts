@@ -1,10 +1,13 @@
 // Shared test helpers for the jobs runtime: a recording sink and /proc inspection.
-import { readdirSync, readFileSync } from "node:fs"
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, afterEach } from "vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
-import type { ProcessSink } from "../../src/jobs/run-process"
+import type { ProcessSink, ProcessSpec } from "../../src/jobs/run-process"
 
 export interface RecordingSink extends ProcessSink {
   readonly lines: Array<{ kind: "stdout" | "stderr"; text: string }>
@@ -68,4 +71,24 @@ export const killLeftovers = (pgids: Iterable<number>) => {
       // already gone
     }
   }
+}
+
+/**
+ * A scratch directory for one test file (removed after it) whose processes are killed after each
+ * test, and a ProcessSpec builder running there with a minimal PATH.
+ */
+export const useProcessScratch = (prefix: string, graceMs: number) => {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  const started: Array<number> = []
+  afterEach(() => killLeftovers(started.splice(0)))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  const spec = (command: string, extra: Partial<ProcessSpec> = {}): ProcessSpec => ({
+    command,
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+    timeoutMs: 0,
+    graceMs,
+    ...extra
+  })
+  return { dir, started, spec }
 }

@@ -1,24 +1,11 @@
-import { mkdtempSync, realpathSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { realpathSync } from "node:fs"
 import { join } from "node:path"
-import { afterAll, afterEach, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { type ProcessSpec, runProcess } from "../../src/jobs/run-process"
-import { killLeftovers, recordingSink, textOf } from "./helpers"
+import { recordingSink, textOf, useProcessScratch } from "./helpers"
 
-const dir = mkdtempSync(join(tmpdir(), "hookd-run-"))
-const started: Array<number> = []
-afterEach(() => killLeftovers(started.splice(0)))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
-
-const spec = (command: string, extra: Partial<ProcessSpec> = {}): ProcessSpec => ({
-  command,
-  cwd: dir,
-  env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
-  timeoutMs: 0,
-  graceMs: 1000,
-  ...extra
-})
+const { dir, started, spec } = useProcessScratch("hookd-run-", 1000)
 
 const run = (command: string, extra: Partial<ProcessSpec> = {}) => {
   const sink = recordingSink()
