@@ -1,11 +1,10 @@
 // The built hookctl against a scripted socket server: what it sends (SPEC §2 payloads) and how it
 // turns answers into output and exit codes. Real sockets and processes; the server's answers are canned.
 import { spawn } from "node:child_process"
-import { join } from "node:path"
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import type { JobInfo, LogRecord } from "../../src/protocol/types"
-import { ScriptedServer, type Script } from "./scripted-server"
-import { HOOKCTL_BIN, buildClientBundle, initRepo, isolatedEnv, runHookctl, tempDir } from "./support"
+import { useScriptedServer } from "./scripted-server"
+import { HOOKCTL_BIN, runHookctl } from "./support"
 
 const TS = 1_700_000_000_000
 const out = (seq: number, data: string): LogRecord => ({ seq, ts: TS + seq, kind: "stdout", data })
@@ -21,24 +20,9 @@ const jobInfo = (name: string): JobInfo => ({
 })
 
 describe("hookctl against a scripted server", () => {
-  const temp = tempDir("hookctl-scripted-")
-  const socket = join(temp.dir, "hookd.sock")
   let repo: string
   let env: Record<string, string>
-  let server: ScriptedServer | undefined
-
-  beforeAll(async () => {
-    await buildClientBundle()
-    env = isolatedEnv(join(temp.dir, "home"), { HOOKD_SOCKET: socket, HOOKD_NO_AUTOSTART: "1" })
-    repo = initRepo(temp.dir, env)
-  })
-  afterEach(async () => {
-    await server?.close()
-    server = undefined
-  })
-  afterAll(() => temp.cleanup())
-
-  const serve = async (script: Script) => (server = await ScriptedServer.listen(socket, script))
+  const { serve } = useScriptedServer("hookctl-scripted-", (ready) => ({ repo, env } = ready))
   const hookctl = (args: string[], stdin?: string) => runHookctl(args, { cwd: repo, env, stdin })
 
   it("ls sends ListJobs for this repo and prints the JobInfo array for --json", async () => {

@@ -1,11 +1,10 @@
 // hookctl in a pipeline whose reader stops early (`hookctl logs x | head`, `hookctl logs x |& head`):
 // it must end quietly with exit 0, whichever of stdout or stderr was closed.
 import { spawn } from "node:child_process"
-import { join } from "node:path"
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import type { LogRecord } from "../../src/protocol/types"
-import { ScriptedServer, type Answer } from "./scripted-server"
-import { HOOKCTL_BIN, buildClientBundle, initRepo, isolatedEnv, tempDir } from "./support"
+import { type Answer, useScriptedServer } from "./scripted-server"
+import { HOOKCTL_BIN } from "./support"
 
 const TS = 1_700_000_000_000
 /** Enough records that hookctl is still writing long after the reader has gone. */
@@ -20,22 +19,9 @@ const replay = (kind: "stdout" | "stderr"): Answer[] => [
 ]
 
 describe("hookctl with a reader that closes the pipe early", () => {
-  const temp = tempDir("hookctl-pipes-")
-  const socket = join(temp.dir, "hookd.sock")
   let repo: string
   let env: Record<string, string>
-  let server: ScriptedServer | undefined
-
-  beforeAll(async () => {
-    await buildClientBundle()
-    env = isolatedEnv(join(temp.dir, "home"), { HOOKD_SOCKET: socket, HOOKD_NO_AUTOSTART: "1" })
-    repo = initRepo(temp.dir, env)
-  })
-  afterEach(async () => {
-    await server?.close()
-    server = undefined
-  })
-  afterAll(() => temp.cleanup())
+  const { serve } = useScriptedServer("hookctl-pipes-", (ready) => ({ repo, env } = ready))
 
   /** Runs `hookctl logs build`, closes `stream` after its first chunk; resolves with the exit code. */
   const closeEarly = (stream: "stdout" | "stderr"): Promise<{ code: number | null; other: string }> =>
@@ -51,14 +37,14 @@ describe("hookctl with a reader that closes the pipe early", () => {
     })
 
   it("stdout closed early (`| head`): exit 0, nothing on stderr", async () => {
-    server = await ScriptedServer.listen(socket, () => ({ answers: replay("stdout") }))
+    await serve(() => ({ answers: replay("stdout") }))
     const r = await closeEarly("stdout")
     expect(r.other).toBe("")
     expect(r.code).toBe(0)
   })
 
   it("stderr closed early (`|& head`, stderr records): exit 0, not a crash", async () => {
-    server = await ScriptedServer.listen(socket, () => ({ answers: replay("stderr") }))
+    await serve(() => ({ answers: replay("stderr") }))
     const r = await closeEarly("stderr")
     expect(r.other).toBe("")
     expect(r.code).toBe(0)

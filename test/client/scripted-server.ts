@@ -1,8 +1,11 @@
 // A real Unix-socket server speaking the framing of SPEC §2 with scripted answers, so the built
 // hookctl can be exercised before (and independently of) the supervisor.
 import { createServer, type Server, type Socket } from "node:net"
+import { join } from "node:path"
+import { afterAll, afterEach, beforeAll } from "vitest"
 import { FrameDecoder, encodeFrame, parseFrameBody } from "../../src/protocol/framing"
 import type { ResponseKind, ResponsePayloads } from "../../src/protocol/types"
+import { buildClientBundle, initRepo, isolatedEnv, tempDir } from "./support"
 
 export interface ReceivedRequest {
   readonly v: number
@@ -58,5 +61,32 @@ export class ScriptedServer {
 
   close(): Promise<void> {
     return new Promise((resolve) => this.server.close(() => resolve()))
+  }
+}
+
+/**
+ * One scripted server per describe block: a temp HOME with a git repo, hookctl built, the socket
+ * path in HOOKD_SOCKET (autostart off), and the server closed after each test.
+ */
+export const useScriptedServer = (
+  prefix: string,
+  onReady: (ready: { readonly repo: string; readonly env: Record<string, string> }) => void
+) => {
+  const temp = tempDir(prefix)
+  const socket = join(temp.dir, "hookd.sock")
+  let server: ScriptedServer | undefined
+  beforeAll(async () => {
+    await buildClientBundle()
+    const env = isolatedEnv(join(temp.dir, "home"), { HOOKD_SOCKET: socket, HOOKD_NO_AUTOSTART: "1" })
+    onReady({ env, repo: initRepo(temp.dir, env) })
+  })
+  afterEach(async () => {
+    await server?.close()
+    server = undefined
+  })
+  afterAll(() => temp.cleanup())
+  return {
+    socket,
+    serve: async (script: Script) => (server = await ScriptedServer.listen(socket, script))
   }
 }
