@@ -3,10 +3,11 @@
 // nothing is recorded.
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { git, makeGitRepo, runGit } from "../support/git"
 import { hookctl, lsJson } from "../support/hookctl"
-import { makeSandbox, startSupervisor, type RunningSupervisor, type Sandbox } from "../support/supervisor"
+import type { Sandbox } from "../support/supervisor"
+import { useSupervisor } from "./helpers"
 
 const VALID = [
   "hooks:",
@@ -64,17 +65,9 @@ const BROKEN: ReadonlyArray<{ what: string; config: string; local?: string; file
 ]
 
 let sandbox: Sandbox
-let hookd: RunningSupervisor
 let counter = 0
 
-beforeAll(async () => {
-  sandbox = makeSandbox()
-  hookd = await startSupervisor(sandbox)
-})
-afterAll(async () => {
-  await hookd?.stop()
-  sandbox?.cleanup()
-})
+useSupervisor({}, (started) => ({ sandbox } = started))
 
 /** A repo whose shims were installed from a valid config, which is then replaced (as an edit would). */
 const repoWithBrokenConfig = async (config: string, local?: string): Promise<string> => {

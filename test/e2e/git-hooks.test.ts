@@ -2,12 +2,12 @@
 // `hookctl run-hook`, the supervisor runs hookd.yml's jobs; `hookctl ls/logs` show them.
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import type { JobInfo } from "../../src/protocol/types"
 import { git, makeGitRepo, runGit } from "../support/git"
 import { hookctl, lsJson, newestJob, waitForGate } from "../support/hookctl"
-import { makeSandbox, startSupervisor, type RunningSupervisor, type Sandbox } from "../support/supervisor"
-import { awaitStarted } from "./helpers"
+import type { Sandbox } from "../support/supervisor"
+import { awaitStarted, useSupervisor } from "./helpers"
 
 /** SPEC §2: the fields of every JobInfo, exactly. */
 const JOB_INFO_FIELDS = [
@@ -17,17 +17,9 @@ const JOB_INFO_FIELDS = [
 ]
 
 let sandbox: Sandbox
-let hookd: RunningSupervisor
 let counter = 0
 
-beforeAll(async () => {
-  sandbox = makeSandbox()
-  hookd = await startSupervisor(sandbox)
-})
-afterAll(async () => {
-  await hookd?.stop()
-  sandbox?.cleanup()
-})
+useSupervisor({}, (started) => ({ sandbox } = started))
 
 /** A fresh repo with `config` as hookd.yml (committed, so linked worktrees have it too) and the shims installed. */
 const repoWithHooks = async (config: string, extraFiles: Record<string, string> = {}): Promise<string> => {

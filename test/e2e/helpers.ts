@@ -88,23 +88,25 @@ export const listJobs = async (socket: string, payload: RequestPayloads["ListJob
   }
 }
 
-export interface SupervisedRepo {
+export interface Supervised {
   readonly sandbox: Sandbox
   readonly hookd: RunningSupervisor
+}
+
+export interface SupervisedRepo extends Supervised {
   /** A real git repository (one empty commit) inside the sandbox. */
   readonly repo: string
 }
 
 /**
- * One supervisor and one git repo for a whole test file: started before the first test, and
+ * One supervisor in its own sandbox for a whole test file: started before the first test, and
  * stopped after the last (failing the file if the supervisor crashed in between).
  */
-export const useSupervisedRepo = (env: Record<string, string>, onStarted: (started: SupervisedRepo) => void): void => {
-  let current: SupervisedRepo | undefined
+export const useSupervisor = (env: Record<string, string>, onStarted: (started: Supervised) => void): void => {
+  let current: Supervised | undefined
   beforeAll(async () => {
     const sandbox = makeSandbox(env)
-    const repo = makeGitRepo(join(sandbox.dir, "repo"))
-    current = { sandbox, repo, hookd: await startSupervisor(sandbox) }
+    current = { sandbox, hookd: await startSupervisor(sandbox) }
     onStarted(current)
   })
   afterAll(async () => {
@@ -115,3 +117,7 @@ export const useSupervisedRepo = (env: Record<string, string>, onStarted: (start
     }
   })
 }
+
+/** useSupervisor plus a git repository in the sandbox. */
+export const useSupervisedRepo = (env: Record<string, string>, onStarted: (started: SupervisedRepo) => void): void =>
+  useSupervisor(env, (started) => onStarted({ ...started, repo: makeGitRepo(join(started.sandbox.dir, "repo")) }))
