@@ -8,11 +8,11 @@ import { invocationStatus } from "../domain/reconcile"
 import { JobLog } from "../jobs/job-log"
 import { runProcess, type ProcessResult } from "../jobs/run-process"
 import { jobLogPath } from "../protocol/paths"
-import type { JobSpec, RequestPayloads, StatusEvent } from "../protocol/types"
+import type { JobSpec, RequestPayloads, RunAcceptedJob, StatusEvent } from "../protocol/types"
 import type { JobPatch, JobRow } from "../store/rows"
 import { JobLogUnwritable, ShuttingDown } from "./errors"
 import { EventLogTag, logError } from "./event-log"
-import { DEFAULT_TIMEOUT_MS, newJobRow } from "./job-rows"
+import { DEFAULT_TIMEOUT_MS, newJobRow, toJobStatus } from "./job-rows"
 import { makeJobSlots } from "./job-slots"
 import { Lifecycle } from "./lifecycle"
 import type { OpenRepo } from "./repos"
@@ -37,7 +37,7 @@ export interface LiveJob {
 
 export interface StartedInvocation {
   readonly invocationId: string
-  readonly jobs: ReadonlyArray<{ readonly name: string; readonly status: string }>
+  readonly jobs: ReadonlyArray<RunAcceptedJob>
   /** Live entries of every job that was started (skipped-by-condition jobs have none). */
   readonly live: ReadonlyArray<LiveJob>
 }
@@ -139,21 +139,26 @@ export const JobRunnerLive = Layer.scoped(
     // Invocation id → its repo and how many of its jobs have not ended yet (while it has any).
     const running = new Map<string, { readonly repo: OpenRepo; remaining: number }>()
 
-    const persist = (repo: OpenRepo, entry: LiveJob, patch: JobPatch) =>
-      repo.store.updateJob(entry.invocationId, entry.name, patch).pipe(
-        Effect.catchAll((e) => logError("store_update_failed", { repo_id: repo.repoId, job: entry.name, error: String(e.message) })),
-        withLog
-      )
+    /** A failed bookkeeping write is logged, never allowed to fail the job or the request. */
+    const logStoreFailure =
+      (repo: OpenRepo, fields: Record<string, string>) =>
+      <A>(write: Effect.Effect<A, { readonly message: string }>) =>
+        write.pipe(
+          Effect.asVoid,
+          Effect.catchAll((e) => logError("store_update_failed", { repo_id: repo.repoId, ...fields, error: String(e.message) })),
+          withLog
+        )
+
+    const persistJob = (repo: OpenRepo, invocationId: string, name: string, patch: JobPatch) =>
+      repo.store.updateJob(invocationId, name, patch).pipe(logStoreFailure(repo, { job: name }))
+
+    const persist = (repo: OpenRepo, entry: LiveJob, patch: JobPatch) => persistJob(repo, entry.invocationId, entry.name, patch)
 
     const finishInvocationIfDone = (repo: OpenRepo, invocationId: string) =>
       Effect.gen(function* () {
         const jobs = yield* repo.store.jobsOfInvocation(invocationId)
-        const status = invocationStatus(jobs.map((j) => j.status))
-        yield* repo.store.setInvocationStatus(invocationId, status)
-      }).pipe(
-        Effect.catchAll((e) => logError("store_update_failed", { repo_id: repo.repoId, invocation_id: invocationId, error: String(e.message) })),
-        withLog
-      )
+        yield* repo.store.setInvocationStatus(invocationId, invocationStatus(jobs.map((j) => j.status)))
+      }).pipe(logStoreFailure(repo, { invocation_id: invocationId }))
 
     /** Writes the terminal record and row, then releases dependents. Runs once per job. */
     const finalizeJob = (repo: OpenRepo, entry: LiveJob, exit: Exit.Exit<JobEnd, { readonly _tag: string; readonly message: string }>) =>
@@ -271,11 +276,7 @@ export const JobRunnerLive = Layer.scoped(
               .filter((spec) => spec.skip_reason === undefined)
               .map((spec) => ({ invocationId, name: spec.name, patch: { status: "failed", error, finished_at: now } }))
           )
-          .pipe(
-            Effect.zipRight(repo.store.setInvocationStatus(invocationId, "failed")),
-            Effect.catchAll((e) => logError("store_update_failed", { repo_id: repo.repoId, invocation_id: invocationId, error: String(e.message) })),
-            withLog
-          )
+          .pipe(Effect.zipRight(repo.store.setInvocationStatus(invocationId, "failed")), logStoreFailure(repo, { invocation_id: invocationId }))
         return yield* failure
       })
 
@@ -313,10 +314,7 @@ export const JobRunnerLive = Layer.scoped(
             log.status({ event: "skipped", reason: spec.skip_reason })
             log.close()
             // The row was inserted before its log existed: record the skipped record's bytes.
-            yield* repo.store.updateJob(invocationId, spec.name, { log_bytes: log.bytes }).pipe(
-              Effect.catchAll((e) => logError("store_update_failed", { repo_id: repo.repoId, job: spec.name, error: String(e.message) })),
-              withLog
-            )
+            yield* persistJob(repo, invocationId, spec.name, { log_bytes: log.bytes })
             continue
           }
           const entry: LiveJob = {
@@ -345,7 +343,7 @@ export const JobRunnerLive = Layer.scoped(
         if (started.length === 0) yield* finishInvocationIfDone(repo, invocationId)
         return {
           invocationId,
-          jobs: rows.map((r) => ({ name: r.name, status: r.status })),
+          jobs: rows.map((r) => ({ name: r.name, status: toJobStatus(r.status) })),
           live: started
         }
       })

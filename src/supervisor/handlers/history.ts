@@ -84,7 +84,7 @@ export const retry = (request: Retry) =>
     const accepted: ResponsePayloads["RunAccepted"] = {
       invocation_id: started.invocationId,
       repo_id: repo.repoId,
-      jobs: started.jobs.map((j) => ({ name: j.name, status: j.status as ResponsePayloads["RunAccepted"]["jobs"][number]["status"] }))
+      jobs: started.jobs
     }
     return accepted
   })

@@ -64,7 +64,7 @@ export const handleRunJobs = (request: RunJobs, id: string | undefined, reply: R
     yield* reply.send(
       response(
         "RunAccepted",
-        { invocation_id: started.invocationId, repo_id: repo.repoId, jobs: started.jobs.map((j) => ({ name: j.name, status: j.status as never })) },
+        { invocation_id: started.invocationId, repo_id: repo.repoId, jobs: started.jobs },
         id
       )
     )

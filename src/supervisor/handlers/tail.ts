@@ -1,5 +1,5 @@
 // TailLogs: replay a job's log from since_seq, then (follow) live records until the terminal one.
-import { Effect, Option, Stream } from "effect"
+import { Effect, Stream } from "effect"
 import { tailJobLog } from "../../jobs/tail"
 import { jobLogPath } from "../../protocol/paths"
 import { isTerminalStatus, response, type RequestPayloads, type ResponseEnvelope } from "../../protocol/types"
@@ -33,7 +33,7 @@ export const tailLogs = (request: RequestPayloads["TailLogs"], id: string | unde
       Effect.gen(function* () {
         if (shutDown) return response("StreamEnd", { reason: "shutdown" }, id) as ResponseEnvelope
         const now = yield* repo.store.getJob(row.invocation_id, row.name)
-        const terminal = Option.fromNullable(now).pipe(Option.map((r) => isTerminalStatus(r.status)), Option.getOrElse(() => false))
+        const terminal = now !== undefined && isTerminalStatus(now.status)
         return response("StreamEnd", { reason: terminal ? "terminal" : "replayed" }, id) as ResponseEnvelope
       }).pipe(Effect.orDie)
     )
