@@ -1,15 +1,13 @@
 // Reads hookd.yml on the client — only where the supervisor cannot help: `hooks install` (which
 // hooks need shims) and `run-hook` when the supervisor is unreachable (must git wait?).
 // `yaml` is imported lazily so no other command pays for parsing it.
+import { CONFIG_FILE_NAMES, LOCAL_CONFIG_FILE_NAME } from "../config/file-names"
 import { existsSync, readFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 
-/** SPEC §8 search order; the first that exists wins. */
-export const CONFIG_NAMES = ["hookd.yml", "hookd.yaml", ".hookd.yml", ".hookd.yaml", ".config/hookd.yml"]
-const LOCAL_CONFIG_NAME = "hookd-local.yml"
-
+/** The worktree's config file (SPEC §8 search order), if any. */
 export const findConfigFile = (worktree: string): string | undefined =>
-  CONFIG_NAMES.map((name) => join(worktree, name)).find((path) => existsSync(path))
+  CONFIG_FILE_NAMES.map((name) => join(worktree, name)).find((path) => existsSync(path))
 
 type Loose = Record<string, unknown>
 const isObject = (v: unknown): v is Loose => typeof v === "object" && v !== null && !Array.isArray(v)
@@ -33,7 +31,7 @@ const parseYamlFile = async (path: string): Promise<unknown> => {
 
 /** The config document(s): the main file, then hookd-local.yml beside it when present. */
 const loadDocuments = async (file: string): Promise<unknown[]> => {
-  const local = join(dirname(file), LOCAL_CONFIG_NAME)
+  const local = join(dirname(file), LOCAL_CONFIG_FILE_NAME)
   return existsSync(local) ? [await parseYamlFile(file), await parseYamlFile(local)] : [await parseYamlFile(file)]
 }
 

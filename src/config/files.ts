@@ -3,15 +3,11 @@ import { readFile, stat } from "node:fs/promises"
 import { dirname, join, resolve } from "node:path"
 import { Effect, Either } from "effect"
 import { ConfigInvalid } from "./errors"
+import { CONFIG_FILE_NAMES, LOCAL_CONFIG_FILE_NAME } from "./file-names"
 import { mergeLocal } from "./merge"
 import type { HookdConfig } from "./schema"
 import { validateConfig } from "./validate"
 import { parseYaml, type Locations, type ParsedYaml } from "./yaml-source"
-
-/** Searched in the worktree root in this order; the first that exists wins. */
-export const CONFIG_FILE_NAMES = ["hookd.yml", "hookd.yaml", ".hookd.yml", ".hookd.yaml", ".config/hookd.yml"] as const
-/** Personal overrides, looked for in the directory of the config file found (not committed). */
-export const LOCAL_CONFIG_FILE_NAME = "hookd-local.yml"
 
 const isFile = (path: string): Effect.Effect<boolean> =>
   Effect.promise(() =>

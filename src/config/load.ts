@@ -9,7 +9,8 @@ import { repoPolicy, resolveHookJobs } from "./jobs"
 
 export { ConfigInvalid, describeConfigInvalid } from "./errors"
 export { DEFAULT_POLICY, type HookRunContext, type RepoPolicyConfig } from "./context"
-export { CONFIG_FILE_NAMES, LOCAL_CONFIG_FILE_NAME, findConfigFile } from "./files"
+export { CONFIG_FILE_NAMES, LOCAL_CONFIG_FILE_NAME } from "./file-names"
+export { findConfigFile } from "./files"
 
 export interface LoadedHookJobs {
   /** Absolute path of the config file used; undefined when the worktree has none. */
