@@ -1,18 +1,7 @@
 // What a line of output.jsonl is, and the pure decisions about which records get written (SPEC §5).
-import type { LogRecord, StatusEvent } from "../protocol/types"
+import type { LogRecord } from "../protocol/types"
 
-const TERMINAL_EVENTS: ReadonlySet<StatusEvent["event"]> = new Set([
-  "finished",
-  "signaled",
-  "cancelled",
-  "timed_out",
-  "skipped",
-  "crashed"
-])
-
-export const isTerminalEvent = (event: StatusEvent): boolean => TERMINAL_EVENTS.has(event.event)
-
-export const isTerminalRecord = (record: LogRecord): boolean => record.kind === "status" && isTerminalEvent(record.data)
+export { isTerminalEvent, isTerminalRecord } from "../protocol/types"
 
 export const encodeRecord = (record: LogRecord): string => JSON.stringify(record) + "\n"
 

@@ -116,6 +116,14 @@ export type LogRecord =
   | { readonly seq: number; readonly ts: number; readonly kind: "stdout" | "stderr"; readonly data: string }
   | { readonly seq: number; readonly ts: number; readonly kind: "status"; readonly data: StatusEvent }
 
+/** The status events that end a job; every terminal job's log ends with exactly one (SPEC §5). */
+const TERMINAL_EVENTS: ReadonlySet<StatusEvent["event"]> = new Set(["finished", "signaled", "cancelled", "timed_out", "skipped", "crashed"])
+
+export const isTerminalEvent = (event: StatusEvent): boolean => TERMINAL_EVENTS.has(event.event)
+
+export const isTerminalRecord = (record: LogRecord): record is Extract<LogRecord, { kind: "status" }> =>
+  record.kind === "status" && isTerminalEvent(record.data)
+
 // ---------------------------------------------------------------- requests
 
 export interface RequestPayloads {

@@ -2,7 +2,7 @@
 // Display rules (documented in --help/README): stdout records → stdout, stderr records → stderr,
 // status records → stderr as `[hookd] <event> k=v…`. With none of --stdout/--stderr/--status all
 // three are shown; naming any of them shows exactly those. --json prints raw records to stdout.
-import type { LogKind, LogRecord, StatusEvent } from "../../protocol/types"
+import { isTerminalRecord, type LogKind, type LogRecord, type StatusEvent } from "../../protocol/types"
 import type { Command } from "../cli"
 import { expectKind } from "../connection"
 import { EXIT_FAILED, EXIT_OK } from "../errors"
@@ -12,7 +12,6 @@ import { withConnection } from "./unary"
 type LogsCommand = Extract<Command, { kind: "logs" }>
 
 const ALL_KINDS: ReadonlyArray<LogKind> = ["stdout", "stderr", "status"]
-const TERMINAL_EVENTS = new Set(["finished", "signaled", "cancelled", "timed_out", "skipped", "crashed"])
 
 /** `[hookd] finished exit_code=0` */
 export const formatStatusEvent = (event: StatusEvent): string => {
@@ -23,9 +22,6 @@ export const formatStatusEvent = (event: StatusEvent): string => {
 
 /** Did this terminal record mean "completed"? (SPEC §3: completed = exit 0.) */
 export const isCompletedEvent = (event: StatusEvent): boolean => event.event === "finished" && event.exit_code === 0
-
-export const isTerminalEvent = (record: LogRecord): boolean =>
-  record.kind === "status" && TERMINAL_EVENTS.has((record.data as StatusEvent).event)
 
 /** Where a record goes and as what text, or undefined when it is not shown (pure). */
 export const renderLogRecord = (
@@ -58,7 +54,7 @@ export const runLogs = (cmd: LogsCommand) =>
         break
       }
       const { record } = expectKind(answer, "StreamFrame")
-      if (isTerminalEvent(record)) terminal = record.data as StatusEvent
+      if (isTerminalRecord(record)) terminal = record.data
       if (notBefore !== undefined && record.ts < notBefore) continue
       const shownAs = renderLogRecord(record, shown, cmd.json)
       if (shownAs) await (shownAs.stream === "stdout" ? out(shownAs.text) : err(shownAs.text))

@@ -3,7 +3,7 @@
 // line is prefixed `[name] ` (RunAccepted does not say which jobs are waited, so "several
 // accepted" is the rule). Background work never blocks git: with no supervisor, a hook without
 // foreground jobs only warns.
-import type { StatusEvent } from "../../protocol/types"
+import { isTerminalRecord } from "../../protocol/types"
 import { connectToSupervisor, howToStart } from "../autostart"
 import type { Command } from "../cli"
 import { expectKind, type Connection } from "../connection"
@@ -11,7 +11,7 @@ import { EXIT_FAILED, EXIT_OK, ServerError, UnreachableError } from "../errors"
 import { worktreeRoot } from "../git"
 import { decideWithoutSupervisor } from "../hook-config"
 import { err, out } from "../output"
-import { formatStatusEvent, isCompletedEvent, isTerminalEvent } from "./logs"
+import { formatStatusEvent, isCompletedEvent } from "./logs"
 
 type RunHookCommand = Extract<Command, { kind: "run-hook" }>
 
@@ -81,10 +81,9 @@ const streamJobs = async (
     const prefix = prefixed && job !== undefined ? `[${job}] ` : ""
     if (record.kind === "stdout") await out(prefixLines(record.data, prefix) + "\n")
     else if (record.kind === "stderr") await err(prefixLines(record.data, prefix) + "\n")
-    else if (isTerminalEvent(record) && !isCompletedEvent(record.data as StatusEvent)) {
-      const event = record.data as StatusEvent
+    else if (isTerminalRecord(record) && !isCompletedEvent(record.data)) {
       // Say why a commit is being refused: the job's own output may not.
-      await err(`${formatStatusEvent(event)}${job !== undefined ? ` (${job})` : ""}\n`)
+      await err(`${formatStatusEvent(record.data)}${job !== undefined ? ` (${job})` : ""}\n`)
     }
   }
   return outcome === "completed" ? EXIT_OK : EXIT_FAILED
