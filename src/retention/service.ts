@@ -4,9 +4,9 @@
 import { Clock, Context, Effect, Layer } from "effect"
 import { summarizeRetention } from "../domain/retention"
 import type { PrunedItem, ResponsePayloads } from "../protocol/types"
-import { EventLogTag, logError, logInfo } from "../supervisor/event-log"
-import { RepoRegistry, type OpenRepo } from "../supervisor/repos"
-import { Settings } from "../supervisor/settings"
+import { EventLogTag, logError, logInfo } from "../logging/event-log"
+import { RepoRegistry, type OpenRepo } from "../repos/registry"
+import { Settings } from "../settings/settings"
 import { sweepRepo, type RepoSweepResult } from "./sweep"
 
 export interface LastSweep {

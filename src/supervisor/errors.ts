@@ -11,9 +11,6 @@ export class Ambiguous extends Data.TaggedError("Ambiguous")<{
 export class NoMatch extends Data.TaggedError("NoMatch")<{ readonly message: string }> {}
 export class BadRequest extends Data.TaggedError("BadRequest")<{ readonly message: string }> {}
 export class KillFailed extends Data.TaggedError("KillFailed")<{ readonly message: string }> {}
-export class ShuttingDown extends Data.TaggedError("ShuttingDown")<{ readonly message: string }> {}
-/** A job's output.jsonl could not be created (disk full, permissions, a broken logs dir). */
-export class JobLogUnwritable extends Data.TaggedError("JobLogUnwritable")<{ readonly path: string; readonly message: string }> {}
 /** Retry of a job whose worktree was removed since it ran. */
 export class WorktreeGone extends Data.TaggedError("WorktreeGone")<{ readonly path: string; readonly message: string }> {}
 

@@ -1,9 +1,9 @@
 // `--idle-exit <duration>`: ask for shutdown once there has been no connection, no request and no
 // job for that long (socket activation starts us again on the next connection).
 import { Clock, Effect } from "effect"
-import { logInfo } from "./event-log"
-import { JobRunner } from "./job-runner"
-import { Lifecycle } from "./lifecycle"
+import { logInfo } from "../logging/event-log"
+import { JobRunner } from "../jobs/runner"
+import { Lifecycle } from "../lifecycle/lifecycle"
 
 export const watchIdle = (idleMs: number) =>
   Effect.gen(function* () {

@@ -2,7 +2,7 @@
 import { Effect } from "effect"
 import type { JobAddress } from "../protocol/types"
 import { Ambiguous, BadRequest, JobNotFound } from "./errors"
-import { RepoRegistry, type OpenRepo } from "./repos"
+import { RepoRegistry, type OpenRepo } from "../repos/registry"
 
 export const INVOCATION_PREFIX_PATTERN = /^[0-9a-f]{4,16}$/
 

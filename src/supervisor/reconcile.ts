@@ -8,9 +8,9 @@ import { processFingerprint } from "../jobs/fingerprint"
 import { appendTerminalRecord } from "../jobs/job-log"
 import { groupHasLiveMembers, killGroup } from "../jobs/process-group"
 import { jobLogPath } from "../protocol/paths"
-import { logInfo, logWarn } from "./event-log"
-import type { OpenRepo } from "./repos"
-import { Settings } from "./settings"
+import { logInfo, logWarn } from "../logging/event-log"
+import type { OpenRepo } from "../repos/registry"
+import { Settings } from "../settings/settings"
 
 export const reconcileRepo = (repo: OpenRepo) =>
   Effect.gen(function* () {

@@ -10,7 +10,7 @@ export const ROOT = join(__dirname, "..", "..")
 export const HOOKCTL_BIN = join(ROOT, "bin", "hookctl")
 
 /**
- * Builds src/client/main.ts → dist/hookctl.mjs with the options of src/build/bundle.mjs.
+ * Builds src/client/main.ts → dist/hookctl.mjs with the options of src/tools/bundle.mjs.
  * Only the client entry: a broken supervisor work-in-progress must not stop the client's tests.
  * Test files run in parallel and spawn the bundle while others build it, so the file is replaced
  * atomically (rename), and only when its content changed.

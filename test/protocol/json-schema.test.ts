@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
-import { findRepoRoot, renderSchemaFiles } from "../../src/protocol/generate-json-schema"
+import { findRepoRoot, renderSchemaFiles } from "../../src/tools/generate-json-schema"
 import { REQUEST_NAMES } from "../../src/protocol/types"
 import { RESPONSE_KINDS } from "../../src/protocol/schemas"
 

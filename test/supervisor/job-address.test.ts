@@ -6,7 +6,7 @@ import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { openRepoStore } from "../../src/store/open"
 import { resolveInvocation, resolveJob } from "../../src/supervisor/job-address"
-import { newJobRow } from "../../src/supervisor/job-rows"
+import { newJobRow } from "../../src/jobs/rows"
 
 let dir: string | undefined
 afterEach(() => dir && rmSync(dir, { recursive: true, force: true }))

@@ -5,8 +5,8 @@ import { hasAnyPredicate, matchesJob } from "../../domain/matching"
 import type { RequestPayloads } from "../../protocol/types"
 import { KillFailed, NoMatch } from "../errors"
 import { knownRepo, resolveJob } from "../job-address"
-import { JobRunner } from "../job-runner"
-import { RepoRegistry, type OpenRepo } from "../repos"
+import { JobRunner } from "../../jobs/runner"
+import { RepoRegistry, type OpenRepo } from "../../repos/registry"
 
 export const jobLabel = (invocationId: string, name: string) => `${invocationId.slice(0, 8)}:${name}`
 

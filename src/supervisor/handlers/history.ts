@@ -7,9 +7,9 @@ import { Retention } from "../../retention/service"
 import { isSecretName } from "../../store/scrub"
 import { BadRequest, JobNotFound, NoMatch, WorktreeGone } from "../errors"
 import { knownRepo, resolveInvocation, resolveJob } from "../job-address"
-import { specFromRow } from "../job-rows"
-import { JobRunner } from "../job-runner"
-import { RepoRegistry } from "../repos"
+import { specFromRow } from "../../jobs/rows"
+import { JobRunner } from "../../jobs/runner"
+import { RepoRegistry } from "../../repos/registry"
 
 type Retry = RequestPayloads["Retry"]
 

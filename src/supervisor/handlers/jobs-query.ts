@@ -3,9 +3,9 @@ import { Effect } from "effect"
 import type { JobInfo, RequestPayloads } from "../../protocol/types"
 import type { JobFilter } from "../../store/rows"
 import { knownRepo, resolveJob } from "../job-address"
-import { toJobInfo } from "../job-rows"
-import { JobRunner } from "../job-runner"
-import { RepoRegistry, type OpenRepo } from "../repos"
+import { toJobInfo } from "../../jobs/rows"
+import { JobRunner } from "../../jobs/runner"
+import { RepoRegistry, type OpenRepo } from "../../repos/registry"
 
 const liveFactsOf = (runner: JobRunner["Type"], repoId: string, invocationId: string, name: string) => {
   const entry = runner.live(repoId, invocationId, name)

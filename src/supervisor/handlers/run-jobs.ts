@@ -8,9 +8,9 @@ import { jobLogPath } from "../../protocol/paths"
 import { response, type JobSpec, type RequestPayloads, type ResponseEnvelope, type StreamOutcome } from "../../protocol/types"
 import type { Connection, Replier } from "../socket-server"
 import { BadRequest } from "../errors"
-import { JobRunner, type LiveJob } from "../job-runner"
-import { RepoRegistry } from "../repos"
-import { Settings } from "../settings"
+import { JobRunner, type LiveJob } from "../../jobs/runner"
+import { RepoRegistry } from "../../repos/registry"
+import { Settings } from "../../settings/settings"
 
 type RunJobs = RequestPayloads["RunJobs"]
 

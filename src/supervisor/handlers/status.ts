@@ -1,10 +1,10 @@
 // Hello and Status.
 import { Effect } from "effect"
 import { SUPPORTED_PROTOCOL_VERSIONS, type ResponsePayloads } from "../../protocol/types"
-import { JobRunner } from "../job-runner"
-import { Lifecycle } from "../lifecycle"
-import { RepoRegistry } from "../repos"
-import { Settings } from "../settings"
+import { JobRunner } from "../../jobs/runner"
+import { Lifecycle } from "../../lifecycle/lifecycle"
+import { RepoRegistry } from "../../repos/registry"
+import { Settings } from "../../settings/settings"
 import { Retention } from "../../retention/service"
 
 export const hello = Effect.map(

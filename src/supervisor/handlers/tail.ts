@@ -5,9 +5,9 @@ import { jobLogPath } from "../../protocol/paths"
 import { isTerminalStatus, response, type RequestPayloads, type ResponseEnvelope } from "../../protocol/types"
 import type { Replier } from "../socket-server"
 import { knownRepo, resolveJob } from "../job-address"
-import { JobRunner } from "../job-runner"
-import { Lifecycle } from "../lifecycle"
-import { Settings } from "../settings"
+import { JobRunner } from "../../jobs/runner"
+import { Lifecycle } from "../../lifecycle/lifecycle"
+import { Settings } from "../../settings/settings"
 
 export const tailLogs = (request: RequestPayloads["TailLogs"], id: string | undefined, reply: Replier) =>
   Effect.gen(function* () {

@@ -4,7 +4,7 @@ import { Context, Effect, Layer } from "effect"
 import { closeSync, fstatSync, mkdirSync, openSync, renameSync, statSync, writeSync } from "node:fs"
 import { dirname } from "node:path"
 import { supervisorLogPath } from "../protocol/paths"
-import { Settings } from "./settings"
+import { Settings } from "../settings/settings"
 
 export const ROTATE_AT_BYTES = 10 * 1024 * 1024
 export const ROTATIONS_KEPT = 3

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url"
 import * as JSONSchema from "effect/JSONSchema"
 import * as Schema from "effect/Schema"
 import { HookdConfigSchema } from "../config/schema"
-import { JobInfo, JobSpec, LogRecord, RequestEnvelope, ResponseEnvelope } from "./schemas"
+import { JobInfo, JobSpec, LogRecord, RequestEnvelope, ResponseEnvelope } from "../protocol/schemas"
 
 /** One generated file. Add an entry to SCHEMA_DOCUMENTS to generate another (e.g. schema/config.json). */
 export interface SchemaDocument {

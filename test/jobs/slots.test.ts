@@ -1,7 +1,7 @@
 // The FIFO slot pool that bounds running jobs.
 import { Deferred, Effect, Fiber } from "effect"
 import { describe, expect, it } from "@effect/vitest"
-import { makeJobSlots } from "../../src/supervisor/job-slots"
+import { makeJobSlots } from "../../src/jobs/slots"
 
 describe("job slots", () => {
   it.effect("never runs more than the permits at once, and admits waiters in arrival order", () =>

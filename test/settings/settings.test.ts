@@ -1,6 +1,6 @@
 // hookd's argv and environment.
 import { describe, expect, it } from "vitest"
-import { readSettings, UsageError } from "../../src/supervisor/settings"
+import { readSettings, UsageError } from "../../src/settings/settings"
 
 describe("readSettings", () => {
   it("reads the limits from the environment", () => {

@@ -27,11 +27,11 @@ const common = {
 }
 
 const entries = schemaOnly
-  ? [["src/protocol/generate-json-schema.ts", "dist/gen-schema.mjs"]]
+  ? [["src/tools/generate-json-schema.ts", "dist/gen-schema.mjs"]]
   : [
       ["src/supervisor/main.ts", "dist/hookd.mjs"],
       ["src/client/main.ts", "dist/hookctl.mjs"],
-      ["src/protocol/generate-json-schema.ts", "dist/gen-schema.mjs"]
+      ["src/tools/generate-json-schema.ts", "dist/gen-schema.mjs"]
     ]
 
 await Promise.all(

@@ -1,7 +1,7 @@
 // Pure translations between protocol values and store rows, and the wait outcome rule.
 import { describe, expect, it } from "vitest"
 import { outcomeOf } from "../../src/supervisor/handlers/run-jobs"
-import { newJobRow, specFromRow, toJobInfo, toJobStatus } from "../../src/supervisor/job-rows"
+import { newJobRow, specFromRow, toJobInfo, toJobStatus } from "../../src/jobs/rows"
 
 const ctx = { invocationId: "aaaabbbbccccdddd", hook: "post-checkout", worktree: "/w", env: { A: "1" }, now: 1000 }
 

@@ -5,12 +5,12 @@ import { Context, Effect, Layer, Scope } from "effect"
 import { existsSync, mkdirSync, readdirSync, realpathSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { repoDbPath } from "../protocol/paths"
-import { identifyRepo, RepoNotFound } from "../repos/identity"
+import { identifyRepo, RepoNotFound } from "./identity"
 import type { openRepoStore } from "../store/open"
 import { Store } from "../store/service"
 import type { RepoStore } from "../store/repo-store"
-import { logInfo, logWarn, EventLogTag } from "./event-log"
-import { Settings } from "./settings"
+import { logInfo, logWarn, EventLogTag } from "../logging/event-log"
+import { Settings } from "../settings/settings"
 
 export interface OpenRepo {
   readonly repoId: string
