@@ -1,4 +1,5 @@
 // Job filters for ListJobs and CancelMatching (SPEC §2). Pure: no I/O.
+import type { JobStatus } from "./status"
 
 /** The predicates a request may carry; every one given must hold (they AND together). */
 export interface JobPredicates {
@@ -17,7 +18,7 @@ export interface MatchableJob {
   readonly hook: string
   readonly worktree: string
   readonly tags: ReadonlyArray<string>
-  readonly status: string
+  readonly status: JobStatus
   readonly queued_at: number | null
   readonly started_at: number | null
 }

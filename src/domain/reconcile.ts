@@ -1,6 +1,6 @@
 // What to do, on start, with jobs a previous supervisor left behind (SPEC §6). Pure: no I/O —
 // the caller probes process groups first and applies the decisions afterwards.
-import { isActiveStatus } from "./status"
+import { isActiveStatus, type JobStatus } from "./status"
 
 export { invocationStatus, type InvocationStatus } from "./status"
 
@@ -8,7 +8,7 @@ export { invocationStatus, type InvocationStatus } from "./status"
 export interface ReconcilableJob {
   readonly invocation_id: string
   readonly name: string
-  readonly status: string
+  readonly status: JobStatus
   readonly pgid: number | null
   /** Fingerprint recorded at spawn, e.g. "<boot_id>:<starttime>"; null when it could not be read. */
   readonly proc_start: string | null

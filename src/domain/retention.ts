@@ -1,7 +1,7 @@
 // Which invocations a retention sweep or `Prune` removes (SPEC §9). Pure: no I/O — the sweep
 // and `Prune{dry_run}` call the same function on the same snapshot, so a dry run reports exactly
 // what a real run would remove.
-import { isTerminal } from "./status"
+import { isTerminal, type JobStatus } from "./status"
 
 export interface RetentionPolicy {
   /** Default lifetime of a job's logs, for jobs without their own `retention_secs`. */
@@ -13,7 +13,7 @@ export interface RetentionPolicy {
 }
 
 export interface RetentionJob {
-  readonly status: string
+  readonly status: JobStatus
   readonly finished_at: number | null
   readonly retention_secs: number | null
   readonly log_bytes: number

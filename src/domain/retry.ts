@@ -1,11 +1,11 @@
 // Which jobs a `Retry` re-runs, and with which `needs` (SPEC §2 Retry). Pure: no I/O.
 import { dependentsClosure } from "./dag"
-import { isActiveStatus, isRetryableStatus } from "./status"
+import { isActiveStatus, isRetryableStatus, type JobStatus } from "./status"
 
 /** The part of a job row retry reads; real store rows fit structurally. */
 export interface RetryableJob {
   readonly name: string
-  readonly status: string
+  readonly status: JobStatus
   readonly needs: ReadonlyArray<string>
 }
 

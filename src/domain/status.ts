@@ -1,24 +1,31 @@
 // Status classes shared by the pure decisions (SPEC §3). Pure: no I/O.
-import { isTerminalStatus } from "../protocol/types"
+import { JOB_STATUSES, isTerminalStatus, type JobStatus } from "../protocol/types"
+
+export type { JobStatus }
+
+const knownStatuses: ReadonlySet<string> = new Set(JOB_STATUSES)
+
+/** A status string read from a database: one this build does not know (a newer hookd's) is "unknown". */
+export const toJobStatus = (status: string): JobStatus => (knownStatuses.has(status) ? (status as JobStatus) : "unknown")
 
 /** Statuses that a previous supervisor owned while it ran: reconcile looks at exactly these (SPEC §6). */
-export const ACTIVE_STATUSES: ReadonlyArray<string> = ["queued", "running", "cancelling"]
+export const ACTIVE_STATUSES: ReadonlyArray<JobStatus> = ["queued", "running", "cancelling"]
 
 /** Statuses that `Retry` on an invocation re-runs (SPEC §2 Retry). */
-export const RETRYABLE_STATUSES: ReadonlyArray<string> = ["failed", "cancelled", "crashed", "timed_out"]
+export const RETRYABLE_STATUSES: ReadonlyArray<JobStatus> = ["failed", "cancelled", "crashed", "timed_out"]
 
 /** Statuses that make an invocation "failed" when nothing is left running. */
-const FAILURE_STATUSES: ReadonlyArray<string> = ["failed", "timed_out", "crashed"]
+const FAILURE_STATUSES: ReadonlyArray<JobStatus> = ["failed", "timed_out", "crashed"]
 
-export const isActiveStatus = (status: string): boolean => ACTIVE_STATUSES.includes(status)
+export const isActiveStatus = (status: JobStatus): boolean => ACTIVE_STATUSES.includes(status)
 
 /**
  * Terminal = the job will never change again. A status this build does not know (written by a
- * newer hookd) is treated as NOT terminal, so nothing is evicted or rolled up on a guess.
+ * newer hookd, read as "unknown") is NOT terminal, so nothing is evicted or rolled up on a guess.
  */
-export const isTerminal = (status: string): boolean => isTerminalStatus(status)
+export const isTerminal = (status: JobStatus): boolean => isTerminalStatus(status)
 
-export const isRetryableStatus = (status: string): boolean => RETRYABLE_STATUSES.includes(status)
+export const isRetryableStatus = (status: JobStatus): boolean => RETRYABLE_STATUSES.includes(status)
 
 export type InvocationStatus = "running" | "failed" | "cancelled" | "completed"
 
@@ -30,7 +37,7 @@ export type InvocationStatus = "running" | "failed" | "cancelled" | "completed"
  * - "completed" otherwise — every job completed or was skipped, or there were no jobs.
  * Failure wins over cancellation because a failure is what the user needs to look at.
  */
-export const invocationStatus = (jobStatuses: ReadonlyArray<string>): InvocationStatus => {
+export const invocationStatus = (jobStatuses: ReadonlyArray<JobStatus>): InvocationStatus => {
   if (jobStatuses.some((s) => !isTerminal(s))) return "running"
   if (jobStatuses.some((s) => FAILURE_STATUSES.includes(s))) return "failed"
   if (jobStatuses.includes("cancelled")) return "cancelled"

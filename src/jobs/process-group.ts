@@ -1,11 +1,9 @@
 // Signalling a job's whole process group (SPEC §3 "Cancel and timeout"): TERM, grace, KILL.
 import { readdirSync, readFileSync } from "node:fs"
 import * as Clock from "effect/Clock"
-import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import { KillFailed } from "./errors"
 import { statFieldsAfterComm } from "./fingerprint"
-
-export class KillFailed extends Data.TaggedError("KillFailed")<{ readonly pgid: number; readonly message: string }> {}
 
 const POLL_MS = 25
 /** After SIGKILL a member can still be in uninterruptible sleep for a moment; wait at most this long. */
@@ -58,7 +56,7 @@ type SignalOutcome = "sent" | "gone"
 const signalGroup = (pgid: number, signal: NodeJS.Signals): Effect.Effect<SignalOutcome, KillFailed> =>
   Effect.suspend(() => {
     if (!isSignallableGroup(pgid)) {
-      return Effect.fail(new KillFailed({ pgid, message: `refusing to signal process group ${pgid}: not a job's group` }))
+      return Effect.fail(new KillFailed({ pgid, errno: undefined, message: `refusing to signal process group ${pgid}: not a job's group` }))
     }
     try {
       process.kill(-pgid, signal)
@@ -66,7 +64,7 @@ const signalGroup = (pgid: number, signal: NodeJS.Signals): Effect.Effect<Signal
     } catch (e) {
       if (errnoCode(e) === "ESRCH") return Effect.succeed<SignalOutcome>("gone")
       return Effect.fail(
-        new KillFailed({ pgid, message: `cannot send ${signal} to process group ${pgid}: ${(e as Error).message}` })
+        new KillFailed({ pgid, errno: errnoCode(e), message: `cannot send ${signal} to process group ${pgid}: ${(e as Error).message}` })
       )
     }
   })
@@ -97,7 +95,7 @@ export const killGroup = (pgid: number, graceMs: number): Effect.Effect<{ escala
     if ((yield* signalGroup(pgid, "SIGKILL")) === "gone") return { escalated: true }
     const killedAt = yield* Clock.currentTimeMillis
     if (!(yield* waitUntilGone(pgid, killedAt + AFTER_KILL_WAIT_MS))) {
-      return yield* new KillFailed({ pgid, message: `process group ${pgid} still has live members after SIGKILL` })
+      return yield* new KillFailed({ pgid, errno: undefined, message: `process group ${pgid} still has live members after SIGKILL` })
     }
     return { escalated: true }
   })

@@ -1,6 +1,6 @@
 // Pure translations between protocol values and store rows.
 import type { JobRow, ListedJobRow } from "../store/rows"
-import { JOB_STATUSES, type JobInfo, type JobSpec, type JobStatus } from "../protocol/types"
+import type { JobInfo, JobSpec } from "../protocol/types"
 
 export const DEFAULT_TIMEOUT_MS = 300_000
 
@@ -59,12 +59,6 @@ export const specFromRow = (row: JobRow, needs: ReadonlyArray<string>): JobSpec 
   }
 })
 
-const knownStatuses: ReadonlySet<string> = new Set(JOB_STATUSES)
-
-/** Unknown status strings (from a newer database) render as "unknown", never a crash. */
-export const toJobStatus = (status: string): JobStatus =>
-  knownStatuses.has(status) ? (status as JobStatus) : "unknown"
-
 export interface LiveFacts {
   readonly logBytes: number
 }
@@ -83,7 +77,7 @@ export const toJobInfo = (
   worktree: row.worktree,
   command: row.command,
   cwd: row.cwd,
-  status: toJobStatus(row.status),
+  status: row.status,
   exit_code: row.exit_code,
   signal: row.signal,
   pid: row.pid,

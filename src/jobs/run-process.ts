@@ -10,7 +10,8 @@ import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
 import { processFingerprint } from "./fingerprint"
 import { readLines, type LineReader } from "./lines"
-import { groupHasLiveMembers, type KillFailed, killGroup } from "./process-group"
+import type { KillFailed } from "./errors"
+import { groupHasLiveMembers, killGroup } from "./process-group"
 
 export interface ProcessSpec {
   readonly command: string

@@ -8,11 +8,12 @@ import { invocationStatus } from "../domain/reconcile"
 import { JobLog } from "./job-log"
 import { runProcess, type ProcessResult } from "./run-process"
 import { jobLogPath } from "../protocol/paths"
-import type { JobSpec, RequestPayloads, RunAcceptedJob, StatusEvent } from "../protocol/types"
+import type { JobSpec, JobStatus, RequestPayloads, RunAcceptedJob, StatusEvent } from "../protocol/types"
 import type { JobPatch, JobRow } from "../store/rows"
-import { JobLogUnwritable, ShuttingDown } from "./errors"
+import { JobLogUnwritable, KillFailed, ShuttingDown } from "./errors"
+import type { StoreError } from "../store/errors"
 import { EventLogTag, logError } from "../logging/event-log"
-import { DEFAULT_TIMEOUT_MS, newJobRow, toJobStatus } from "./rows"
+import { DEFAULT_TIMEOUT_MS, newJobRow } from "./rows"
 import { makeJobSlots } from "./slots"
 import { Lifecycle } from "../lifecycle/lifecycle"
 import type { OpenRepo } from "../repos/registry"
@@ -26,13 +27,13 @@ export interface LiveJob {
   readonly name: string
   readonly log: JobLog
   /** Completed with the job's terminal status, after its row and terminal record are written. */
-  readonly done: Deferred.Deferred<string>
-  status: string
+  readonly done: Deferred.Deferred<JobStatus>
+  status: JobStatus
   cancelBy: string | undefined
   /** Set once the terminal row and record are written (exactly once per job). */
   finalized: boolean
   /** Why the process group could not be killed, when a cancel failed to (KILL_FAILED). */
-  killError: string | undefined
+  killFailed: KillFailed | undefined
 }
 
 export interface StartedInvocation {
@@ -43,7 +44,11 @@ export interface StartedInvocation {
 }
 
 export interface JobRunnerService {
-  readonly start: (repo: OpenRepo, request: RunJobsPayload, specs: ReadonlyArray<JobSpec>) => Effect.Effect<StartedInvocation, unknown>
+  readonly start: (
+    repo: OpenRepo,
+    request: RunJobsPayload,
+    specs: ReadonlyArray<JobSpec>
+  ) => Effect.Effect<StartedInvocation, ShuttingDown | JobLogUnwritable | StoreError>
   /** Interrupts a live job and waits until its group is dead and its row is terminal. */
   readonly cancel: (repoId: string, invocationId: string, name: string, by: string) => Effect.Effect<CancelResult>
   readonly live: (repoId: string, invocationId: string, name: string) => LiveJob | undefined
@@ -52,10 +57,10 @@ export interface JobRunnerService {
   readonly cancelEverything: (by: string) => Effect.Effect<void>
 }
 
-/** `wasLive` false: the job had already ended (or ended on its own as the cancel arrived). `killError`: its group could not be killed. */
+/** `wasLive` false: the job had already ended (or ended on its own as the cancel arrived). `killFailed`: its group could not be killed. */
 export interface CancelResult {
   readonly wasLive: boolean
-  readonly killError?: string
+  readonly killFailed?: KillFailed
 }
 
 export class JobRunner extends Context.Tag("hookd/JobRunner")<JobRunner, JobRunnerService>() {}
@@ -76,7 +81,7 @@ type JobEnd =
   | { readonly _tag: "Skipped"; readonly reason: string }
 
 interface Terminal {
-  readonly patch: JobPatch
+  readonly patch: JobPatch & { readonly status: JobStatus }
   readonly event: StatusEvent
 }
 
@@ -106,9 +111,9 @@ const terminalOf = (exit: Exit.Exit<JobEnd, { readonly _tag: string; readonly me
   if (Exit.isInterrupted(exit)) {
     const by = entry.cancelBy ?? "user"
     // An interrupted fiber has no error channel: a group that could not be killed shows up as a defect.
-    const killFailure = Cause.defects(exit.cause).pipe(Chunk.findFirst((d) => (d as { _tag?: string })?._tag === "KillFailed"))
-    if (killFailure._tag === "Some") entry.killError = String((killFailure.value as { message?: string }).message)
-    const error = entry.killError !== undefined ? `cancelled by ${by}; kill failed: ${entry.killError}` : `cancelled by ${by}`
+    const killFailure = Cause.defects(exit.cause).pipe(Chunk.findFirst((d) => d instanceof KillFailed))
+    if (killFailure._tag === "Some") entry.killFailed = killFailure.value as KillFailed
+    const error = entry.killFailed !== undefined ? `cancelled by ${by}; kill failed: ${entry.killFailed.message}` : `cancelled by ${by}`
     return { patch: { status: "cancelled", error, finished_at: now }, event: { event: "cancelled", by } }
   }
   const failure = Cause.failureOption(exit.cause)
@@ -169,7 +174,7 @@ export const JobRunnerLive = Layer.scoped(
         if (Exit.isFailure(exit) && !Exit.isInterrupted(exit) && Cause.failureOption(exit.cause)._tag === "None") {
           yield* logError("job_defect", { job: entry.name, cause: Cause.pretty(exit.cause) })
         }
-        const status = String(terminal.patch.status)
+        const status = terminal.patch.status
         // Row first, then the terminal record: whoever sees the record (a tail) finds the row final.
         yield* persist(repo, entry, terminal.patch)
         entry.log.status(terminal.event)
@@ -322,11 +327,11 @@ export const JobRunnerLive = Layer.scoped(
             invocationId,
             name: spec.name,
             log,
-            done: yield* Deferred.make<string>(),
+            done: yield* Deferred.make<JobStatus>(),
             status: "queued",
             cancelBy: undefined,
             finalized: false,
-            killError: undefined
+            killFailed: undefined
           }
           invocationLive.set(spec.name, entry)
           live.set(keyOf(repo.repoId, invocationId, spec.name), entry)
@@ -343,7 +348,7 @@ export const JobRunnerLive = Layer.scoped(
         if (started.length === 0) yield* finishInvocationIfDone(repo, invocationId)
         return {
           invocationId,
-          jobs: rows.map((r) => ({ name: r.name, status: toJobStatus(r.status) })),
+          jobs: rows.map((r) => ({ name: r.name, status: r.status })),
           live: started
         }
       })
@@ -361,7 +366,7 @@ export const JobRunnerLive = Layer.scoped(
         // A job that ended on its own just as the cancel arrived was not cancelled: do not count it.
         const ended = yield* Deferred.await(entry.done)
         if (ended !== "cancelled") return { wasLive: false }
-        return entry.killError !== undefined ? { wasLive: true, killError: entry.killError } : { wasLive: true }
+        return entry.killFailed !== undefined ? { wasLive: true, killFailed: entry.killFailed } : { wasLive: true }
       })
 
     const cancelEverything: JobRunnerService["cancelEverything"] = (by) =>

@@ -1,7 +1,7 @@
 // Pure translations from store rows to the retention decision's input, and the stale check.
 // No I/O: the sweep shell reads the rows, these decide.
 import type { RetentionInput, RetentionInvocation } from "../domain/retention"
-import { isTerminal } from "../domain/status"
+import { isTerminal, type JobStatus } from "../domain/status"
 import type { InvocationRow, JobRow } from "../store/rows"
 import type { RepoRetentionPolicy } from "./policy"
 
@@ -42,7 +42,7 @@ export const retentionInput = (
 export interface StaleJob {
   readonly invocation_id: string
   readonly name: string
-  readonly status: string
+  readonly status: JobStatus
   /** When it last changed state as far as the row knows: started, else queued, else the invocation's creation. */
   readonly since: number
 }

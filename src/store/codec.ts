@@ -1,6 +1,7 @@
 // Rows ↔ SQLite values: JSON columns, 0/1 booleans, and integers that the driver may hand back as
 // bigint. Pure functions, no I/O.
 import type { QueryResult } from "node-sqlite3-wasm"
+import { toJobStatus } from "../domain/status"
 import type { InvocationRow, JobPatch, JobRow, ListedJobRow, RepoPolicyRow, RepoRow } from "./rows"
 import { scrubEnv } from "./scrub"
 
@@ -99,7 +100,7 @@ export const decodeJob = (raw: QueryResult | Raw): JobRow => {
     needs: json<string[]>(r.needs_json, []),
     tags: json<string[]>(r.tags_json, []),
     background: num(r.background) !== 0,
-    status: String(r.status),
+    status: toJobStatus(String(r.status)),
     exit_code: numOrNull(r.exit_code),
     signal: strOrNull(r.signal),
     pid: numOrNull(r.pid),

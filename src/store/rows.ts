@@ -1,5 +1,6 @@
 // Rows as the rest of hookd sees them: JSON columns decoded, booleans as booleans, times in epoch ms.
 // The store knows SQL and these shapes, nothing of how jobs run.
+import type { JobStatus } from "../domain/status"
 
 export interface InvocationRow {
   invocation_id: string
@@ -22,7 +23,7 @@ export interface JobRow {
   needs: string[]
   tags: string[]
   background: boolean
-  status: string
+  status: JobStatus
   exit_code: number | null
   signal: string | null
   pid: number | null
@@ -71,4 +72,4 @@ export interface RepoRow {
 }
 
 /** Statuses owned by a live supervisor; anything else is terminal (or unknown, from a newer build). */
-export const NON_TERMINAL_JOB_STATUSES: ReadonlyArray<string> = ["queued", "running", "cancelling"]
+export const NON_TERMINAL_JOB_STATUSES: ReadonlyArray<JobStatus> = ["queued", "running", "cancelling"]

@@ -3,7 +3,7 @@
 import { Cause, Effect } from "effect"
 import { errorResponse, response, type RequestEnvelope } from "../protocol/types"
 import type { Connection, Replier, RequestHandler } from "./socket-server"
-import { toProtocolError, type TaggedFailure } from "./errors"
+import { INTERNAL_MESSAGE, toProtocolError, type HandlerError } from "./errors"
 import { logError, logInfo } from "../logging/event-log"
 import { cancelAll, cancelJob, cancelMatching } from "./handlers/cancel"
 import { getJob, listJobs } from "./handlers/jobs-query"
@@ -12,8 +12,16 @@ import { hello, status } from "./handlers/status"
 import { tailLogs } from "./handlers/tail"
 import { Lifecycle } from "../lifecycle/lifecycle"
 import { prune, retry } from "./handlers/history"
+import type { JobRunner } from "../jobs/runner"
+import type { RepoRegistry } from "../repos/registry"
+import type { Retention } from "../retention/service"
+import type { SupervisorSettings } from "../settings/settings"
+import type { EventLog } from "../logging/event-log"
 
-const route = (request: RequestEnvelope, reply: Replier, connection: Connection) => {
+/** The services the handlers use (provided once, from the layers main composes). */
+type Requirements = Lifecycle | JobRunner | RepoRegistry | Retention | SupervisorSettings | EventLog
+
+const route = (request: RequestEnvelope, reply: Replier, connection: Connection): Effect.Effect<void, HandlerError, Requirements> => {
   const id = request.id
   switch (request.req) {
     case "Hello":
@@ -50,18 +58,18 @@ const route = (request: RequestEnvelope, reply: Replier, connection: Connection)
 
 /** The socket server's handler: run the route, answer typed failures with their protocol error. */
 export const makeDispatcher = Effect.gen(function* () {
-  const context = yield* Effect.context<Effect.Effect.Context<ReturnType<typeof route>>>()
+  const context = yield* Effect.context<Requirements>()
   const handler: RequestHandler = (request, reply, connection) =>
-    (route(request, reply, connection) as Effect.Effect<void, TaggedFailure, Effect.Effect.Context<ReturnType<typeof route>>>).pipe(
+    route(request, reply, connection).pipe(
       Effect.catchAll((failure) => {
         const e = toProtocolError(failure)
-        const logIt = e.code === "INTERNAL" ? logError("request_failed", { req: request.req, error: String(failure.message ?? failure._tag) }) : Effect.void
+        const logIt = e.code === "INTERNAL" ? logError("request_failed", { req: request.req, error: failure.message }) : Effect.void
         return Effect.zipRight(logIt, reply.send(errorResponse(e.code, e.message, request.id, e.details)))
       }),
       Effect.catchAllDefect((defect) =>
         Effect.zipRight(
           logError("request_defect", { req: request.req, cause: Cause.pretty(Cause.die(defect)) }),
-          reply.send(errorResponse("INTERNAL", "internal error (see the supervisor log)", request.id))
+          reply.send(errorResponse("INTERNAL", INTERNAL_MESSAGE, request.id))
         )
       ),
       Effect.provide(context)

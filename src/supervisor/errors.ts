@@ -1,7 +1,12 @@
 // Typed errors raised while serving requests, and the one place that maps every service error
 // to a protocol error code. Nothing else decides what goes on the wire.
 import { Data } from "effect"
+import type { ConfigInvalid } from "../config/errors"
+import type { JobLogUnwritable, KillFailed, ShuttingDown } from "../jobs/errors"
 import type { ErrorCode } from "../protocol/types"
+import type { RepoNotFound } from "../repos/identity"
+import type { SweepIoError } from "../retention/errors"
+import type { DatabaseLocked, ForeignDatabase, NewerSchema, PermissionsTooOpen, StoreError } from "../store/errors"
 
 export class JobNotFound extends Data.TaggedError("JobNotFound")<{ readonly message: string }> {}
 export class Ambiguous extends Data.TaggedError("Ambiguous")<{
@@ -10,9 +15,27 @@ export class Ambiguous extends Data.TaggedError("Ambiguous")<{
 }> {}
 export class NoMatch extends Data.TaggedError("NoMatch")<{ readonly message: string }> {}
 export class BadRequest extends Data.TaggedError("BadRequest")<{ readonly message: string }> {}
-export class KillFailed extends Data.TaggedError("KillFailed")<{ readonly message: string }> {}
 /** Retry of a job whose worktree was removed since it ran. */
 export class WorktreeGone extends Data.TaggedError("WorktreeGone")<{ readonly path: string; readonly message: string }> {}
+
+/** Every error a request handler can fail with (dispatch.ts checks the handlers against it). */
+export type HandlerError =
+  | JobNotFound
+  | Ambiguous
+  | NoMatch
+  | BadRequest
+  | WorktreeGone
+  | ShuttingDown
+  | JobLogUnwritable
+  | KillFailed
+  | RepoNotFound
+  | ConfigInvalid
+  | PermissionsTooOpen
+  | ForeignDatabase
+  | NewerSchema
+  | DatabaseLocked
+  | StoreError
+  | SweepIoError
 
 export interface ProtocolError {
   readonly code: ErrorCode
@@ -20,26 +43,36 @@ export interface ProtocolError {
   readonly details?: unknown
 }
 
-/** Any tagged error the request handlers can fail with; matched by tag so modules stay decoupled. */
-export type TaggedFailure = { readonly _tag: string; readonly message?: string } & Record<string, unknown>
-
-const codeByTag: Record<string, ErrorCode> = {
+/** A new HandlerError without a code here does not compile. */
+const codeByTag = {
   JobNotFound: "JOB_NOT_FOUND",
   Ambiguous: "AMBIGUOUS",
   NoMatch: "NO_MATCH",
   BadRequest: "BAD_REQUEST",
-  ShuttingDown: "BUSY",
-  RepoNotFound: "REPO_NOT_FOUND",
   WorktreeGone: "REPO_NOT_FOUND",
+  ShuttingDown: "BUSY",
+  KillFailed: "KILL_FAILED",
+  RepoNotFound: "REPO_NOT_FOUND",
   ConfigInvalid: "CONFIG_INVALID",
-  KillFailed: "KILL_FAILED"
-}
+  // The repository's database cannot be used as it is; the message names the file and the fix.
+  PermissionsTooOpen: "REPO_UNAVAILABLE",
+  ForeignDatabase: "REPO_UNAVAILABLE",
+  NewerSchema: "REPO_UNAVAILABLE",
+  DatabaseLocked: "REPO_UNAVAILABLE",
+  // Not the client's fault, but explained (the log file and what broke).
+  JobLogUnwritable: "INTERNAL",
+  // Unexpected I/O failures: the details go to the supervisor log, not the wire.
+  StoreError: "INTERNAL",
+  SweepIoError: "INTERNAL"
+} as const satisfies Record<HandlerError["_tag"], ErrorCode>
 
-/** Store refusals are not the client's fault but must still explain themselves (path and fix). */
-const explainedInternal = new Set(["PermissionsTooOpen", "ForeignDatabase", "NewerSchema", "DatabaseLocked", "JobLogUnwritable"])
+/** Failures whose message would only leak internals; answered with a pointer to the log instead. */
+const unexplained: ReadonlySet<HandlerError["_tag"]> = new Set(["StoreError", "SweepIoError"])
 
-export const toProtocolError = (error: TaggedFailure): ProtocolError => {
-  const message = typeof error.message === "string" && error.message !== "" ? error.message : error._tag
+export const INTERNAL_MESSAGE = "internal error (see the supervisor log)"
+
+export const toProtocolError = (error: HandlerError): ProtocolError => {
+  const message = error.message !== "" ? error.message : error._tag
   switch (error._tag) {
     case "ConfigInvalid":
       return {
@@ -50,11 +83,7 @@ export const toProtocolError = (error: TaggedFailure): ProtocolError => {
       }
     case "Ambiguous":
       return { code: "AMBIGUOUS", message, details: { candidates: error.candidates } }
-    default: {
-      const code = codeByTag[error._tag]
-      if (code !== undefined) return { code, message }
-      if (explainedInternal.has(error._tag)) return { code: "INTERNAL", message }
-      return { code: "INTERNAL", message: "internal error (see the supervisor log)" }
-    }
+    default:
+      return { code: codeByTag[error._tag], message: unexplained.has(error._tag) ? INTERNAL_MESSAGE : message }
   }
 }

@@ -11,6 +11,7 @@ describe("exit codes for server errors", () => {
     ["AMBIGUOUS", 4],
     ["CONFIG_INVALID", 1],
     ["KILL_FAILED", 1],
+    ["REPO_UNAVAILABLE", 1],
     ["INTERNAL", 1],
     ["BAD_REQUEST", 1],
     ["BUSY", 3]

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest"
+import type { JobStatus } from "../../src/domain/status"
 import {
   planRetention,
   type RetentionInput,
@@ -112,7 +113,8 @@ describe("planRetention: keep_last per worktree", () => {
 })
 
 describe("planRetention: active invocations are exempt", () => {
-  it.each(["queued", "running", "cancelling", "a-status-from-a-newer-hookd"])(
+  // "unknown": a newer hookd's status, as the store reads it
+  it.each<JobStatus>(["queued", "running", "cancelling", "unknown"])(
     "an old, over-budget invocation with a %s job is kept",
     (status) => {
       const invocations = [

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest"
 import { planRetry, type RetryableJob, type RetryResult } from "../../src/domain/retry"
+import type { JobStatus } from "../../src/domain/status"
 
-const job = (name: string, status: string, needs: string[] = []): RetryableJob => ({ name, status, needs })
+const job = (name: string, status: JobStatus, needs: string[] = []): RetryableJob => ({ name, status, needs })
 
 describe("planRetry: an invocation", () => {
   it.each<[string, RetryableJob[], RetryResult]>([

@@ -37,7 +37,7 @@ describe("a repository's database that hookd must not open", () => {
     const hookd = await startSupervisor(sandbox)
     try {
       const answer = await runJobsAnswer(sandbox.socket, foreignRepo)
-      expect(answer).toMatchObject({ kind: "Error", payload: { code: "INTERNAL" } })
+      expect(answer).toMatchObject({ kind: "Error", payload: { code: "REPO_UNAVAILABLE" } })
       expect(JSON.stringify(answer.payload)).toMatch(/not a hookd database/)
       expect(JSON.stringify(answer.payload)).toContain(dbPath)
       expect(readFileSync(dbPath).equals(before)).toBe(true)

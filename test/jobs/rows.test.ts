@@ -1,7 +1,8 @@
 // Pure translations between protocol values and store rows, and the wait outcome rule.
 import { describe, expect, it } from "vitest"
 import { outcomeOf } from "../../src/supervisor/handlers/run-jobs"
-import { newJobRow, specFromRow, toJobInfo, toJobStatus } from "../../src/jobs/rows"
+import { newJobRow, specFromRow, toJobInfo } from "../../src/jobs/rows"
+import { toJobStatus } from "../../src/domain/status"
 
 const ctx = { invocationId: "aaaabbbbccccdddd", hook: "post-checkout", worktree: "/w", env: { A: "1" }, now: 1000 }
 
@@ -38,7 +39,7 @@ describe("job rows", () => {
   it("a status from a newer database renders as unknown", () => {
     expect(toJobStatus("paused-by-future")).toBe("unknown")
     expect(toJobStatus("cancelling")).toBe("cancelling")
-    const row = { ...newJobRow({ name: "b", run: "x", background: true }, ctx), status: "hibernating", started_at: 1000 }
+    const row = { ...newJobRow({ name: "b", run: "x", background: true }, ctx), status: toJobStatus("hibernating"), started_at: 1000 }
     expect(toJobInfo({ repoId: "r", root: "/w" }, row, 1500)).toMatchObject({ status: "unknown", duration_ms: 500 })
   })
 })

@@ -8,6 +8,7 @@ import { join, relative } from "node:path"
 import { jobLogPath, repoDir } from "../../src/protocol/paths"
 import type { RepoStore } from "../../src/store/repo-store"
 import type { InvocationRow, JobRow } from "../../src/store/rows"
+import type { JobStatus } from "../../src/domain/status"
 
 export const SEC = 1000
 export const HOUR = 3600 * SEC
@@ -18,7 +19,7 @@ export const invId = (n: number): string => `a${n.toString(16).padStart(15, "0")
 
 export interface FixtureJob {
   readonly name: string
-  readonly status?: string
+  readonly status?: JobStatus
   /** ms before `now`; null = no finish time. Defaults to the invocation's age. */
   readonly finishedAgo?: number | null
   readonly startedAgo?: number

@@ -1,21 +1,27 @@
 // The one mapping from service errors to protocol error codes.
 import { describe, expect, it } from "vitest"
-import { toProtocolError } from "../../src/supervisor/errors"
+import { ConfigInvalid } from "../../src/config/errors"
+import { JobLogUnwritable, KillFailed, ShuttingDown } from "../../src/jobs/errors"
+import { RepoNotFound } from "../../src/repos/identity"
+import { SweepIoError } from "../../src/retention/errors"
+import { DatabaseLocked, ForeignDatabase, NewerSchema, PermissionsTooOpen, StoreError } from "../../src/store/errors"
+import { Ambiguous, BadRequest, JobNotFound, NoMatch, toProtocolError, WorktreeGone } from "../../src/supervisor/errors"
 
 describe("toProtocolError", () => {
   it.each([
-    [{ _tag: "JobNotFound", message: "no job" }, "JOB_NOT_FOUND"],
-    [{ _tag: "NoMatch", message: "none" }, "NO_MATCH"],
-    [{ _tag: "BadRequest", message: "bad" }, "BAD_REQUEST"],
-    [{ _tag: "RepoNotFound", message: "not a git repository: /x" }, "REPO_NOT_FOUND"],
-    [{ _tag: "KillFailed", message: "EPERM" }, "KILL_FAILED"],
-    [{ _tag: "ShuttingDown", message: "bye" }, "BUSY"]
-  ])("%j → %s", (error, code) => {
-    expect(toProtocolError(error)).toMatchObject({ code, message: error.message })
+    [new JobNotFound({ message: "no job" }), "JOB_NOT_FOUND"],
+    [new NoMatch({ message: "none" }), "NO_MATCH"],
+    [new BadRequest({ message: "bad" }), "BAD_REQUEST"],
+    [new RepoNotFound({ path: "/x", message: "not a git repository: /x" }), "REPO_NOT_FOUND"],
+    [new WorktreeGone({ path: "/w", message: "worktree /w no longer exists" }), "REPO_NOT_FOUND"],
+    [new KillFailed({ pgid: 42, errno: "EPERM", message: "cannot send SIGTERM to process group 42: EPERM" }), "KILL_FAILED"],
+    [new ShuttingDown({ message: "bye" }), "BUSY"]
+  ])("%s → %s", (error, code) => {
+    expect(toProtocolError(error)).toEqual({ code, message: error.message })
   })
 
   it("CONFIG_INVALID names file, line and path, and carries them in details", () => {
-    expect(toProtocolError({ _tag: "ConfigInvalid", file: "/r/hookd.yml", line: 4, path: "hooks.x", message: "bad" })).toEqual({
+    expect(toProtocolError(new ConfigInvalid({ file: "/r/hookd.yml", line: 4, path: "hooks.x", message: "bad" }))).toEqual({
       code: "CONFIG_INVALID",
       message: "/r/hookd.yml:4: hooks.x: bad",
       details: { file: "/r/hookd.yml", line: 4, path: "hooks.x", message: "bad" }
@@ -23,17 +29,33 @@ describe("toProtocolError", () => {
   })
 
   it("AMBIGUOUS lists the candidates", () => {
-    expect(toProtocolError({ _tag: "Ambiguous", message: "2 match", candidates: ["aaaa1", "aaaa2"] })).toMatchObject({
+    expect(toProtocolError(new Ambiguous({ message: "2 match", candidates: ["aaaa1", "aaaa2"] }))).toMatchObject({
       code: "AMBIGUOUS",
       details: { candidates: ["aaaa1", "aaaa2"] }
     })
   })
 
-  it("store refusals keep their explanation; anything unknown is a bare INTERNAL with no detail", () => {
-    expect(toProtocolError({ _tag: "PermissionsTooOpen", message: "… chmod 600 /x" })).toEqual({ code: "INTERNAL", message: "… chmod 600 /x" })
-    expect(toProtocolError({ _tag: "StoreError", message: "SQLITE_IOERR at /x" })).toEqual({
-      code: "INTERNAL",
-      message: "internal error (see the supervisor log)"
-    })
+  it.each([
+    new PermissionsTooOpen({ path: "/s/coordinator.db", mode: 0o644, fix: "chmod 600 /s/coordinator.db" }),
+    new ForeignDatabase({ path: "/s/coordinator.db" }),
+    new NewerSchema({ path: "/s/coordinator.db", found: 9, known: 2 }),
+    new DatabaseLocked({ path: "/s/coordinator.db" })
+  ])("a database hookd must not use is REPO_UNAVAILABLE with the store's explanation: %s", (error) => {
+    expect(toProtocolError(error)).toEqual({ code: "REPO_UNAVAILABLE", message: error.message })
+    expect(error.message).toContain("/s/coordinator.db")
+  })
+
+  it("a job log that cannot be created is INTERNAL with its explanation", () => {
+    const error = new JobLogUnwritable({ path: "/s/x.jsonl", message: "cannot create the job log /s/x.jsonl: EACCES" })
+    expect(toProtocolError(error)).toEqual({ code: "INTERNAL", message: error.message })
+  })
+
+  it("unexpected I/O failures are a bare INTERNAL: the detail goes to the log, not the wire", () => {
+    for (const error of [
+      new StoreError({ path: "/x", operation: "update", cause: new Error("SQLITE_IOERR") }),
+      new SweepIoError({ path: "/x", operation: "rename", message: "EIO" })
+    ]) {
+      expect(toProtocolError(error)).toEqual({ code: "INTERNAL", message: "internal error (see the supervisor log)" })
+    }
   })
 })

@@ -3,7 +3,8 @@
 import { Effect } from "effect"
 import { hasAnyPredicate, matchesJob } from "../../domain/matching"
 import type { RequestPayloads } from "../../protocol/types"
-import { KillFailed, NoMatch } from "../errors"
+import { NoMatch } from "../errors"
+import { KillFailed } from "../../jobs/errors"
 import { knownRepo, resolveJob } from "../job-address"
 import { JobRunner } from "../../jobs/runner"
 import { RepoRegistry, type OpenRepo } from "../../repos/registry"
@@ -18,13 +19,15 @@ const cancelEach = (targets: ReadonlyArray<{ repoId: string; invocationId: strin
       (t) =>
         Effect.map(runner.cancel(t.repoId, t.invocationId, t.name, by), (result) => ({
           label: result.wasLive ? jobLabel(t.invocationId, t.name) : undefined,
-          killError: result.killError
+          killFailed: result.killFailed
         })),
       { concurrency: "unbounded" }
     )
-    const failed = results.filter((r) => r.killError !== undefined)
+    const failed = results.flatMap((r) => (r.killFailed !== undefined ? [{ ...r, killFailed: r.killFailed }] : []))
     if (failed.length > 0) {
-      return yield* new KillFailed({ message: failed.map((r) => `${r.label}: ${r.killError}`).join("; ") })
+      // One error for the request: the first group's pgid and errno, every failure in the message.
+      const { pgid, errno } = failed[0]!.killFailed
+      return yield* new KillFailed({ pgid, errno, message: failed.map((r) => `${r.label}: ${r.killFailed.message}`).join("; ") })
     }
     const names = results.flatMap((r) => (r.label !== undefined ? [r.label] : []))
     return { count: names.length, names }

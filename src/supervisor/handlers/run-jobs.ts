@@ -5,7 +5,7 @@ import { ConfigInvalid, loadHookJobs } from "../../config/load"
 import { findNeedsProblem } from "../../domain/dag"
 import { tailJobLog } from "../../jobs/tail"
 import { jobLogPath } from "../../protocol/paths"
-import { response, type JobSpec, type RequestPayloads, type ResponseEnvelope, type StreamOutcome } from "../../protocol/types"
+import { response, type JobSpec, type JobStatus, type RequestPayloads, type ResponseEnvelope, type StreamOutcome } from "../../protocol/types"
 import type { Connection, Replier } from "../socket-server"
 import { BadRequest } from "../errors"
 import { JobRunner, type LiveJob } from "../../jobs/runner"
@@ -32,7 +32,7 @@ const explicitJobs = (request: RunJobs, jobs: ReadonlyArray<JobSpec>) =>
     return applyMode(jobs, request.mode)
   })
 
-export const outcomeOf = (statuses: ReadonlyArray<string>): StreamOutcome =>
+export const outcomeOf = (statuses: ReadonlyArray<JobStatus>): StreamOutcome =>
   statuses.every((s) => s === "completed" || s === "skipped")
     ? "completed"
     : statuses.some((s) => s === "cancelled") && !statuses.some((s) => s === "failed" || s === "timed_out")
@@ -86,7 +86,7 @@ export const handleRunJobs = (request: RunJobs, id: string | undefined, reply: R
     const end = Stream.fromEffect(
       Effect.gen(function* () {
         const statuses = yield* Effect.forEach(waited, (e: LiveJob) => Deferred.await(e.done))
-        return response("StreamEnd", { outcome: outcomeOf([...statuses, ...skippedWaited.map(() => "skipped")]) }, id) as ResponseEnvelope
+        return response("StreamEnd", { outcome: outcomeOf([...statuses, ...skippedWaited.map((): JobStatus => "skipped")]) }, id) as ResponseEnvelope
       })
     )
     yield* reply.stream(Stream.concat(records, end))
