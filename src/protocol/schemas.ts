@@ -1,12 +1,16 @@
-// effect/Schema definitions of protocol v1 (SPEC §2, §3, §5). They decode to exactly the plain shapes of
-// types.ts (checked at compile time at the bottom of this file) and are the source of schema/protocol.json.
+// effect/Schema definitions of protocol v1 (SPEC §2, §3, §5): the one source of the protocol's shapes.
+// The TypeScript types are derived from them here (`typeof X.Type`) and re-exported, type-only, by types.ts
+// for the effect-free side; schema/protocol.json is generated from them.
 // Decoding ignores unknown fields (forward compatibility); optional fields are exact (absent, never undefined).
-import * as Either from "effect/Either"
-import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { JOB_NAME_PATTERN } from "./paths"
-import type * as T from "./types"
-import { ERROR_CODES, JOB_STATUSES, REQUEST_NAMES, SUPPORTED_PROTOCOL_VERSIONS } from "./types"
+import {
+  ERROR_CODES,
+  JOB_STATUSES,
+  REQUEST_NAMES,
+  type KnownJobStatus,
+  type RequestName
+} from "./types"
 
 const optional = <S extends Schema.Schema.AnyNoContext>(schema: S) => Schema.optionalWith(schema, { exact: true })
 
@@ -52,7 +56,7 @@ export const InvocationId = Schema.String.pipe(Schema.pattern(/^[0-9a-f]{16}$/))
   description: "16 random lowercase hex characters"
 })
 
-const isKnownStatus = (s: string): s is T.KnownJobStatus => (JOB_STATUSES as ReadonlyArray<string>).includes(s)
+const isKnownStatus = (s: string): s is KnownJobStatus => (JOB_STATUSES as ReadonlyArray<string>).includes(s)
 
 /** Any string decodes: a status from a newer supervisor or database that this build does not know becomes "unknown". */
 export const JobStatus = Schema.transform(
@@ -60,10 +64,14 @@ export const JobStatus = Schema.transform(
   Schema.Literal(...JOB_STATUSES, "unknown"),
   { strict: true, decode: (s) => (isKnownStatus(s) ? s : "unknown"), encode: (s) => s }
 )
+export type JobStatus = typeof JobStatus.Type
 
 export const RunMode = oneOf("auto", "foreground", "background")
+export type RunMode = typeof RunMode.Type
 export const LogKind = oneOf("stdout", "stderr", "status")
+export type LogKind = typeof LogKind.Type
 export const ErrorCode = oneOf(...ERROR_CODES)
+export type ErrorCode = typeof ErrorCode.Type
 const Env = Schema.Record({ key: Schema.String, value: Schema.String })
 
 export const JobAddress = Schema.Struct({
@@ -74,12 +82,14 @@ export const JobAddress = Schema.Struct({
   identifier: "JobAddress",
   description: "A job: without invocation_prefix, the newest invocation in the repo that has a job of that name"
 })
+export type JobAddress = typeof JobAddress.Type
 
 export const JobLogOptions = Schema.Struct({
   retention_secs: optional(NonNegativeInt),
   max_bytes: optional(NonNegativeInt),
   sampling_every_nth: optional(Schema.Number.pipe(Schema.int(), Schema.positive()))
 }).annotations({ identifier: "JobLogOptions" })
+export type JobLogOptions = typeof JobLogOptions.Type
 
 export const JobSpec = Schema.Struct({
   name: JobName,
@@ -93,6 +103,7 @@ export const JobSpec = Schema.Struct({
   log: optional(JobLogOptions),
   skip_reason: optional(Schema.String)
 }).annotations({ identifier: "JobSpec" })
+export type JobSpec = typeof JobSpec.Type
 
 const NullableString = Schema.NullOr(Schema.String)
 const NullableMillis = Schema.NullOr(EpochMillis)
@@ -121,6 +132,7 @@ export const JobInfo = Schema.Struct({
   skip_reason: NullableString,
   error: NullableString
 }).annotations({ identifier: "JobInfo" })
+export type JobInfo = typeof JobInfo.Type
 
 const statusEvent = <E extends string, F extends Schema.Struct.Fields>(event: E, fields: F) =>
   Schema.Struct({ event: Schema.Literal(event), ...fields })
@@ -135,11 +147,13 @@ export const StatusEvent = Schema.Union(
   statusEvent("crashed", { message: Schema.String }),
   statusEvent("truncated", { at_bytes: NonNegativeInt })
 ).annotations({ identifier: "StatusEvent" })
+export type StatusEvent = typeof StatusEvent.Type
 
 export const LogRecord = Schema.Union(
   Schema.Struct({ seq: NonNegativeInt, ts: EpochMillis, kind: Schema.Literal("stdout", "stderr"), data: Schema.String }),
   Schema.Struct({ seq: NonNegativeInt, ts: EpochMillis, kind: Schema.Literal("status"), data: StatusEvent })
 ).annotations({ identifier: "LogRecord", description: "One line of a job's output.jsonl" })
+export type LogRecord = typeof LogRecord.Type
 
 // ---------------------------------------------------------------- request payloads
 
@@ -202,6 +216,7 @@ export const RequestPayloadSchemas = {
     job: optional(JobAddress),
     invocation_prefix: optional(InvocationPrefix),
     repo_root: Schema.String,
+    /** The requester's environment: supplies the secret-named variables that were scrubbed from the stored env. */
     env: optional(Env)
   }).pipe(Schema.filter(hasAnyKey(RETRY_TARGETS), atLeastOneOf(RETRY_TARGETS, "Retry"))),
   Prune: Schema.Struct({
@@ -210,14 +225,22 @@ export const RequestPayloadSchemas = {
     older_than_secs: optional(NonNegativeInt)
   }),
   Shutdown: Empty
-} as const
+} satisfies { readonly [K in RequestName]: Schema.Schema.AnyNoContext }
+
+export type RequestPayloads = { readonly [K in RequestName]: (typeof RequestPayloadSchemas)[K]["Type"] }
+
+/** A request; `v` is any number here: decodeRequest answers an unsupported version with SCHEMA_MISMATCH. */
+export type RequestEnvelope<N extends RequestName = RequestName> = {
+  [K in N]: { readonly v: number; readonly id?: string; readonly req: K; readonly payload: RequestPayloads[K] }
+}[N]
 
 /** Requests whose payload may be left out entirely (it then decodes as `{}`). */
-const PAYLOAD_MAY_BE_ABSENT: ReadonlySet<T.RequestName> = new Set(["Status", "Shutdown", "CancelAll", "ListJobs"])
+const PAYLOAD_MAY_BE_ABSENT: ReadonlySet<RequestName> = new Set(["Status", "Shutdown", "CancelAll", "ListJobs"])
 
 // ---------------------------------------------------------------- response payloads
 
 export const RunAcceptedJob = Schema.Struct({ name: Schema.String, status: JobStatus })
+export type RunAcceptedJob = typeof RunAcceptedJob.Type
 
 export const PrunedItem = Schema.Struct({
   repo_id: Schema.String,
@@ -227,9 +250,12 @@ export const PrunedItem = Schema.Struct({
   jobs: NonNegativeInt,
   bytes: NonNegativeInt
 })
+export type PrunedItem = typeof PrunedItem.Type
 
 export const StreamOutcome = oneOf("completed", "failed", "cancelled")
+export type StreamOutcome = typeof StreamOutcome.Type
 export const StreamEndReason = oneOf("terminal", "shutdown", "replayed", "completed", "failed", "cancelled")
+export type StreamEndReason = typeof StreamEndReason.Type
 
 export const ResponsePayloadSchemas = {
   Welcome: Schema.Struct({
@@ -248,6 +274,7 @@ export const ResponsePayloadSchemas = {
     connections: NonNegativeInt,
     rss_bytes: NonNegativeInt,
     version: Schema.String,
+    /** Extra (forward-compatible): the last retention sweep, when there was one. */
     last_sweep: optional(Schema.Struct({ at: EpochMillis, invocations: NonNegativeInt, bytes: NonNegativeInt }))
   }),
   RunAccepted: Schema.Struct({ invocation_id: InvocationId, repo_id: Schema.String, jobs: Schema.Array(RunAcceptedJob) }),
@@ -255,6 +282,11 @@ export const ResponsePayloadSchemas = {
   Job: Schema.Struct({ job: JobInfo }),
   Cancelled: Schema.Struct({ count: NonNegativeInt, names: Schema.Array(Schema.String) }),
   StreamFrame: Schema.Struct({ record: LogRecord, job: optional(Schema.String) }),
+  /**
+   * `reason` ends a TailLogs stream ("terminal" after the terminal record, "replayed" for follow:false,
+   * "shutdown" when the supervisor stops). `outcome` ends a RunJobs{wait:true} stream:
+   * "completed" when every waited job completed, "failed" otherwise, "cancelled" when cancelled.
+   */
   StreamEnd: Schema.Struct({ reason: optional(StreamEndReason), outcome: optional(StreamOutcome) }),
   Pruned: Schema.Struct({
     invocations: NonNegativeInt,
@@ -265,9 +297,16 @@ export const ResponsePayloadSchemas = {
   }),
   Ack: Schema.Struct({ message: Schema.String }),
   Error: Schema.Struct({ code: ErrorCode, message: Schema.String, details: optional(Schema.Unknown) })
-} as const
+} satisfies Record<string, Schema.Schema.AnyNoContext>
 
-export const RESPONSE_KINDS = Object.keys(ResponsePayloadSchemas) as ReadonlyArray<T.ResponseKind>
+export type ResponseKind = keyof typeof ResponsePayloadSchemas
+export type ResponsePayloads = { readonly [K in ResponseKind]: (typeof ResponsePayloadSchemas)[K]["Type"] }
+
+export type ResponseEnvelope<K extends ResponseKind = ResponseKind> = {
+  [P in K]: { readonly v: 1; readonly id?: string; readonly kind: P; readonly payload: ResponsePayloads[P] }
+}[K]
+
+export const RESPONSE_KINDS = Object.keys(ResponsePayloadSchemas) as ReadonlyArray<ResponseKind>
 
 // ---------------------------------------------------------------- envelopes
 
@@ -287,7 +326,7 @@ const payloadDefs = <K extends string, P>(names: ReadonlyArray<K>, payloads: P, 
 const namedRequestPayloads = payloadDefs(REQUEST_NAMES, RequestPayloadSchemas, "Payload")
 const namedResponsePayloads = payloadDefs(RESPONSE_KINDS, ResponsePayloadSchemas, "Payload")
 
-const requestEnvelope = <K extends T.RequestName>(req: K) => {
+const requestEnvelope = <K extends RequestName>(req: K) => {
   const payload = namedRequestPayloads[req] as (typeof RequestPayloadSchemas)[K]
   return Schema.Struct({
     v: RequestVersion,
@@ -296,18 +335,18 @@ const requestEnvelope = <K extends T.RequestName>(req: K) => {
     payload: PAYLOAD_MAY_BE_ABSENT.has(req)
       ? Schema.optionalWith(payload, { exact: true, default: () => ({}) as never })
       : payload
-  }) as unknown as Schema.Schema<T.RequestEnvelope<K>, unknown>
+  }) as unknown as Schema.Schema<RequestEnvelope<K>, unknown>
 }
 
 /** One envelope schema per request name; decoding `raw` against the right one yields decode paths like `payload.job.name`. */
-export const RequestEnvelopeSchemas: { readonly [K in T.RequestName]: Schema.Schema<T.RequestEnvelope<K>, unknown> } =
+export const RequestEnvelopeSchemas: { readonly [K in RequestName]: Schema.Schema<RequestEnvelope<K>, unknown> } =
   Object.fromEntries(REQUEST_NAMES.map((req) => [req, requestEnvelope(req)])) as never
 
 export const RequestEnvelope = Schema.Union(...REQUEST_NAMES.map((req) => RequestEnvelopeSchemas[req])).annotations({
   identifier: "Request"
-}) as unknown as Schema.Schema<T.RequestEnvelope, unknown>
+}) as unknown as Schema.Schema<RequestEnvelope, unknown>
 
-const responseEnvelope = <K extends T.ResponseKind>(kind: K) =>
+const responseEnvelope = <K extends ResponseKind>(kind: K) =>
   Schema.Struct({
     v: Schema.Literal(1),
     id: optional(ResponseId),
@@ -317,117 +356,4 @@ const responseEnvelope = <K extends T.ResponseKind>(kind: K) =>
 
 export const ResponseEnvelope = Schema.Union(...RESPONSE_KINDS.map(responseEnvelope)).annotations({
   identifier: "Response"
-}) as unknown as Schema.Schema<T.ResponseEnvelope, unknown>
-
-// ---------------------------------------------------------------- decoding
-
-export interface RequestDecodeError {
-  readonly code: "SCHEMA_MISMATCH" | "BAD_REQUEST"
-  readonly message: string
-  readonly id?: string
-  readonly details?: unknown
-}
-
-/** One decode problem, its path rendered like `payload.job.name`. */
-export interface DecodeProblem {
-  readonly path: string
-  readonly message: string
-}
-
-const renderPath = (path: ReadonlyArray<PropertyKey>): string =>
-  path.reduce<string>(
-    (out, key) => (typeof key === "number" ? `${out}[${key}]` : out === "" ? String(key) : `${out}.${String(key)}`),
-    ""
-  )
-
-/** Flattens a parse error into readable problems (all of them: decoding runs with `errors: "all"`). */
-export const decodeProblems = (error: ParseResult.ParseError): ReadonlyArray<DecodeProblem> =>
-  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
-    path: renderPath(issue.path),
-    message: issue.message
-  }))
-
-const describeProblems = (problems: ReadonlyArray<DecodeProblem>): string =>
-  problems.map((p) => (p.path === "" ? p.message : `${p.path}: ${p.message}`)).join("; ")
-
-const isRequestName = (req: unknown): req is T.RequestName =>
-  typeof req === "string" && (REQUEST_NAMES as ReadonlyArray<string>).includes(req)
-
-const decodeOptions = { errors: "all", onExcessProperty: "ignore" } as const
-
-/**
- * Decodes one parsed request frame. Checks, in order: the version `v`, the request name `req`, then the
- * payload. The request `id` is echoed on errors whenever it is a string, so the client can match the answer.
- */
-export const decodeRequest = (raw: Record<string, unknown>): Either.Either<T.RequestEnvelope, RequestDecodeError> => {
-  const id = typeof raw.id === "string" ? raw.id : undefined
-  const fail = (code: RequestDecodeError["code"], message: string, details?: unknown) =>
-    Either.left<RequestDecodeError>({
-      code,
-      message,
-      ...(id === undefined ? {} : { id }),
-      ...(details === undefined ? {} : { details })
-    })
-
-  if (typeof raw.v !== "number") return fail("BAD_REQUEST", "missing protocol version field v")
-  if (!SUPPORTED_PROTOCOL_VERSIONS.includes(raw.v)) {
-    return fail(
-      "SCHEMA_MISMATCH",
-      `protocol version ${raw.v} is not supported; this supervisor speaks version ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")}`,
-      { supported: [...SUPPORTED_PROTOCOL_VERSIONS] }
-    )
-  }
-  const known = `known requests: ${REQUEST_NAMES.join(", ")}`
-  if (raw.req === undefined) return fail("BAD_REQUEST", `missing request name field req; ${known}`)
-  if (!isRequestName(raw.req)) return fail("BAD_REQUEST", `unknown request ${JSON.stringify(raw.req)}; ${known}`)
-
-  // Schema is invariant in its type; the per-name schema decodes to one member of the RequestEnvelope union.
-  const envelope = RequestEnvelopeSchemas[raw.req] as unknown as Schema.Schema<T.RequestEnvelope, unknown>
-  const decoded = Schema.decodeUnknownEither(envelope)(raw, decodeOptions)
-  if (Either.isRight(decoded)) return Either.right(decoded.right)
-  const problems = decodeProblems(decoded.left)
-  return fail("BAD_REQUEST", `invalid ${raw.req} request: ${describeProblems(problems)}`, problems)
-}
-
-/** Decodes one parsed response frame (used by tests and tools; the client itself does not import effect). */
-export const decodeResponse = (raw: unknown): Either.Either<T.ResponseEnvelope, ParseResult.ParseError> =>
-  Schema.decodeUnknownEither(ResponseEnvelope)(raw, decodeOptions)
-
-/** Encodes a request envelope back to its JSON form (the inverse of decodeRequest for valid input). */
-export const encodeRequest = (request: T.RequestEnvelope): unknown => Schema.encodeSync(RequestEnvelope)(request)
-
-/** Encodes a response envelope to its JSON form, validating it on the way (throws on an invalid response). */
-export const encodeResponse = (response: T.ResponseEnvelope): unknown => Schema.encodeSync(ResponseEnvelope)(response)
-
-// ---------------------------------------------------------------- schemas ⇔ types.ts
-
-/** Mutual assignability: the decoded shape and the plain type accept exactly the same values. */
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
-type AllTrue<T extends { readonly [k: string]: true }> = T
-type TypeOf<S extends Schema.Schema.Any> = Schema.Schema.Type<S>
-
-/** Fails to compile when a schema and its type in types.ts drift apart. */
-export type SchemasMatchTypes = AllTrue<{
-  JobAddress: Same<TypeOf<typeof JobAddress>, T.JobAddress>
-  JobLogOptions: Same<TypeOf<typeof JobLogOptions>, T.JobLogOptions>
-  JobSpec: Same<TypeOf<typeof JobSpec>, T.JobSpec>
-  JobInfo: Same<TypeOf<typeof JobInfo>, T.JobInfo>
-  JobStatus: Same<TypeOf<typeof JobStatus>, T.JobStatus>
-  StatusEvent: Same<TypeOf<typeof StatusEvent>, T.StatusEvent>
-  LogRecord: Same<TypeOf<typeof LogRecord>, T.LogRecord>
-  RunMode: Same<TypeOf<typeof RunMode>, T.RunMode>
-  LogKind: Same<TypeOf<typeof LogKind>, T.LogKind>
-  ErrorCode: Same<TypeOf<typeof ErrorCode>, T.ErrorCode>
-  RunAcceptedJob: Same<TypeOf<typeof RunAcceptedJob>, T.RunAcceptedJob>
-  PrunedItem: Same<TypeOf<typeof PrunedItem>, T.PrunedItem>
-  StreamOutcome: Same<TypeOf<typeof StreamOutcome>, T.StreamOutcome>
-  StreamEndReason: Same<TypeOf<typeof StreamEndReason>, T.StreamEndReason>
-}>
-export type RequestPayloadsMatchTypes = AllTrue<{
-  [K in T.RequestName]: Same<TypeOf<(typeof RequestPayloadSchemas)[K]>, T.RequestPayloads[K]>
-}>
-export type ResponsePayloadsMatchTypes = AllTrue<{
-  [K in T.ResponseKind]: Same<TypeOf<(typeof ResponsePayloadSchemas)[K]>, T.ResponsePayloads[K]>
-}>
-export type RequestNamesMatch = AllTrue<{ names: Same<keyof typeof RequestPayloadSchemas, T.RequestName> }>
-export type ResponseKindsMatch = AllTrue<{ kinds: Same<keyof typeof ResponsePayloadSchemas, T.ResponseKind> }>
+}) as unknown as Schema.Schema<ResponseEnvelope, unknown>

@@ -12,7 +12,7 @@ import {
   FrameTooLargeError,
   parseFrameBody
 } from "../protocol/framing"
-import { decodeRequest } from "../protocol/schemas"
+import { decodeRequest } from "../protocol/codec"
 import { errorResponse, type RequestEnvelope, type ResponseEnvelope } from "../protocol/types"
 
 export interface Connection {

@@ -4,7 +4,7 @@
 // Also: yaml stays out of the bundle (startup cost).
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import type { Metafile } from "esbuild"
+import { build, type Metafile } from "esbuild"
 import { beforeAll, describe, expect, it } from "vitest"
 import { ROOT, buildClientBundle } from "./support"
 
@@ -13,9 +13,9 @@ const ENTRY = "src/client/main.ts"
 const LAZY_SERVICE = "src/service/cli.ts"
 
 /** Inputs reachable from the entry by imports, not following the lazy service import. */
-const reachableOnClientPath = (meta: Metafile): Set<string> => {
+const reachableOnClientPath = (meta: Metafile, entry: string = ENTRY): Set<string> => {
   const seen = new Set<string>()
-  const stack = [ENTRY]
+  const stack = [entry]
   while (stack.length > 0) {
     const path = stack.pop() as string
     if (seen.has(path)) continue
@@ -39,6 +39,25 @@ describe("the hookctl bundle", () => {
     const reached = reachableOnClientPath(meta)
     expect(reached).toContain("src/client/connection.ts")
     expect(reached).toContain("src/protocol/framing.ts")
+    // The protocol types come from the effect schemas through `import type`: erased, never loaded.
+    expect(reached).toContain("src/protocol/types.ts")
+    expect(reached).not.toContain("src/protocol/schemas.ts")
+  })
+
+  it("would see effect if a client module loaded the schemas (the check can fail)", async () => {
+    // The same walk and the same test, over a bundle whose entry imports the schemas for real.
+    const { metafile } = await build({
+      stdin: { contents: 'import "./src/protocol/schemas"', resolveDir: ROOT, sourcefile: "probe.ts", loader: "ts" },
+      bundle: true,
+      write: false,
+      platform: "node",
+      format: "esm",
+      logLevel: "error",
+      metafile: true
+    })
+    const reached = reachableOnClientPath(metafile, "probe.ts")
+    expect(reached).toContain("src/protocol/schemas.ts")
+    expect([...reached].filter(isEffect).length).toBeGreaterThan(10)
   })
 
   it("includes no effect or @effect module on the client path", () => {

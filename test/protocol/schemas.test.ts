@@ -1,6 +1,6 @@
 import * as Either from "effect/Either"
 import { describe, expect, it } from "vitest"
-import { decodeRequest, decodeResponse, encodeRequest, encodeResponse } from "../../src/protocol/schemas"
+import { decodeRequest, decodeResponse, encodeRequest, encodeResponse } from "../../src/protocol/codec"
 import type { JobInfo, RequestName, ResponseKind } from "../../src/protocol/types"
 import { REQUEST_NAMES } from "../../src/protocol/types"
 
