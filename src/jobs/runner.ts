@@ -12,7 +12,7 @@ import type { JobSpec, JobStatus, RequestPayloads, RunAcceptedJob, StatusEvent }
 import type { JobPatch, JobRow } from "../store/rows"
 import { JobLogUnwritable, KillFailed, ShuttingDown } from "./errors"
 import type { StoreError } from "../store/errors"
-import { EventLogTag, logError } from "../logging/event-log"
+import { logError } from "../logging/event-log"
 import { DEFAULT_TIMEOUT_MS, newJobRow } from "./rows"
 import { makeJobSlots } from "./slots"
 import { Lifecycle } from "../lifecycle/lifecycle"
@@ -135,9 +135,7 @@ export const JobRunnerLive = Layer.scoped(
   JobRunner,
   Effect.gen(function* () {
     const settings = yield* Settings
-    const eventLog = yield* EventLogTag
     const lifecycle = yield* Lifecycle
-    const withLog = Effect.provideService(EventLogTag, eventLog)
     const fibers = yield* FiberMap.make<string>()
     const slots = makeJobSlots(settings.maxParallel)
     const live = new Map<string, LiveJob>()
@@ -150,8 +148,7 @@ export const JobRunnerLive = Layer.scoped(
       <A>(write: Effect.Effect<A, { readonly message: string }>) =>
         write.pipe(
           Effect.asVoid,
-          Effect.catchAll((e) => logError("store_update_failed", { repo_id: repo.repoId, ...fields, error: String(e.message) })),
-          withLog
+          Effect.catchAll((e) => logError("store_update_failed", { repo_id: repo.repoId, ...fields, error: String(e.message) }))
         )
 
     const persistJob = (repo: OpenRepo, invocationId: string, name: string, patch: JobPatch) =>
@@ -191,7 +188,7 @@ export const JobRunnerLive = Layer.scoped(
         }
         // Status is recorded before the deferred completes, so dependents see a consistent state.
         yield* Deferred.succeed(entry.done, status)
-      }).pipe(Effect.uninterruptible, withLog)
+      }).pipe(Effect.uninterruptible)
 
     const runJob = (repo: OpenRepo, request: RunJobsPayload, spec: JobSpec, entry: LiveJob, invocationLive: Map<string, LiveJob>) => {
       const body: Effect.Effect<JobEnd, { readonly _tag: string; readonly message: string }> = Effect.gen(function* () {

@@ -1,28 +1,23 @@
 // The supervisor log: one JSON line per lifecycle event, to <state>/hookd.log (rotated at 10 MB,
-// 3 kept) and to stderr. Under systemd (JOURNAL_STREAM) stderr lines carry no timestamp of our own.
-import { Context, Effect, Layer } from "effect"
+// 3 kept) and to stderr. Code logs with `logInfo/logWarn/logError(event, fields)` — plain
+// `Effect.log*` calls, needing no service — and `SupervisorLoggerLive`, installed once in
+// main, turns each into the file line and the stderr form: the JSON line; under systemd
+// (JOURNAL_STREAM) the same without our own timestamp; in a terminal a human-readable line.
+import { Cause, Effect, HashMap, Logger } from "effect"
 import { closeSync, fstatSync, mkdirSync, openSync, renameSync, statSync, writeSync } from "node:fs"
 import { dirname } from "node:path"
-import { supervisorLogPath } from "../protocol/paths"
-import { Settings } from "../settings/settings"
 
 export const ROTATE_AT_BYTES = 10 * 1024 * 1024
 export const ROTATIONS_KEPT = 3
 
-type Level = "info" | "warn" | "error"
+type Fields = Record<string, unknown>
 
-export interface EventLog {
-  readonly write: (level: Level, event: string, fields?: Record<string, unknown>) => void
-}
-
-export const EventLogTag = Context.GenericTag<EventLog>("hookd/EventLog")
-
-export const logInfo = (event: string, fields?: Record<string, unknown>) =>
-  Effect.flatMap(EventLogTag, (log) => Effect.sync(() => log.write("info", event, fields)))
-export const logWarn = (event: string, fields?: Record<string, unknown>) =>
-  Effect.flatMap(EventLogTag, (log) => Effect.sync(() => log.write("warn", event, fields)))
-export const logError = (event: string, fields?: Record<string, unknown>) =>
-  Effect.flatMap(EventLogTag, (log) => Effect.sync(() => log.write("error", event, fields)))
+// The fields ride as the message's second part rather than as annotations: annotations are a
+// HashMap and would lose the order the fields were written in. Annotations (Effect.annotateLogs
+// around a scope) are still added to every line.
+export const logInfo = (event: string, fields: Fields = {}): Effect.Effect<void> => Effect.logInfo(event, fields)
+export const logWarn = (event: string, fields: Fields = {}): Effect.Effect<void> => Effect.logWarning(event, fields)
+export const logError = (event: string, fields: Fields = {}): Effect.Effect<void> => Effect.logError(event, fields)
 
 /** Shifts hookd.log → .1 → .2 → .3 (the oldest is overwritten). */
 const rotate = (path: string): void => {
@@ -47,14 +42,30 @@ const stderrIsFile = (path: string): boolean => {
   }
 }
 
-export const makeFileEventLog = (path: string, journal: boolean, toStderr = true): EventLog => {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+const humanValue = (value: unknown): string =>
+  typeof value === "string" && /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value)
+
+/** For a terminal: `23:02:34 info  started version=0.1.0 socket=/run/user/1000/hookd.sock`. */
+export const humanLine = (ts: number, level: string, event: string, fields: Fields): string => {
+  const time = new Date(ts).toTimeString().slice(0, 8)
+  const pairs = Object.entries(fields).map(([key, value]) => ` ${key}=${humanValue(value)}`)
+  return `${time} ${level.padEnd(5)} ${event}${pairs.join("")}\n`
+}
+
+export type StderrForm = "json" | "journal" | "human" | "none"
+
+export interface LogWriter {
+  readonly write: (level: string, event: string, fields: Fields) => void
+}
+
+export const makeLogWriter = (path: string, stderrForm: StderrForm): LogWriter => {
   // Writing the same line to the file and to a stderr that is the file would log it twice.
-  if (toStderr && stderrIsFile(path)) toStderr = false
+  if (stderrForm !== "none" && stderrIsFile(path)) stderrForm = "none"
   let fd: number | undefined
   let size = 0
   const ensureOpen = () => {
     if (fd !== undefined) return fd
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
     fd = openSync(path, "a", 0o600)
     size = statSync(path).size
     return fd
@@ -62,8 +73,7 @@ export const makeFileEventLog = (path: string, journal: boolean, toStderr = true
   return {
     write: (level, event, fields) => {
       const ts = Date.now()
-      const record = { ts, level, event, pid: process.pid, ...fields }
-      const line = JSON.stringify(record) + "\n"
+      const line = JSON.stringify({ ts, level, event, pid: process.pid, ...fields }) + "\n"
       try {
         const out = ensureOpen()
         writeSync(out, line)
@@ -76,14 +86,33 @@ export const makeFileEventLog = (path: string, journal: boolean, toStderr = true
       } catch {
         // the log must never take the supervisor down; stderr still gets the line
       }
-      if (toStderr) {
-        process.stderr.write(journal ? JSON.stringify({ level, event, ...fields }) + "\n" : line)
-      }
+      if (stderrForm === "json") process.stderr.write(line)
+      else if (stderrForm === "journal") process.stderr.write(JSON.stringify({ level, event, ...fields }) + "\n")
+      else if (stderrForm === "human") process.stderr.write(humanLine(ts, level, event, fields))
     }
   }
 }
 
-export const EventLogLive = Layer.effect(
-  EventLogTag,
-  Effect.map(Settings, (s) => makeFileEventLog(supervisorLogPath(s.stateDir), s.journal))
-)
+export const stderrFormFor = (journal: boolean): StderrForm =>
+  journal ? "journal" : process.stderr.isTTY ? "human" : "json"
+
+const isFields = (part: unknown): part is Fields => typeof part === "object" && part !== null && !Array.isArray(part)
+
+/**
+ * Every `Effect.log*` of the process goes here: the first message part is the event, then the
+ * annotations and a fields object; other parts go under `message`, a cause (`Effect.logError(…,
+ * cause)`) under `cause`, pretty-printed.
+ */
+export const makeSupervisorLogger = (writer: LogWriter): Logger.Logger<unknown, void> =>
+  Logger.make(({ logLevel, message, annotations, cause }) => {
+    const [event, ...rest] = Array.isArray(message) ? message : [message]
+    const fields: Fields = Object.fromEntries(HashMap.toEntries(annotations))
+    if (rest.length === 1 && isFields(rest[0])) Object.assign(fields, rest[0])
+    else if (rest.length > 0) fields.message = rest.length === 1 ? rest[0] : rest
+    if (!Cause.isEmpty(cause)) fields.cause = Cause.pretty(cause)
+    writer.write(logLevel.label.toLowerCase(), String(event), fields)
+  })
+
+/** Replaces Effect's default console logger for the whole supervisor (provided outermost in main). */
+export const SupervisorLoggerLive = (path: string, journal: boolean) =>
+  Logger.replace(Logger.defaultLogger, makeSupervisorLogger(makeLogWriter(path, stderrFormFor(journal))))

@@ -9,7 +9,7 @@ import { identifyRepo, RepoNotFound } from "./identity"
 import type { openRepoStore } from "../store/open"
 import { Store } from "../store/service"
 import type { RepoStore } from "../store/repo-store"
-import { logInfo, logWarn, EventLogTag } from "../logging/event-log"
+import { logInfo, logWarn } from "../logging/event-log"
 import { Settings } from "../settings/settings"
 
 export interface OpenRepo {
@@ -44,8 +44,6 @@ export const RepoRegistryLive = Layer.scoped(
   Effect.gen(function* () {
     const settings = yield* Settings
     const store = yield* Store
-    const eventLog = yield* EventLogTag
-    const withLog = Effect.provideService(EventLogTag, eventLog)
     const scope = yield* Effect.scope
     const repos = new Map<string, OpenRepo>()
     // Opening is serialised: two first requests for one repo must not open its database twice.
@@ -68,7 +66,7 @@ export const RepoRegistryLive = Layer.scoped(
           const repo: OpenRepo = { repoId, root: row.root, store: repoStore }
           repos.set(repoId, repo)
           return repo
-        }).pipe(withLog)
+        })
       )
 
     const resolveRepo = (path: string) =>

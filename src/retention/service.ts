@@ -4,7 +4,7 @@
 import { Clock, Context, Effect, Layer } from "effect"
 import { summarizeRetention } from "../domain/retention"
 import type { PrunedItem, ResponsePayloads } from "../protocol/types"
-import { EventLogTag, logError, logInfo } from "../logging/event-log"
+import { logError, logInfo } from "../logging/event-log"
 import { RepoRegistry, type OpenRepo } from "../repos/registry"
 import { Settings } from "../settings/settings"
 import { sweepRepo, type RepoSweepResult } from "./sweep"
@@ -68,8 +68,6 @@ export const RetentionLive = Layer.effect(
   Effect.gen(function* () {
     const settings = yield* Settings
     const registry = yield* RepoRegistry
-    const eventLog = yield* EventLogTag
-    const withLog = Effect.provideService(EventLogTag, eventLog)
     const exclusive = yield* Effect.makeSemaphore(1)
     let last: LastSweep | undefined
 
@@ -98,7 +96,7 @@ export const RetentionLive = Layer.effect(
           record(now, results)
           yield* logInfo("retention_sweep", sweepLogFields(reason, results, false, (yield* Clock.currentTimeMillis) - now))
         })
-      ).pipe(withLog)
+      )
 
     const prune: RetentionService["prune"] = (repos, options) =>
       exclusive.withPermits(1)(
@@ -116,7 +114,7 @@ export const RetentionLive = Layer.effect(
           const items = itemsOf(results)
           return { ...summarizeRetention(items), dry_run: options.dryRun, items }
         })
-      ).pipe(withLog)
+      )
 
     return { sweepAll, prune, lastSweep: () => last } satisfies RetentionService
   })

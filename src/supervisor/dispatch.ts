@@ -16,10 +16,9 @@ import type { JobRunner } from "../jobs/runner"
 import type { RepoRegistry } from "../repos/registry"
 import type { Retention } from "../retention/service"
 import type { SupervisorSettings } from "../settings/settings"
-import type { EventLog } from "../logging/event-log"
 
 /** The services the handlers use (provided once, from the layers main composes). */
-type Requirements = Lifecycle | JobRunner | RepoRegistry | Retention | SupervisorSettings | EventLog
+type Requirements = Lifecycle | JobRunner | RepoRegistry | Retention | SupervisorSettings
 
 const route = (request: RequestEnvelope, reply: Replier, connection: Connection): Effect.Effect<void, HandlerError, Requirements> => {
   const id = request.id

@@ -6,7 +6,7 @@ import { mkdirSync } from "node:fs"
 import { resolve } from "node:path"
 import { singletonLockName, stateDir as defaultStateDir, supervisorLogPath } from "../protocol/paths"
 import { makeDispatcher } from "./dispatch"
-import { EventLogLive, EventLogTag, logError, logInfo, makeFileEventLog } from "../logging/event-log"
+import { logError, logInfo, makeLogWriter, SupervisorLoggerLive } from "../logging/event-log"
 import { watchIdle } from "./idle-exit"
 import { JobRunner, JobRunnerLive } from "../jobs/runner"
 import { Lifecycle, layerLifecycle, makeLifecycle } from "../lifecycle/lifecycle"
@@ -42,7 +42,6 @@ const serveUntilShutdown = (activationFd: number | undefined) =>
     const lifecycle = yield* Lifecycle
     const registry = yield* RepoRegistry
     const runner = yield* JobRunner
-    const eventLog = yield* EventLogTag
 
     for (const repo of registry.all()) {
       yield* reconcileRepo(repo).pipe(
@@ -62,7 +61,7 @@ const serveUntilShutdown = (activationFd: number | undefined) =>
       listen,
       handler: (request, reply, connection) => lifecycle.track(handler(request, reply, connection)),
       isDraining: lifecycle.isDraining,
-      onInternalError: (cause) => Effect.sync(() => eventLog.write("error", "internal_error", { cause: Cause.pretty(cause) }))
+      onInternalError: (cause) => logError("internal_error", { cause: Cause.pretty(cause) })
     })
     lifecycle.setConnectionCounter(() => Effect.runSync(server.connectionCount))
     // Retention (SPEC §9): once now that reconcile is done, then hourly, until shutdown.
@@ -86,11 +85,11 @@ const serveUntilShutdown = (activationFd: number | undefined) =>
 
 export const runSupervisor = (settings: SupervisorSettings, lifecycle: Lifecycle["Type"]) => {
   const base = Layer.mergeAll(layerSettings(settings), layerLifecycle(lifecycle))
-  const withLog = Layer.provideMerge(EventLogLive, Layer.merge(base, StoreLive))
+  const withStore = Layer.merge(base, StoreLive)
   // Built only after the singleton is held: opening databases clears stale lock dirs.
   const serving = Layer.provideMerge(
     RetentionLive,
-    Layer.provideMerge(JobRunnerLive, Layer.provideMerge(RepoRegistryLive, withLog))
+    Layer.provideMerge(JobRunnerLive, Layer.provideMerge(RepoRegistryLive, withStore))
   )
   return Effect.gen(function* () {
     yield* Effect.try({
@@ -106,7 +105,7 @@ export const runSupervisor = (settings: SupervisorSettings, lifecycle: Lifecycle
     // Taken (and removed from the environment) before any job could inherit the variables.
     const activationFd = takeActivationFd(process.env)
     yield* serveUntilShutdown(activationFd).pipe(Effect.provide(serving))
-    yield* logInfo("stopped", {}).pipe(Effect.provide(withLog))
+    yield* logInfo("stopped")
   }).pipe(Effect.scoped)
 }
 
@@ -149,7 +148,7 @@ const main = () => {
   // user, and exit 1 (the store's exit hook closes the databases, so no stale lock dir is left).
   const die = (what: string) => (error: unknown) => {
     try {
-      makeFileEventLog(supervisorLogPath(settings.stateDir), settings.journal, false).write("error", what, {
+      makeLogWriter(supervisorLogPath(settings.stateDir), "none").write("error", what, {
         error: error instanceof Error ? (error.stack ?? error.message) : String(error)
       })
     } catch {
@@ -164,14 +163,16 @@ const main = () => {
   for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
     process.on(signal, () => Effect.runFork(lifecycle.requestShutdown(signal)))
   }
-  const fiber = Effect.runFork(runSupervisor(settings, lifecycle))
+  const fiber = Effect.runFork(
+    runSupervisor(settings, lifecycle).pipe(Effect.provide(SupervisorLoggerLive(supervisorLogPath(settings.stateDir), settings.journal)))
+  )
   fiber.addObserver((exit) => {
     if (Exit.isSuccess(exit)) return exitAfterFlush(0)
     // Never a stack trace for the user: the message, and the full cause in the log file.
     process.stderr.write(`hookd: ${describeFailure(exit.cause)}\n`)
     try {
       // File only: the stack trace is for the log, never for the terminal.
-      makeFileEventLog(supervisorLogPath(settings.stateDir), settings.journal, false).write("error", "fatal", {
+      makeLogWriter(supervisorLogPath(settings.stateDir), "none").write("error", "fatal", {
         cause: Cause.pretty(exit.cause)
       })
     } catch {
