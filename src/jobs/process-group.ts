@@ -1,6 +1,7 @@
 // Signalling a job's whole process group (SPEC §3 "Cancel and timeout"): TERM, grace, KILL.
 import { readdirSync, readFileSync } from "node:fs"
 import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import { KillFailed } from "./errors"
 import { statFieldsAfterComm } from "./fingerprint"
@@ -53,13 +54,21 @@ export const groupHasLiveMembers = (pgid: number): boolean => {
 
 type SignalOutcome = "sent" | "gone"
 
+/**
+ * kill(-pgid, signal), throwing like process.kill. A reference so that a test can stand in for a
+ * kernel that refuses (EPERM): the tests run as root, which may signal every group.
+ */
+export class SignalGroup extends Context.Reference<SignalGroup>()("hookd/SignalGroup", {
+  defaultValue: () => (pgid: number, signal: NodeJS.Signals): void => void process.kill(-pgid, signal)
+}) {}
+
 const signalGroup = (pgid: number, signal: NodeJS.Signals): Effect.Effect<SignalOutcome, KillFailed> =>
-  Effect.suspend(() => {
+  Effect.flatMap(SignalGroup, (send) => {
     if (!isSignallableGroup(pgid)) {
       return Effect.fail(new KillFailed({ pgid, errno: undefined, message: `refusing to signal process group ${pgid}: not a job's group` }))
     }
     try {
-      process.kill(-pgid, signal)
+      send(pgid, signal)
       return Effect.succeed<SignalOutcome>("sent")
     } catch (e) {
       if (errnoCode(e) === "ESRCH") return Effect.succeed<SignalOutcome>("gone")

@@ -35,6 +35,11 @@ export interface ProcessSink {
   onLine(kind: "stdout" | "stderr", text: string): void
   /** Called once when an interruption starts killing the group (before SIGTERM). */
   onCancelling(): Effect.Effect<void>
+  /**
+   * Called when an interruption could not kill the group. An interrupted fiber has no error
+   * channel, so the failure is handed over here, as a value, for the job's finalizer to report.
+   */
+  onKillFailed(failure: KillFailed): Effect.Effect<void>
 }
 
 export class SpawnFailed extends Data.TaggedError("SpawnFailed")<{
@@ -133,16 +138,15 @@ const closePipes = (group: RunningGroup): Effect.Effect<void> =>
   })
 
 /**
- * The release: on interruption the job is being cancelled (tell the sink, then TERM/grace/KILL) and
- * a KillFailed becomes a defect in the fiber's cause, the only channel an interrupted fiber has.
- * Otherwise the body has already killed stragglers (and reported a KillFailed as its typed error);
+ * The release: on interruption the job is being cancelled (tell the sink, then TERM/grace/KILL, and
+ * a KillFailed goes to the sink). Otherwise the body has already killed stragglers (and reported a KillFailed as its typed error);
  * this is only the safety net for a body that failed half-way.
  */
 const releaseGroup = (group: RunningGroup, exit: Exit.Exit<unknown, unknown>, sink: ProcessSink, graceMs: number) =>
   Effect.gen(function* () {
     if (Exit.isInterrupted(exit)) {
       yield* sink.onCancelling()
-      yield* killGroup(group.pgid, graceMs).pipe(Effect.catchAll((killFailed) => Effect.die(killFailed)))
+      yield* killGroup(group.pgid, graceMs).pipe(Effect.catchAll((failure) => sink.onKillFailed(failure)))
     } else if (groupHasLiveMembers(group.pgid)) {
       yield* Effect.ignore(killGroup(group.pgid, graceMs))
     }

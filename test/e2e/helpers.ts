@@ -1,23 +1,11 @@
 // Shared steps of the supervisor's black-box tests.
-import type { JobInfo, JobSpec, LogRecord, RequestPayloads, ResponseEnvelope } from "../../src/protocol/types"
+import type { JobInfo, LogRecord, RequestPayloads, ResponseEnvelope } from "../../src/protocol/types"
 import { join } from "node:path"
 import { afterAll, beforeAll } from "vitest"
 import { makeGitRepo } from "../support/git"
 import { makeSandbox, startSupervisor, TestClient, type RunningSupervisor, type Sandbox } from "../support/supervisor"
 
-export const job = (name: string, run: string, extra: Partial<JobSpec> = {}): JobSpec => ({ name, run, background: true, ...extra })
-
-export const runJobs = (repo: string, jobs: ReadonlyArray<JobSpec>, extra: Partial<RequestPayloads["RunJobs"]> = {}): RequestPayloads["RunJobs"] => ({
-  repo_root: repo,
-  worktree: repo,
-  hook: "post-checkout",
-  args: [],
-  env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
-  mode: "auto",
-  wait: false,
-  jobs,
-  ...extra
-})
+export { job, runJobs } from "../support/requests"
 
 export const payloadOf = <K extends ResponseEnvelope["kind"]>(r: ResponseEnvelope, kind: K) => {
   if (r.kind !== kind) throw new Error(`expected ${kind}, got ${JSON.stringify(r)}`)

@@ -2,7 +2,9 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import { groupHasLiveMembers, killGroup } from "../../src/jobs/process-group"
+import * as Cause from "effect/Cause"
+import * as Exit from "effect/Exit"
+import { groupHasLiveMembers, killGroup, SignalGroup } from "../../src/jobs/process-group"
 import { type ProcessSpec, runProcess } from "../../src/jobs/run-process"
 import { isAlive, liveMembersOf, recordingSink, textOf, useProcessScratch } from "./helpers"
 
@@ -48,6 +50,19 @@ describe("cancel by interruption", () => {
       yield* Fiber.interrupt(fiber)
       expect(liveMembersOf(pgid)).toEqual([])
       expect(sink.cancellingCalls).toBe(1)
+    }))
+
+  it.live("a group that cannot be signalled is handed to the sink as KillFailed; the interruption stays a plain one", () =>
+    Effect.gen(function* () {
+      // Root may signal every group, so the kernel's EPERM is stood in for.
+      const refuse = () => {
+        throw Object.assign(new Error("kill EPERM"), { code: "EPERM" })
+      }
+      const { fiber, sink, pgid } = yield* startUntilReady("echo ready; sleep 100").pipe(Effect.provideService(SignalGroup, refuse))
+      const exit = yield* Fiber.interrupt(fiber)
+      expect(Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)).toBe(true)
+      expect(sink.killFailures).toEqual([expect.objectContaining({ _tag: "KillFailed", pgid, errno: "EPERM" })])
+      expect(liveMembersOf(pgid).length).toBeGreaterThan(0)
     }))
 
   it.live("onCancelling is not called when the job ends by itself", () =>

@@ -7,12 +7,14 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
+import type { KillFailed } from "../../src/jobs/errors"
 import type { ProcessSink, ProcessSpec } from "../../src/jobs/run-process"
 
 export interface RecordingSink extends ProcessSink {
   readonly lines: Array<{ kind: "stdout" | "stderr"; text: string }>
   readonly spawned: Array<{ pid: number; pgid: number; fingerprint: string | undefined }>
   cancellingCalls: number
+  readonly killFailures: Array<KillFailed>
   /** Completes with the first stdout line that satisfies the predicate given to `recordingSink`. */
   readonly ready: Deferred.Deferred<string>
 }
@@ -23,13 +25,15 @@ export const recordingSink = (isReady: (line: string) => boolean = () => true): 
     lines: [],
     spawned: [],
     cancellingCalls: 0,
+    killFailures: [],
     ready,
     onSpawned: (info) => Effect.sync(() => void sink.spawned.push(info)),
     onLine: (kind, text) => {
       sink.lines.push({ kind, text })
       if (kind === "stdout" && isReady(text)) Deferred.unsafeDone(ready, Exit.succeed(text))
     },
-    onCancelling: () => Effect.sync(() => void sink.cancellingCalls++)
+    onCancelling: () => Effect.sync(() => void sink.cancellingCalls++),
+    onKillFailed: (failure) => Effect.sync(() => void sink.killFailures.push(failure))
   }
   return sink
 }

@@ -85,15 +85,12 @@ export const handleRunJobs = (request: RunJobs, id: string | undefined, reply: R
     )
     const end = Stream.fromEffect(
       Effect.gen(function* () {
-        const statuses = yield* Effect.forEach(waited, (e: LiveJob) => Deferred.await(e.done))
+        const statuses = yield* Effect.forEach(waited, (e) => Effect.map(Deferred.await(e.done), (ended) => ended.status))
         return response("StreamEnd", { outcome: outcomeOf([...statuses, ...skippedWaited.map((): JobStatus => "skipped")]) }, id) as ResponseEnvelope
       })
     )
     yield* reply.stream(Stream.concat(records, end))
-    // The hook went away (Ctrl-C on `git commit`) before its foreground jobs ended: stop them too.
-    const unfinished = waited.filter((e) => !e.finalized)
-    yield* Effect.forEach(unfinished, (e) => runner.cancel(e.repoId, e.invocationId, e.name, "client disconnected"), {
-      concurrency: "unbounded",
-      discard: true
-    })
+    // The hook went away (Ctrl-C on `git commit`) before its foreground jobs ended: stop them too
+    // (cancelling a job that has ended does nothing).
+    yield* Effect.forEach(waited, (e) => e.cancel("client disconnected"), { concurrency: "unbounded", discard: true })
   })

@@ -1,0 +1,214 @@
+// One invocation (SPEC §3): a scope that owns its jobs' fibers. Each job awaits its `needs`
+// through the deferreds of the jobs it needs, then runs its process holding a slot; cancel is
+// interruption of its fiber (the process runner's release kills the group first). Each job is
+// finalized from the Exit its fiber produced — also one interrupted before it ever ran — and the
+// invocation's status rolls up once all of them are. That supervision is uninterruptible, so
+// shutdown, which waits for it, never closes the database before it is written.
+import { Cause, Deferred, Effect, Exit, Fiber, Scope } from "effect"
+import { resolve } from "node:path"
+import { invocationStatus } from "../domain/status"
+import { logError } from "../logging/event-log"
+import type { JobSpec, JobStatus, RequestPayloads, StatusEvent } from "../protocol/types"
+import type { OpenRepo } from "../repos/registry"
+import type { JobPatch } from "../store/rows"
+import type { KillFailed } from "./errors"
+import type { JobLog } from "./job-log"
+import { runProcess, type ProcessResult, type SpawnFailed } from "./run-process"
+import { DEFAULT_TIMEOUT_MS } from "./rows"
+import type { JobSlots } from "./slots"
+
+export type RunJobsPayload = RequestPayloads["RunJobs"]
+
+/** How a job ended; `killFailed` when a cancel could not kill its process group (KILL_FAILED). */
+export interface JobEnded {
+  readonly status: JobStatus
+  readonly killFailed?: KillFailed
+}
+
+export interface LiveJob {
+  readonly repoId: string
+  readonly invocationId: string
+  readonly name: string
+  readonly log: JobLog
+  /** While it lives: queued (waiting for its needs or a slot), running, or cancelling. */
+  readonly status: "queued" | "running" | "cancelling"
+  /** Completed after the job's row and terminal record are written. */
+  readonly done: Deferred.Deferred<JobEnded>
+  /** Interrupts the job and waits until its group is dead and its row terminal. */
+  readonly cancel: (by: string) => Effect.Effect<JobEnded>
+}
+
+export interface InvocationPlan {
+  readonly repo: OpenRepo
+  readonly invocationId: string
+  readonly request: RunJobsPayload
+  /** The jobs that run (not those skipped by a condition), each with its open log. */
+  readonly jobs: ReadonlyArray<{ readonly spec: JobSpec; readonly log: JobLog }>
+}
+
+export interface InvocationDeps {
+  readonly slots: JobSlots
+  readonly killGraceMs: number
+  /** Called as each job is finalized, before its `done` completes (the runner's index drops it). */
+  readonly onJobEnded: (job: LiveJob) => void
+}
+
+/** A failed bookkeeping write is logged, never allowed to fail the job or the request. */
+export const quietly = (repo: OpenRepo, fields: Record<string, string>) => <A>(write: Effect.Effect<A, { readonly message: string }>) =>
+  Effect.catchAll(Effect.asVoid(write), (e) => logError("store_update_failed", { repo_id: repo.repoId, ...fields, error: e.message }))
+
+/** The supervisor's own environment fills in only what the request lacks; never the activation fds. */
+const baseEnv = (): Record<string, string> =>
+  Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined))
+
+type JobEnd = { readonly _tag: "Process"; readonly result: ProcessResult } | { readonly _tag: "Skipped"; readonly reason: string }
+
+interface Terminal {
+  readonly patch: JobPatch & { readonly status: JobStatus }
+  readonly event: StatusEvent
+}
+
+/** What a job's fiber ended with, and who cancelled it (when it was interrupted). */
+interface Ending {
+  readonly exit: Exit.Exit<JobEnd, SpawnFailed | KillFailed>
+  readonly cancelledBy: string | undefined
+  readonly killFailed: KillFailed | undefined
+}
+
+/** Decides the terminal row fields and log record of a job from how its fiber ended. */
+const terminalOf = ({ exit, cancelledBy = "user", killFailed }: Ending, now: number): Terminal => {
+  if (Exit.isSuccess(exit)) {
+    const end = exit.value
+    if (end._tag === "Skipped") {
+      return { patch: { status: "skipped", skip_reason: end.reason, finished_at: now }, event: { event: "skipped", reason: end.reason } }
+    }
+    const r = end.result
+    switch (r._tag) {
+      case "Exited":
+        return { patch: { status: r.code === 0 ? "completed" : "failed", exit_code: r.code, finished_at: now }, event: { event: "finished", exit_code: r.code } }
+      case "Signaled":
+        return { patch: { status: "failed", signal: r.signal, finished_at: now }, event: { event: "signaled", signal: r.signal } }
+      case "TimedOut":
+        return { patch: { status: "timed_out", error: `timed out after ${r.afterMs} ms`, finished_at: now }, event: { event: "timed_out", after_ms: r.afterMs } }
+    }
+  }
+  if (Exit.isInterrupted(exit)) {
+    const error = killFailed !== undefined ? `cancelled by ${cancelledBy}; kill failed: ${killFailed.message}` : `cancelled by ${cancelledBy}`
+    return { patch: { status: "cancelled", error, finished_at: now }, event: { event: "cancelled", by: cancelledBy } }
+  }
+  const failure = Cause.failureOption(exit.cause)
+  if (failure._tag === "Some") {
+    const e = failure.value
+    const spawnFailed = e._tag === "SpawnFailed"
+    return {
+      patch: { status: "failed", exit_code: spawnFailed ? 127 : null, error: e.message, finished_at: now },
+      event: spawnFailed ? { event: "finished", exit_code: 127 } : { event: "crashed", message: e.message }
+    }
+  }
+  return {
+    patch: { status: "failed", error: "internal error (see the supervisor log)", finished_at: now },
+    event: { event: "crashed", message: "internal error in the supervisor" }
+  }
+}
+
+/**
+ * Forks every job of the plan into a new scope and returns them, live, with `supervise`: the
+ * effect (for the runner to fork) that finalizes each job as its fiber ends, rolls the invocation
+ * up and closes the scope.
+ */
+export const launchInvocation = (deps: InvocationDeps, plan: InvocationPlan) =>
+  Effect.gen(function* () {
+    const { repo, invocationId, request } = plan
+    const scope = yield* Scope.make()
+    const doneOf = new Map<string, Deferred.Deferred<JobEnded>>()
+    for (const { spec } of plan.jobs) doneOf.set(spec.name, yield* Deferred.make<JobEnded>())
+    const persist = (name: string, patch: JobPatch) => repo.store.updateJob(invocationId, name, patch).pipe(quietly(repo, { job: name }))
+    const rollUp = Effect.gen(function* () {
+      const jobs = yield* repo.store.jobsOfInvocation(invocationId)
+      yield* repo.store.setInvocationStatus(invocationId, invocationStatus(jobs.map((j) => j.status)))
+    }).pipe(quietly(repo, { invocation_id: invocationId }))
+    let unfinished = plan.jobs.length
+
+    const launched = yield* Effect.forEach(plan.jobs, ({ spec, log }) =>
+      Effect.gen(function* () {
+        const done = doneOf.get(spec.name)!
+        let status: LiveJob["status"] = "queued"
+        let cancelledBy: string | undefined
+        let killFailed: KillFailed | undefined
+        const body = Effect.gen(function* () {
+          for (const need of spec.needs ?? []) {
+            const dependency = doneOf.get(need)
+            // A dependency that is not running was skipped by a condition: it did not complete.
+            const ended = dependency ? (yield* Deferred.await(dependency)).status : "skipped"
+            if (ended !== "completed") return { _tag: "Skipped", reason: `dependency ${need} ${ended}` } as const
+          }
+          const hookd = { HOOKD_REPO_ROOT: repo.root, HOOKD_WORKTREE: request.worktree, HOOKD_HOOK: request.hook }
+          const processSpec = {
+            command: spec.run,
+            cwd: resolve(request.worktree, spec.cwd ?? "."),
+            env: { ...baseEnv(), ...request.env, ...spec.env, ...hookd, HOOKD_INVOCATION_ID: invocationId, HOOKD_JOB: spec.name },
+            ...(request.stdin !== undefined ? { stdin: request.stdin } : {}),
+            timeoutMs: spec.timeout_ms ?? DEFAULT_TIMEOUT_MS,
+            graceMs: deps.killGraceMs
+          }
+          const result = yield* deps.slots.withSlot(
+            runProcess(processSpec, {
+              onSpawned: ({ pid, pgid, fingerprint }) =>
+                Effect.suspend(() => {
+                  status = "running"
+                  log.status({ event: "started", pid })
+                  return persist(spec.name, { status: "running", pid, pgid, proc_start: fingerprint ?? null, started_at: Date.now() })
+                }),
+              onLine: (kind, text) => log.append(kind, text),
+              onCancelling: () =>
+                Effect.suspend(() => {
+                  status = "cancelling"
+                  return persist(spec.name, { status: "cancelling" })
+                }),
+              onKillFailed: (failure) => Effect.sync(() => void (killFailed = failure))
+            })
+          )
+          return { _tag: "Process", result } as const
+        })
+        const fiber = yield* Effect.forkIn(Effect.interruptible(body), scope)
+        const job: LiveJob = {
+          repoId: repo.repoId,
+          invocationId,
+          name: spec.name,
+          log,
+          get status() {
+            return status
+          },
+          done,
+          cancel: (by) =>
+            Effect.suspend(() => {
+              cancelledBy ??= by
+              return Fiber.interrupt(fiber)
+            }).pipe(Effect.zipRight(Deferred.await(done)))
+        }
+        /** Row first, then the terminal record: whoever sees the record (a tail) finds the row final. */
+        const finalize = Effect.gen(function* () {
+          const exit = yield* Fiber.await(fiber)
+          const terminal = terminalOf({ exit, cancelledBy, killFailed }, Date.now())
+          if (Exit.isFailure(exit) && !Exit.isInterrupted(exit) && Cause.failureOption(exit.cause)._tag === "None") {
+            yield* logError("job_defect", { job: spec.name, cause: Cause.pretty(exit.cause) })
+          }
+          yield* persist(spec.name, terminal.patch)
+          log.status(terminal.event)
+          yield* persist(spec.name, { log_bytes: log.bytes })
+          log.close()
+          deps.onJobEnded(job)
+          // The last job to end rolls the invocation up before its `done` completes, so whoever
+          // awaits the jobs finds the invocation final.
+          if (--unfinished === 0) yield* rollUp
+          const { status: ended } = terminal.patch
+          yield* Deferred.succeed(done, ended === "cancelled" && killFailed !== undefined ? { status: ended, killFailed } : { status: ended })
+        })
+        return { job, finalize }
+      })
+    )
+
+    const finalizeAll = Effect.forEach(launched, (l) => l.finalize, { concurrency: "unbounded", discard: true })
+    const supervise = (launched.length > 0 ? finalizeAll : rollUp).pipe(Effect.ensuring(Scope.close(scope, Exit.void)), Effect.uninterruptible)
+    return { jobs: launched.map((l) => l.job), supervise }
+  })
