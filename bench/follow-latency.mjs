@@ -1,33 +1,21 @@
 // Follow latency: how long a record takes from JobLog.append to a tailJobLog follower, and how fast
 // a replay runs. Not run in tests. Usage: node bench/follow-latency.mjs
-import { build } from "esbuild"
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { dirname, join } from "node:path"
-import { fileURLToPath, pathToFileURL } from "node:url"
+import { join } from "node:path"
+import { importBundled } from "./lib/bundle.mjs"
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..")
-const outDir = join(root, "node_modules", ".cache", "hookd-bench")
-mkdirSync(outDir, { recursive: true })
-const outfile = join(outDir, "follow-latency.mjs")
-await build({
+const { JobLog, tailJobLog, Effect, Stream, Chunk } = await importBundled("follow-latency", {
   stdin: {
     contents: `export { JobLog } from "./src/jobs/job-log"
       export { tailJobLog } from "./src/jobs/tail"
       export * as Effect from "effect/Effect"
       export * as Stream from "effect/Stream"
       export * as Chunk from "effect/Chunk"`,
-    resolveDir: root,
+    resolveDir: ".",
     loader: "ts"
-  },
-  outfile,
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  logLevel: "warning"
+  }
 })
-const { JobLog, tailJobLog, Effect, Stream, Chunk } = await import(pathToFileURL(outfile).href)
 
 const REPLAYED = 20_000
 const LIVE = 20_000

@@ -1,29 +1,13 @@
 // Store micro-benchmark: job writes in transactions and point reads through the real RepoStore
 // (Effect wrappers included). Not run in tests. Usage: node bench/store.mjs
-import { build } from "esbuild"
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { dirname, join } from "node:path"
-import { fileURLToPath, pathToFileURL } from "node:url"
+import { join } from "node:path"
+import { importBundled, ROOT } from "./lib/bundle.mjs"
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..")
-// Inside node_modules so the external `node-sqlite3-wasm` resolves from the bundle.
-const outDir = join(root, "node_modules", ".cache", "hookd-bench")
-mkdirSync(outDir, { recursive: true })
-const outfile = join(outDir, "store.mjs")
-await build({
-  entryPoints: [join(root, "src/store/index.ts")],
-  outfile,
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  external: ["node-sqlite3-wasm"],
-  logLevel: "warning"
+const { Effect, ...store } = await importBundled("store", {
+  stdin: { contents: `export * from "./src/store/index"\nexport * as Effect from "effect/Effect"`, resolveDir: ".", loader: "ts" }
 })
-
-const { Effect } = await import(pathToFileURL(join(root, "node_modules/effect/dist/esm/index.js")).href)
-const store = await import(pathToFileURL(outfile).href)
 
 const N = 1000
 const JOBS_PER_INVOCATION = 10
@@ -48,7 +32,7 @@ const timed = (label, count, effect) =>
   })
 
 const program = Effect.gen(function* () {
-  const migrations = yield* store.loadMigrations(join(root, "schema", "migrations"))
+  const migrations = yield* store.loadMigrations(join(ROOT, "schema", "migrations"))
   const openStart = performance.now()
   const s = yield* store.openRepoStore({ dbPath, repoId: "0123456789abcdef", root: "/repo", migrations })
   console.log(`open + bring-up + migrate (fresh db)            ${(performance.now() - openStart).toFixed(1)} ms`)

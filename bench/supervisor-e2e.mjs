@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process"
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { toEpochMs } from "./lib/clock.mjs"
-import { FramedClient, payloadOf, requestOnce } from "./lib/framed-client.mjs"
+import { FramedClient, nextTimed, payloadOf, requestOnce } from "./lib/framed-client.mjs"
 import { startSupervisor } from "./lib/sandbox.mjs"
 import { BARE_NODE, median, percentile, timeOnce } from "./lib/timing.mjs"
 
@@ -83,7 +83,7 @@ export const measureFollowLatency = async (sandbox, repo, lines) => {
       follow: true
     })
     for (;;) {
-      const { frame, receivedAt } = await c.nextTimed(30_000)
+      const { frame, receivedAt } = await nextTimed(c, 30_000)
       if (frame.kind === "StreamEnd") break
       const record = payloadOf(frame, "StreamFrame").record
       if (record.kind === "status" && record.data.event === "started") writeFileSync(gate, "")
@@ -117,12 +117,12 @@ export const measureThroughput = async (sandbox, repo, count) => {
   let acceptedAt, endedAt, invocationId
   try {
     c.send("RunJobs", runJobsPayload(repo, jobs, { wait: true }))
-    const first = await c.nextTimed(30_000)
+    const first = await nextTimed(c, 30_000)
     acceptedAt = first.receivedAt
     invocationId = payloadOf(first.frame, "RunAccepted").invocation_id
     // Bounded: `count` jobs × (started + finished) frames, then StreamEnd.
     for (let frames = 0; frames <= 4 * count + 10; frames++) {
-      const { frame, receivedAt } = await c.nextTimed(60_000)
+      const { frame, receivedAt } = await nextTimed(c, 60_000)
       if (frame.kind === "StreamFrame") continue
       const end = payloadOf(frame, "StreamEnd")
       if (end.outcome !== "completed") throw new Error(`RunJobs ended ${JSON.stringify(end)}`)

@@ -3,7 +3,8 @@
 import { spawn } from "node:child_process"
 import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from "node:fs"
 import { socketPath, stateDir, supervisorLogPath } from "../protocol/paths"
-import { ConnectError, Connection, openSocket } from "./connection"
+import { ConnectError, openSocket } from "../protocol/client"
+import { Connection } from "./connection"
 import { UnreachableError } from "./errors"
 import { hookdBundlePath, installRoot } from "./install-paths"
 

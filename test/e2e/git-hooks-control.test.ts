@@ -198,7 +198,7 @@ describe("auto-start", () => {
     const watcher = await TestClient.connect(sandbox.socket)
     const shutdown = await hookctl(sandbox, repo, ["shutdown"])
     expect(shutdown.code, shutdown.stderr).toBe(0)
-    await watcher.awaitClose()
+    await watcher.closed
     await awaitProcessGone(autostarted)
     autostarted = undefined
     expect((await hookctl(sandbox, repo, ["ls"], { HOOKD_NO_AUTOSTART: "1" })).code).toBe(3)

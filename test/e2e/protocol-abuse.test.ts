@@ -38,7 +38,7 @@ describe("protocol abuse", () => {
   it("garbage bytes get BAD_FRAME and the connection still works", async () => {
     const c = await TestClient.connect(sandbox.socket)
     const body = Buffer.from("this is not json")
-    c.writeRaw(Buffer.concat([header(body.length), body]))
+    await c.write(Buffer.concat([header(body.length), body]))
     expect(await c.next()).toMatchObject({ kind: "Error", payload: { code: "BAD_FRAME" } })
     expect((await c.request("Hello", { client: "test", client_version: "0" })).kind).toBe("Welcome")
     c.close()
@@ -46,14 +46,14 @@ describe("protocol abuse", () => {
 
   it("a 9 MiB header gets FRAME_TOO_LARGE and the connection is closed", async () => {
     const c = await TestClient.connect(sandbox.socket)
-    c.writeRaw(header(9 * 1024 * 1024))
+    await c.write(header(9 * 1024 * 1024))
     expect(await c.next()).toMatchObject({ kind: "Error", payload: { code: "FRAME_TOO_LARGE" } })
-    await c.awaitClose()
+    await c.closed
   })
 
   it("an unknown request gets BAD_REQUEST naming it", async () => {
     const c = await TestClient.connect(sandbox.socket)
-    c.writeRaw(encodeFrame({ v: 1, id: "x", req: "Explode", payload: {} }))
+    await c.write(encodeFrame({ v: 1, id: "x", req: "Explode", payload: {} }))
     const r = await c.next()
     expect(r).toMatchObject({ kind: "Error", id: "x", payload: { code: "BAD_REQUEST" } })
     expect(JSON.stringify(r)).toMatch(/Explode/)
@@ -100,7 +100,7 @@ describe("protocol abuse", () => {
   it("an unknown field is ignored (forward compatibility)", async () => {
     const repo = makeGitRepo(join(sandbox.dir, "repo-fwd"))
     const c = await TestClient.connect(sandbox.socket)
-    c.writeRaw(encodeFrame({ v: 1, req: "ListJobs", payload: { repo_root: repo, future_field: 1 }, also_new: true }))
+    await c.write(encodeFrame({ v: 1, req: "ListJobs", payload: { repo_root: repo, future_field: 1 }, also_new: true }))
     expect((await c.next()).kind).toBe("Jobs")
     c.close()
   })

@@ -3,7 +3,7 @@ import * as fs from "node:fs"
 import { join } from "node:path"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { takeActivationFd } from "../../src/supervisor/socket-activation"
-import { bundleFixture, connect, hello, makeTempDir } from "./support"
+import { ask, bundleFixture, connect, hello, makeTempDir } from "./support"
 
 describe("takeActivationFd", () => {
   const activationEnv = (pid: string): NodeJS.ProcessEnv => ({
@@ -72,14 +72,14 @@ describe.skipIf(!hasSocketActivate)("serving an inherited fd 3 under systemd-soc
     })
     const client = await connect(path)
     try {
-      const answer = await client.request(hello("activated"))
+      const answer = await ask(client, hello("activated"))
       expect(answer).toMatchObject({
         id: "activated",
         kind: "Welcome",
         payload: { server_version: "activated", pid: activator.pid, state_dir: "LISTEN_FDS=unset LISTEN_PID=unset" }
       })
     } finally {
-      client.destroy()
+      client.close()
     }
   })
 })

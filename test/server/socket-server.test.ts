@@ -5,7 +5,9 @@ import { Cause, Deferred, Effect } from "effect"
 import { encodeFrame } from "../../src/protocol/framing"
 import { MAX_FRAME_BYTES } from "../../src/protocol/types"
 import { INTERNAL_ERROR_MESSAGE, type ServeOptions } from "../../src/supervisor/socket-server"
+import { ConnectionFailed, type FramedClient } from "../../src/protocol/client"
 import {
+  ask,
   connect,
   hello,
   makeTempDir,
@@ -14,14 +16,13 @@ import {
   tail,
   toyHandler,
   untilConnectionCount,
-  type RunningServer,
-  type TestClient
+  type RunningServer
 } from "./support"
 
 let dir: string
 let socketPath: string
 let server: RunningServer | undefined
-const clients: Array<TestClient> = []
+const clients: Array<FramedClient> = []
 
 const start = async (options: Partial<ServeOptions> = {}) => {
   server = await startServer({
@@ -45,7 +46,7 @@ beforeEach(() => {
 })
 
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.destroy()
+  for (const c of clients.splice(0)) c.close()
   await server?.close()
   server = undefined
   fs.rmSync(dir, { recursive: true, force: true })
@@ -56,7 +57,7 @@ describe("framing on one connection", () => {
     await start()
     const c = await client()
     for (let i = 0; i < 50; i++) {
-      const answer = await c.request(hello(`req-${i}`))
+      const answer = await ask(c, hello(`req-${i}`))
       expect(answer).toMatchObject({ v: 1, id: `req-${i}`, kind: "Welcome", payload: { pid: process.pid } })
     }
   })
@@ -82,9 +83,9 @@ describe("protocol errors", () => {
   it("answers an unsupported version with SCHEMA_MISMATCH and keeps the connection", async () => {
     await start()
     const c = await client()
-    const answer = await c.request({ ...hello("v2"), v: 2 })
+    const answer = await ask(c, { ...hello("v2"), v: 2 })
     expect(answer).toMatchObject({ id: "v2", kind: "Error", payload: { code: "SCHEMA_MISMATCH" } })
-    expect(await c.request(hello("after"))).toMatchObject({ id: "after", kind: "Welcome" })
+    expect(await ask(c, hello("after"))).toMatchObject({ id: "after", kind: "Welcome" })
   })
 
   it("answers a non-JSON body with BAD_FRAME and keeps the connection", async () => {
@@ -95,7 +96,7 @@ describe("protocol errors", () => {
     header.writeUInt32BE(garbage.length, 0)
     await c.write(Buffer.concat([header, garbage]))
     expect(await c.next()).toMatchObject({ kind: "Error", payload: { code: "BAD_FRAME" } })
-    expect(await c.request(hello("after"))).toMatchObject({ id: "after", kind: "Welcome" })
+    expect(await ask(c, hello("after"))).toMatchObject({ id: "after", kind: "Welcome" })
   })
 
   it("answers an oversize header with FRAME_TOO_LARGE and closes the connection", async () => {
@@ -104,42 +105,42 @@ describe("protocol errors", () => {
     const header = Buffer.alloc(4)
     header.writeUInt32BE(9 * 1024 * 1024, 0)
     await c.write(header)
-    const answer = await c.next()
+    const answer: any = await c.next()
     expect(answer).toMatchObject({ kind: "Error", payload: { code: "FRAME_TOO_LARGE" } })
     expect(answer.payload.message).toContain(String(MAX_FRAME_BYTES))
     await c.closed
-    expect(await c.next()).toBeUndefined()
+    await expect(c.next()).rejects.toThrow(ConnectionFailed)
   })
 
   it("answers an unknown request with BAD_REQUEST echoing the id, and keeps the connection", async () => {
     await start()
     const c = await client()
-    const answer = await c.request({ v: 1, id: "x1", req: "Frobnicate", payload: {} })
+    const answer = await ask(c, { v: 1, id: "x1", req: "Frobnicate", payload: {} })
     expect(answer).toMatchObject({ id: "x1", kind: "Error", payload: { code: "BAD_REQUEST" } })
-    expect(await c.request(hello("after"))).toMatchObject({ id: "after", kind: "Welcome" })
+    expect(await ask(c, hello("after"))).toMatchObject({ id: "after", kind: "Welcome" })
   })
 
   it("answers a handler defect with INTERNAL, no stack on the wire, and reports the cause", async () => {
     const reported: Array<Cause.Cause<unknown>> = []
     await start({ onInternalError: (cause) => Effect.sync(() => void reported.push(cause)) })
     const c = await client()
-    const answer = await c.request({ v: 1, id: "s", req: "Status", payload: {} })
+    const answer = await ask(c, { v: 1, id: "s", req: "Status", payload: {} })
     expect(answer).toEqual({ v: 1, id: "s", kind: "Error", payload: { code: "INTERNAL", message: INTERNAL_ERROR_MESSAGE } })
     const wire = JSON.stringify(answer)
     expect(wire).not.toContain("SECRET-STACK-MARKER")
     expect(wire).not.toMatch(/\bat .*:\d+:\d+/)
     expect(reported).toHaveLength(1)
     expect(Cause.pretty(reported[0])).toContain("SECRET-STACK-MARKER")
-    expect(await c.request(hello("after"))).toMatchObject({ id: "after", kind: "Welcome" })
+    expect(await ask(c, hello("after"))).toMatchObject({ id: "after", kind: "Welcome" })
   })
 
   it("answers every request with BUSY while draining", async () => {
     let draining = false
     await start({ isDraining: Effect.sync(() => draining) })
     const c = await client()
-    expect(await c.request(hello("before"))).toMatchObject({ kind: "Welcome" })
+    expect(await ask(c, hello("before"))).toMatchObject({ kind: "Welcome" })
     draining = true
-    expect(await c.request(hello("during"))).toMatchObject({
+    expect(await ask(c, hello("during"))).toMatchObject({
       id: "during",
       kind: "Error",
       payload: { code: "BUSY", message: "shutting down" }
@@ -152,21 +153,21 @@ describe("limits", () => {
     const { handle } = await start({ maxConnections: 256 })
     const all = await Promise.all(Array.from({ length: 300 }, () => client()))
     // A rejected client gets BUSY and then EOF; an accepted one gets nothing until it asks.
-    const firstFrames = new Map<TestClient, Promise<any>>(all.map((c) => [c, c.next()]))
-    const closedClients = new Set<TestClient>()
+    const firstFrames = new Map<FramedClient, Promise<any>>(all.map((c) => [c, c.next()]))
+    const closedClients = new Set<FramedClient>()
     const fortyFourClosed = new Promise<void>((resolve) => {
       for (const c of all) void c.closed.then(() => closedClients.add(c).size === 44 && resolve())
     })
     await fortyFourClosed
     await untilConnectionCount(handle, (n) => n === 256)
-    const rejected: Array<TestClient> = []
-    const accepted: Array<TestClient> = []
+    const rejected: Array<FramedClient> = []
+    const accepted: Array<FramedClient> = []
     for (const c of all) {
       if (closedClients.has(c)) {
         expect(await firstFrames.get(c)).toMatchObject({ kind: "Error", payload: { code: "BUSY" } })
         rejected.push(c)
       } else {
-        await c.send(hello("probe"))
+        await c.sendFrame(hello("probe"))
         expect(await firstFrames.get(c)).toMatchObject({ id: "probe", kind: "Welcome" })
         accepted.push(c)
       }
@@ -174,22 +175,22 @@ describe("limits", () => {
     expect(rejected).toHaveLength(44)
     expect(accepted).toHaveLength(256)
 
-    for (const c of accepted.slice(0, 10)) c.destroy()
+    for (const c of accepted.slice(0, 10)) c.close()
     await untilConnectionCount(handle, (n) => n === 246)
     const late = await client()
-    expect(await late.request(hello("late"))).toMatchObject({ id: "late", kind: "Welcome" })
+    expect(await ask(late, hello("late"))).toMatchObject({ id: "late", kind: "Welcome" })
   })
 
   it("closes a connection whose partial frame stalls, but not an idle one", async () => {
     await start({ partialFrameTimeoutMs: 300 })
     const idle = await client()
-    expect(await idle.request(hello("idle"))).toMatchObject({ kind: "Welcome" })
+    expect(await ask(idle, hello("idle"))).toMatchObject({ kind: "Welcome" })
     const stalled = await client()
     const frame = encodeFrame(hello("never finished"))
     await stalled.write(frame.subarray(0, 6))
     await stalled.closed
     // The idle connection has been quiet at least as long as the stalled one: still served.
-    expect(await idle.request(hello("still here"))).toMatchObject({ id: "still here", kind: "Welcome" })
+    expect(await ask(idle, hello("still here"))).toMatchObject({ id: "still here", kind: "Welcome" })
   })
 })
 
@@ -197,7 +198,7 @@ describe("streaming", () => {
   it("delivers 100k stream frames complete and in order, then StreamEnd", async () => {
     await start()
     const c = await client()
-    await c.send(tail(100_000, false, "t"))
+    await c.sendFrame(tail(100_000, false, "t"))
     for (let seq = 0; seq < 100_000; seq++) {
       const frame = await c.next()
       if (frame?.kind !== "StreamFrame" || frame.payload.record.seq !== seq) {
@@ -205,17 +206,17 @@ describe("streaming", () => {
       }
     }
     expect(await c.next()).toMatchObject({ id: "t", kind: "StreamEnd", payload: { reason: "replayed" } })
-    expect(await c.request(hello("after"))).toMatchObject({ kind: "Welcome" })
+    expect(await ask(c, hello("after"))).toMatchObject({ kind: "Welcome" })
   })
 
   it("interrupts the handler's stream when the client disconnects mid-stream", async () => {
     const followInterrupted = Deferred.unsafeMake<void>(Effect.runSync(Effect.fiberId))
     await start({ handler: toyHandler({ followInterrupted }) })
     const c = await client()
-    await c.send(tail(5, true))
+    await c.sendFrame(tail(5, true))
     for (let i = 0; i < 5; i++) expect(await c.next()).toMatchObject({ kind: "StreamFrame" })
     expect(await Effect.runPromise(Deferred.isDone(followInterrupted))).toBe(false)
-    c.destroy()
+    c.close()
     await Effect.runPromise(Deferred.await(followInterrupted))
   })
 
@@ -223,7 +224,7 @@ describe("streaming", () => {
     const followInterrupted = Deferred.unsafeMake<void>(Effect.runSync(Effect.fiberId))
     const running = await start({ handler: toyHandler({ followInterrupted }) })
     const c = await client()
-    await c.send(tail(1, true))
+    await c.sendFrame(tail(1, true))
     expect(await c.next()).toMatchObject({ kind: "StreamFrame" })
     await running.close()
     server = undefined
@@ -248,6 +249,6 @@ describe("the socket file", () => {
     const c = await client()
     await Effect.runPromise(running.handle.stopAccepting)
     await expect(connect(socketPath)).rejects.toThrow()
-    expect(await c.request(hello("open"))).toMatchObject({ kind: "Welcome" })
+    expect(await ask(c, hello("open"))).toMatchObject({ kind: "Welcome" })
   })
 })

@@ -1,13 +1,11 @@
-// Shared pieces of the socket-server tests: temp dirs, a server in a scope, a plain node:net client
-// that speaks the framing, a toy request handler, and esbuild-bundled fixtures for child processes.
+// Shared pieces of the socket-server tests: temp dirs, a server in a scope, the protocol's client, a toy request handler, and esbuild-bundled fixtures for child processes.
 import * as fs from "node:fs"
-import * as net from "node:net"
 import * as os from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { build } from "esbuild"
 import { Deferred, Effect, Exit, Scope, Stream } from "effect"
-import { encodeFrame, FrameDecoder } from "../../src/protocol/framing"
+import { FramedClient } from "../../src/protocol/client"
 import { errorResponse, response, type LogRecord, type ResponseEnvelope } from "../../src/protocol/types"
 import { serve, type RequestHandler, type ServeOptions, type ServerHandle } from "../../src/supervisor/socket-server"
 
@@ -36,67 +34,14 @@ export const untilConnectionCount = async (handle: ServerHandle, predicate: (n: 
 
 // ---------------------------------------------------------------- client
 
-/** A raw protocol client: frames in, parsed JSON out; `next()` gives undefined once the socket closed. */
-export class TestClient {
-  private readonly decoder = new FrameDecoder()
-  private readonly received: Array<any> = []
-  private readonly waiters: Array<(value: any) => void> = []
-  private isClosed = false
-  readonly closed: Promise<void>
+/** The protocol's own client (src/protocol/client.ts), connected; these tests frame raw envelopes with it. */
+export const connect = (path: string): Promise<FramedClient> => FramedClient.connect(path)
 
-  constructor(readonly socket: net.Socket) {
-    socket.on("error", () => {})
-    socket.on("data", (chunk: Buffer) => {
-      for (const body of this.decoder.push(chunk)) this.deliver(JSON.parse(body.toString("utf8")))
-    })
-    this.closed = new Promise((resolve) =>
-      socket.once("close", () => {
-        this.isClosed = true
-        for (const waiter of this.waiters.splice(0)) waiter(undefined)
-        resolve()
-      })
-    )
-  }
-
-  private deliver(value: unknown) {
-    const waiter = this.waiters.shift()
-    if (waiter) waiter(value)
-    else this.received.push(value)
-  }
-
-  next(): Promise<any> {
-    if (this.received.length > 0) return Promise.resolve(this.received.shift())
-    if (this.isClosed) return Promise.resolve(undefined)
-    return new Promise((resolve) => this.waiters.push(resolve))
-  }
-
-  write(bytes: Uint8Array): Promise<void> {
-    return new Promise((resolve, reject) => this.socket.write(bytes, (error) => (error ? reject(error) : resolve())))
-  }
-
-  send(message: unknown): Promise<void> {
-    return this.write(encodeFrame(message))
-  }
-
-  async request(message: unknown): Promise<any> {
-    await this.send(message)
-    return this.next()
-  }
-
-  destroy(): void {
-    this.socket.destroy()
-  }
+/** Frames `message` as it is (any id, any version) and returns the next answer, untyped. */
+export const ask = async (c: FramedClient, message: unknown): Promise<any> => {
+  await c.sendFrame(message)
+  return c.next()
 }
-
-export const connect = (path: string): Promise<TestClient> =>
-  new Promise((resolve, reject) => {
-    const socket = net.connect({ path })
-    socket.once("error", reject)
-    socket.once("connect", () => {
-      socket.off("error", reject)
-      resolve(new TestClient(socket))
-    })
-  })
 
 // ---------------------------------------------------------------- requests and the toy handler
 

@@ -5,7 +5,7 @@ import { join } from "node:path"
 
 export default function setup(): void {
   try {
-    execFileSync(process.execPath, [join(__dirname, "..", "..", "src", "build", "bundle.mjs")], { stdio: "inherit" })
+    execFileSync(process.execPath, [join(__dirname, "..", "..", "src", "tools", "bundle.mjs")], { stdio: "inherit" })
   } catch {
     process.stderr.write("\n[global-setup] the bundle build failed; black-box tests will fail\n\n")
   }

@@ -1,12 +1,9 @@
-// A real supervisor process in a temp state dir, and a small framed-JSON client for it.
+// A real supervisor process in a temp state dir, and the framed client the tests talk to it with.
 // Black-box tests use these: no part of the supervisor is imported or mocked.
 import { spawn, type ChildProcess } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
-import * as net from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { encodeFrame, FrameDecoder, parseFrameBody } from "../../src/protocol/framing"
-import type { RequestName, RequestPayloads, ResponseEnvelope } from "../../src/protocol/types"
 
 export const REPO_ROOT = join(__dirname, "..", "..")
 export const HOOKD_BUNDLE = join(REPO_ROOT, "dist", "hookd.mjs")
@@ -91,81 +88,5 @@ export const startSupervisor = async (sandbox: Sandbox, args: ReadonlyArray<stri
   }
 }
 
-/** A framed-JSON connection: request/response and streams, as a client would use them. */
-export class TestClient {
-  private readonly decoder = new FrameDecoder()
-  private readonly queue: ResponseEnvelope[] = []
-  private waiters: Array<() => void> = []
-  private nextId = 0
-  closed = false
-
-  private constructor(readonly socket: net.Socket) {
-    socket.on("data", (chunk) => {
-      for (const body of this.decoder.push(chunk)) this.queue.push(parseFrameBody(body) as unknown as ResponseEnvelope)
-      this.wake()
-    })
-    socket.on("close", () => {
-      this.closed = true
-      this.wake()
-    })
-    socket.on("error", () => undefined)
-  }
-
-  private wake() {
-    const w = this.waiters
-    this.waiters = []
-    for (const f of w) f()
-  }
-
-  static connect(path: string): Promise<TestClient> {
-    return new Promise((resolve, reject) => {
-      const socket = net.createConnection({ path })
-      socket.once("connect", () => resolve(new TestClient(socket)))
-      socket.once("error", reject)
-    })
-  }
-
-  send<N extends RequestName>(req: N, payload: RequestPayloads[N], extra: Record<string, unknown> = {}): string {
-    const id = `t${this.nextId++}`
-    this.socket.write(encodeFrame({ v: 1, id, req, payload, ...extra }))
-    return id
-  }
-
-  writeRaw(bytes: Uint8Array): void {
-    this.socket.write(bytes)
-  }
-
-  /** The next response frame; rejects if the connection closes first. */
-  async next(): Promise<ResponseEnvelope> {
-    for (;;) {
-      const r = this.queue.shift()
-      if (r) return r
-      if (this.closed) throw new Error("connection closed")
-      await new Promise<void>((resolve) => this.waiters.push(resolve))
-    }
-  }
-
-  async request<N extends RequestName>(req: N, payload: RequestPayloads[N]): Promise<ResponseEnvelope> {
-    this.send(req, payload)
-    return this.next()
-  }
-
-  /** Frames up to and including the first StreamEnd or Error. */
-  async collect(): Promise<ResponseEnvelope[]> {
-    const out: ResponseEnvelope[] = []
-    for (;;) {
-      const r = await this.next()
-      out.push(r)
-      if (r.kind === "StreamEnd" || r.kind === "Error") return out
-    }
-  }
-
-  /** Resolves when the server closes the connection. */
-  async awaitClose(): Promise<void> {
-    while (!this.closed) await new Promise<void>((resolve) => this.waiters.push(resolve))
-  }
-
-  close(): void {
-    this.socket.destroy()
-  }
-}
+/** The black-box tests talk to hookd through the protocol's own client (src/protocol/client.ts). */
+export { FramedClient as TestClient } from "../../src/protocol/client"
