@@ -22,6 +22,8 @@ export type Script = (request: ReceivedRequest) => { answers: Answer[]; hold?: b
 export class ScriptedServer {
   readonly requests: ReceivedRequest[] = []
   private readonly server: Server
+  /** Connections accepted so far. */
+  connections = 0
   private closedConnections = 0
   private onClose: Array<() => void> = []
 
@@ -32,6 +34,7 @@ export class ScriptedServer {
   static listen(path: string, script: Script): Promise<ScriptedServer> {
     let instance: ScriptedServer
     const server = createServer((socket: Socket) => {
+      instance.connections++
       const decoder = new FrameDecoder()
       socket.on("data", (chunk) => {
         for (const body of decoder.push(chunk)) {

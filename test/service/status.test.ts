@@ -1,50 +1,31 @@
 // `hookctl service status`: files, what the service manager says, and a Hello to the supervisor.
-// The supervisor here is a small framed-JSON server, so status is tested without hookd itself.
-import { createServer, type Server } from "node:net"
+// The supervisor here is the client tests' scripted server, so status is tested without hookd itself.
 import { join } from "node:path"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
-import { encodeFrame, FrameDecoder, parseFrameBody } from "../../src/protocol/framing"
+import { ScriptedServer } from "../client/scripted-server"
 import { runService } from "../../src/service/cli"
 import { makeContext, makeServiceSandbox, recordedCalls, sandboxEnv, standIn, type ServiceSandbox } from "./helpers"
 
 let sb: ServiceSandbox
-let server: Server | undefined
+let server: ScriptedServer | undefined
 beforeEach(() => {
   sb = makeServiceSandbox()
 })
 afterEach(async () => {
-  if (server) await new Promise((r) => server!.close(r))
+  await server?.close()
   server = undefined
   sb.cleanup()
 })
 
 const socket = () => join(sb.dir, "hookd.sock")
 
-/** Answers Hello with a Welcome; counts connections. `silent` accepts and never answers. */
-const fakeSupervisor = async (silent = false): Promise<{ connections: () => number }> => {
-  let connections = 0
-  server = createServer((conn) => {
-    connections++
-    const decoder = new FrameDecoder()
-    conn.on("data", (chunk) => {
-      for (const body of decoder.push(chunk)) {
-        const req = parseFrameBody(body)
-        if (silent) continue
-        conn.write(
-          encodeFrame({
-            v: 1,
-            id: req.id,
-            kind: "Welcome",
-            payload: { server_version: "9.9.9", protocol_versions: [1], pid: 4242, started_at: 0, state_dir: "/s" }
-          })
-        )
-      }
-    })
-    conn.on("error", () => undefined)
-  })
-  await new Promise<void>((resolve) => server!.listen(socket(), resolve))
-  return { connections: () => connections }
-}
+/** Answers Hello with a Welcome; `silent` accepts and never answers. */
+const fakeSupervisor = async (silent = false): Promise<ScriptedServer> =>
+  (server = await ScriptedServer.listen(socket(), () => ({
+    answers: silent
+      ? []
+      : [{ kind: "Welcome", payload: { server_version: "9.9.9", protocol_versions: [1], pid: 4242, started_at: 0, state_dir: "/s" } }]
+  })))
 
 /** A systemctl that answers is-enabled/is-active from a table keyed by "query unit". */
 const systemctlAnswering = (answers: Record<string, string>) =>
@@ -87,7 +68,7 @@ describe("service status (linux)", () => {
     const fake = await fakeSupervisor()
     const ctx = makeContext(sandboxEnv(sb, "linux", { HOOKD_SOCKET: socket() }))
     expect(await runService(["status"], ctx)).toBe(0)
-    expect(fake.connections()).toBe(0)
+    expect(fake.connections).toBe(0)
     expect(ctx.stdout()).toContain("supervisor: not running (the socket unit starts it on the first connection")
   })
 
