@@ -3,7 +3,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { openRepoStore } from "../../src/store/open"
 import type { RepoStore } from "../../src/store/repo-store"
-import { freshDbPath, invocation, job, rawRows, useTempDirs } from "./helpers"
+import { freshDbPath, invocation, job, rawRows, useTempDirs, withRawDb } from "./helpers"
 
 useTempDirs()
 
@@ -117,6 +117,16 @@ describe("Store: repository functions", () => {
       yield* store.setInvocationStatus(INV_OLD, "completed")
       expect((yield* store.getInvocation(INV_OLD))?.status).toBe("completed")
       expect((yield* Effect.flip(store.setInvocationStatus("ffff000000000000", "x")))._tag).toBe("StoreError")
+    }))
+
+  it.scopedLive("a job status written by a newer hookd reads as unknown (never a crash, never terminal)", () =>
+    Effect.gen(function* () {
+      const dbPath = freshDbPath()
+      yield* Effect.scoped(Effect.flatMap(open(dbPath), (store) => store.insertInvocation(invocation(), [job()])))
+      withRawDb(dbPath, (db) => db.run("UPDATE jobs SET status = 'hibernating'"))
+      const store = yield* open(dbPath)
+      expect((yield* store.getJob(INV_OLD, "install"))?.status).toBe("unknown")
+      expect((yield* store.listJobs({})).map((j) => j.status)).toEqual(["unknown"])
     }))
 
   it.scopedLive("listJobs: newest invocation first, then declaration order, with invocation_created_at", () =>
