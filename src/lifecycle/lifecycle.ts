@@ -1,19 +1,21 @@
-// Shared lifecycle state: the shutdown signal (SIGTERM/SIGINT/Shutdown/idle exit), the draining
-// flag that makes new requests answer BUSY, the connection count for Status, and the number of
+// Shared lifecycle state: the shutdown signal (SIGTERM/SIGINT/SIGHUP/Shutdown/idle exit), the
+// draining flag that makes new requests answer BUSY, the connection count for Status, and the
 // requests being handled (so shutdown lets tails write their final StreamEnd).
-import { Clock, Context, Deferred, Effect, Layer } from "effect"
+import { Context, Deferred, Effect, Fiber, FiberSet, Layer, Ref } from "effect"
 
 export interface LifecycleService {
   /** Completes, with the reason, when the supervisor starts shutting down. */
   readonly shutdown: Deferred.Deferred<string>
+  /** The first reason wins; later requests change nothing. */
   readonly requestShutdown: (reason: string) => Effect.Effect<void>
   readonly isDraining: Effect.Effect<boolean>
-  readonly connectionCount: () => number
-  readonly setConnectionCounter: (count: () => number) => void
-  /** Wraps one request's handling so shutdown can wait for it. */
+  /** Open connections, as the socket server counts them (0 until it serves). */
+  readonly connectionCount: Effect.Effect<number>
+  readonly countConnectionsWith: (count: Effect.Effect<number>) => Effect.Effect<void>
+  /** Runs one request's handling as a tracked fiber, so shutdown can wait for it. */
   readonly track: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
-  readonly inFlight: () => number
-  /** Waits (bounded) until no request is being handled. */
+  readonly inFlight: Effect.Effect<number>
+  /** Waits, at most `timeoutMs`, until no request is being handled. */
   readonly awaitRequestsDone: (timeoutMs: number) => Effect.Effect<void>
 }
 
@@ -21,30 +23,27 @@ export class Lifecycle extends Context.Tag("hookd/Lifecycle")<Lifecycle, Lifecyc
 
 export const makeLifecycle = Effect.gen(function* () {
   const shutdown = yield* Deferred.make<string>()
-  let counter: () => number = () => 0
-  let inFlight = 0
-  const awaitRequestsDone = (timeoutMs: number) =>
-    Effect.gen(function* () {
-      const deadline = (yield* Clock.currentTimeMillis) + timeoutMs
-      while (inFlight > 0 && (yield* Clock.currentTimeMillis) < deadline) yield* Effect.sleep("10 millis")
-    })
+  const requests = yield* FiberSet.make()
+  const connectionCounter = yield* Ref.make<Effect.Effect<number>>(Effect.succeed(0))
   return {
     shutdown,
-    requestShutdown: (reason) => Deferred.succeed(shutdown, reason).pipe(Effect.asVoid),
+    requestShutdown: Effect.fn("Lifecycle.requestShutdown")(function* (reason: string) {
+      yield* Deferred.succeed(shutdown, reason)
+    }),
     isDraining: Deferred.isDone(shutdown),
-    connectionCount: () => counter(),
-    setConnectionCounter: (count) => {
-      counter = count
-    },
+    connectionCount: Effect.flatten(Ref.get(connectionCounter)),
+    countConnectionsWith: (count) => Ref.set(connectionCounter, count),
     track: (effect) =>
-      Effect.acquireUseRelease(
-        Effect.sync(() => inFlight++),
-        () => effect,
-        () => Effect.sync(() => inFlight--)
+      Effect.flatMap(FiberSet.run(requests, effect), (fiber) =>
+        // The caller interrupted (its connection closed): so is the request.
+        Fiber.join(fiber).pipe(Effect.onInterrupt(() => Fiber.interrupt(fiber)))
       ),
-    inFlight: () => inFlight,
-    awaitRequestsDone
+    inFlight: FiberSet.size(requests),
+    awaitRequestsDone: Effect.fn("Lifecycle.awaitRequestsDone")(function* (timeoutMs: number) {
+      // Interruptible so the timeout can end it: shutdown runs this in an (uninterruptible) finalizer.
+      yield* FiberSet.awaitEmpty(requests).pipe(Effect.interruptible, Effect.timeout(timeoutMs), Effect.ignore)
+    })
   } satisfies LifecycleService
 })
 
-export const layerLifecycle = (lifecycle: LifecycleService) => Layer.succeed(Lifecycle, lifecycle)
+export const LifecycleLive = Layer.scoped(Lifecycle, makeLifecycle)

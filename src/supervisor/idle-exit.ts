@@ -14,7 +14,7 @@ export const watchIdle = (idleMs: number) =>
     for (;;) {
       yield* Effect.sleep(tick)
       const now = yield* Clock.currentTimeMillis
-      const busy = lifecycle.connectionCount() > 0 || lifecycle.inFlight() > 0 || runner.liveJobs().length > 0
+      const busy = (yield* lifecycle.connectionCount) > 0 || (yield* lifecycle.inFlight) > 0 || runner.liveJobs().length > 0
       if (busy) {
         idleSince = now
       } else if (now - idleSince >= idleMs) {

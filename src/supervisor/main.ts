@@ -1,6 +1,8 @@
 // hookd: the per-user supervisor. Takes the singleton lock, opens state, reconciles what a
 // previous supervisor left, serves the socket, and shuts down gracefully (SPEC §7).
-import { Cause, Data, Deferred, Effect, Exit, Layer } from "effect"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import type { Teardown } from "@effect/platform/Runtime"
+import { Cause, Data, Deferred, Effect, Exit, Layer, Scope } from "effect"
 import { createHash } from "node:crypto"
 import { mkdirSync } from "node:fs"
 import { resolve } from "node:path"
@@ -9,7 +11,7 @@ import { makeDispatcher } from "./dispatch"
 import { logError, logInfo, makeLogWriter, SupervisorLoggerLive } from "../logging/event-log"
 import { watchIdle } from "./idle-exit"
 import { JobRunner, JobRunnerLive } from "../jobs/runner"
-import { Lifecycle, layerLifecycle, makeLifecycle } from "../lifecycle/lifecycle"
+import { Lifecycle, LifecycleLive } from "../lifecycle/lifecycle"
 import { reconcileRepo } from "./reconcile"
 import { RepoRegistry, RepoRegistryLive } from "../repos/registry"
 import { RetentionLive, retentionSweeps } from "../retention/service"
@@ -17,7 +19,7 @@ import { HOOKD_USAGE, layerSettings, readSettings, Settings, UsageError, type Su
 import { acquireSingleton } from "./singleton"
 import { takeActivationFd } from "./socket-activation"
 import { prepareSocketPath } from "./socket-path"
-import { serve, type ListenTarget } from "./socket-server"
+import { serve, type ListenTarget, type ServerHandle } from "./socket-server"
 import { StoreLive } from "../store/service"
 import { HOOKD_VERSION } from "./version"
 
@@ -35,13 +37,29 @@ const lockNameFor = (settings: SupervisorSettings): string => {
     : `${singletonLockName()}-${createHash("sha256").update(state).digest("hex").slice(0, 12)}`
 }
 
-/** Everything that needs the singleton: reconcile, serving, then the ordered shutdown. */
+/**
+ * The ordered shutdown (SPEC §7), whatever started it — a signal interrupting the main fiber, a
+ * Shutdown request or idle exit: new requests answer BUSY, stop accepting, cancel every job, let
+ * open tails and waited runs write their final StreamEnd; then the scope closes the rest.
+ */
+const stopInOrder = (server: ServerHandle) =>
+  Effect.gen(function* () {
+    const lifecycle = yield* Lifecycle
+    const runner = yield* JobRunner
+    yield* lifecycle.requestShutdown("interrupted")
+    const reason = yield* Deferred.await(lifecycle.shutdown)
+    yield* logInfo("stopping", { reason, running: runner.liveJobs().length })
+    yield* server.stopAccepting
+    yield* runner.cancelEverything("shutdown")
+    yield* lifecycle.awaitRequestsDone(1000)
+  })
+
+/** Everything that needs the singleton: reconcile, then serving until shutdown. */
 const serveUntilShutdown = (activationFd: number | undefined) =>
   Effect.gen(function* () {
     const settings = yield* Settings
     const lifecycle = yield* Lifecycle
     const registry = yield* RepoRegistry
-    const runner = yield* JobRunner
 
     for (const repo of registry.all()) {
       yield* reconcileRepo(repo).pipe(
@@ -63,7 +81,9 @@ const serveUntilShutdown = (activationFd: number | undefined) =>
       isDraining: lifecycle.isDraining,
       onInternalError: (cause) => logError("internal_error", { cause: Cause.pretty(cause) })
     })
-    lifecycle.setConnectionCounter(() => Effect.runSync(server.connectionCount))
+    yield* lifecycle.countConnectionsWith(server.connectionCount)
+    // Runs before the server's own finalizers (they run in reverse order).
+    yield* Effect.addFinalizer(() => stopInOrder(server))
     // Retention (SPEC §9): once now that reconcile is done, then hourly, until shutdown.
     yield* Effect.forkScoped(retentionSweeps)
     yield* logInfo("started", {
@@ -74,24 +94,39 @@ const serveUntilShutdown = (activationFd: number | undefined) =>
       max_parallel: settings.maxParallel
     })
     if (settings.idleExitMs !== undefined) yield* Effect.forkScoped(watchIdle(settings.idleExitMs))
-
-    const reason = yield* Deferred.await(lifecycle.shutdown)
-    yield* logInfo("stopping", { reason, running: runner.liveJobs().length })
-    yield* server.stopAccepting
-    yield* runner.cancelEverything("shutdown")
-    // Let open tails and waited runs write their final StreamEnd before connections close.
-    yield* lifecycle.awaitRequestsDone(1000)
+    yield* Deferred.await(lifecycle.shutdown)
   }).pipe(Effect.scoped)
 
-export const runSupervisor = (settings: SupervisorSettings, lifecycle: Lifecycle["Type"]) => {
-  const base = Layer.mergeAll(layerSettings(settings), layerLifecycle(lifecycle))
-  const withStore = Layer.merge(base, StoreLive)
-  // Built only after the singleton is held: opening databases clears stale lock dirs.
-  const serving = Layer.provideMerge(
-    RetentionLive,
-    Layer.provideMerge(JobRunnerLive, Layer.provideMerge(RepoRegistryLive, withStore))
-  )
-  return Effect.gen(function* () {
+const SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const
+
+/**
+ * runMain interrupts the main fiber on SIGTERM and SIGINT; SIGHUP (its terminal closed) stops it
+ * the same way. Listening to all three until exit also names the signal in the "stopping" line,
+ * and keeps a repeated signal from killing the supervisor in the middle of its bounded teardown.
+ */
+const stopOnSignals = Effect.withFiberRuntime<void, never, Lifecycle | Scope.Scope>((main) =>
+  Effect.flatMap(Lifecycle, (lifecycle) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      Deferred.unsafeDone(lifecycle.shutdown, Exit.succeed(signal))
+      main.unsafeInterruptAsFork(main.id())
+    }
+    return Effect.acquireRelease(
+      Effect.sync(() => SIGNALS.forEach((signal) => process.on(signal, onSignal))),
+      () => Effect.sync(() => SIGNALS.forEach((signal) => process.off(signal, onSignal)))
+    )
+  })
+)
+
+// Built only after the singleton is held: opening databases clears stale lock dirs.
+const ServingLive = RetentionLive.pipe(
+  Layer.provideMerge(JobRunnerLive),
+  Layer.provideMerge(RepoRegistryLive),
+  Layer.provideMerge(StoreLive)
+)
+
+const runSupervisor = (settings: SupervisorSettings) =>
+  Effect.gen(function* () {
+    yield* stopOnSignals
     yield* Effect.try({
       try: () => mkdirSync(settings.stateDir, { recursive: true, mode: 0o700 }),
       catch: (e) =>
@@ -104,10 +139,13 @@ export const runSupervisor = (settings: SupervisorSettings, lifecycle: Lifecycle
     }
     // Taken (and removed from the environment) before any job could inherit the variables.
     const activationFd = takeActivationFd(process.env)
-    yield* serveUntilShutdown(activationFd).pipe(Effect.provide(serving))
-    yield* logInfo("stopped")
-  }).pipe(Effect.scoped)
-}
+    yield* serveUntilShutdown(activationFd).pipe(Effect.provide(ServingLive), Effect.ensuring(logInfo("stopped")))
+  }).pipe(
+    Effect.scoped,
+    Effect.provide(Layer.merge(layerSettings(settings), LifecycleLive)),
+    // Outermost, so every finalizer and every forked fiber logs through it.
+    Effect.provide(SupervisorLoggerLive(supervisorLogPath(settings.stateDir), settings.journal))
+  )
 
 const describeFailure = (cause: Cause.Cause<unknown>): string => {
   const failure = Cause.failureOption(cause)
@@ -125,6 +163,27 @@ const exitAfterFlush = (code: number): void => {
   process.stdout.write("", done)
   process.stderr.write("", done)
 }
+
+/** File only: a stack trace is for the log, never for the terminal. */
+const logToFile = (settings: SupervisorSettings, event: string, fields: Record<string, unknown>) => {
+  try {
+    makeLogWriter(supervisorLogPath(settings.stateDir), "none").write("error", event, fields)
+  } catch {
+    // the log may be what failed
+  }
+}
+
+/** Success and a signal's interruption exit 0; a failure prints its message (never a stack trace) and exits 1. */
+const exitCodeTeardown =
+  (settings: SupervisorSettings): Teardown =>
+  (exit) => {
+    if (Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)) {
+      process.stderr.write(`hookd: ${describeFailure(exit.cause)}\n`)
+      logToFile(settings, "fatal", { cause: Cause.pretty(exit.cause) })
+      return exitAfterFlush(1)
+    }
+    exitAfterFlush(0)
+  }
 
 const main = () => {
   const argv = process.argv.slice(2)
@@ -147,38 +206,16 @@ const main = () => {
   // A bug that escapes every fiber must still end cleanly: the trace to the log file, a line to the
   // user, and exit 1 (the store's exit hook closes the databases, so no stale lock dir is left).
   const die = (what: string) => (error: unknown) => {
-    try {
-      makeLogWriter(supervisorLogPath(settings.stateDir), "none").write("error", what, {
-        error: error instanceof Error ? (error.stack ?? error.message) : String(error)
-      })
-    } catch {
-      // the log may be what failed
-    }
+    logToFile(settings, what, { error: error instanceof Error ? (error.stack ?? error.message) : String(error) })
     process.stderr.write(`hookd: internal error (${what}); see ${supervisorLogPath(settings.stateDir)}\n`)
     exitAfterFlush(1)
   }
   process.on("uncaughtException", die("uncaught_exception"))
   process.on("unhandledRejection", die("unhandled_rejection"))
-  const lifecycle = Effect.runSync(makeLifecycle)
-  for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
-    process.on(signal, () => Effect.runFork(lifecycle.requestShutdown(signal)))
-  }
-  const fiber = Effect.runFork(
-    runSupervisor(settings, lifecycle).pipe(Effect.provide(SupervisorLoggerLive(supervisorLogPath(settings.stateDir), settings.journal)))
-  )
-  fiber.addObserver((exit) => {
-    if (Exit.isSuccess(exit)) return exitAfterFlush(0)
-    // Never a stack trace for the user: the message, and the full cause in the log file.
-    process.stderr.write(`hookd: ${describeFailure(exit.cause)}\n`)
-    try {
-      // File only: the stack trace is for the log, never for the terminal.
-      makeLogWriter(supervisorLogPath(settings.stateDir), "none").write("error", "fatal", {
-        cause: Cause.pretty(exit.cause)
-      })
-    } catch {
-      // the log may be what failed
-    }
-    exitAfterFlush(1)
+  NodeRuntime.runMain(runSupervisor(settings), {
+    disableErrorReporting: true,
+    disablePrettyLogger: true,
+    teardown: exitCodeTeardown(settings)
   })
 }
 

@@ -3,7 +3,7 @@
 // code: NodeSocketServer.make({ fd: 3 }) dies on the null `address()` of an inherited fd (NOTES.md).
 import * as net from "node:net"
 import { chmodSync } from "node:fs"
-import { Cause, Chunk, Data, Deferred, Effect, Either, Exit, FiberId, FiberSet, Scope, Stream } from "effect"
+import { Cause, Chunk, Data, Deferred, Effect, Either, Exit, FiberId, FiberSet, Mailbox, Scope, Stream } from "effect"
 import {
   BadFrameError,
   encodeFrame,
@@ -67,48 +67,12 @@ const describeTarget = (target: ListenTarget): string =>
 
 // ---------------------------------------------------------------- inbound frames of one connection
 
-type Inbound =
-  | { readonly _tag: "Frame"; readonly body: Buffer }
-  | { readonly _tag: "TooLarge"; readonly error: FrameTooLargeError }
-  | { readonly _tag: "Closed" }
-
-/** Filled synchronously from socket events, drained in order by the connection's fiber. */
-class Inbox {
-  private items: Array<Inbound> = []
-  private waiter: ((item: Inbound) => void) | undefined
-
-  push(item: Inbound): void {
-    const waiter = this.waiter
-    if (waiter) {
-      this.waiter = undefined
-      waiter(item)
-    } else {
-      this.items.push(item)
-    }
-  }
-
-  readonly take: Effect.Effect<Inbound> = Effect.async<Inbound>((resume) => {
-    const next = this.items.shift()
-    if (next) return resume(Effect.succeed(next))
-    this.waiter = (item) => resume(Effect.succeed(item))
-    return Effect.sync(() => {
-      this.waiter = undefined
-    })
-  })
-}
-
-interface ConnectionState {
-  readonly inbox: Inbox
-  readonly closed: Deferred.Deferred<void>
-}
-
 /**
- * Attaches the socket listeners synchronously (before any fiber runs, so no event is missed):
- * frames are decoded as bytes arrive, and a partial frame that stalls is dropped with the socket.
+ * Feeds the connection's mailbox from the socket: frame bodies as bytes arrive; it ends when the
+ * socket closes, or fails on an oversize header (answered, then the connection closes, without
+ * reading the body). A partial frame that stalls is dropped with the socket.
  */
-const watchSocket = (socket: net.Socket, partialFrameTimeoutMs: number, onClose: () => void): ConnectionState => {
-  const inbox = new Inbox()
-  const closed = Deferred.unsafeMake<void>(FiberId.none)
+const watchSocket = (socket: net.Socket, inbox: Mailbox.Mailbox<Buffer, FrameTooLargeError>, partialFrameTimeoutMs: number): void => {
   const decoder = new FrameDecoder()
   let stalled: NodeJS.Timeout | undefined
   let stopped = false
@@ -124,15 +88,14 @@ const watchSocket = (socket: net.Socket, partialFrameTimeoutMs: number, onClose:
     try {
       bodies = decoder.push(chunk)
     } catch (error) {
-      // An oversize header: answer and close without reading the body.
       stopped = true
       clearStallTimer()
       socket.pause()
-      if (error instanceof FrameTooLargeError) inbox.push({ _tag: "TooLarge", error })
+      if (error instanceof FrameTooLargeError) inbox.unsafeDone(Exit.fail(error))
       else socket.destroy()
       return
     }
-    for (const body of bodies) inbox.push({ _tag: "Frame", body })
+    inbox.unsafeOfferAll(bodies)
     clearStallTimer()
     if (decoder.pending > 0) {
       stalled = setTimeout(() => socket.destroy(), partialFrameTimeoutMs)
@@ -141,11 +104,10 @@ const watchSocket = (socket: net.Socket, partialFrameTimeoutMs: number, onClose:
   })
   socket.once("close", () => {
     clearStallTimer()
-    onClose()
-    Deferred.unsafeDone(closed, Exit.void)
-    inbox.push({ _tag: "Closed" })
+    inbox.unsafeDone(Exit.void)
   })
-  return { inbox, closed }
+  // Until a 'data' listener is attached a socket only buffers; only an error could have closed it.
+  if (socket.destroyed) inbox.unsafeDone(Exit.void)
 }
 
 // ---------------------------------------------------------------- replies
@@ -213,17 +175,15 @@ const answerFrame = (body: Buffer, ctx: ConnectionContext): Effect.Effect<void> 
     )
   })
 
-/** Requests on one connection are answered in order: the next frame only after the handler returned. */
-const serveConnection = (socket: net.Socket, state: ConnectionState, ctx: ConnectionContext): Effect.Effect<void> =>
+const serveConnection = (socket: net.Socket, ctx: ConnectionContext, partialFrameTimeoutMs: number): Effect.Effect<void> =>
   Effect.gen(function* () {
-    for (;;) {
-      const item = yield* state.inbox.take
-      if (item._tag === "Closed") return
-      if (item._tag === "TooLarge") {
-        return yield* ctx.replier.send(errorResponse("FRAME_TOO_LARGE", item.error.message))
-      }
-      yield* answerFrame(item.body, ctx)
-    }
+    const inbox = yield* Mailbox.make<Buffer, FrameTooLargeError>()
+    yield* Effect.sync(() => watchSocket(socket, inbox, partialFrameTimeoutMs))
+    // Requests on one connection are answered in order: the next frame only after the handler returned.
+    yield* Mailbox.toStream(inbox).pipe(
+      Stream.runForEach((body) => answerFrame(body, ctx)),
+      Effect.catchAll((tooLarge) => ctx.replier.send(errorResponse("FRAME_TOO_LARGE", tooLarge.message)))
+    )
   }).pipe(
     Effect.catchAllCause((cause) => (Cause.isInterruptedOnly(cause) ? Effect.void : ctx.reportInternal(cause))),
     // Bytes already handed to the kernel still reach the peer after destroy().
@@ -332,13 +292,14 @@ export const serve = (options: ServeOptions): Effect.Effect<ServerHandle, Server
       socket.once("close", () => sockets.delete(socket))
       if (openConnections >= maxConnections) return rejectBusy(socket, maxConnections)
       openConnections++
-      const id = nextConnectionId++
-      const state = watchSocket(socket, partialFrameTimeoutMs, () => {
+      const closed = Deferred.unsafeMake<void>(FiberId.none)
+      socket.once("close", () => {
         openConnections--
+        Deferred.unsafeDone(closed, Exit.void)
       })
-      const connection: Connection = { id, closed: Deferred.await(state.closed) }
-      const replier = makeReplier(socket, state.closed)
-      run(serveConnection(socket, state, { options, replier, connection, reportInternal }))
+      const connection: Connection = { id: nextConnectionId++, closed: Deferred.await(closed) }
+      const replier = makeReplier(socket, closed)
+      run(serveConnection(socket, { options, replier, connection, reportInternal }, partialFrameTimeoutMs))
     })
     // Errors after listening (e.g. EMFILE on accept) must never crash the supervisor.
     server.on("error", (error) => {

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { JobRunner, JobRunnerLive, type LiveJob } from "../../src/jobs/runner"
 import { tailJobLog } from "../../src/jobs/tail"
-import { Lifecycle, makeLifecycle } from "../../src/lifecycle/lifecycle"
+import { LifecycleLive } from "../../src/lifecycle/lifecycle"
 import { makeLogWriter, makeSupervisorLogger } from "../../src/logging/event-log"
 import { jobLogPath, supervisorLogPath } from "../../src/protocol/paths"
 import type { JobSpec, LogRecord } from "../../src/protocol/types"
@@ -40,7 +40,7 @@ export const harnessSettings = (options: HarnessOptions): SupervisorSettings => 
 /** The supervisor's services as main composes them; the log goes to <state>/hookd.log, not stderr. */
 export const harnessLayer = (options: HarnessOptions) => {
   const settings = harnessSettings(options)
-  const base = Layer.mergeAll(layerSettings(settings), Layer.effect(Lifecycle, makeLifecycle), StoreLive)
+  const base = Layer.mergeAll(layerSettings(settings), LifecycleLive, StoreLive)
   const serving = Layer.provideMerge(RetentionLive, Layer.provideMerge(JobRunnerLive, Layer.provideMerge(RepoRegistryLive, base)))
   const logger = Logger.replace(Logger.defaultLogger, makeSupervisorLogger(makeLogWriter(supervisorLogPath(settings.stateDir), "none")))
   return Layer.provideMerge(serving, logger)

@@ -31,7 +31,7 @@ export const status = Effect.gen(function* () {
     repos: registry.all().length,
     running: live.filter((e) => e.status === "running" || e.status === "cancelling").length,
     queued: live.filter((e) => e.status === "queued").length,
-    connections: lifecycle.connectionCount(),
+    connections: yield* lifecycle.connectionCount,
     rss_bytes: process.memoryUsage.rss(),
     version: settings.version,
     ...(lastSweep !== undefined ? { last_sweep: lastSweep } : {})
