@@ -50,42 +50,37 @@ export const RepoRegistryLive = Layer.scoped(
     const opening = yield* Effect.makeSemaphore(1)
     const reposDir = join(settings.stateDir, "repos")
 
-    const open = (repoId: string, root: string) =>
-      opening.withPermits(1)(
-        Effect.gen(function* () {
-          const known = repos.get(repoId)
-          if (known) return known
-          const dbPath = repoDbPath(settings.stateDir, repoId)
-          mkdirSync(reposDir, { recursive: true, mode: 0o700 })
-          // We hold the singleton, and this database is not open in this process: any lock dir is stale.
-          if (yield* store.clearStaleLock(dbPath)) {
-            yield* logWarn("stale_lock_removed", { path: `${dbPath}.lock` })
-          }
-          const repoStore = yield* store.open({ dbPath, repoId, root }).pipe(Scope.extend(scope))
-          const row = yield* repoStore.repo
-          const repo: OpenRepo = { repoId, root: row.root, store: repoStore }
-          repos.set(repoId, repo)
-          return repo
-        })
-      )
+    const open = Effect.fn("RepoRegistry.open")(function* (repoId: string, root: string) {
+      const known = repos.get(repoId)
+      if (known) return known
+      const dbPath = repoDbPath(settings.stateDir, repoId)
+      mkdirSync(reposDir, { recursive: true, mode: 0o700 })
+      // We hold the singleton, and this database is not open in this process: any lock dir is stale.
+      if (yield* store.clearStaleLock(dbPath)) {
+        yield* logWarn("stale_lock_removed", { path: `${dbPath}.lock` })
+      }
+      const repoStore = yield* store.open({ dbPath, repoId, root }).pipe(Scope.extend(scope))
+      const row = yield* repoStore.repo
+      const repo: OpenRepo = { repoId, root: row.root, store: repoStore }
+      repos.set(repoId, repo)
+      return repo
+    }, opening.withPermits(1))
 
-    const resolveRepo = (path: string) =>
-      Effect.gen(function* () {
-        const wanted = canonical(path)
-        // A recorded root still answers when its directory is gone (listing, tailing, pruning).
-        for (const repo of repos.values()) if (repo.root === wanted || repo.root === path) return repo
-        const identity = yield* identifyRepo(path)
-        return yield* open(identity.repoId, identity.root)
-      })
+    const resolveRepo = Effect.fn("RepoRegistry.resolve")(function* (path: string) {
+      const wanted = canonical(path)
+      // A recorded root still answers when its directory is gone (listing, tailing, pruning).
+      for (const repo of repos.values()) if (repo.root === wanted || repo.root === path) return repo
+      const identity = yield* identifyRepo(path)
+      return yield* open(identity.repoId, identity.root)
+    })
 
-    const findRepo = (path: string) =>
-      Effect.gen(function* () {
-        const wanted = canonical(path)
-        for (const repo of repos.values()) if (repo.root === wanted || repo.root === path) return repo
-        const identity = yield* identifyRepo(path)
-        if (!existsSync(repoDbPath(settings.stateDir, identity.repoId))) return undefined
-        return yield* open(identity.repoId, identity.root)
-      })
+    const findRepo = Effect.fn("RepoRegistry.find")(function* (path: string) {
+      const wanted = canonical(path)
+      for (const repo of repos.values()) if (repo.root === wanted || repo.root === path) return repo
+      const identity = yield* identifyRepo(path)
+      if (!existsSync(repoDbPath(settings.stateDir, identity.repoId))) return undefined
+      return yield* open(identity.repoId, identity.root)
+    })
 
     // Discover repositories from earlier runs so reconcile and `ls --all-repos` see them.
     const discovered = existsSync(reposDir) ? readdirSync(reposDir) : []

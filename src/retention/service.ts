@@ -78,43 +78,37 @@ export const RetentionLive = Layer.effect(
       last = { at, invocations: totals.invocations, bytes: totals.bytes }
     }
 
-    const sweepAll: RetentionService["sweepAll"] = (reason) =>
-      exclusive.withPermits(1)(
-        Effect.gen(function* () {
-          const now = yield* Clock.currentTimeMillis
-          const results: RepoSweepResult[] = []
-          for (const repo of registry.all()) {
-            // Uninterruptible per repo: a shutdown waits for the few renames and one transaction
-            // rather than leaving leftovers for the next start to heal.
-            const result = yield* sweepRepo(targetOf(repo), { now, dryRun: false }).pipe(
-              Effect.uninterruptible,
-              Effect.tapError((e) => logError("retention_sweep_failed", { repo_id: repo.repoId, error: e.message })),
-              Effect.option
-            )
-            if (result._tag === "Some") results.push(result.value)
-          }
-          record(now, results)
-          yield* logInfo("retention_sweep", sweepLogFields(reason, results, false, (yield* Clock.currentTimeMillis) - now))
-        })
-      )
+    const sweepAll: RetentionService["sweepAll"] = Effect.fn("Retention.sweepAll")(function* (reason) {
+      const now = yield* Clock.currentTimeMillis
+      const results: RepoSweepResult[] = []
+      for (const repo of registry.all()) {
+        // Uninterruptible per repo: a shutdown waits for the few renames and one transaction
+        // rather than leaving leftovers for the next start to heal.
+        const result = yield* sweepRepo(targetOf(repo), { now, dryRun: false }).pipe(
+          Effect.uninterruptible,
+          Effect.tapError((e) => logError("retention_sweep_failed", { repo_id: repo.repoId, error: e.message })),
+          Effect.option
+        )
+        if (result._tag === "Some") results.push(result.value)
+      }
+      record(now, results)
+      yield* logInfo("retention_sweep", sweepLogFields(reason, results, false, (yield* Clock.currentTimeMillis) - now))
+    }, exclusive.withPermits(1))
 
-    const prune: RetentionService["prune"] = (repos, options) =>
-      exclusive.withPermits(1)(
-        Effect.gen(function* () {
-          const now = yield* Clock.currentTimeMillis
-          const results = yield* Effect.forEach(repos, (repo) =>
-            sweepRepo(targetOf(repo), {
-              now,
-              dryRun: options.dryRun,
-              ...(options.olderThanSecs !== undefined ? { olderThanSecs: options.olderThanSecs } : {})
-            }).pipe(Effect.uninterruptible)
-          )
-          if (!options.dryRun) record(now, results)
-          yield* logInfo("retention_sweep", sweepLogFields("prune", results, options.dryRun, (yield* Clock.currentTimeMillis) - now))
-          const items = itemsOf(results)
-          return { ...summarizeRetention(items), dry_run: options.dryRun, items }
-        })
+    const prune: RetentionService["prune"] = Effect.fn("Retention.prune")(function* (repos, options) {
+      const now = yield* Clock.currentTimeMillis
+      const results = yield* Effect.forEach(repos, (repo) =>
+        sweepRepo(targetOf(repo), {
+          now,
+          dryRun: options.dryRun,
+          ...(options.olderThanSecs !== undefined ? { olderThanSecs: options.olderThanSecs } : {})
+        }).pipe(Effect.uninterruptible)
       )
+      if (!options.dryRun) record(now, results)
+      yield* logInfo("retention_sweep", sweepLogFields("prune", results, options.dryRun, (yield* Clock.currentTimeMillis) - now))
+      const items = itemsOf(results)
+      return { ...summarizeRetention(items), dry_run: options.dryRun, items }
+    }, exclusive.withPermits(1))
 
     return { sweepAll, prune, lastSweep: () => last } satisfies RetentionService
   })

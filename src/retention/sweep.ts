@@ -53,6 +53,8 @@ export const ORPHAN_MIN_AGE_MS = 60_000
 export const logsDirOf = (target: Pick<SweepTarget, "stateDir" | "repoId">): string =>
   join(repoDir(target.stateDir, target.repoId), "logs")
 
+// Plain node:fs rather than @effect/platform's FileSystem: it has no lstat (a symlink must not count
+// as a log directory), and each step is a synchronous call inside the uninterruptible sweep anyway.
 const fsStep = <A>(operation: string, path: string, run: () => A): Effect.Effect<A, SweepIoError> =>
   Effect.try({
     try: run,

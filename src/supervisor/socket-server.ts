@@ -1,9 +1,10 @@
 // The supervisor's socket server (SPEC §2 framing and limits, §7 shutdown). Built directly on
 // `node:net` so a filesystem path and an inherited fd (socket activation) are served by the same
-// code: NodeSocketServer.make({ fd: 3 }) dies on the null `address()` of an inherited fd (NOTES.md).
+// code: NodeSocketServer.make({ fd: 3 }) dies on the null `address()` of an inherited fd (NOTES.md),
+// and the BUSY reply past 256 connections and the partial-frame timeout need the raw net.Socket.
 import * as net from "node:net"
 import { chmodSync } from "node:fs"
-import { Cause, Chunk, Data, Deferred, Effect, Either, Exit, FiberId, FiberSet, Mailbox, Scope, Stream } from "effect"
+import { Cause, Chunk, Data, Deferred, Effect, Either, Exit, FiberId, FiberSet, Mailbox, Stream } from "effect"
 import {
   BadFrameError,
   encodeFrame,
@@ -252,63 +253,62 @@ const listenOn = (server: net.Server, target: ListenTarget): Effect.Effect<void,
  * Serves until the scope closes. Closing it stops accepting, interrupts the connection fibers
  * (their streams end), destroys the sockets and closes the server (libuv unlinks a path socket).
  */
-export const serve = (options: ServeOptions): Effect.Effect<ServerHandle, ServerStartError, Scope.Scope> =>
-  Effect.gen(function* () {
-    const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS
-    const partialFrameTimeoutMs = options.partialFrameTimeoutMs ?? DEFAULT_PARTIAL_FRAME_TIMEOUT_MS
-    const onInternalError = options.onInternalError ?? ((cause) => Effect.logError("socket server", cause))
-    const reportInternal = (cause: Cause.Cause<unknown>) =>
-      Effect.suspend(() => onInternalError(cause)).pipe(Effect.catchAllCause(() => Effect.void))
+export const serve = Effect.fn("SocketServer.serve")(function* (options: ServeOptions) {
+  const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS
+  const partialFrameTimeoutMs = options.partialFrameTimeoutMs ?? DEFAULT_PARTIAL_FRAME_TIMEOUT_MS
+  const onInternalError = options.onInternalError ?? ((cause) => Effect.logError("socket server", cause))
+  const reportInternal = (cause: Cause.Cause<unknown>) =>
+    Effect.suspend(() => onInternalError(cause)).pipe(Effect.catchAllCause(() => Effect.void))
 
-    const server = net.createServer({ allowHalfOpen: false })
-    const sockets = new Set<net.Socket>()
-    const serverClosed = Deferred.unsafeMake<void>(FiberId.none)
-    let everListened = false
-    let openConnections = 0
-    let nextConnectionId = 1
-    server.once("listening", () => {
-      everListened = true
-    })
-    server.once("close", () => Deferred.unsafeDone(serverClosed, Exit.void))
-
-    // Finalizers run in reverse: stop accepting, then interrupt connections, then close the server.
-    yield* Effect.addFinalizer(() =>
-      Effect.suspend(() => {
-        for (const socket of sockets) socket.destroy()
-        return everListened ? Deferred.await(serverClosed) : Effect.void
-      })
-    )
-    const fibers = yield* FiberSet.make<void, never>()
-    const run = yield* FiberSet.runtime(fibers)<never>()
-    const stopAccepting = Effect.sync(() => {
-      if (server.listening) server.close()
-    })
-    yield* Effect.addFinalizer(() => stopAccepting)
-
-    server.on("connection", (socket: net.Socket) => {
-      // ECONNRESET, EPIPE…: the 'close' event that follows is all we need.
-      socket.on("error", () => {})
-      sockets.add(socket)
-      socket.once("close", () => sockets.delete(socket))
-      if (openConnections >= maxConnections) return rejectBusy(socket, maxConnections)
-      openConnections++
-      const closed = Deferred.unsafeMake<void>(FiberId.none)
-      socket.once("close", () => {
-        openConnections--
-        Deferred.unsafeDone(closed, Exit.void)
-      })
-      const connection: Connection = { id: nextConnectionId++, closed: Deferred.await(closed) }
-      const replier = makeReplier(socket, closed)
-      run(serveConnection(socket, { options, replier, connection, reportInternal }, partialFrameTimeoutMs))
-    })
-    // Errors after listening (e.g. EMFILE on accept) must never crash the supervisor.
-    server.on("error", (error) => {
-      if (everListened) run(reportInternal(Cause.die(error)))
-    })
-
-    yield* listenOn(server, options.listen)
-    return {
-      connectionCount: Effect.sync(() => openConnections),
-      stopAccepting
-    }
+  const server = net.createServer({ allowHalfOpen: false })
+  const sockets = new Set<net.Socket>()
+  const serverClosed = Deferred.unsafeMake<void>(FiberId.none)
+  let everListened = false
+  let openConnections = 0
+  let nextConnectionId = 1
+  server.once("listening", () => {
+    everListened = true
   })
+  server.once("close", () => Deferred.unsafeDone(serverClosed, Exit.void))
+
+  // Finalizers run in reverse: stop accepting, then interrupt connections, then close the server.
+  yield* Effect.addFinalizer(() =>
+    Effect.suspend(() => {
+      for (const socket of sockets) socket.destroy()
+      return everListened ? Deferred.await(serverClosed) : Effect.void
+    })
+  )
+  const fibers = yield* FiberSet.make<void, never>()
+  const run = yield* FiberSet.runtime(fibers)<never>()
+  const stopAccepting = Effect.sync(() => {
+    if (server.listening) server.close()
+  })
+  yield* Effect.addFinalizer(() => stopAccepting)
+
+  server.on("connection", (socket: net.Socket) => {
+    // ECONNRESET, EPIPE…: the 'close' event that follows is all we need.
+    socket.on("error", () => {})
+    sockets.add(socket)
+    socket.once("close", () => sockets.delete(socket))
+    if (openConnections >= maxConnections) return rejectBusy(socket, maxConnections)
+    openConnections++
+    const closed = Deferred.unsafeMake<void>(FiberId.none)
+    socket.once("close", () => {
+      openConnections--
+      Deferred.unsafeDone(closed, Exit.void)
+    })
+    const connection: Connection = { id: nextConnectionId++, closed: Deferred.await(closed) }
+    const replier = makeReplier(socket, closed)
+    run(serveConnection(socket, { options, replier, connection, reportInternal }, partialFrameTimeoutMs))
+  })
+  // Errors after listening (e.g. EMFILE on accept) must never crash the supervisor.
+  server.on("error", (error) => {
+    if (everListened) run(reportInternal(Cause.die(error)))
+  })
+
+  yield* listenOn(server, options.listen)
+  return {
+    connectionCount: Effect.sync(() => openConnections),
+    stopAccepting
+  } satisfies ServerHandle
+})
