@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { build, type Metafile } from "esbuild"
 import { beforeAll, describe, expect, it } from "vitest"
-import { ROOT, buildClientBundle } from "./support"
+import { ROOT, clientBundleGraph } from "./support"
 
 const isEffect = (path: string) => /node_modules\/(effect|@effect\/[^/]+)\//.test(path)
 const ENTRY = "src/client/main.ts"
@@ -32,7 +32,7 @@ const reachableOnClientPath = (meta: Metafile, entry: string = ENTRY): Set<strin
 describe("the hookctl bundle", () => {
   let meta: Metafile
   beforeAll(async () => {
-    meta = await buildClientBundle()
+    meta = await clientBundleGraph()
   })
 
   it("reaches the client's own modules (the graph walk is real)", () => {

@@ -1,10 +1,10 @@
 // Shell completion scripts: bash sources cleanly and completes; zsh/fish mention every command.
 import { execFileSync } from "node:child_process"
 import { join } from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, describe, expect, it } from "vitest"
 import { COMMANDS } from "../../src/client/commands-spec"
 import { completionScript } from "../../src/client/completion"
-import { HOOKCTL_BIN, buildClientBundle, isolatedEnv, runHookctl, tempDir } from "./support"
+import { HOOKCTL_BIN, isolatedEnv, runHookctl, tempDir } from "./support"
 
 const hasShell = (shell: string) => {
   try {
@@ -29,9 +29,6 @@ printf '%s\\n' "\${COMPREPLY[@]}"
 
 describe("hookctl completion", () => {
   const temp = tempDir("hookctl-completion-")
-  beforeAll(async () => {
-    await buildClientBundle()
-  })
   afterAll(() => temp.cleanup())
 
   it("bash: `source <(hookctl completion bash)` exits 0 and registers the function", () => {

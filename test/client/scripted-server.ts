@@ -5,7 +5,7 @@ import { join } from "node:path"
 import { afterAll, afterEach, beforeAll } from "vitest"
 import { FrameDecoder, encodeFrame, parseFrameBody } from "../../src/protocol/framing"
 import type { ResponseKind, ResponsePayloads } from "../../src/protocol/types"
-import { buildClientBundle, initRepo, isolatedEnv, tempDir } from "./support"
+import { initRepo, isolatedEnv, tempDir } from "./support"
 
 export interface ReceivedRequest {
   readonly v: number
@@ -68,7 +68,7 @@ export class ScriptedServer {
 }
 
 /**
- * One scripted server per describe block: a temp HOME with a git repo, hookctl built, the socket
+ * One scripted server per describe block: a temp HOME with a git repo, the socket
  * path in HOOKD_SOCKET (autostart off), and the server closed after each test.
  */
 export const useScriptedServer = (
@@ -78,8 +78,7 @@ export const useScriptedServer = (
   const temp = tempDir(prefix)
   const socket = join(temp.dir, "hookd.sock")
   let server: ScriptedServer | undefined
-  beforeAll(async () => {
-    await buildClientBundle()
+  beforeAll(() => {
     const env = isolatedEnv(join(temp.dir, "home"), { HOOKD_SOCKET: socket, HOOKD_NO_AUTOSTART: "1" })
     onReady({ env, repo: initRepo(temp.dir, env) })
   })

@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, write
 import { join } from "node:path"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { SHIM_MARKER, planInstall, renderShim } from "../../src/client/shims"
-import { buildClientBundle, git, initRepo, isolatedEnv, runHookctl, tempDir } from "./support"
+import { git, initRepo, isolatedEnv, runHookctl, tempDir } from "./support"
 
 const CONFIG = "hooks:\n  pre-commit:\n    jobs:\n      - {name: lint, run: 'true'}\n  post-checkout:\n    background: true\n    jobs:\n      - {name: install, run: 'true'}\n"
 const FOREIGN = "#!/bin/sh\necho my own hook\n"
@@ -34,8 +34,7 @@ describe("hooks install / uninstall", () => {
   let repo: string
   let hooks: string
 
-  beforeAll(async () => {
-    await buildClientBundle()
+  beforeAll(() => {
     env = isolatedEnv(join(temp.dir, "home"), { HOOKD_NO_AUTOSTART: "1", HOOKD_SOCKET: join(temp.dir, "none.sock") })
   })
   afterAll(() => temp.cleanup())

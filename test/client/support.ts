@@ -1,8 +1,8 @@
-// Helpers for the client's tests: build the hookctl bundle, run the real binary, make git repos.
+// Helpers for the client's tests: the hookctl bundle's import graph, run the real binary, make git repos.
 import { execFileSync } from "node:child_process"
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { dirname, join } from "node:path"
+import { join } from "node:path"
 import { build, type Metafile } from "esbuild"
 import { runCommand, type RunResult } from "../support/run"
 
@@ -10,16 +10,14 @@ export const ROOT = join(__dirname, "..", "..")
 export const HOOKCTL_BIN = join(ROOT, "bin", "hookctl")
 
 /**
- * Builds src/client/main.ts → dist/hookctl.mjs with the options of src/tools/bundle.mjs.
- * Only the client entry: a broken supervisor work-in-progress must not stop the client's tests.
- * Test files run in parallel and spawn the bundle while others build it, so the file is replaced
- * atomically (rename), and only when its content changed.
+ * The import graph of src/client/main.ts bundled with the options of src/tools/bundle.mjs, built in
+ * memory (dist/ is left alone). The global setup already built dist/hookctl.mjs, which the tests
+ * that run hookctl use; only the bundle test needs the graph.
  */
-export const buildClientBundle = async (): Promise<Metafile> => {
-  const outfile = join(ROOT, "dist", "hookctl.mjs")
+export const clientBundleGraph = async (): Promise<Metafile> => {
   const result = await build({
     entryPoints: [join(ROOT, "src", "client", "main.ts")],
-    outfile,
+    outfile: join(ROOT, "dist", "hookctl.mjs"),
     write: false,
     bundle: true,
     platform: "node",
@@ -32,15 +30,6 @@ export const buildClientBundle = async (): Promise<Metafile> => {
     },
     metafile: true
   })
-  const bundle = result.outputFiles.find((f) => f.path === outfile)
-  if (!bundle) throw new Error(`esbuild produced no ${outfile}`)
-  const current = existsSync(outfile) ? readFileSync(outfile) : undefined
-  if (!current || !Buffer.from(bundle.contents).equals(current)) {
-    mkdirSync(dirname(outfile), { recursive: true })
-    const temp = `${outfile}.tmp-${process.pid}-${Math.random().toString(16).slice(2)}`
-    writeFileSync(temp, bundle.contents, { mode: 0o755 })
-    renameSync(temp, outfile)
-  }
   return result.metafile
 }
 

@@ -3,15 +3,14 @@ import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { runCommand } from "../support/run"
-import { HOOKCTL_BIN, buildClientBundle, initRepo, isolatedEnv, runHookctl, tempDir } from "./support"
+import { HOOKCTL_BIN, initRepo, isolatedEnv, runHookctl, tempDir } from "./support"
 
 describe("hookctl when no supervisor answers", () => {
   const temp = tempDir("hookctl-unreachable-")
   let repo: string
   let env: Record<string, string>
 
-  beforeAll(async () => {
-    await buildClientBundle()
+  beforeAll(() => {
     env = isolatedEnv(join(temp.dir, "home"), {
       HOOKD_SOCKET: join(temp.dir, "nobody-listens.sock"),
       HOOKD_STATE_DIR: join(temp.dir, "state"),

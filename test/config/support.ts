@@ -4,21 +4,19 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { Effect, Either } from "effect"
-import { afterEach } from "vitest"
+import { onTestFinished } from "vitest"
 import { loadHookJobs, type ConfigInvalid, type HookRunContext, type LoadedHookJobs } from "../../src/config/load"
 
-const created: string[] = []
-
-/** A fresh directory, removed after the test. */
+/**
+ * A fresh directory, removed when the calling test finishes. The cleanup is registered on the test
+ * itself, not by a hook at this module's top level: unit test files share their worker's module
+ * cache, so such a hook would only be registered for the first file that imported this module.
+ */
 export const tempDir = (): string => {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), "hookd-config-")))
-  created.push(dir)
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
   return dir
 }
-
-afterEach(() => {
-  for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true })
-})
 
 export const writeFiles = (root: string, files: Readonly<Record<string, string>>): void => {
   for (const [name, text] of Object.entries(files)) {
