@@ -37,6 +37,9 @@ const CLIENT_ALLOWED: Readonly<Record<string, string>> = {
   "src/service/cli.ts": "`hookctl service` (install/status of the unit), loaded lazily"
 }
 
+/** The protocol modules that are the supervisor's alone; every other one must stay effect-free. */
+const EFFECT_IN_PROTOCOL: ReadonlySet<string> = new Set(["src/protocol/schemas.ts", "src/protocol/codec.ts"])
+
 describe("the import parser", () => {
   it.each([
     ['import { a, b } from "./x"', { specifier: "./x", dynamic: false, typeOnly: false }],
@@ -122,6 +125,18 @@ describe("the folder graph of src/", () => {
   it("keeps src/protocol/ at the bottom: it imports no other folder of src/", () => {
     const outward = edges.filter((e) => e.from.startsWith("src/protocol/") && !e.external && !e.to.startsWith("src/protocol/"))
     expect(outward.map((e) => `${e.from} imports ${JSON.stringify(e.specifier)}`)).toEqual([])
+  })
+
+  it("loads effect in src/protocol/ only from the schemas and their codec (the rest is shared with hookctl)", () => {
+    // Directly, or through a value import of the schemas.
+    const loadsEffect = edges.filter(
+      (e) =>
+        e.from.startsWith("src/protocol/") &&
+        !e.typeOnly &&
+        (e.external ? /^(effect|@effect\/)/.test(e.to) : EFFECT_IN_PROTOCOL.has(e.to))
+    )
+    expect(loadsEffect.length).toBeGreaterThan(0)
+    expect(loadsEffect.filter((e) => !EFFECT_IN_PROTOCOL.has(e.from)).map((e) => `${e.from} imports ${e.to}`)).toEqual([])
   })
 
   it("has a use for every allowed client helper (a stale entry would hide a new one)", () => {
