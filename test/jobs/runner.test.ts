@@ -6,6 +6,7 @@ import { join } from "node:path"
 import { JobRunner } from "../../src/jobs/runner"
 import { SignalGroup } from "../../src/jobs/process-group"
 import { jobLogPath } from "../../src/protocol/paths"
+import { RepoRegistry } from "../../src/repos/registry"
 import { cancelJob } from "../../src/supervisor/handlers/cancel"
 import { harnessLayer, job, recordsOf, sandbox, startJobs, untilLine } from "../support/harness"
 import { liveMembersOf } from "./helpers"
@@ -62,6 +63,35 @@ describe("needs", () => {
         expect(lint).toMatchObject({ status: "skipped", skip_reason: "no staged files" })
         expect(lint!.log_bytes).toBeGreaterThan(0)
         expect((yield* started.repo.store.getInvocation(started.invocationId))?.status).toBe("completed")
+      }).pipe(Effect.provide(harnessLayer({ stateDir: box.stateDir })))
+    }))
+})
+
+describe("a job log that cannot be created", () => {
+  it.scopedLive("nothing runs: the request fails naming the log, and no row is left queued", () =>
+    Effect.gen(function* () {
+      const box = yield* sandbox
+      yield* Effect.gen(function* () {
+        // A name longer than NAME_MAX: its log directory cannot be made, the ones before it can.
+        const long = "x".repeat(300)
+        const error = yield* Effect.flip(
+          startJobs(box.repo, [job("first", "touch ran"), job("lint", "true", { skip_reason: "no staged files" }), job(long, "true")])
+        )
+        expect(error).toMatchObject({ _tag: "JobLogUnwritable", message: expect.stringMatching(/^cannot create the job log .*ENAMETOOLONG/) })
+        const repo = yield* (yield* RepoRegistry).resolve(box.repo)
+        const rows = yield* repo.store.listJobs({})
+        const reason = `not started: ${error.message}`
+        expect(rows.map((r) => [r.name, r.status, r.error])).toEqual([
+          ["first", "failed", reason],
+          ["lint", "skipped", null],
+          [long, "failed", reason]
+        ])
+        expect((yield* repo.store.getInvocation(rows[0]!.invocation_id))?.status).toBe("failed")
+        const logOf = (name: string) => ({ repoId: repo.repoId, invocationId: rows[0]!.invocation_id, name })
+        expect(statusEvents(recordsOf(box.stateDir, logOf("first")))).toEqual([{ event: "crashed", message: reason }])
+        expect(statusEvents(recordsOf(box.stateDir, logOf("lint")))).toEqual([{ event: "skipped", reason: "no staged files" }])
+        expect((yield* JobRunner).liveJobs()).toEqual([])
+        expect(existsSync(join(box.repo, "ran"))).toBe(false)
       }).pipe(Effect.provide(harnessLayer({ stateDir: box.stateDir })))
     }))
 })
