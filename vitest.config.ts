@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config"
 // fresh process (they change the process' signal handlers and child set, and a leftover would leak
 // into the next file). Everything else is a unit test and shares its worker's module cache: loading
 // effect once per worker instead of once per file is most of what makes the suite fast.
-const blackBox = ["test/e2e/**/*.test.ts", "test/server/**/*.test.ts", "test/service/**/*.test.ts"]
+const blackBox = ["test/e2e/**/*.test.ts", "test/server/**/*.test.ts", "test/service/**/*.test.ts", "test/security/**/*.test.ts"]
 
 const shared = {
   testTimeout: 30000,

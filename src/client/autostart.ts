@@ -5,7 +5,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from "
 import { socketPath, stateDir, supervisorLogPath } from "../protocol/paths"
 import { ConnectError, openSocket } from "../protocol/client"
 import { Connection } from "./connection"
-import { UnreachableError } from "./errors"
+import { asUnsafeSocket, UnreachableError } from "./errors"
 import { hookdBundlePath, installRoot } from "./install-paths"
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -108,6 +108,9 @@ const lastComplaint = (log: string): string | undefined => {
 }
 
 const unreachable = (path: string, cause: unknown, note?: string): UnreachableError => {
+  // Its message already names the path, the owner and the fix; starting hookd would not help.
+  const unsafe = asUnsafeSocket(cause)
+  if (unsafe) return unsafe
   const reason = cause instanceof ConnectError ? cause.errno : cause instanceof Error ? cause.message : String(cause)
   return new UnreachableError(
     `cannot reach the hookd supervisor at ${path} (${reason}${note ? `; ${note}` : ""}).\n` +

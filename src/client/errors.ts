@@ -1,5 +1,7 @@
 // Every way a hookctl command can end badly, each carrying its exit code (SPEC §10).
 // main.ts prints `hookctl: <message>` for these and never a stack trace.
+import { ConnectError } from "../protocol/client"
+import { UNSAFE_SOCKET } from "../protocol/socket-safety"
 
 export const EXIT_OK = 0
 export const EXIT_FAILED = 1
@@ -34,6 +36,13 @@ export class UnreachableError extends ClientError {
     super(message, EXIT_UNREACHABLE)
   }
 }
+
+/** The socket's directory or file belongs to someone else (or is open to them): nothing was sent. */
+export class UnsafeSocketError extends UnreachableError {}
+
+/** The refusal of protocol/client.ts's socket check as hookctl's error, or undefined for any other failure. */
+export const asUnsafeSocket = (e: unknown): UnsafeSocketError | undefined =>
+  e instanceof ConnectError && e.errno === UNSAFE_SOCKET ? new UnsafeSocketError(e.message) : undefined
 
 /** Ctrl-C ended a stream; the socket is already closed. */
 export class InterruptedError extends ClientError {

@@ -4,6 +4,7 @@
 // Plain node:net — hookctl loads this, so it must never import `effect`.
 import { connect as netConnect, type Socket } from "node:net"
 import { encodeFrame, FrameDecoder, parseFrameBody } from "./framing"
+import { UNSAFE_SOCKET, unsafeSocket } from "./socket-safety"
 import { MAX_FRAME_BYTES, PROTOCOL_VERSION, type RequestName, type RequestPayloads, type ResponseEnvelope } from "./types"
 
 export const CONNECT_TIMEOUT_MS = 5_000
@@ -37,9 +38,14 @@ export interface ConnectOptions {
   readonly maxFrameBytes?: number
 }
 
-/** Connects to a Unix socket; rejects with ConnectError. */
+/**
+ * Connects to a Unix socket; rejects with ConnectError. A socket another user controls is refused
+ * before anything is sent, with errno UNSAFE_SOCKET (issue 14 item 1: it could be an impostor).
+ */
 export const openSocket = (path: string, timeoutMs: number = CONNECT_TIMEOUT_MS): Promise<Socket> =>
   new Promise((resolve, reject) => {
+    const unsafe = unsafeSocket(path)
+    if (unsafe) return reject(new ConnectError(path, UNSAFE_SOCKET, unsafe.message))
     const socket = netConnect({ path })
     const timer = setTimeout(() => {
       socket.destroy()

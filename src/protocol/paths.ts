@@ -1,7 +1,7 @@
 // Where things live (SPEC §1). Client and supervisor must compute the same paths, so this is
 // shared; it must not import `effect`.
 import { createHash } from "node:crypto"
-import { homedir, tmpdir } from "node:os"
+import { homedir } from "node:os"
 import { join } from "node:path"
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -15,15 +15,19 @@ export const socketPathLimit = (platform: NodeJS.Platform = process.platform): n
 const shortFallback = (path: string, id: number): string =>
   join("/tmp", `hookd-${id}`, `${createHash("sha256").update(path).digest("hex").slice(0, 12)}.sock`)
 
-/** The socket the supervisor listens on and the client connects to. */
+/**
+ * The socket the supervisor listens on and the client connects to. Without XDG_RUNTIME_DIR it lives
+ * in `<state>/run/` (a 0700 directory in the user's own state dir) rather than in a shared /tmp,
+ * where another user could create the directory first; /tmp/hookd-<uid>/ is only the fallback for
+ * a path too long for sun_path (the client checks its owner and mode before connecting).
+ */
 export const socketPath = (env: Env = process.env, platform: NodeJS.Platform = process.platform): string => {
-  const id = uid()
   const preferred = env.HOOKD_SOCKET
     ? env.HOOKD_SOCKET
     : env.XDG_RUNTIME_DIR
       ? join(env.XDG_RUNTIME_DIR, "hookd", "hookd.sock")
-      : join(env.TMPDIR || tmpdir() || "/tmp", `hookd-${id}`, "hookd.sock")
-  return Buffer.byteLength(preferred) > socketPathLimit(platform) ? shortFallback(preferred, id) : preferred
+      : join(stateDir(env), "run", "hookd.sock")
+  return Buffer.byteLength(preferred) > socketPathLimit(platform) ? shortFallback(preferred, uid()) : preferred
 }
 
 /** The state root: `$HOOKD_STATE_DIR`, else `$XDG_STATE_HOME/hookd`, else `~/.local/state/hookd`. */

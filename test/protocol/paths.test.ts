@@ -9,9 +9,16 @@ describe("socketPath", () => {
   it.each([
     ["HOOKD_SOCKET wins", { HOOKD_SOCKET: "/x/s.sock", XDG_RUNTIME_DIR: "/run/user/1" }, "/x/s.sock"],
     ["XDG_RUNTIME_DIR/hookd/hookd.sock", { XDG_RUNTIME_DIR: "/run/user/1" }, "/run/user/1/hookd/hookd.sock"],
-    ["TMPDIR without XDG_RUNTIME_DIR", { TMPDIR: "/var/tmp" }, `/var/tmp/hookd-${uid}/hookd.sock`]
+    ["without XDG_RUNTIME_DIR: <state>/run, never a shared TMPDIR", { TMPDIR: "/var/tmp", HOOKD_STATE_DIR: "/s" }, "/s/run/hookd.sock"],
+    ["without XDG_RUNTIME_DIR: the default state dir", { HOME: "/h" }, "/h/.local/state/hookd/run/hookd.sock"]
   ])("%s", (_name, env, expected) => {
     expect(socketPath(env, "linux")).toBe(expected)
+  })
+
+  it("a state dir too long for sun_path falls back to /tmp/hookd-<uid>/<hash>.sock", () => {
+    const state = "/" + "s".repeat(100)
+    const hash = createHash("sha256").update(`${state}/run/hookd.sock`).digest("hex").slice(0, 12)
+    expect(socketPath({ HOOKD_STATE_DIR: state }, "linux")).toBe(`/tmp/hookd-${uid}/${hash}.sock`)
   })
 
   it("a path over the platform limit falls back to /tmp/hookd-<uid>/<12 hex of sha256(path)>.sock", () => {

@@ -7,7 +7,7 @@ import { isTerminalRecord } from "../../protocol/types"
 import { connectToSupervisor, howToStart } from "../autostart"
 import type { Command } from "../cli"
 import { expectKind, type Connection } from "../connection"
-import { EXIT_FAILED, EXIT_OK, ServerError, UnreachableError } from "../errors"
+import { EXIT_FAILED, EXIT_OK, ServerError, UnreachableError, UnsafeSocketError } from "../errors"
 import { worktreeRoot } from "../git"
 import { decideWithoutSupervisor } from "../hook-config"
 import { err, out } from "../output"
@@ -106,7 +106,8 @@ export const runHook = async (cmd: RunHookCommand): Promise<number> => {
           `${e.message}\n(To skip this hook once: git … --no-verify.)`
       )
     }
-    await err(`hookd: supervisor unreachable; background jobs of ${cmd.hook} were not started (${howToStart()})\n`)
+    const why = e instanceof UnsafeSocketError ? e.message : `supervisor unreachable`
+    await err(`hookd: ${why}; background jobs of ${cmd.hook} were not started (${howToStart()})\n`)
     return EXIT_OK
   }
   // A broken hookd.yml answers CONFIG_INVALID, which main prints as file:line: path: message, exit 1

@@ -6,7 +6,7 @@ import type { Command } from "../cli"
 import { socketPath } from "../../protocol/paths"
 import { openSocket } from "../../protocol/client"
 import { Connection, expectKind } from "../connection"
-import { EXIT_OK, UnreachableError } from "../errors"
+import { asUnsafeSocket, EXIT_OK, UnreachableError } from "../errors"
 import { worktreeRoot } from "../git"
 import { formatBytes, formatDuration, formatRelativeTime } from "../format"
 import { renderJobs } from "../jobs-view"
@@ -156,6 +156,8 @@ export const runShutdown = async () => {
   try {
     connection = new Connection(await openSocket(path), path)
   } catch (e) {
+    const unsafe = asUnsafeSocket(e)
+    if (unsafe) throw unsafe
     const errno = (e as { errno?: string }).errno
     throw new UnreachableError(
       errno === "ENOENT" || errno === "ECONNREFUSED"
