@@ -42,9 +42,6 @@ export const jobLogPath = (state: string, repoId: string, invocationId: string, 
   join(repoDir(state, repoId), "logs", invocationId, jobName, "output.jsonl")
 export const supervisorLogPath = (state: string): string => join(state, "hookd.log")
 
-/** Abstract-namespace name used as the Linux singleton lock (released by the kernel on death). */
-export const singletonLockName = (): string => `\0hookd-${uid()}`
-
 /** `repo-id`: first 16 hex chars of sha256 of the realpath of the repo's common git dir. */
 export const repoIdFromCommonDir = (realCommonDir: string): string =>
   createHash("sha256").update(realCommonDir).digest("hex").slice(0, 16)

@@ -45,8 +45,16 @@ export class NewerSchema extends Data.TaggedError("NewerSchema")<{
 }
 
 /** Another connection holds the database's `<db>.lock` directory. */
-export class DatabaseLocked extends Data.TaggedError("DatabaseLocked")<{ readonly path: string }> {
+export class DatabaseLocked extends Data.TaggedError("DatabaseLocked")<{
+  readonly path: string
+  /** The live processes seen holding the database open, when known. */
+  readonly holders?: ReadonlyArray<number>
+}> {
   override get message(): string {
+    if (this.holders !== undefined && this.holders.length > 0) {
+      return `database is locked: ${this.path} is open in pid ${this.holders.join(", pid ")} — another hookd ` +
+        `(perhaps started with a different HOOKD_STATE_DIR spelling) is using it; stop that process first`
+    }
     return `database is locked: ${this.path} — another process (or another connection in this one) holds it. ` +
       `A crashed supervisor leaves the directory ${this.path}.lock behind; the supervisor removes it once it ` +
       `holds the singleton lock`

@@ -1,10 +1,11 @@
 // Opening a repo's coordinator.db as a scoped resource (SPEC §4): private files, identity checked
 // before any write, EXCLUSIVE+WAL, migrations; closing checkpoints, finalizes and closes.
 import { Effect, type Scope } from "effect"
-import { rmdirSync } from "node:fs"
+import { existsSync, rmdirSync } from "node:fs"
 import { bringUp } from "./bring-up"
 import { type Connection, isOpenInThisProcess, openConnection } from "./connection"
-import { type OpenError, StoreError } from "./errors"
+import { DatabaseLocked, type OpenError, StoreError } from "./errors"
+import { processesHolding } from "./lock-holders"
 import { checkFileHeader } from "./header"
 import { loadMigrations, type Migration, newestVersion } from "./migrations"
 import { ensurePrivateFiles } from "./permissions"
@@ -39,14 +40,21 @@ export const openRepoStore = (args: OpenRepoStoreArgs): Effect.Effect<RepoStore,
   )
 
 /**
- * Remove a `<db>.lock` directory left by a dead supervisor. Only the singleton supervisor may call
- * this (SPEC §4 step 5): it knows no other process can hold the lock. A database this process has
- * open is never unlocked. Returns whether a directory was removed.
+ * Remove a `<db>.lock` directory left by a dead supervisor. Only the singleton supervisor calls
+ * this (SPEC §4 step 5), and still it proves the holder is gone: a database this process has open
+ * is never unlocked, and one another live process has open fails with DatabaseLocked naming it.
+ * Returns whether a directory was removed.
  */
-export const clearStaleLock = (dbPath: string): Effect.Effect<boolean, StoreError> =>
+export const clearStaleLock = (dbPath: string): Effect.Effect<boolean, StoreError | DatabaseLocked> =>
+  Effect.suspend((): Effect.Effect<boolean, StoreError | DatabaseLocked> => {
+    if (!existsSync(`${dbPath}.lock`) || isOpenInThisProcess(dbPath)) return Effect.succeed(false)
+    const holders = processesHolding(dbPath)
+    return holders.length > 0 ? Effect.fail(new DatabaseLocked({ path: dbPath, holders })) : removeLockDir(dbPath)
+  })
+
+const removeLockDir = (dbPath: string): Effect.Effect<boolean, StoreError> =>
   Effect.try({
     try: () => {
-      if (isOpenInThisProcess(dbPath)) return false
       try {
         rmdirSync(`${dbPath}.lock`)
         return true

@@ -3,10 +3,8 @@
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import type { Teardown } from "@effect/platform/Runtime"
 import { Cause, Data, Deferred, Effect, Exit, Layer, Scope } from "effect"
-import { createHash } from "node:crypto"
 import { mkdirSync } from "node:fs"
-import { resolve } from "node:path"
-import { singletonLockName, stateDir as defaultStateDir, supervisorLogPath } from "../protocol/paths"
+import { supervisorLogPath } from "../protocol/paths"
 import { makeDispatcher } from "./dispatch"
 import { logError, logInfo, makeLogWriter, SupervisorLoggerLive } from "../logging/event-log"
 import { watchIdle } from "./idle-exit"
@@ -24,18 +22,6 @@ import { StoreLive } from "../store/service"
 import { HOOKD_VERSION } from "./version"
 
 class StateDirUnusable extends Data.TaggedError("StateDirUnusable")<{ readonly message: string }> {}
-
-/**
- * The lock guards a state directory: the default one uses the spec's name; another state dir
- * (tests, a deliberate second instance) gets its own, so they never exclude each other.
- */
-const lockNameFor = (settings: SupervisorSettings): string => {
-  const state = resolve(settings.stateDir)
-  const { HOOKD_STATE_DIR: _ignored, ...rest } = process.env
-  return state === resolve(defaultStateDir(rest))
-    ? singletonLockName()
-    : `${singletonLockName()}-${createHash("sha256").update(state).digest("hex").slice(0, 12)}`
-}
 
 /**
  * The ordered shutdown (SPEC §7), whatever started it — a signal interrupting the main fiber, a
@@ -132,7 +118,8 @@ const runSupervisor = (settings: SupervisorSettings) =>
       catch: (e) =>
         new StateDirUnusable({ message: `cannot create the state directory ${settings.stateDir}: ${(e as Error).message} (set HOOKD_STATE_DIR to move it)` })
     })
-    const single = yield* acquireSingleton({ lockName: lockNameFor(settings) })
+    // Derived from the canonical state dir: /x and a symlink to /x are one supervisor (issue 14 item 2).
+    const single = yield* acquireSingleton({ stateDir: settings.stateDir })
     if (single._tag === "AlreadyRunning") {
       process.stdout.write(`hookd: already running${single.pid !== undefined ? ` (pid ${single.pid})` : ""}\n`)
       return

@@ -1,13 +1,16 @@
-// One supervisor per user (SPEC §7), decided before the socket path is touched.
-// Linux: an abstract-namespace socket `\0hookd-<uid>` is the mutex; the kernel frees the name when
-// the holder dies, even by SIGKILL. Elsewhere: an O_EXCL lock file holding pid + fingerprint.
+// One supervisor per user and state dir (SPEC §7), decided before the socket path is touched.
+// Linux: an abstract-namespace socket is the mutex; the kernel frees the name when the holder dies,
+// even by SIGKILL. Its name comes from the canonical state dir and is not guessable, and a holder
+// must prove it is the same user (singleton-name.ts). Elsewhere: an O_EXCL lock file holding pid +
+// fingerprint in the canonical state dir.
 import * as fs from "node:fs"
 import * as net from "node:net"
-import { randomBytes } from "node:crypto"
 import { dirname, join } from "node:path"
 import { Data, Effect, Scope } from "effect"
 import { processFingerprint } from "../jobs/fingerprint"
-import { singletonLockName, stateDir } from "../protocol/paths"
+import { stateDir as defaultStateDir } from "../protocol/paths"
+import { publishExclusively, readIfPresent, removeIfStill } from "./exclusive-file"
+import { canonicalStateDir, holderIsSameUser, rotateSingletonId, singletonLockNameFor } from "./singleton-name"
 
 export type SingletonResult =
   | { readonly _tag: "Acquired" }
@@ -92,22 +95,49 @@ const askHolder = (name: string): Effect.Effect<HolderReply> =>
     socket.once("close", () => settle({ reachable: true, pid: parsePid(text) }))
   })
 
-const acquireAbstractLock = (name: string): Effect.Effect<SingletonResult, SingletonError, Scope.Scope> =>
+interface AbstractLock {
+  /** The name to take now (re-read on every attempt: a squatted one is replaced). */
+  readonly name: () => string
+  /** Another user holds `name`: make the next `name()` a different one. */
+  readonly squatted: (name: string) => void
+}
+
+const acquireAbstractLock = (lock: AbstractLock): Effect.Effect<SingletonResult, SingletonError, Scope.Scope> =>
   Effect.gen(function* () {
+    let name = ""
+    let squatted = false
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const listened = yield* Effect.acquireRelease(listenOnLock(name), (server) =>
-        Effect.sync(() => {
-          if (server !== "InUse") server.close()
-        })
-      )
-      if (listened !== "InUse") return ACQUIRED
+      name = yield* Effect.try({
+        try: lock.name,
+        catch: (error) => new SingletonError({ lock: "singleton id", message: (error as Error).message, cause: error })
+      })
+      const listened = yield* listenOnLock(name)
+      if (listened !== "InUse") {
+        // A starter that saw our name squatted may have replaced it meanwhile: then follow the new one.
+        if (lock.name() !== name) {
+          listened.close()
+          continue
+        }
+        yield* Effect.addFinalizer(() => Effect.sync(() => listened.close()))
+        return ACQUIRED
+      }
       const holder = yield* askHolder(name)
-      if (holder.reachable) return { _tag: "AlreadyRunning", pid: holder.pid } as const
+      if (!holder.reachable) continue
+      if (holderIsSameUser(name, holder.pid)) return { _tag: "AlreadyRunning", pid: holder.pid } as const
+      // Abstract names have no permissions: a holder that is not provably us is someone squatting it.
+      process.stderr.write(
+        `hookd: the lock name ${printable(name)} is held by a process that does not prove it is yours` +
+          `${holder.pid !== undefined ? ` (it claims pid ${holder.pid})` : ""}; taking a new random name\n`
+      )
+      lock.squatted(name)
+      squatted = true
     }
     return yield* Effect.fail(
       new SingletonError({
         lock: printable(name),
-        message: `the supervisor lock ${printable(name)} is in use but its holder does not answer`
+        message: squatted
+          ? `the supervisor lock ${printable(name)} is held by a process that is not provably yours (another user squatting it?)`
+          : `the supervisor lock ${printable(name)} is in use but its holder does not answer`
       })
     )
   })
@@ -150,55 +180,10 @@ export const holderIsProvablyDead = (
   return !exists(holder.pid)
 }
 
-const readIfPresent = (file: string): string | undefined => {
-  try {
-    return fs.readFileSync(file, "utf8")
-  } catch (error) {
-    if (errnoOf(error) === "ENOENT") return undefined
-    throw error
-  }
-}
-
-/** Publishes the complete content atomically: link() fails with EEXIST when the lock is taken. */
-const tryCreateLock = (file: string, content: string): boolean => {
-  const temp = `${file}.new-${process.pid}-${randomBytes(4).toString("hex")}`
-  fs.writeFileSync(temp, content, { mode: 0o600, flag: "wx" })
-  try {
-    fs.linkSync(temp, file)
-    return true
-  } catch (error) {
-    if (errnoOf(error) === "EEXIST") return false
-    throw error
-  } finally {
-    fs.rmSync(temp, { force: true })
-  }
-}
-
-/** Moves a stale lock aside; if a live one was created meanwhile and we moved that, put it back. */
-const removeStaleLock = (file: string, staleContent: string): void => {
-  const aside = `${file}.stale-${process.pid}-${randomBytes(4).toString("hex")}`
-  try {
-    fs.renameSync(file, aside)
-  } catch (error) {
-    if (errnoOf(error) === "ENOENT") return
-    throw error
-  }
-  try {
-    if (readIfPresent(aside) !== staleContent) {
-      try {
-        fs.linkSync(aside, file)
-      } catch {
-        // another starter already holds a fresh lock: it wins
-      }
-    }
-  } finally {
-    fs.rmSync(aside, { force: true })
-  }
-}
 
 const lockFileStep = (file: string, mine: string): SingletonResult | "Retry" | SingletonError => {
   fs.mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
-  if (tryCreateLock(file, mine)) return ACQUIRED
+  if (publishExclusively(file, mine)) return ACQUIRED
   const content = readIfPresent(file)
   if (content === undefined) return "Retry"
   const holder = parseHolder(content)
@@ -209,7 +194,7 @@ const lockFileStep = (file: string, mine: string): SingletonResult | "Retry" | S
     })
   }
   if (!holderIsProvablyDead(holder)) return { _tag: "AlreadyRunning", pid: holder.pid }
-  removeStaleLock(file, content)
+  removeIfStill(file, content)
   return "Retry"
 }
 
@@ -247,13 +232,30 @@ export const acquireLockFile = (file: string): Effect.Effect<SingletonResult, Si
 // ----------------------------------------------------------------
 
 /**
- * Takes the per-user supervisor lock for the life of the scope. The loser learns the holder's pid
- * (undefined when the holder could not say) so it can print "already running (pid N)".
+ * Takes the supervisor lock of a state dir for the life of the scope. The loser learns the
+ * holder's pid (undefined when the holder could not say) so it can print "already running (pid N)".
+ * `lockName` fixes the abstract name (tests); otherwise it derives from the canonical state dir.
  */
 export const acquireSingleton = (options: {
+  readonly stateDir?: string
   readonly lockName?: string
   readonly lockFile?: string
 } = {}): Effect.Effect<SingletonResult, SingletonError, Scope.Scope> =>
-  process.platform === "linux"
-    ? acquireAbstractLock(options.lockName ?? singletonLockName())
-    : acquireLockFile(options.lockFile ?? join(stateDir(), "hookd.lock"))
+  Effect.suspend(() => {
+    const state = options.stateDir ?? defaultStateDir()
+    if (process.platform !== "linux") {
+      return Effect.try({
+        try: () => options.lockFile ?? join(canonicalStateDir(state), "hookd.lock"),
+        catch: (error) => new SingletonError({ lock: state, message: `cannot resolve the state directory ${state}: ${(error as Error).message}`, cause: error })
+      }).pipe(Effect.flatMap(acquireLockFile))
+    }
+    const fixed = options.lockName
+    return acquireAbstractLock(
+      fixed !== undefined
+        ? { name: () => fixed, squatted: () => undefined }
+        : {
+            name: () => singletonLockNameFor(canonicalStateDir(state)),
+            squatted: (name) => rotateSingletonId(canonicalStateDir(state), name)
+          }
+    )
+  })
