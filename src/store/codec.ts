@@ -3,7 +3,7 @@
 import type { QueryResult } from "node-sqlite3-wasm"
 import { toJobStatus } from "../domain/status"
 import type { InvocationRow, JobPatch, JobRow, ListedJobRow, RepoPolicyRow, RepoRow } from "./rows"
-import { scrubEnv } from "./scrub"
+import { scrubArgs, scrubEnv } from "./scrub"
 
 type Raw = Record<string, unknown>
 type Bindable = string | number | null
@@ -68,7 +68,7 @@ export const invocationParams = (inv: InvocationRow): Bindable[] => [
   inv.invocation_id,
   inv.hook,
   inv.worktree,
-  JSON.stringify(inv.args),
+  JSON.stringify(scrubArgs(inv.args)),
   inv.created_at,
   inv.status,
   inv.supervisor_pid

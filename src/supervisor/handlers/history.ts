@@ -4,7 +4,7 @@ import { statSync } from "node:fs"
 import { isRetryError, planRetry, type RetryResult } from "../../domain/retry"
 import type { RequestPayloads, ResponsePayloads } from "../../protocol/types"
 import { Retention } from "../../retention/service"
-import { isSecretName } from "../../store/scrub"
+import { isSecretName, withRequesterSecrets } from "../../store/scrub"
 import { BadRequest, JobNotFound, NoMatch, WorktreeGone } from "../errors"
 import { knownRepo, resolveInvocation, resolveJob } from "../job-address"
 import { specFromRow } from "../../jobs/rows"
@@ -67,7 +67,11 @@ export const retry = (request: Retry) =>
       })
     }
     const rowByName = new Map(jobs.map((j) => [j.name, j]))
-    const specs = plan.names.map((name) => specFromRow(rowByName.get(name)!, plan.needs[name] ?? []))
+    // Scrubbing dropped or masked secrets in the stored env: the requester's environment refills them.
+    const specs = plan.names.map((name) => {
+      const row = rowByName.get(name)!
+      return specFromRow({ ...row, env: withRequesterSecrets(row.env, request.env ?? {}) }, plan.needs[name] ?? [])
+    })
     const started = yield* runner.start(
       repo,
       {
