@@ -2,6 +2,7 @@
 // main.ts prints `hookctl: <message>` for these and never a stack trace.
 import { ConnectError } from "../protocol/client"
 import { UNSAFE_SOCKET } from "../protocol/socket-safety"
+import { terminalSafe } from "./terminal-text"
 
 export const EXIT_OK = 0
 export const EXIT_FAILED = 1
@@ -102,18 +103,22 @@ const candidatesOf = (details: unknown): string[] => {
   )
 }
 
-/** The one-paragraph text shown for a server error (pure, unit-tested). */
-export const describeServerError = (code: string, message: string, details: unknown): string => {
+/**
+ * The one-paragraph text shown for a server error (pure, unit-tested). What the server sent is
+ * escaped part by part (its messages are one line each); only the lines joined here may break.
+ */
+export const describeServerError = (code: string, rawMessage: string, details: unknown): string => {
+  const message = terminalSafe(rawMessage)
   if (code === "CONFIG_INVALID") {
     const problems = problemsOf(details).filter((p) => p.file !== undefined || p.path !== undefined)
     if (problems.length === 0) return `invalid configuration: ${message}`
-    return problems.map((p) => describeConfigProblem(p, message)).join("\n")
+    return problems.map((p) => terminalSafe(describeConfigProblem(p, rawMessage))).join("\n")
   }
   if (code === "REPO_NOT_FOUND") {
     return `${message}\nRun hookctl inside a git repository, or pass --repo PATH (ls --all-repos lists every repository).`
   }
   if (code === "AMBIGUOUS") {
-    const candidates = candidatesOf(details)
+    const candidates = candidatesOf(details).map((c) => terminalSafe(c))
     return candidates.length === 0 ? message : `${message}\ncandidates:\n${candidates.map((c) => `  ${c}`).join("\n")}`
   }
   return message

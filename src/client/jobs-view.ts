@@ -9,6 +9,7 @@ import {
   statusLabel
 } from "./format"
 import { renderTable, type Cell, type Column } from "./table"
+import { terminalSafe } from "./terminal-text"
 
 export type ListFormat = "table" | "json" | "ndjson" | "tsv"
 
@@ -81,11 +82,11 @@ export const jobRow = (job: JobInfo, ctx: TableContext): Cell[] => [
 export const jobsTable = (jobs: ReadonlyArray<JobInfo>, ctx: TableContext): string[] =>
   renderTable(COLUMNS, jobs.map((job) => jobRow(job, ctx)), ctx.width, ctx.colour)
 
-/** One TSV cell: null is empty, lists are comma-joined, tabs/newlines/backslashes escaped. */
+/** One TSV cell: null is empty, lists are comma-joined, backslashes doubled, control characters escaped. */
 const tsvCell = (value: unknown): string => {
   if (value === null || value === undefined) return ""
   const text = Array.isArray(value) ? value.join(",") : typeof value === "object" ? JSON.stringify(value) : String(value)
-  return text.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r")
+  return terminalSafe(text.replace(/\\/g, "\\\\"))
 }
 
 /** The lines to print for `ls` in the given format (no trailing newline on each). */

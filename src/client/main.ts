@@ -4,6 +4,7 @@ import { parseCommandLine, type Command } from "./cli"
 import { completionScript } from "./completion"
 import { ClientError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, InterruptedError, UsageError } from "./errors"
 import { out } from "./output"
+import { terminalSafe } from "./terminal-text"
 import { HOOKCTL_VERSION } from "./version"
 import { runHooks } from "./commands/hooks"
 import { runLogs } from "./commands/logs"
@@ -48,16 +49,16 @@ const execute = async (cmd: Command): Promise<number> => {
 const report = (e: unknown): number => {
   if (e instanceof InterruptedError) return e.exitCode // Ctrl-C: the user knows
   if (e instanceof UsageError) {
-    process.stderr.write(`hookctl: ${e.message}\nusage: ${e.usage}\n`)
+    process.stderr.write(`hookctl: ${terminalSafe(e.message, { keepNewlines: true })}\nusage: ${e.usage}\n`)
     return e.exitCode
   }
   if (e instanceof ClientError) {
-    process.stderr.write(`hookctl: ${e.message}\n`)
+    process.stderr.write(`hookctl: ${terminalSafe(e.message, { keepNewlines: true })}\n`)
     return e.exitCode
   }
   // A bug in hookctl: one line, never a stack trace (HOOKCTL_DEBUG=1 shows it).
   const message = e instanceof Error ? e.message : String(e)
-  process.stderr.write(`hookctl: internal error: ${message}\n`)
+  process.stderr.write(`hookctl: internal error: ${terminalSafe(message, { keepNewlines: true })}\n`)
   if (process.env.HOOKCTL_DEBUG === "1" && e instanceof Error) process.stderr.write(`${e.stack}\n`)
   return EXIT_FAILED
 }

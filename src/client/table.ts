@@ -1,6 +1,7 @@
 // Lays out a table within a terminal width: shrink the flexible columns first, then drop the least
 // important ones. Widths are computed on plain text; colour is applied after padding.
 import { paint, truncateEnd, truncateStart, type Colour } from "./format"
+import { terminalSafe } from "./terminal-text"
 
 export interface Column {
   readonly header: string
@@ -79,7 +80,9 @@ export const renderTable = (
   width: number,
   colour: boolean
 ): string[] => {
-  const widths = fitColumns(columns, rows, width)
+  // Escaped before measuring: a newline in a path must neither break a row nor skew the widths.
+  const safeRows = rows.map((cells) => cells.map((cell) => ({ ...cell, text: terminalSafe(cell.text) })))
+  const widths = fitColumns(columns, safeRows, width)
   const line = (cells: ReadonlyArray<Cell>) =>
     columns
       .flatMap((column, i) => {
@@ -89,5 +92,5 @@ export const renderTable = (
       .join(" ".repeat(GAP))
       .trimEnd()
   const header = line(columns.map((c) => ({ text: c.header, colour: "bold" as const })))
-  return [header, ...rows.map(line)]
+  return [header, ...safeRows.map(line)]
 }

@@ -6,6 +6,7 @@ import { ConfigReadError, configuredHookNames, findConfigFile } from "../hook-co
 import { hookctlBinPath } from "../install-paths"
 import { errLines, outLines } from "../output"
 import { installShims, uninstallShims } from "../shims"
+import { terminalSafe } from "../terminal-text"
 
 type HooksCommand = Extract<Command, { kind: "hooks" }>
 
@@ -16,7 +17,8 @@ export const runHooks = async (cmd: HooksCommand): Promise<number> => {
   if (dir === undefined) throw new ClientError(`${cmd.repo} is not inside a git repository`, EXIT_USAGE)
   if (cmd.action === "uninstall") {
     const result = uninstallShims(dir)
-    await (result.ok ? outLines(result.lines) : errLines(result.lines))
+    const lines = result.lines.map((l) => terminalSafe(l))
+    await (result.ok ? outLines(lines) : errLines(lines))
     return result.ok ? EXIT_OK : EXIT_FAILED
   }
   const worktree = worktreeRoot(cmd.repo) ?? cmd.repo
@@ -30,12 +32,13 @@ export const runHooks = async (cmd: HooksCommand): Promise<number> => {
     throw e
   }
   const invalid = hooks.filter((h) => !HOOK_NAME.test(h))
-  if (invalid.length > 0) throw new ClientError(`${file}: not a git hook name: ${invalid.join(", ")}`, EXIT_FAILED)
+  if (invalid.length > 0) throw new ClientError(`${file}: not a git hook name: ${invalid.map((h) => terminalSafe(h)).join(", ")}`, EXIT_FAILED)
   if (hooks.length === 0) {
     await outLines([`${file} names no hooks; nothing to install`])
     return EXIT_OK
   }
   const result = installShims(dir, hooks, cmd.force, process.execPath, hookctlBinPath())
-  await (result.ok ? outLines(result.lines) : errLines(result.lines.map((l) => `hookctl: ${l}`)))
+  const lines = result.lines.map((l) => terminalSafe(l))
+  await (result.ok ? outLines(lines) : errLines(lines.map((l) => `hookctl: ${l}`)))
   return result.ok ? EXIT_OK : EXIT_FAILED
 }

@@ -7,6 +7,7 @@ import type { Command } from "../cli"
 import { expectKind } from "../connection"
 import { EXIT_FAILED, EXIT_OK } from "../errors"
 import { err, out } from "../output"
+import { terminalSafe } from "../terminal-text"
 import { withConnection } from "./unary"
 
 type LogsCommand = Extract<Command, { kind: "logs" }>
@@ -17,7 +18,7 @@ const ALL_KINDS: ReadonlyArray<LogKind> = ["stdout", "stderr", "status"]
 export const formatStatusEvent = (event: StatusEvent): string => {
   const { event: name, ...rest } = event as { event: string } & Record<string, unknown>
   const fields = Object.entries(rest).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
-  return ["[hookd]", name, ...fields].join(" ")
+  return terminalSafe(["[hookd]", name, ...fields].join(" "))
 }
 
 /** Did this terminal record mean "completed"? (SPEC §3: completed = exit 0.) */

@@ -11,6 +11,7 @@ import { EXIT_FAILED, EXIT_OK, ServerError, UnreachableError, UnsafeSocketError 
 import { worktreeRoot } from "../git"
 import { decideWithoutSupervisor } from "../hook-config"
 import { err, out } from "../output"
+import { terminalSafe } from "../terminal-text"
 import { formatStatusEvent, isCompletedEvent } from "./logs"
 
 type RunHookCommand = Extract<Command, { kind: "run-hook" }>
@@ -78,12 +79,13 @@ const streamJobs = async (
       break
     }
     const { record, job } = expectKind(answer, "StreamFrame")
-    const prefix = prefixed && job !== undefined ? `[${job}] ` : ""
+    const name = job === undefined ? undefined : terminalSafe(job)
+    const prefix = prefixed && name !== undefined ? `[${name}] ` : ""
     if (record.kind === "stdout") await out(prefixLines(record.data, prefix) + "\n")
     else if (record.kind === "stderr") await err(prefixLines(record.data, prefix) + "\n")
     else if (isTerminalRecord(record) && !isCompletedEvent(record.data)) {
       // Say why a commit is being refused: the job's own output may not.
-      await err(`${formatStatusEvent(record.data)}${job !== undefined ? ` (${job})` : ""}\n`)
+      await err(`${formatStatusEvent(record.data)}${name !== undefined ? ` (${name})` : ""}\n`)
     }
   }
   return outcome === "completed" ? EXIT_OK : EXIT_FAILED
@@ -106,7 +108,7 @@ export const runHook = async (cmd: RunHookCommand): Promise<number> => {
           `${e.message}\n(To skip this hook once: git … --no-verify.)`
       )
     }
-    const why = e instanceof UnsafeSocketError ? e.message : `supervisor unreachable`
+    const why = e instanceof UnsafeSocketError ? terminalSafe(e.message, { keepNewlines: true }) : `supervisor unreachable`
     await err(`hookd: ${why}; background jobs of ${cmd.hook} were not started (${howToStart()})\n`)
     return EXIT_OK
   }
@@ -119,12 +121,12 @@ export const runHook = async (cmd: RunHookCommand): Promise<number> => {
     // The supervisor answered nothing in time: treat it like an unreachable one.
     if (e instanceof UnreachableError && !accepted) {
       if ((await decideWithoutSupervisor(worktree, cmd.hook, cmd.mode)) === "foreground") throw e
-      await err(`hookd: ${e.message}; background jobs of ${cmd.hook} may not have started\n`)
+      await err(`hookd: ${terminalSafe(e.message, { keepNewlines: true })}; background jobs of ${cmd.hook} may not have started\n`)
       return EXIT_OK
     }
     if (!(e instanceof ServerError && e.code === "CONFIG_INVALID")) throw e
     if ((await decideWithoutSupervisor(worktree, cmd.hook, cmd.mode)) !== "background-only") throw e
-    await err(`hookd: ${e.message}\nhookd: background jobs of ${cmd.hook} were not started (fix the configuration above)\n`)
+    await err(`hookd: ${terminalSafe(e.message, { keepNewlines: true })}\nhookd: background jobs of ${cmd.hook} were not started (fix the configuration above)\n`)
     return EXIT_OK
   } finally {
     connection.close()

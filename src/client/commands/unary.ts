@@ -10,6 +10,7 @@ import { asUnsafeSocket, EXIT_OK, UnreachableError } from "../errors"
 import { worktreeRoot } from "../git"
 import { formatBytes, formatDuration, formatRelativeTime } from "../format"
 import { renderJobs } from "../jobs-view"
+import { terminalSafe } from "../terminal-text"
 import { colourEnabled, out, outLines, terminalWidth } from "../output"
 
 type Of<K extends Command["kind"]> = Extract<Command, { kind: K }>
@@ -48,7 +49,7 @@ export const runStatus = (cmd: Of<"status">) =>
       ["connections", String(s.connections)],
       ["rss", formatBytes(s.rss_bytes)]
     ]
-    await outLines(rows.map(([k, v]) => `${k.padEnd(12)}${v}`))
+    await outLines(rows.map(([k, v]) => `${k.padEnd(12)}${terminalSafe(v)}`))
     return EXIT_OK
   })
 
@@ -86,7 +87,7 @@ const sweepFooter = async (c: Connection): Promise<string[]> => {
 }
 
 const reportCancelled = async (count: number, names: ReadonlyArray<string>) => {
-  await out(count === 0 ? "nothing to cancel\n" : `cancelled ${count} job${count === 1 ? "" : "s"}: ${names.join(", ")}\n`)
+  await out(count === 0 ? "nothing to cancel\n" : `cancelled ${count} job${count === 1 ? "" : "s"}: ${names.map((n) => terminalSafe(n)).join(", ")}\n`)
   return EXIT_OK
 }
 
@@ -125,7 +126,7 @@ export const runRetry = (cmd: Of<"retry">) =>
     )
     const accepted = expectKind(answer, "RunAccepted")
     const jobs = accepted.jobs.map((j) => `${accepted.invocation_id.slice(0, 8)}:${j.name} (${j.status})`)
-    await out(`retrying as invocation ${accepted.invocation_id}: ${jobs.length === 0 ? "no jobs" : jobs.join(", ")}\n`)
+    await out(`retrying as invocation ${accepted.invocation_id}: ${jobs.length === 0 ? "no jobs" : jobs.map((n) => terminalSafe(n)).join(", ")}\n`)
     return EXIT_OK
   })
 
@@ -143,7 +144,7 @@ export const runPrune = (cmd: Of<"prune">) =>
     }
     const verb = p.dry_run ? "would prune" : "pruned"
     await outLines([
-      ...p.items.map((i) => `${verb} ${i.invocation_id.slice(0, 8)}  ${i.worktree}  ${i.jobs} jobs, ${formatBytes(i.bytes)} (${i.reason})`),
+      ...p.items.map((i) => terminalSafe(`${verb} ${i.invocation_id.slice(0, 8)}  ${i.worktree}  ${i.jobs} jobs, ${formatBytes(i.bytes)} (${i.reason})`)),
       `${verb} ${p.invocations} invocation${p.invocations === 1 ? "" : "s"}, ${p.jobs} job${p.jobs === 1 ? "" : "s"}, ${formatBytes(p.bytes)}`
     ])
     return EXIT_OK
@@ -167,7 +168,7 @@ export const runShutdown = async () => {
   }
   try {
     const ack = expectKind(await connection.request("Shutdown", {}), "Ack")
-    await out(`${ack.message}\n`)
+    await out(`${terminalSafe(ack.message)}\n`)
     return EXIT_OK
   } finally {
     connection.close()
