@@ -54,9 +54,7 @@ export const humanLine = (ts: number, level: string, event: string, fields: Fiel
 
 export type StderrForm = "json" | "journal" | "human" | "none"
 
-export interface LogWriter {
-  readonly write: (level: string, event: string, fields: Fields) => void
-}
+export type LogWriter = (level: string, event: string, fields: Fields) => void
 
 export const makeLogWriter = (path: string, stderrForm: StderrForm): LogWriter => {
   // Writing the same line to the file and to a stderr that is the file would log it twice.
@@ -70,33 +68,26 @@ export const makeLogWriter = (path: string, stderrForm: StderrForm): LogWriter =
     size = statSync(path).size
     return fd
   }
-  return {
-    write: (level, event, fields) => {
-      const ts = Date.now()
-      const line = JSON.stringify({ ts, level, event, pid: process.pid, ...fields }) + "\n"
-      try {
-        const out = ensureOpen()
-        writeSync(out, line)
-        size += Buffer.byteLength(line)
-        if (size >= ROTATE_AT_BYTES) {
-          closeSync(out)
-          fd = undefined
-          rotate(path)
-        }
-      } catch {
-        // the log must never take the supervisor down; stderr still gets the line
+  return (level, event, fields) => {
+    const ts = Date.now()
+    const line = JSON.stringify({ ts, level, event, pid: process.pid, ...fields }) + "\n"
+    try {
+      const out = ensureOpen()
+      writeSync(out, line)
+      size += Buffer.byteLength(line)
+      if (size >= ROTATE_AT_BYTES) {
+        closeSync(out)
+        fd = undefined
+        rotate(path)
       }
-      if (stderrForm === "json") process.stderr.write(line)
-      else if (stderrForm === "journal") process.stderr.write(JSON.stringify({ level, event, ...fields }) + "\n")
-      else if (stderrForm === "human") process.stderr.write(humanLine(ts, level, event, fields))
+    } catch {
+      // the log must never take the supervisor down; stderr still gets the line
     }
+    if (stderrForm === "none") return
+    const journalLine = () => JSON.stringify({ level, event, ...fields }) + "\n"
+    process.stderr.write(stderrForm === "json" ? line : stderrForm === "journal" ? journalLine() : humanLine(ts, level, event, fields))
   }
 }
-
-export const stderrFormFor = (journal: boolean): StderrForm =>
-  journal ? "journal" : process.stderr.isTTY ? "human" : "json"
-
-const isFields = (part: unknown): part is Fields => typeof part === "object" && part !== null && !Array.isArray(part)
 
 /**
  * Every `Effect.log*` of the process goes here: the first message part is the event, then the
@@ -107,12 +98,15 @@ export const makeSupervisorLogger = (writer: LogWriter): Logger.Logger<unknown, 
   Logger.make(({ logLevel, message, annotations, cause }) => {
     const [event, ...rest] = Array.isArray(message) ? message : [message]
     const fields: Fields = Object.fromEntries(HashMap.toEntries(annotations))
-    if (rest.length === 1 && isFields(rest[0])) Object.assign(fields, rest[0])
+    if (rest.length === 1 && typeof rest[0] === "object" && rest[0] !== null && !Array.isArray(rest[0])) Object.assign(fields, rest[0])
     else if (rest.length > 0) fields.message = rest.length === 1 ? rest[0] : rest
     if (!Cause.isEmpty(cause)) fields.cause = Cause.pretty(cause)
-    writer.write(logLevel.label.toLowerCase(), String(event), fields)
+    writer(logLevel.label.toLowerCase(), String(event), fields)
   })
 
 /** Replaces Effect's default console logger for the whole supervisor (provided outermost in main). */
 export const SupervisorLoggerLive = (path: string, journal: boolean) =>
-  Logger.replace(Logger.defaultLogger, makeSupervisorLogger(makeLogWriter(path, stderrFormFor(journal))))
+  Logger.replace(
+    Logger.defaultLogger,
+    makeSupervisorLogger(makeLogWriter(path, journal ? "journal" : process.stderr.isTTY ? "human" : "json"))
+  )

@@ -154,7 +154,7 @@ const exitAfterFlush = (code: number): void => {
 /** File only: a stack trace is for the log, never for the terminal. */
 const logToFile = (settings: SupervisorSettings, event: string, fields: Record<string, unknown>) => {
   try {
-    makeLogWriter(supervisorLogPath(settings.stateDir), "none").write("error", event, fields)
+    makeLogWriter(supervisorLogPath(settings.stateDir), "none")("error", event, fields)
   } catch {
     // the log may be what failed
   }

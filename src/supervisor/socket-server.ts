@@ -198,18 +198,12 @@ const rejectBusy = (socket: net.Socket, limit: number): void => {
 
 // ---------------------------------------------------------------- listening
 
+const startError = (target: string, what: string, error: unknown) =>
+  new ServerStartError({ target, message: `${what} ${target}: ${(error as Error)?.message ?? String(error)}`, cause: error })
+
 const listenOn = (server: net.Server, target: ListenTarget): Effect.Effect<void, ServerStartError> =>
   Effect.async<void, ServerStartError>((resume) => {
-    const fail = (error: unknown) =>
-      resume(
-        Effect.fail(
-          new ServerStartError({
-            target: describeTarget(target),
-            message: `cannot listen on ${describeTarget(target)}: ${(error as Error)?.message ?? String(error)}`,
-            cause: error
-          })
-        )
-      )
+    const fail = (error: unknown) => resume(Effect.fail(startError(describeTarget(target), "cannot listen on", error)))
     const onListening = () => {
       server.off("error", fail)
       resume(Effect.void)
@@ -236,15 +230,7 @@ const listenOn = (server: net.Server, target: ListenTarget): Effect.Effect<void,
   }).pipe(
     Effect.zipRight(
       target._tag === "Path"
-        ? Effect.try({
-            try: () => chmodSync(target.path, 0o600),
-            catch: (error) =>
-              new ServerStartError({
-                target: target.path,
-                message: `cannot chmod 600 ${target.path}: ${(error as Error).message}`,
-                cause: error
-              })
-          })
+        ? Effect.try({ try: () => chmodSync(target.path, 0o600), catch: (error) => startError(target.path, "cannot chmod 600", error) })
         : Effect.void
     )
   )

@@ -9,7 +9,7 @@ import { openRepoStore } from "../../src/store/open"
 import type { LogRecord } from "../../src/protocol/types"
 import { makeGitRepo } from "../support/git"
 import { liveMembersOfGroup } from "../support/processes"
-import { HOOKD_BUNDLE, makeSandbox, startSupervisor, TestClient, type Sandbox } from "../support/supervisor"
+import { HOOKD_BUNDLE, makeSandbox, outputContains, startSupervisor, TestClient, type Sandbox } from "../support/supervisor"
 import { awaitStarted, finished, getJob, job, payloadOf, runJobs, start } from "./helpers"
 
 let sandbox: Sandbox | undefined
@@ -89,6 +89,23 @@ describe("graceful stop", () => {
     } finally {
       await next.stop()
     }
+  })
+
+  it("SIGHUP (its terminal closed) stops it just as gracefully, and a repeated signal does not cut the teardown short", async () => {
+    sandbox = makeSandbox({ HOOKD_KILL_GRACE_MS: "1000" })
+    const repo = makeGitRepo(join(sandbox.dir, "repo"))
+    const hookd = await startSupervisor(sandbox)
+    // A job that ignores TERM holds the teardown for the kill grace: the second signal arrives inside it.
+    const inv = await start(sandbox.socket, runJobs(repo, [job("stubborn", "trap '' TERM; sleep 100")]))
+    await awaitStarted(sandbox.socket, repo, inv, "stubborn")
+    hookd.proc.kill("SIGHUP")
+    await outputContains(hookd, '"reason":"SIGHUP"')
+    hookd.proc.kill("SIGTERM")
+    expect(await hookd.exited).toBe(0)
+    expect(hookd.output()).toMatch(/"event":"stopped"/)
+    expect(existsSync(sandbox.socket)).toBe(false)
+    const repoId = readdirRepoId(sandbox.stateDir)
+    expect(lastRecord(jobLogPath(sandbox.stateDir, repoId, inv, "stubborn"))).toMatchObject({ data: { event: "cancelled", by: "shutdown" } })
   })
 
   it("a Shutdown request is acknowledged and the supervisor exits 0", async () => {

@@ -12,7 +12,7 @@ import { DEFAULT_RETENTION_POLICY } from "../../src/retention/policy"
 import { DELETING_PREFIX } from "../../src/retention/sweep"
 import { openRepoStore } from "../../src/store/open"
 import { makeGitRepo } from "../support/git"
-import { HOOKCTL_BIN, makeSandbox, startSupervisor, TestClient, type RunningSupervisor, type Sandbox } from "../support/supervisor"
+import { HOOKCTL_BIN, makeSandbox, outputContains, startSupervisor, TestClient, type RunningSupervisor, type Sandbox } from "../support/supervisor"
 import { DAY, hashTree, HOUR, invId, logEntries, logsDir, writeInvocations } from "../retention/fixture"
 import { listJobs, payloadOf } from "./helpers"
 
@@ -21,18 +21,6 @@ let hookd: RunningSupervisor
 let repo: string
 let repoId: string
 const NOW = Date.now()
-
-/** Resolves once the supervisor has written `text` to stderr (its log lines go there too). */
-const outputContains = (proc: RunningSupervisor, text: string): Promise<void> =>
-  new Promise((resolve) => {
-    if (proc.output().includes(text)) return resolve()
-    const onData = () => {
-      if (!proc.output().includes(text)) return
-      proc.proc.stderr!.off("data", onData)
-      resolve()
-    }
-    proc.proc.stderr!.on("data", onData)
-  })
 
 const prune = async (payload: { dry_run: boolean; older_than_secs?: number }) => {
   const c = await TestClient.connect(sandbox.socket)

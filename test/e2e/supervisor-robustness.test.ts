@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from "vitest"
 import { jobLogPath, repoDir } from "../../src/protocol/paths"
 import { makeGitRepo } from "../support/git"
 import { liveMembersOfGroup } from "../support/processes"
-import { makeSandbox, startSupervisor, TestClient, type RunningSupervisor, type Sandbox } from "../support/supervisor"
+import { makeSandbox, outputContains, startSupervisor, TestClient, type RunningSupervisor, type Sandbox } from "../support/supervisor"
 import { awaitStarted, finished, getJob, job, listJobs, payloadOf, runJobs, start } from "./helpers"
 
 let sandbox: Sandbox | undefined
@@ -106,18 +106,6 @@ describe("log_bytes matches the log on disk (retention budgets count it)", () =>
     await hookd.stopCleanly()
   })
 })
-
-/** Resolves once the supervisor has written `text` to its output. */
-const outputContains = (hookd: RunningSupervisor, text: string): Promise<void> =>
-  new Promise((resolve) => {
-    const check = () => {
-      if (!hookd.output().includes(text)) return
-      hookd.proc.stderr!.off("data", check)
-      resolve()
-    }
-    hookd.proc.stderr!.on("data", check)
-    check()
-  })
 
 describe("RunJobs while shutting down", () => {
   it("a RunJobs still loading its config when the supervisor starts stopping is answered BUSY and starts nothing", async () => {

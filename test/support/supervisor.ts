@@ -88,5 +88,17 @@ export const startSupervisor = async (sandbox: Sandbox, args: ReadonlyArray<stri
   }
 }
 
+/** Resolves once the supervisor has written `text` to its output (its log lines go to stderr). */
+export const outputContains = (hookd: RunningSupervisor, text: string): Promise<void> =>
+  new Promise((resolve) => {
+    const check = () => {
+      if (!hookd.output().includes(text)) return
+      hookd.proc.stderr!.off("data", check)
+      resolve()
+    }
+    hookd.proc.stderr!.on("data", check)
+    check()
+  })
+
 /** The black-box tests talk to hookd through the protocol's own client (src/protocol/client.ts). */
 export { FramedClient as TestClient } from "../../src/protocol/client"
