@@ -116,99 +116,98 @@ const terminalOf = ({ exit, cancelledBy = "user", killFailed }: Ending, now: num
  * effect (for the runner to fork) that finalizes each job as its fiber ends, rolls the invocation
  * up and closes the scope.
  */
-export const launchInvocation = (deps: InvocationDeps, plan: InvocationPlan) =>
-  Effect.gen(function* () {
-    const { repo, invocationId, request } = plan
-    const scope = yield* Scope.make()
-    const doneOf = new Map<string, Deferred.Deferred<JobEnded>>()
-    for (const { spec } of plan.jobs) doneOf.set(spec.name, yield* Deferred.make<JobEnded>())
-    const persist = (name: string, patch: JobPatch) => repo.store.updateJob(invocationId, name, patch).pipe(quietly(repo, { job: name }))
-    const rollUp = Effect.gen(function* () {
-      const jobs = yield* repo.store.jobsOfInvocation(invocationId)
-      yield* repo.store.setInvocationStatus(invocationId, invocationStatus(jobs.map((j) => j.status)))
-    }).pipe(quietly(repo, { invocation_id: invocationId }))
-    let unfinished = plan.jobs.length
+export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: InvocationDeps, plan: InvocationPlan) {
+  const { repo, invocationId, request } = plan
+  const scope = yield* Scope.make()
+  const doneOf = new Map<string, Deferred.Deferred<JobEnded>>()
+  for (const { spec } of plan.jobs) doneOf.set(spec.name, yield* Deferred.make<JobEnded>())
+  const persist = (name: string, patch: JobPatch) => repo.store.updateJob(invocationId, name, patch).pipe(quietly(repo, { job: name }))
+  const rollUp = Effect.gen(function* () {
+    const jobs = yield* repo.store.jobsOfInvocation(invocationId)
+    yield* repo.store.setInvocationStatus(invocationId, invocationStatus(jobs.map((j) => j.status)))
+  }).pipe(quietly(repo, { invocation_id: invocationId }))
+  let unfinished = plan.jobs.length
 
-    const launched = yield* Effect.forEach(plan.jobs, ({ spec, log }) =>
-      Effect.gen(function* () {
-        const done = doneOf.get(spec.name)!
-        let status: LiveJob["status"] = "queued"
-        let cancelledBy: string | undefined
-        let killFailed: KillFailed | undefined
-        const body = Effect.gen(function* () {
-          for (const need of spec.needs ?? []) {
-            const dependency = doneOf.get(need)
-            // A dependency that is not running was skipped by a condition: it did not complete.
-            const ended = dependency ? (yield* Deferred.await(dependency)).status : "skipped"
-            if (ended !== "completed") return { _tag: "Skipped", reason: `dependency ${need} ${ended}` } as const
-          }
-          const hookd = { HOOKD_REPO_ROOT: repo.root, HOOKD_WORKTREE: request.worktree, HOOKD_HOOK: request.hook }
-          const processSpec = {
-            command: spec.run,
-            cwd: resolve(request.worktree, spec.cwd ?? "."),
-            env: { ...baseEnv(), ...request.env, ...spec.env, ...hookd, HOOKD_INVOCATION_ID: invocationId, HOOKD_JOB: spec.name },
-            ...(request.stdin !== undefined ? { stdin: request.stdin } : {}),
-            timeoutMs: spec.timeout_ms ?? DEFAULT_TIMEOUT_MS,
-            graceMs: deps.killGraceMs
-          }
-          const result = yield* deps.slots.withSlot(
-            runProcess(processSpec, {
-              onSpawned: ({ pid, pgid, fingerprint }) =>
-                Effect.suspend(() => {
-                  status = "running"
-                  log.status({ event: "started", pid })
-                  return persist(spec.name, { status: "running", pid, pgid, proc_start: fingerprint ?? null, started_at: Date.now() })
-                }),
-              onLine: (kind, text) => log.append(kind, text),
-              onCancelling: () =>
-                Effect.suspend(() => {
-                  status = "cancelling"
-                  return persist(spec.name, { status: "cancelling" })
-                }),
-              onKillFailed: (failure) => Effect.sync(() => void (killFailed = failure))
-            })
-          )
-          return { _tag: "Process", result } as const
-        })
-        const fiber = yield* Effect.forkIn(Effect.interruptible(body), scope)
-        const job: LiveJob = {
-          repoId: repo.repoId,
-          invocationId,
-          name: spec.name,
-          log,
-          get status() {
-            return status
-          },
-          done,
-          cancel: (by) =>
-            Effect.suspend(() => {
-              cancelledBy ??= by
-              return Fiber.interrupt(fiber)
-            }).pipe(Effect.zipRight(Deferred.await(done)))
+  const launched = yield* Effect.forEach(plan.jobs, ({ spec, log }) =>
+    Effect.gen(function* () {
+      const done = doneOf.get(spec.name)!
+      let status: LiveJob["status"] = "queued"
+      let cancelledBy: string | undefined
+      let killFailed: KillFailed | undefined
+      const body = Effect.gen(function* () {
+        for (const need of spec.needs ?? []) {
+          const dependency = doneOf.get(need)
+          // A dependency that is not running was skipped by a condition: it did not complete.
+          const ended = dependency ? (yield* Deferred.await(dependency)).status : "skipped"
+          if (ended !== "completed") return { _tag: "Skipped", reason: `dependency ${need} ${ended}` } as const
         }
-        /** Row first, then the terminal record: whoever sees the record (a tail) finds the row final. */
-        const finalize = Effect.gen(function* () {
-          const exit = yield* Fiber.await(fiber)
-          const terminal = terminalOf({ exit, cancelledBy, killFailed }, Date.now())
-          if (Exit.isFailure(exit) && !Exit.isInterrupted(exit) && Cause.failureOption(exit.cause)._tag === "None") {
-            yield* logError("job_defect", { job: spec.name, cause: Cause.pretty(exit.cause) })
-          }
-          yield* persist(spec.name, terminal.patch)
-          log.status(terminal.event)
-          yield* persist(spec.name, { log_bytes: log.bytes })
-          log.close()
-          deps.onJobEnded(job)
-          // The last job to end rolls the invocation up before its `done` completes, so whoever
-          // awaits the jobs finds the invocation final.
-          if (--unfinished === 0) yield* rollUp
-          const { status: ended } = terminal.patch
-          yield* Deferred.succeed(done, ended === "cancelled" && killFailed !== undefined ? { status: ended, killFailed } : { status: ended })
-        })
-        return { job, finalize }
+        const hookd = { HOOKD_REPO_ROOT: repo.root, HOOKD_WORKTREE: request.worktree, HOOKD_HOOK: request.hook }
+        const processSpec = {
+          command: spec.run,
+          cwd: resolve(request.worktree, spec.cwd ?? "."),
+          env: { ...baseEnv(), ...request.env, ...spec.env, ...hookd, HOOKD_INVOCATION_ID: invocationId, HOOKD_JOB: spec.name },
+          ...(request.stdin !== undefined ? { stdin: request.stdin } : {}),
+          timeoutMs: spec.timeout_ms ?? DEFAULT_TIMEOUT_MS,
+          graceMs: deps.killGraceMs
+        }
+        const result = yield* deps.slots.withSlot(
+          runProcess(processSpec, {
+            onSpawned: ({ pid, pgid, fingerprint }) =>
+              Effect.suspend(() => {
+                status = "running"
+                log.status({ event: "started", pid })
+                return persist(spec.name, { status: "running", pid, pgid, proc_start: fingerprint ?? null, started_at: Date.now() })
+              }),
+            onLine: (kind, text) => log.append(kind, text),
+            onCancelling: () =>
+              Effect.suspend(() => {
+                status = "cancelling"
+                return persist(spec.name, { status: "cancelling" })
+              }),
+            onKillFailed: (failure) => Effect.sync(() => void (killFailed = failure))
+          })
+        )
+        return { _tag: "Process", result } as const
       })
-    )
+      const fiber = yield* Effect.forkIn(Effect.interruptible(body), scope)
+      const job: LiveJob = {
+        repoId: repo.repoId,
+        invocationId,
+        name: spec.name,
+        log,
+        get status() {
+          return status
+        },
+        done,
+        cancel: (by) =>
+          Effect.suspend(() => {
+            cancelledBy ??= by
+            return Fiber.interrupt(fiber)
+          }).pipe(Effect.zipRight(Deferred.await(done)))
+      }
+      /** Row first, then the terminal record: whoever sees the record (a tail) finds the row final. */
+      const finalize = Effect.gen(function* () {
+        const exit = yield* Fiber.await(fiber)
+        const terminal = terminalOf({ exit, cancelledBy, killFailed }, Date.now())
+        if (Exit.isFailure(exit) && !Exit.isInterrupted(exit) && Cause.failureOption(exit.cause)._tag === "None") {
+          yield* logError("job_defect", { job: spec.name, cause: Cause.pretty(exit.cause) })
+        }
+        yield* persist(spec.name, terminal.patch)
+        log.status(terminal.event)
+        yield* persist(spec.name, { log_bytes: log.bytes })
+        log.close()
+        deps.onJobEnded(job)
+        // The last job to end rolls the invocation up before its `done` completes, so whoever
+        // awaits the jobs finds the invocation final.
+        if (--unfinished === 0) yield* rollUp
+        const { status: ended } = terminal.patch
+        yield* Deferred.succeed(done, ended === "cancelled" && killFailed !== undefined ? { status: ended, killFailed } : { status: ended })
+      })
+      return { job, finalize }
+    })
+  )
 
-    const finalizeAll = Effect.forEach(launched, (l) => l.finalize, { concurrency: "unbounded", discard: true })
-    const supervise = (launched.length > 0 ? finalizeAll : rollUp).pipe(Effect.ensuring(Scope.close(scope, Exit.void)), Effect.uninterruptible)
-    return { jobs: launched.map((l) => l.job), supervise }
-  })
+  const finalizeAll = Effect.forEach(launched, (l) => l.finalize, { concurrency: "unbounded", discard: true })
+  const supervise = (launched.length > 0 ? finalizeAll : rollUp).pipe(Effect.ensuring(Scope.close(scope, Exit.void)), Effect.uninterruptible)
+  return { jobs: launched.map((l) => l.job), supervise }
+})

@@ -71,77 +71,74 @@ export const JobRunnerLive = Layer.scoped(
      * opened, nothing runs: the logs already open get a terminal record and are closed, and every
      * row that would have run ends `failed` with the reason, so no row is left queued.
      */
-    const openLogs = (repo: OpenRepo, invocationId: string, specs: ReadonlyArray<JobSpec>, now: number) =>
-      Effect.gen(function* () {
-        const logs: JobLog[] = []
-        for (const spec of specs) {
-          const path = jobLogPath(settings.stateDir, repo.repoId, invocationId, spec.name)
-          try {
-            logs.push(
-              JobLog.open(path, {
-                ...(spec.log?.sampling_every_nth !== undefined ? { samplingEveryNth: spec.log.sampling_every_nth } : {}),
-                ...(spec.log?.max_bytes !== undefined ? { maxBytes: spec.log.max_bytes } : {})
-              })
-            )
-          } catch (e) {
-            const failure = new JobLogUnwritable({ path, message: `cannot create the job log ${path}: ${(e as Error).message}` })
-            const error = `not started: ${failure.message}`
-            for (const [i, log] of logs.entries()) {
-              const skipReason = specs[i]!.skip_reason
-              log.status(skipReason !== undefined ? { event: "skipped", reason: skipReason } : { event: "crashed", message: error })
-              log.close()
-            }
-            const notStarted = specs.filter((s) => s.skip_reason === undefined)
-            yield* repo.store
-              .updateJobs(notStarted.map((s) => ({ invocationId, name: s.name, patch: { status: "failed", error, finished_at: now } })))
-              .pipe(Effect.zipRight(repo.store.setInvocationStatus(invocationId, "failed")), quietly(repo, { invocation_id: invocationId }))
-            return yield* failure
+    const openLogs = Effect.fn("JobRunner.openLogs")(function* (repo: OpenRepo, invocationId: string, specs: ReadonlyArray<JobSpec>, now: number) {
+      const logs: JobLog[] = []
+      for (const spec of specs) {
+        const path = jobLogPath(settings.stateDir, repo.repoId, invocationId, spec.name)
+        try {
+          logs.push(
+            JobLog.open(path, {
+              ...(spec.log?.sampling_every_nth !== undefined ? { samplingEveryNth: spec.log.sampling_every_nth } : {}),
+              ...(spec.log?.max_bytes !== undefined ? { maxBytes: spec.log.max_bytes } : {})
+            })
+          )
+        } catch (e) {
+          const failure = new JobLogUnwritable({ path, message: `cannot create the job log ${path}: ${(e as Error).message}` })
+          const error = `not started: ${failure.message}`
+          for (const [i, log] of logs.entries()) {
+            const skipReason = specs[i]!.skip_reason
+            log.status(skipReason !== undefined ? { event: "skipped", reason: skipReason } : { event: "crashed", message: error })
+            log.close()
           }
+          const notStarted = specs.filter((s) => s.skip_reason === undefined)
+          yield* repo.store
+            .updateJobs(notStarted.map((s) => ({ invocationId, name: s.name, patch: { status: "failed", error, finished_at: now } })))
+            .pipe(Effect.zipRight(repo.store.setInvocationStatus(invocationId, "failed")), quietly(repo, { invocation_id: invocationId }))
+          return yield* failure
         }
-        return logs
-      })
+      }
+      return logs
+    })
 
-    const start: JobRunnerService["start"] = (repo, request, specs) =>
-      Effect.gen(function* () {
-        // A request that was already in flight (loading its config) when shutdown began must not
-        // start jobs after the supervisor has cancelled everything (RunJobs and Retry alike).
-        if (yield* lifecycle.isDraining) {
-          return yield* new ShuttingDown({ message: "hookd is shutting down: nothing was started; run it again once hookd is back" })
+    const start = Effect.fn("JobRunner.start")(function* (repo: OpenRepo, request: RunJobsPayload, specs: ReadonlyArray<JobSpec>) {
+      // A request that was already in flight (loading its config) when shutdown began must not
+      // start jobs after the supervisor has cancelled everything (RunJobs and Retry alike).
+      if (yield* lifecycle.isDraining) {
+        return yield* new ShuttingDown({ message: "hookd is shutting down: nothing was started; run it again once hookd is back" })
+      }
+      const invocationId = newInvocationId()
+      const now = Date.now()
+      const rows = specs.map((spec) => newJobRow(spec, { invocationId, hook: request.hook, worktree: request.worktree, env: { ...request.env }, now }))
+      const invocation = { invocation_id: invocationId, hook: request.hook, worktree: request.worktree, args: [...request.args] }
+      yield* repo.store.insertInvocation({ ...invocation, created_at: now, status: "running", supervisor_pid: process.pid }, rows)
+      const logs = yield* openLogs(repo, invocationId, specs, now)
+      const toRun: Array<{ spec: JobSpec; log: JobLog }> = []
+      for (const [i, spec] of specs.entries()) {
+        const log = logs[i]!
+        if (spec.skip_reason === undefined) {
+          toRun.push({ spec, log })
+          continue
         }
-        const invocationId = newInvocationId()
-        const now = Date.now()
-        const rows = specs.map((spec) => newJobRow(spec, { invocationId, hook: request.hook, worktree: request.worktree, env: { ...request.env }, now }))
-        const invocation = { invocation_id: invocationId, hook: request.hook, worktree: request.worktree, args: [...request.args] }
-        yield* repo.store.insertInvocation({ ...invocation, created_at: now, status: "running", supervisor_pid: process.pid }, rows)
-        const logs = yield* openLogs(repo, invocationId, specs, now)
-        const toRun: Array<{ spec: JobSpec; log: JobLog }> = []
-        for (const [i, spec] of specs.entries()) {
-          const log = logs[i]!
-          if (spec.skip_reason === undefined) {
-            toRun.push({ spec, log })
-            continue
-          }
-          log.status({ event: "skipped", reason: spec.skip_reason })
-          log.close()
-          // The row was inserted before its log existed: record the skipped record's bytes.
-          yield* repo.store.updateJob(invocationId, spec.name, { log_bytes: log.bytes }).pipe(quietly(repo, { job: spec.name }))
-        }
-        const launched = yield* launchInvocation(deps, { repo, invocationId, request, jobs: toRun })
-        // Indexed before `supervise` runs: only it finalizes a job, which takes the job out again.
-        for (const job of launched.jobs) live.set(keyOf(repo.repoId, invocationId, job.name), job)
-        yield* FiberSet.run(invocations, launched.supervise)
-        return { invocationId, jobs: rows.map((r) => ({ name: r.name, status: r.status })), live: launched.jobs }
-      })
+        log.status({ event: "skipped", reason: spec.skip_reason })
+        log.close()
+        // The row was inserted before its log existed: record the skipped record's bytes.
+        yield* repo.store.updateJob(invocationId, spec.name, { log_bytes: log.bytes }).pipe(quietly(repo, { job: spec.name }))
+      }
+      const launched = yield* launchInvocation(deps, { repo, invocationId, request, jobs: toRun })
+      // Indexed before `supervise` runs: only it finalizes a job, which takes the job out again.
+      for (const job of launched.jobs) live.set(keyOf(repo.repoId, invocationId, job.name), job)
+      yield* FiberSet.run(invocations, launched.supervise)
+      return { invocationId, jobs: rows.map((r) => ({ name: r.name, status: r.status })), live: launched.jobs }
+    })
 
-    const cancel: JobRunnerService["cancel"] = (repoId, invocationId, name, by) =>
-      Effect.gen(function* () {
-        const job = live.get(keyOf(repoId, invocationId, name))
-        if (job === undefined) return { wasLive: false }
-        const ended = yield* job.cancel(by)
-        // A job that ended on its own just as the cancel arrived was not cancelled: do not count it.
-        if (ended.status !== "cancelled") return { wasLive: false }
-        return ended.killFailed !== undefined ? { wasLive: true, killFailed: ended.killFailed } : { wasLive: true }
-      })
+    const cancel = Effect.fn("JobRunner.cancel")(function* (repoId: string, invocationId: string, name: string, by: string) {
+      const job = live.get(keyOf(repoId, invocationId, name))
+      if (job === undefined) return { wasLive: false }
+      const ended = yield* job.cancel(by)
+      // A job that ended on its own just as the cancel arrived was not cancelled: do not count it.
+      if (ended.status !== "cancelled") return { wasLive: false }
+      return ended.killFailed !== undefined ? { wasLive: true, killFailed: ended.killFailed } : { wasLive: true }
+    })
 
     const cancelEverything: JobRunnerService["cancelEverything"] = (by) =>
       Effect.forEach([...live.values()], (job) => job.cancel(by), { concurrency: "unbounded", discard: true })
