@@ -64,7 +64,15 @@ export type Command =
       readonly allRepos: boolean
       readonly json: boolean
     }
-  | { readonly kind: "run-hook"; readonly repo: string; readonly hook: string; readonly mode: RunMode; readonly args: ReadonlyArray<string> }
+  | {
+      readonly kind: "run-hook"
+      readonly repo: string
+      readonly hook: string
+      readonly mode: RunMode
+      readonly args: ReadonlyArray<string>
+      /** Run jobs whose inputs are unchanged too (sends HOOKD_FORCE=1). */
+      readonly force: boolean
+    }
   | { readonly kind: "hooks"; readonly repo: string; readonly action: "install" | "uninstall"; readonly force: boolean }
   | { readonly kind: "service"; readonly args: ReadonlyArray<string> }
   | { readonly kind: "shutdown" }
@@ -238,7 +246,7 @@ const buildCommand = (spec: CommandSpec, args: ParsedArgs, repo: string, cwd: st
       if (mode !== "auto" && mode !== "foreground" && mode !== "background") {
         throw usage(`--mode: "${mode}" (expected auto, foreground or background)`)
       }
-      return { kind: "run-hook", repo, hook, mode, args: args.rest ?? [] }
+      return { kind: "run-hook", repo, hook, mode, args: args.rest ?? [], force: flagBool(args, "force") }
     }
     case "hooks": {
       const [action] = positionals(1, 1, "install or uninstall")

@@ -95,15 +95,16 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
   },
   {
     name: "run-hook",
-    usage: "hookctl run-hook <hook> [--mode auto|foreground|background] -- <git hook args>",
+    usage: "hookctl run-hook <hook> [--mode auto|foreground|background] [--force] -- <git hook args>",
     summary: "run a hook's jobs (what the installed shims call)",
     details: [
       "Sends the hook's args, environment and (for hooks git feeds on stdin) stdin; waits for the foreground jobs,",
       "printing their output live, prefixed `[job] ` when the hook has several jobs. Exit 1 if one did not complete.",
       "Supervisor unreachable: exit 3 if the hook has foreground jobs, else one warning and exit 0. An invalid",
-      "hookd.yml: file:line: path: problem, then exit 1 if the hook has foreground jobs, else exit 0."
+      "hookd.yml: file:line: path: problem, then exit 1 if the hook has foreground jobs, else exit 0.",
+      "--force (or HOOKD_FORCE=1 in the hook's environment) runs jobs whose `inputs:` are unchanged too."
     ],
-    flags: [{ name: "mode", value: true }, ...common]
+    flags: [{ name: "mode", value: true }, { name: "force" }, ...common]
   },
   {
     name: "hooks",

@@ -36,7 +36,9 @@ export const JOB_INFO_FIELDS: ReadonlyArray<keyof JobInfo> = [
   "duration_ms",
   "log_bytes",
   "skip_reason",
-  "error"
+  "error",
+  "input_key",
+  "input_match"
 ]
 
 /** The address a user can paste into `logs`/`cancel`/`retry`: `<first 8 of invocation>:<name>`. */

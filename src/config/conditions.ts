@@ -2,6 +2,7 @@
 // the job unless ALL of its conditions are met. Evaluation stops at the first decisive condition,
 // so a `{run: …}` after it never starts. The result is the skip reason, or undefined to run.
 import { Effect } from "effect"
+import { isTruthyEnv } from "../domain/env-switch"
 import type { GitFacts } from "./git-facts"
 import type { ConditionItemValue, ConditionValue } from "./schema"
 
@@ -12,11 +13,7 @@ export interface ConditionContext {
   readonly runExitCode: (command: string) => Effect.Effect<number | undefined>
 }
 
-/** Set, non-empty, and not `0` or `false` (any case). */
-export const isTruthyEnv = (env: Readonly<Record<string, string>>, name: string): boolean => {
-  const value = Object.hasOwn(env, name) ? env[name] : undefined
-  return value !== undefined && value !== "" && value !== "0" && value.toLowerCase() !== "false"
-}
+export { isTruthyEnv }
 
 /**
  * Matches a branch name against a glob: `*` is any run of characters except `/`, `**` any run

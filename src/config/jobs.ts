@@ -1,14 +1,14 @@
 // From a validated config to what RunJobs runs: the hook's JobSpecs with conditions evaluated,
 // templates expanded and units converted, plus the repo's retention policy.
 import { Effect } from "effect"
-import type { JobLogOptions, JobSpec } from "../protocol/types"
+import type { JobInputs, JobLogOptions, JobSpec } from "../protocol/types"
 import { onlyReason, skipReason, type ConditionContext } from "./conditions"
 import { DEFAULT_POLICY, type HookRunContext, type RepoPolicyConfig } from "./context"
 import { ConfigInvalid } from "./errors"
 import type { LoadedConfig } from "./files"
 import { makeGitFacts } from "./git-facts"
 import { processEnv, shellExitCode } from "./processes"
-import type { DurationValue, HookConfigValue, HookdConfig, JobConfigValue, SizeValue } from "./schema"
+import type { DurationValue, HookConfigValue, HookdConfig, InputsValue, JobConfigValue, SizeValue } from "./schema"
 import { expandTemplates, usesStagedFiles } from "./templates"
 import { parseDuration, parseSize } from "./units"
 import { formatPath } from "./yaml-source"
@@ -66,6 +66,12 @@ const logOptions = (job: JobConfigValue): JobLogOptions | undefined => {
 const envStrings = (env: JobConfigValue["env"]): Record<string, string> | undefined =>
   env === undefined ? undefined : Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)]))
 
+/** `inputs: [a, b]` is short for `inputs: {files: [a, b]}`. */
+export const jobInputs = (inputs: InputsValue): JobInputs =>
+  isPatternList(inputs) ? { files: [...inputs], env: [] } : { files: [...(inputs.files ?? [])], env: [...(inputs.env ?? [])] }
+
+const isPatternList = (inputs: InputsValue): inputs is ReadonlyArray<string> => Array.isArray(inputs)
+
 const baseSpec = (job: JobConfigValue, background: boolean): JobSpec => {
   const env = envStrings(job.env)
   const log = logOptions(job)
@@ -78,7 +84,9 @@ const baseSpec = (job: JobConfigValue, background: boolean): JobSpec => {
     ...(job.needs !== undefined && { needs: job.needs }),
     ...(job.tags !== undefined && { tags: job.tags }),
     ...(job.timeout !== undefined && { timeout_ms: durationMs(job.timeout) }),
-    ...(log !== undefined && { log })
+    ...(log !== undefined && { log }),
+    ...(job.inputs !== undefined && { inputs: jobInputs(job.inputs) }),
+    ...(job.outputs !== undefined && { outputs: [...job.outputs] })
   }
 }
 

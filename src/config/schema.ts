@@ -158,6 +158,39 @@ const RelativeCwd = Schema.String.pipe(
   })
 )
 
+/**
+ * An `inputs:` pattern: a git glob pathspec relative to the worktree (`package-lock.json`,
+ * `src`, `proto/**`). It is handed to git as `:(glob)<pattern>`, so it must stay inside the
+ * worktree like `cwd`.
+ */
+const InputPattern = Schema.String.pipe(
+  Schema.filter((s) => s !== "" && isInsideRelativePath(s), {
+    message: (issue) =>
+      `input ${JSON.stringify(issue.actual)} must be a path or glob relative to the worktree (no leading "/", no ".." above it)`
+  })
+)
+
+const OutputPath = Schema.String.pipe(
+  Schema.filter((s) => s !== "" && isInsideRelativePath(s), {
+    message: (issue) =>
+      `output ${JSON.stringify(issue.actual)} must be a path relative to the worktree (no leading "/", no ".." above it)`
+  })
+)
+
+const INPUTS_HELP = "a list of paths/globs relative to the worktree, or {files: [...], env: [NAME, ...]}"
+/** `[package-lock.json]` is short for `{files: [package-lock.json]}`. */
+export const Inputs = Schema.Union(
+  Schema.Array(InputPattern),
+  Schema.Struct({
+    files: Schema.optionalWith(Schema.Array(InputPattern), { exact: true }),
+    env: Schema.optionalWith(Schema.Array(EnvName), { exact: true })
+  })
+).annotations({
+  identifier: "Inputs",
+  description: `What the job's work depends on: ${INPUTS_HELP}. When they are unchanged since the job's last completed run in this worktree, the job is recorded skipped instead of run.`,
+  message: (issue) => `expected ${INPUTS_HELP}, got ${JSON.stringify(issue.actual)}`
+})
+
 /** Values may be strings, numbers or booleans; numbers and booleans are passed as their text. */
 const EnvMap = Schema.Record({ key: EnvName, value: Schema.Union(Schema.String, Schema.Number, Schema.Boolean) })
 
@@ -184,7 +217,13 @@ export const JobConfig = Schema.Struct({
   timeout: opt(Duration),
   log: optOrNull(JobLogConfig),
   skip: opt(Condition),
-  only: opt(Condition)
+  only: opt(Condition),
+  inputs: opt(Inputs),
+  outputs: opt(
+    Schema.Array(OutputPath).annotations({
+      description: "Paths relative to the worktree the job makes (node_modules); if one is missing the job runs even when its inputs are unchanged"
+    })
+  )
 }).annotations({ identifier: "JobConfig" })
 
 export const HookConfig = Schema.Struct({
@@ -220,6 +259,7 @@ export const HookdConfigSchema = Schema.Struct({
 export type HookdConfig = Schema.Schema.Type<typeof HookdConfigSchema>
 export type HookConfigValue = Schema.Schema.Type<typeof HookConfig>
 export type JobConfigValue = Schema.Schema.Type<typeof JobConfig>
+export type InputsValue = Schema.Schema.Type<typeof Inputs>
 export type ConditionValue = Schema.Schema.Type<typeof Condition>
 export type ConditionItemValue = Schema.Schema.Type<typeof ConditionItem>
 export type DurationValue = Schema.Schema.Type<typeof Duration>

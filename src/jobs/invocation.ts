@@ -44,6 +44,8 @@ export interface InvocationPlan {
   readonly request: RunJobsPayload
   /** The jobs that run (not those skipped by a condition), each with its open log. */
   readonly jobs: ReadonlyArray<{ readonly spec: JobSpec; readonly log: JobLog }>
+  /** Jobs skipped as unchanged since a completed run (`inputs:`): a need on one counts as completed. */
+  readonly satisfiedSkips: ReadonlySet<string>
 }
 
 export interface InvocationDeps {
@@ -137,8 +139,9 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
       const body = Effect.gen(function* () {
         for (const need of spec.needs ?? []) {
           const dependency = doneOf.get(need)
-          // A dependency that is not running was skipped by a condition: it did not complete.
-          const ended = dependency ? (yield* Deferred.await(dependency)).status : "skipped"
+          // A dependency that is not running was skipped: by a condition (it did not complete), or
+          // as unchanged since a completed run (its work is done: dependents proceed).
+          const ended = dependency ? (yield* Deferred.await(dependency)).status : plan.satisfiedSkips.has(need) ? "completed" : "skipped"
           if (ended !== "completed") return { _tag: "Skipped", reason: `dependency ${need} ${ended}` } as const
         }
         const hookd = { HOOKD_REPO_ROOT: repo.root, HOOKD_WORKTREE: request.worktree, HOOKD_HOOK: request.hook }

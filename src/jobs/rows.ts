@@ -1,5 +1,6 @@
 // Pure translations between protocol values and store rows.
 import type { JobRow, ListedJobRow } from "../store/rows"
+import type { CachedJobSpec } from "../domain/input-cache"
 import type { JobInfo, JobSpec } from "../protocol/types"
 
 export const DEFAULT_TIMEOUT_MS = 300_000
@@ -13,7 +14,7 @@ export interface NewJobContext {
   readonly now: number
 }
 
-export const newJobRow = (spec: JobSpec, ctx: NewJobContext): JobRow => ({
+export const newJobRow = (spec: CachedJobSpec, ctx: NewJobContext): JobRow => ({
   invocation_id: ctx.invocationId,
   name: spec.name,
   hook: ctx.hook,
@@ -39,7 +40,9 @@ export const newJobRow = (spec: JobSpec, ctx: NewJobContext): JobRow => ({
   max_log_bytes: spec.log?.max_bytes ?? null,
   log_bytes: 0,
   skip_reason: spec.skip_reason ?? null,
-  error: null
+  error: null,
+  input_key: spec.input_key ?? null,
+  input_match: spec.input_match ?? null
 })
 
 /** A stored job back into a spec, for Retry: the same command, cwd, env, tags and limits. */
@@ -91,5 +94,7 @@ export const toJobInfo = (
     row.started_at === null ? null : (row.finished_at ?? now) - row.started_at,
   log_bytes: live ? live.logBytes : row.log_bytes,
   skip_reason: row.skip_reason,
-  error: row.error
+  error: row.error,
+  input_key: row.input_key,
+  input_match: row.input_match
 })

@@ -3,6 +3,7 @@
 // (repo, invocation, name) for lookups and cancel, and cancels everything at shutdown.
 import { Context, Effect, FiberSet, Layer } from "effect"
 import { randomBytes } from "node:crypto"
+import { isSatisfiedSkip, type CachedJobSpec } from "../domain/input-cache"
 import { Lifecycle } from "../lifecycle/lifecycle"
 import { jobLogPath } from "../protocol/paths"
 import type { JobSpec, RunAcceptedJob } from "../protocol/types"
@@ -34,7 +35,8 @@ export interface JobRunnerService {
   readonly start: (
     repo: OpenRepo,
     request: RunJobsPayload,
-    specs: ReadonlyArray<JobSpec>
+    /** JobSpecs, plus what the input cache decided (the key to record; a skip as unchanged). */
+    specs: ReadonlyArray<CachedJobSpec>
   ) => Effect.Effect<StartedInvocation, ShuttingDown | JobLogUnwritable | StoreError>
   /** Interrupts a live job and waits until its group is dead and its row is terminal. */
   readonly cancel: (repoId: string, invocationId: string, name: string, by: string) => Effect.Effect<CancelResult>
@@ -100,7 +102,7 @@ export const JobRunnerLive = Layer.scoped(
       return logs
     })
 
-    const start = Effect.fn("JobRunner.start")(function* (repo: OpenRepo, request: RunJobsPayload, specs: ReadonlyArray<JobSpec>) {
+    const start = Effect.fn("JobRunner.start")(function* (repo: OpenRepo, request: RunJobsPayload, specs: ReadonlyArray<CachedJobSpec>) {
       // A request that was already in flight (loading its config) when shutdown began must not
       // start jobs after the supervisor has cancelled everything (RunJobs and Retry alike).
       if (yield* lifecycle.isDraining) {
@@ -124,7 +126,8 @@ export const JobRunnerLive = Layer.scoped(
         // The row was inserted before its log existed: record the skipped record's bytes.
         yield* repo.store.updateJob(invocationId, spec.name, { log_bytes: log.bytes }).pipe(quietly(repo, { job: spec.name }))
       }
-      const launched = yield* launchInvocation(deps, { repo, invocationId, request, jobs: toRun })
+      const satisfiedSkips = new Set(specs.filter(isSatisfiedSkip).map((spec) => spec.name))
+      const launched = yield* launchInvocation(deps, { repo, invocationId, request, jobs: toRun, satisfiedSkips })
       // Indexed before `supervise` runs: only it finalizes a job, which takes the job out again.
       for (const job of launched.jobs) live.set(keyOf(repo.repoId, invocationId, job.name), job)
       yield* FiberSet.run(invocations, launched.supervise)

@@ -91,6 +91,15 @@ export const JobLogOptions = Schema.Struct({
 }).annotations({ identifier: "JobLogOptions" })
 export type JobLogOptions = typeof JobLogOptions.Type
 
+export const JobInputs = Schema.Struct({
+  files: Schema.Array(Schema.String).annotations({ description: "git glob pathspecs relative to the worktree" }),
+  env: Schema.Array(Schema.String).annotations({ description: "names of environment variables whose values count" })
+}).annotations({
+  identifier: "JobInputs",
+  description: "What the job's work depends on; unchanged since its last completed run in the worktree → recorded skipped"
+})
+export type JobInputs = typeof JobInputs.Type
+
 export const JobSpec = Schema.Struct({
   name: JobName,
   run: Schema.String,
@@ -101,7 +110,13 @@ export const JobSpec = Schema.Struct({
   background: Schema.Boolean,
   timeout_ms: optional(NonNegativeInt.annotations({ description: "default 300000; 0 = no timeout" })),
   log: optional(JobLogOptions),
-  skip_reason: optional(Schema.String)
+  skip_reason: optional(Schema.String),
+  inputs: optional(JobInputs),
+  outputs: optional(
+    Schema.Array(Schema.String).annotations({
+      description: "paths relative to the worktree; one missing makes the job run despite unchanged inputs"
+    })
+  )
 }).annotations({ identifier: "JobSpec" })
 export type JobSpec = typeof JobSpec.Type
 
@@ -130,7 +145,13 @@ export const JobInfo = Schema.Struct({
   duration_ms: Schema.NullOr(NonNegativeInt),
   log_bytes: Schema.NullOr(NonNegativeInt),
   skip_reason: NullableString,
-  error: NullableString
+  error: NullableString,
+  input_key: NullableString.annotations({
+    description: "hash of the command, cwd, listed env values and input files (jobs with inputs)"
+  }),
+  input_match: NullableString.annotations({
+    description: "for a job skipped as unchanged: the invocation id of the completed run it matched"
+  })
 }).annotations({ identifier: "JobInfo" })
 export type JobInfo = typeof JobInfo.Type
 

@@ -66,6 +66,7 @@ export type RequestName = (typeof REQUEST_NAMES)[number]
 export type {
   ErrorCode,
   JobAddress,
+  JobInputs,
   JobInfo,
   JobLogOptions,
   JobSpec,

@@ -17,7 +17,8 @@ const json = <A>(value: unknown, fallback: A): A => (typeof value === "string" ?
 export const JOB_VALUE_COLUMNS = [
   "hook", "worktree", "command", "cwd", "env_json", "needs_json", "tags_json", "background", "status",
   "exit_code", "signal", "pid", "pgid", "proc_start", "queued_at", "started_at", "finished_at", "timeout_ms",
-  "retention_secs", "sampling_every_nth", "max_log_bytes", "log_bytes", "skip_reason", "error"
+  "retention_secs", "sampling_every_nth", "max_log_bytes", "log_bytes", "skip_reason", "error",
+  "input_key", "input_match"
 ] as const
 export type JobValueColumn = (typeof JOB_VALUE_COLUMNS)[number]
 
@@ -115,7 +116,9 @@ export const decodeJob = (raw: QueryResult | Raw): JobRow => {
     max_log_bytes: numOrNull(r.max_log_bytes),
     log_bytes: num(r.log_bytes),
     skip_reason: strOrNull(r.skip_reason),
-    error: strOrNull(r.error)
+    error: strOrNull(r.error),
+    input_key: strOrNull(r.input_key),
+    input_match: strOrNull(r.input_match)
   }
 }
 

@@ -38,6 +38,8 @@ export interface RepoStore {
   /** Newest first. */
   invocationIdsByPrefix(prefix: string): Effect.Effect<string[], StoreError>
   newestInvocationWithJob(name: string): Effect.Effect<string | undefined, StoreError>
+  /** The newest row of job `name` in `worktree` whose status is one of `statuses`. */
+  newestJobInWorktree(worktree: string, name: string, statuses: ReadonlyArray<string>): Effect.Effect<JobRow | undefined, StoreError>
   /** Jobs in queued, running or cancelling. */
   nonTerminalJobs(): Effect.Effect<JobRow[], StoreError>
   /** Every invocation (newest first) with its jobs (declaration order), for retention. */
@@ -126,6 +128,11 @@ export const makeRepoStore = (
         attempt("newestInvocationWithJob", () => {
           const row = s.newestInvocationWithJob.get([name])
           return row ? String(row.invocation_id) : undefined
+        }),
+      newestJobInWorktree: (worktree, name, statuses) =>
+        attempt("newestJobInWorktree", () => {
+          const row = s.newestJobInWorktree.get([worktree, name, JSON.stringify(statuses)])
+          return row ? decodeJob(row) : undefined
         }),
       nonTerminalJobs: () => attempt("nonTerminalJobs", () => s.nonTerminalJobs.all().map(decodeJob)),
       listInvocationsWithJobs: () =>

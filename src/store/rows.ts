@@ -39,6 +39,10 @@ export interface JobRow {
   log_bytes: number
   skip_reason: string | null
   error: string | null
+  /** Hash of what the job's work depends on (jobs with `inputs:`), else null. */
+  input_key: string | null
+  /** On a job skipped as unchanged: the invocation whose completed run had the same input key. */
+  input_match: string | null
 }
 
 export type JobPatch = Partial<Omit<JobRow, "invocation_id" | "name">>

@@ -47,6 +47,13 @@ const SQL = {
   newestInvocationWithJob: `SELECT j.invocation_id FROM jobs j JOIN invocations i ON i.invocation_id = j.invocation_id
     WHERE j.name = ?1 ORDER BY i.created_at DESC, i.rowid DESC LIMIT 1`,
   /**
+   * [worktree, name, statuses (JSON array)]: the newest row of that job in that worktree with one of
+   * the statuses (the input cache's "last run"); jobs_by_worktree_name finds the candidates.
+   */
+  newestJobInWorktree: `SELECT j.* FROM jobs j JOIN invocations i ON i.invocation_id = j.invocation_id
+    WHERE j.worktree = ?1 AND j.name = ?2 AND j.status IN (SELECT value FROM json_each(?3))
+    ORDER BY i.created_at DESC, i.rowid DESC LIMIT 1`,
+  /**
    * [worktree, hook, statuses (JSON array), tag, invocation prefix, limit (-1 = none)];
    * each filter is "unset (NULL) or matches".
    */

@@ -16,7 +16,7 @@ const jobInfo = (name: string): JobInfo => ({
   repo_id: "0123456789abcdef", repo_root: "/r", invocation_id: "feedbeef00112233", name, hook: "post-checkout",
   worktree: "/r", command: "true", cwd: null, status: "completed", exit_code: 0, signal: null, pid: 1, tags: [],
   needs: [], background: true, queued_at: TS, started_at: TS, finished_at: TS + 36, duration_ms: 36, log_bytes: 10,
-  skip_reason: null, error: null
+  skip_reason: null, error: null, input_key: null, input_match: null
 })
 
 describe("hookctl against a scripted server", () => {
@@ -172,6 +172,18 @@ describe("hookctl against a scripted server", () => {
     expect(r.code).toBe(0)
     expect(r.stdout).toBe("clean\n")
     expect(s.requests[0].payload.stdin).toBeUndefined()
+  })
+
+  it("run-hook --force sends HOOKD_FORCE=1 (jobs with unchanged inputs run); without it nothing is added", async () => {
+    const answers = [
+      { kind: "RunAccepted", payload: { invocation_id: "feedbeef00112233", repo_id: "0123456789abcdef", jobs: [] } },
+      { kind: "StreamEnd", payload: { outcome: "completed" } }
+    ] as const
+    const s = await serve(() => ({ answers: [...answers] }))
+    expect((await hookctl(["run-hook", "post-checkout", "--force", "--", "a", "b", "1"])).code).toBe(0)
+    expect(s.requests[0].payload).toMatchObject({ args: ["a", "b", "1"], env: { HOOKD_FORCE: "1" } })
+    expect((await hookctl(["run-hook", "post-checkout"])).code).toBe(0)
+    expect((s.requests[1].payload.env as Record<string, string>).HOOKD_FORCE).toBeUndefined()
   })
 
   it("run-hook with an invalid config exits 1 with file:line: path: message", async () => {

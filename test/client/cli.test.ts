@@ -200,9 +200,11 @@ describe("run-hook", () => {
       repo: CWD,
       hook: "pre-push",
       mode: "auto",
-      args: ["origin", "--mode", "-f"]
+      args: ["origin", "--mode", "-f"],
+      force: false
     })
     expect(parse("run-hook", "post-checkout", "--mode", "background")).toMatchObject({ mode: "background", args: [] })
+    expect(parse("run-hook", "post-checkout", "--force", "--", "a")).toMatchObject({ force: true, args: ["a"] })
   })
   it.each([
     [["run-hook"], "missing <hook>"],

@@ -29,6 +29,8 @@ const job = (over: Partial<JobInfo> = {}): JobInfo => ({
   log_bytes: 1536,
   skip_reason: null,
   error: null,
+  input_key: null,
+  input_match: null,
   ...over
 })
 
@@ -118,11 +120,11 @@ describe("script formats", () => {
   it("--tsv prints a header of JobInfo field names, then one escaped row per job", () => {
     const [header, ...rows] = renderJobs(jobs, "tsv", ctx())
     expect(header.split("\t")).toEqual(JOB_INFO_FIELDS)
-    expect(JOB_INFO_FIELDS).toHaveLength(22)
+    expect(JOB_INFO_FIELDS).toHaveLength(24)
     const first = Object.fromEntries(header.split("\t").map((f, i) => [f, rows[0].split("\t")[i]]))
     expect(first).toMatchObject({ name: "install", cwd: "", tags: "deps,slow", exit_code: "0", background: "true" })
     const second = rows[1].split("\t")
-    expect(second).toHaveLength(22)
+    expect(second).toHaveLength(24)
     expect(second[JOB_INFO_FIELDS.indexOf("name")]).toBe("tab\\there")
     expect(second[JOB_INFO_FIELDS.indexOf("error")]).toBe("line1\\nline2")
   })

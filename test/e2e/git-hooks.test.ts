@@ -13,7 +13,7 @@ import { awaitStarted, useSupervisor } from "./helpers"
 const JOB_INFO_FIELDS = [
   "repo_id", "repo_root", "invocation_id", "name", "hook", "worktree", "command", "cwd", "status", "exit_code",
   "signal", "pid", "tags", "needs", "background", "queued_at", "started_at", "finished_at", "duration_ms",
-  "log_bytes", "skip_reason", "error"
+  "log_bytes", "skip_reason", "error", "input_key", "input_match"
 ]
 
 let sandbox: Sandbox

@@ -87,7 +87,9 @@ const jobInfo: JobInfo = {
   duration_ms: 4000,
   log_bytes: 2048,
   skip_reason: null,
-  error: null
+  error: null,
+  input_key: null,
+  input_match: null
 }
 
 /** One realistic response of every kind, exactly as the supervisor puts it on the wire. */

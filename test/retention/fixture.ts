@@ -67,7 +67,9 @@ const jobRow = (inv: FixtureInvocation, job: FixtureJob, now: number): JobRow =>
     max_log_bytes: null,
     log_bytes: job.bytes ?? 100,
     skip_reason: null,
-    error: null
+    error: null,
+    input_key: null,
+    input_match: null
   }
 }
 

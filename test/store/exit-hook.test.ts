@@ -13,8 +13,10 @@ import { freshDbPath, useTempDirs } from "./helpers"
 useTempDirs()
 
 const root = join(import.meta.dirname, "..", "..")
-// Inside node_modules so the bundle's external `node-sqlite3-wasm` resolves.
-const childScript = join(root, "node_modules", ".cache", "hookd-test-store", "exit-with-open-store.mjs")
+// Under this checkout's dist/ so the bundle's external `node-sqlite3-wasm` resolves (node_modules is
+// found walking up) and its migrations are this checkout's schema/ (node_modules may be a symlink
+// into another checkout whose migrations differ).
+const childScript = join(root, "dist", "test-cache", "exit-with-open-store.mjs")
 
 beforeAll(async () => {
   mkdirSync(join(childScript, ".."), { recursive: true })

@@ -81,5 +81,7 @@ export const job = (overrides: Partial<JobRow> = {}): JobRow => ({
   log_bytes: 0,
   skip_reason: null,
   error: null,
+  input_key: null,
+  input_match: null,
   ...overrides
 })

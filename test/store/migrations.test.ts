@@ -1,8 +1,8 @@
 // Store: migrations — the runner applies what a database lacks, in order, one transaction each.
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { readdirSync, readFileSync, writeFileSync } from "node:fs"
-import { join } from "node:path"
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { dirname, join } from "node:path"
 import {
   loadMigrations,
   type Migration,
@@ -12,13 +12,30 @@ import {
   pendingMigrations
 } from "../../src/store/migrations"
 import { openRepoStore } from "../../src/store/open"
-import { freshDbPath, invocation, job, rawRows, tempDir, useTempDirs } from "./helpers"
+import { freshDbPath, rawRows, tempDir, useTempDirs, withRawDb } from "./helpers"
 
 useTempDirs()
 
 const m = (version: number, name: string, sql: string): Migration => ({ version, name, sql })
 const openWith = (dbPath: string, migrations: ReadonlyArray<Migration>) =>
   Effect.scoped(Effect.asVoid(openRepoStore({ dbPath, repoId: "0123456789abcdef", root: "/r", migrations })))
+/**
+ * A database as an older build left it: only `migrations` applied, by raw SQL (this build's store
+ * prepares statements for the newest schema), with one invocation of two jobs in /repo.
+ */
+const olderDatabase = (dbPath: string, migrations: ReadonlyArray<Migration>): void => {
+  mkdirSync(dirname(dbPath), { recursive: true, mode: 0o700 })
+  withRawDb(dbPath, (db) => {
+    for (const migration of migrations) db.exec(migration.sql)
+    db.exec(`PRAGMA user_version = ${migrations.length}`)
+    db.exec(`INSERT INTO invocations (invocation_id, hook, worktree, created_at, status, supervisor_pid)
+      VALUES ('aaaa000000000001', 'post-checkout', '/repo', 1000, 'completed', 1)`)
+    db.exec(`INSERT INTO jobs (invocation_id, name, hook, worktree, command, status, needs_json) VALUES
+      ('aaaa000000000001', 'install', 'post-checkout', '/repo', 'npm install', 'completed', '[]'),
+      ('aaaa000000000001', 'build', 'post-checkout', '/repo', 'npm run build', 'completed', '["install"]')`)
+  })
+  chmodSync(dbPath, 0o600)
+}
 const userVersion = (dbPath: string) => Number(rawRows(dbPath, "PRAGMA user_version")[0]!.user_version)
 const tableNames = (dbPath: string) =>
   rawRows(dbPath, "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").map((r) => r.name)
@@ -86,17 +103,12 @@ describe("Store: migrations", () => {
       expect(tableNames(dbPath)).toEqual(expect.arrayContaining(["jobs", "later_table"]))
     }))
 
-  it.live("a v1 db made by the first migration set, with data, gets 002's indexes and keeps its rows", () =>
+  it.live("a v1 db made by the first migration set, with data, gets the later indexes and columns and keeps its rows", () =>
     Effect.gen(function* () {
       const dbPath = freshDbPath()
       const shipped = yield* loadMigrations()
       expect(shipped.map((x) => x.version).slice(0, 2)).toEqual([1, 2])
-      yield* Effect.scoped(
-        Effect.gen(function* () {
-          const v1 = yield* openRepoStore({ dbPath, repoId: "0123456789abcdef", root: "/r", migrations: shipped.slice(0, 1) })
-          yield* v1.insertInvocation(invocation(), [job(), job({ name: "build", needs: ["install"] })])
-        })
-      )
+      olderDatabase(dbPath, shipped.slice(0, 1))
       expect(userVersion(dbPath)).toBe(1)
       const jobs = yield* Effect.scoped(
         Effect.gen(function* () {
@@ -108,6 +120,25 @@ describe("Store: migrations", () => {
       expect(jobs.map((j) => j.name)).toEqual(["install", "build"])
       const indexes = rawRows(dbPath, "SELECT name FROM sqlite_schema WHERE type = 'index'").map((r) => r.name)
       expect(indexes).toEqual(expect.arrayContaining(["invocations_by_created", "jobs_by_invocation"]))
+    }))
+
+  it.live("a v2 db with data gets 003's input_key/input_match columns (null on old rows) and its index", () =>
+    Effect.gen(function* () {
+      const dbPath = freshDbPath()
+      const shipped = yield* loadMigrations()
+      expect(shipped[2]?.name).toBe("input_keys")
+      olderDatabase(dbPath, shipped.slice(0, 2))
+      expect(userVersion(dbPath)).toBe(2)
+      const found = yield* Effect.scoped(
+        Effect.gen(function* () {
+          const store = yield* openRepoStore({ dbPath, repoId: "0123456789abcdef", root: "/r", migrations: shipped })
+          return yield* store.newestJobInWorktree("/repo", "install", ["completed"])
+        })
+      )
+      expect(userVersion(dbPath)).toBe(shipped.length)
+      expect(found).toMatchObject({ name: "install", status: "completed", input_key: null, input_match: null })
+      const indexes = rawRows(dbPath, "SELECT name FROM sqlite_schema WHERE type = 'index'").map((r) => r.name)
+      expect(indexes).toContain("jobs_by_worktree_name")
     }))
 
   it.live("a failing migration rolls back entirely and leaves user_version where it was", () =>

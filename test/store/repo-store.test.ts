@@ -42,7 +42,7 @@ describe("Store: repository functions", () => {
         cwd: "packages/web", env: { NODE_ENV: "development" }, needs: ["a", "b"], tags: ["x"], background: false,
         status: "failed", exit_code: 3, signal: "SIGTERM", pid: 100, pgid: 100, proc_start: "12345:boot",
         started_at: 5, finished_at: 6, retention_secs: 86400, sampling_every_nth: 2, max_log_bytes: 1024,
-        log_bytes: 77, skip_reason: "why not", error: "boom"
+        log_bytes: 77, skip_reason: "why not", error: "boom", input_key: "k".repeat(64), input_match: "8b31c0ffee000001"
       })
       const second = job({ name: "second" })
       yield* store.insertInvocation(invocation(), [full, second])
@@ -169,6 +169,20 @@ describe("Store: repository functions", () => {
       expect(yield* store.newestInvocationWithJob("install")).toBe(INV_NEW)
       expect(yield* store.newestInvocationWithJob("lint")).toBe(INV_OTHER)
       expect(yield* store.newestInvocationWithJob("nope")).toBeUndefined()
+    }))
+
+  it.scopedLive("newestJobInWorktree: the newest row of that job in that worktree with one of the statuses", () =>
+    Effect.gen(function* () {
+      const store = yield* open()
+      yield* seed(store)
+      const newest = (worktree: string, name: string, statuses: string[]) =>
+        Effect.map(store.newestJobInWorktree(worktree, name, statuses), (row) => row && `${row.invocation_id.slice(0, 4)}:${row.status}`)
+      expect(yield* newest("/repo", "install", ["completed", "running"])).toBe("aaab:running")
+      expect(yield* newest("/repo", "install", ["completed"])).toBe("aaaa:completed")
+      expect(yield* newest("/repo", "build", ["completed"])).toBeUndefined()
+      expect(yield* newest("/wt", "install", ["completed", "running"])).toBeUndefined()
+      expect(yield* newest("/wt", "lint", ["cancelling"])).toBe("bbbb:cancelling")
+      expect(yield* newest("/repo", "install", [])).toBeUndefined()
     }))
 
   it.scopedLive("nonTerminalJobs returns queued, running and cancelling jobs", () =>

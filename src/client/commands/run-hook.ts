@@ -65,7 +65,7 @@ const streamJobs = async (
     hook: cmd.hook,
     args: cmd.args,
     ...(stdin !== undefined && { stdin }),
-    env: definedEnv(),
+    env: cmd.force ? { ...definedEnv(), HOOKD_FORCE: "1" } : definedEnv(),
     mode: cmd.mode,
     wait: true
   }, { firstAnswerTimeoutMs: acceptTimeoutMs() })) {

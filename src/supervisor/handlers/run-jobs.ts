@@ -2,6 +2,7 @@
 // invocation, answer RunAccepted and, with wait:true, stream the waited jobs' records.
 import { Deferred, Effect, Stream } from "effect"
 import { ConfigInvalid, loadHookJobs } from "../../config/load"
+import { isInsideRelativePath } from "../../config/schema"
 import { findNeedsProblem } from "../../domain/dag"
 import { tailJobLog } from "../../jobs/tail"
 import { jobLogPath } from "../../protocol/paths"
@@ -9,6 +10,8 @@ import { response, type JobSpec, type JobStatus, type RequestPayloads, type Resp
 import type { Connection, Replier } from "../socket-server"
 import { BadRequest } from "../errors"
 import { JobRunner, type LiveJob } from "../../jobs/runner"
+import { planInputCache, type CacheNote } from "../../inputs/cache"
+import { logInfo, logWarn } from "../../logging/event-log"
 import { RepoRegistry } from "../../repos/registry"
 import { Settings } from "../../settings/settings"
 
@@ -28,6 +31,12 @@ const explicitJobs = (request: RunJobs, jobs: ReadonlyArray<JobSpec>) =>
       if (job.cwd !== undefined && (job.cwd.startsWith("/") || job.cwd.split("/").includes(".."))) {
         return yield* new BadRequest({ message: `job "${job.name}": cwd must be relative to the worktree, got "${job.cwd}"` })
       }
+      const outside = [...(job.inputs?.files ?? []), ...(job.outputs ?? [])].find((path) => !isInsideRelativePath(path))
+      if (outside !== undefined) {
+        return yield* new BadRequest({
+          message: `job "${job.name}": inputs and outputs must be paths relative to the worktree, got ${JSON.stringify(outside)}`
+        })
+      }
     }
     return applyMode(jobs, request.mode)
   })
@@ -38,6 +47,21 @@ export const outcomeOf = (statuses: ReadonlyArray<JobStatus>): StreamOutcome =>
     : statuses.some((s) => s === "cancelled") && !statuses.some((s) => s === "failed" || s === "timed_out")
       ? "cancelled"
       : "failed"
+
+/** One supervisor-log line per job with inputs: run (and why), skipped, or no key (and why). */
+const logCacheNotes = (repoId: string, invocationId: string, notes: ReadonlyArray<CacheNote>) =>
+  Effect.forEach(
+    notes,
+    (note) =>
+      (note.outcome === "no key" ? logWarn : logInfo)("input_cache", {
+        repo_id: repoId,
+        invocation_id: invocationId,
+        job: note.job,
+        outcome: note.outcome,
+        detail: note.detail
+      }),
+    { discard: true }
+  )
 
 export const handleRunJobs = (request: RunJobs, id: string | undefined, reply: Replier, _connection: Connection) =>
   Effect.gen(function* () {
@@ -60,7 +84,10 @@ export const handleRunJobs = (request: RunJobs, id: string | undefined, reply: R
       specs = [...loaded.jobs]
       yield* repo.store.putPolicy(loaded.policy)
     }
-    const started = yield* runner.start(repo, request, specs)
+    // Jobs with `inputs:` whose inputs are unchanged since their last completed run become skipped.
+    const cache = yield* planInputCache(repo.store, { worktree: request.worktree, env: request.env }, specs)
+    const started = yield* runner.start(repo, request, cache.specs)
+    yield* logCacheNotes(repo.repoId, started.invocationId, cache.notes)
     yield* reply.send(
       response(
         "RunAccepted",
