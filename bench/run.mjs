@@ -8,6 +8,7 @@ import { availableParallelism, loadavg } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { installShims, recordedHookRuns, timeCheckouts, timeHookctl } from "./client-e2e.mjs"
+import { measureInputCacheCheckouts } from "./inputs-e2e.mjs"
 import { mib, ms, Report } from "./lib/report.mjs"
 import { makeGitRepo, makeSandbox } from "./lib/sandbox.mjs"
 import { BARE_NODE, interleavedMedians } from "./lib/timing.mjs"
@@ -72,6 +73,9 @@ await runScript("store", "store.mjs")
 
 report.section("Job log live feed, in process (bench/follow-latency.mjs)")
 await runScript("follow latency (in process)", "follow-latency.mjs")
+
+report.section("Input keys, in process (bench/input-hashing.mjs: src/inputs over a real git repo)")
+await runScript("input hashing", "input-hashing.mjs")
 
 try {
   report.section(`Supervisor, end to end over its Unix socket (HOOKD_MAX_PARALLEL default = ${availableParallelism()})`)
@@ -159,6 +163,14 @@ try {
     report.row("shim not installed", ms(bareMs), { note: `(node -e 0 alongside: ${ms(t.nodeMs)})` })
     extra("shim installed, post-checkout jobs: []", noJobsMs)
     extra("shim installed, one job, skipped (skip: true)", skippedMs)
+  })
+
+  report.section(`inputs: git checkout → job terminal (foreground job: git waits), ${2 * CHECKOUT_PAIRS} checkouts each, interleaved`)
+  await attempt("inputs: checkout", async () => {
+    const t = await measureInputCacheCheckouts(sandbox, CHECKOUT_PAIRS)
+    report.row("cache hit: skipped as unchanged, no process", ms(t.hitMs), { note: `(${t.hits} hits recorded; node -e 0 alongside: ${ms(t.nodeMs)})` })
+    report.row("real run of `true` (no inputs)", ms(t.realMs))
+    report.row("  difference per checkout", ms(t.realMs - t.hitMs))
   })
 } catch (e) {
   report.skip("supervisor benchmarks", e instanceof Error ? e.message : String(e))

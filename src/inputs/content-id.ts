@@ -2,7 +2,7 @@
 // would give it (`blob <size>\0<bytes>` hashed with the repository's hash), so a file that is later
 // committed unchanged keeps the same identity. A symlink is its target text, as git stores it.
 import { createHash } from "node:crypto"
-import { lstat, open, readlink } from "node:fs/promises"
+import { lstat, open, readFile, readlink } from "node:fs/promises"
 import { join } from "node:path"
 import { Effect } from "effect"
 
@@ -11,6 +11,9 @@ export type ObjectHash = "sha1" | "sha256"
 /** Git's object id of `bytes` as a blob. */
 export const blobId = (hash: ObjectHash, bytes: Buffer): string =>
   createHash(hash).update(`blob ${bytes.length}\0`).update(bytes).digest("hex")
+
+/** Up to this size a file is read in one call; larger ones are streamed (a lockfile is small, a glob may match a large file). */
+const READ_WHOLE_BYTES = 4 * 1024 * 1024
 
 /** Streams a regular file through the hash, sized from the same open descriptor. */
 const hashRegularFile = async (hash: ObjectHash, path: string): Promise<string> => {
@@ -39,7 +42,7 @@ export const contentId = (worktree: string, path: string, hash: ObjectHash): Eff
       const stat = await lstat(full)
       if (stat.isSymbolicLink()) return blobId(hash, await readlink(full, { encoding: "buffer" }))
       if (stat.isDirectory()) return "directory"
-      return await hashRegularFile(hash, full)
+      return stat.size <= READ_WHOLE_BYTES ? blobId(hash, await readFile(full)) : await hashRegularFile(hash, full)
     } catch (e) {
       const code = errorCode(e)
       return code === "ENOENT" || code === "ENOTDIR" ? "missing" : `unreadable:${code}`

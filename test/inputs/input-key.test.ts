@@ -132,6 +132,12 @@ describe("content identities of files git cannot vouch for", () => {
     expect(blobId("sha1", Buffer.from("some content\n"))).toBe(id)
   })
 
+  it("a file too large to read in one call is streamed, to the same blob id", async () => {
+    const dir = gitRepo()
+    writeFileSync(join(dir, "big.bin"), Buffer.alloc(5 * 1024 * 1024 + 7, "x"))
+    expect(await Effect.runPromise(contentId(dir, "big.bin", "sha1"))).toBe(git(dir, "hash-object", "big.bin").trim())
+  })
+
   it("a symlink is its target text (as git stores it); a missing file, a directory and an unreadable file have their own identities", async () => {
     const dir = gitRepo()
     writeFiles(dir, { "target.txt": "t" })

@@ -3,6 +3,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect } from "effect"
 import { existsSync, statSync } from "node:fs"
 import { join } from "node:path"
+import type { CachedJobSpec } from "../../src/domain/input-cache"
 import { JobRunner } from "../../src/jobs/runner"
 import { SignalGroup } from "../../src/jobs/process-group"
 import { jobLogPath } from "../../src/protocol/paths"
@@ -92,6 +93,38 @@ describe("a job log that cannot be created", () => {
         expect(statusEvents(recordsOf(box.stateDir, logOf("lint")))).toEqual([{ event: "skipped", reason: "no staged files" }])
         expect((yield* JobRunner).liveJobs()).toEqual([])
         expect(existsSync(join(box.repo, "ran"))).toBe(false)
+      }).pipe(Effect.provide(harnessLayer({ stateDir: box.stateDir })))
+    }))
+})
+
+describe("a job skipped as unchanged (inputs:)", () => {
+  it.scopedLive("is not started, its row records the key and the matched run, and its dependents run", () =>
+    Effect.gen(function* () {
+      const box = yield* sandbox
+      yield* Effect.gen(function* () {
+        const marker = join(box.dir, "install-ran")
+        const install: CachedJobSpec = {
+          ...job("install", `touch ${marker}`),
+          skip_reason: "inputs unchanged since 8b31c0ff:install (3m ago)",
+          input_key: "k".repeat(64),
+          input_match: "8b31c0ffee000001"
+        }
+        const started = yield* startJobs(box.repo, [install, job("build", "true", { needs: ["install"] }), job("test", "true", { needs: ["build"] })])
+        expect(started.jobs).toEqual([
+          { name: "install", status: "skipped" },
+          { name: "build", status: "queued" },
+          { name: "test", status: "queued" }
+        ])
+        expect(yield* Deferred.await(started.liveJob("test").done)).toEqual({ status: "completed" })
+        expect(existsSync(marker)).toBe(false)
+        const rows = yield* started.repo.store.jobsOfInvocation(started.invocationId)
+        expect(rows.map((r) => [r.name, r.status, r.input_key, r.input_match])).toEqual([
+          ["install", "skipped", "k".repeat(64), "8b31c0ffee000001"],
+          ["build", "completed", null, null],
+          ["test", "completed", null, null]
+        ])
+        expect(rows[0]).toMatchObject({ pid: null, started_at: null })
+        expect((yield* started.repo.store.getInvocation(started.invocationId))?.status).toBe("completed")
       }).pipe(Effect.provide(harnessLayer({ stateDir: box.stateDir })))
     }))
 })
