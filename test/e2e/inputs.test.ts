@@ -8,8 +8,8 @@ import { describe, expect, it } from "vitest"
 import type { JobInfo } from "../../src/protocol/types"
 import { git, makeGitRepo, runGit } from "../support/git"
 import { hookctl, lsJson } from "../support/hookctl"
-import type { Sandbox } from "../support/supervisor"
-import { useSupervisor } from "./helpers"
+import { TestClient, type Sandbox } from "../support/supervisor"
+import { finished, job, runJobs, start, useSupervisor } from "./helpers"
 
 let sandbox: Sandbox
 let counter = 0
@@ -274,5 +274,34 @@ describe("inputs: dependents", () => {
     expect(jobs.get("build")).toMatchObject({ status: "completed", input_key: null })
     expect(jobs.get("lint")!.status).toBe("completed")
     expect(readFileSync(repo.marker, "utf8")).toBe("install\nbuild\nlint\nbuild\nlint\n")
+  })
+})
+
+describe("inputs on explicit RunJobs jobs", () => {
+  it("a RunJobs request's own jobs are cached the same way, and GetJob shows the key and the match", async () => {
+    const repo = await makeRepo(() => "      []\n", { "package-lock.json": "{}\n" })
+    const install = job("install", `echo install >> '${repo.marker}'`, { inputs: { files: ["package-lock.json"], env: [] } })
+    const first = await start(sandbox.socket, runJobs(repo.dir, [install]))
+    const ran = await finished(sandbox.socket, repo.dir, first, "install")
+    expect(ran).toMatchObject({ status: "completed", input_match: null })
+    const second = await start(sandbox.socket, runJobs(repo.dir, [install]))
+    const skipped = await finished(sandbox.socket, repo.dir, second, "install")
+    expectSkippedMatching(skipped, ran)
+    expect(repo.runs()).toBe(1)
+  })
+
+  it("inputs or outputs outside the worktree are a BAD_REQUEST naming the job and the path", async () => {
+    const repo = await makeRepo(() => "      []\n", {})
+    for (const extra of [{ inputs: { files: ["../elsewhere/**"], env: [] } }, { outputs: ["/tmp/x"] }]) {
+      const c = await TestClient.connect(sandbox.socket)
+      try {
+        const answer = await c.request("RunJobs", runJobs(repo.dir, [job("install", "true", extra)]))
+        expect(answer.kind).toBe("Error")
+        expect(answer.payload).toMatchObject({ code: "BAD_REQUEST", message: expect.stringMatching(/job "install": inputs and outputs must be paths relative to the worktree, got "(\.\.\/elsewhere\/\*\*|\/tmp\/x)"/) })
+      } finally {
+        c.close()
+      }
+    }
+    expect(await lsJson(sandbox, repo.dir)).toEqual([])
   })
 })
