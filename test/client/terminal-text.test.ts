@@ -46,7 +46,7 @@ const hostileJob = (overrides: Partial<JobInfo> = {}): JobInfo => ({
   repo_id: "0123456789abcdef", repo_root: HOSTILE_PATH, invocation_id: "feedbeef00112233", name: HOSTILE_NAME,
   hook: `post-checkout${ESC}[1A`, worktree: HOSTILE_PATH, command: "true", cwd: null, status: "failed", exit_code: 1,
   signal: null, pid: 1, tags: [], needs: [], background: true, queued_at: TS, started_at: TS, finished_at: TS + 36,
-  duration_ms: 36, log_bytes: 10, skip_reason: null, error: `boom\n${ESC}[2J`, ...overrides
+  duration_ms: 36, log_bytes: 10, skip_reason: null, error: `boom\n${ESC}[2J`, input_key: null, input_match: null, ...overrides
 })
 const ctx = { now: TS + 1000, width: 120, colour: false, home: undefined }
 
