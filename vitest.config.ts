@@ -1,10 +1,17 @@
 import { defineConfig } from "vitest/config"
 
-// Folders whose tests start real supervisors, services or long-lived processes: each file runs in a
-// fresh process (they change the process' signal handlers and child set, and a leftover would leak
-// into the next file). Everything else is a unit test and shares its worker's module cache: loading
-// effect once per worker instead of once per file is most of what makes the suite fast.
-const blackBox = ["test/e2e/**/*.test.ts", "test/server/**/*.test.ts", "test/service/**/*.test.ts", "test/security/**/*.test.ts"]
+// Black-box tests start real supervisors, or serve sockets in-process (process.umask, which a worker
+// thread may not call): they run in child processes and each file gets fresh modules. Everything
+// else is a unit test and shares its worker thread's module cache: loading effect once per worker
+// instead of once per file is most of what makes the suite fast. A unit test's helper module must
+// therefore keep no state between files (e.g. no afterEach at its top level: it would be registered
+// for the first file that imports the module only).
+const blackBox = [
+  "test/e2e/**/*.test.ts",
+  "test/server/**/*.test.ts",
+  "test/service/socket-activation.test.ts",
+  "test/security/**/*.test.ts"
+]
 
 const shared = {
   testTimeout: 30000,
@@ -16,13 +23,16 @@ export default defineConfig({
     // Once per run, for every project: builds dist/ (hookd, hookctl) that black-box tests execute.
     globalSetup: ["test/support/global-setup.ts"],
     reporters: ["default", "./test/support/summary-reporter.ts"],
-    // Two cores: two workers per pool. Black-box tests mostly wait on their child processes, so the
-    // unit pool's CPU work overlaps with them.
+    // Two cores: two workers per pool. The pools run at once, so the unit tests' CPU work fills the
+    // time black-box tests spend waiting on their child processes.
     maxWorkers: 2,
     minWorkers: 1,
+    // The pool-level switch decides whether a worker process or thread is reused for the next file
+    // (starting one per file costs CPU); each project's own `isolate` decides whether that file gets
+    // fresh modules.
     poolOptions: {
       threads: { isolate: false },
-      forks: { isolate: true }
+      forks: { isolate: false }
     },
     projects: [
       {

@@ -1,6 +1,6 @@
 // Supervisor lifecycle: kill -9 and restart (reconcile), graceful SIGTERM, Shutdown, singleton.
 import { spawn } from "node:child_process"
-import { existsSync, readdirSync, readFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync, watch } from "node:fs"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { Effect } from "effect"
@@ -149,6 +149,20 @@ describe("singleton", () => {
   })
 })
 
+/** Resolves once the file contains `text`: checked now and on every change inotify reports. */
+const untilFileContains = (path: string, text: string): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const watcher = watch(path)
+    const check = () => {
+      if (!readFileSync(path, "utf8").includes(text)) return
+      watcher.close()
+      resolve()
+    }
+    watcher.on("change", check)
+    watcher.on("error", reject)
+    check()
+  })
+
 const readdirRepoId = (stateDir: string): string => readdirSync(join(stateDir, "repos")).filter((d) => /^[0-9a-f]{16}$/.test(d))[0]
 
 describe("supervisor log", () => {
@@ -161,17 +175,12 @@ describe("supervisor log", () => {
     const proc = spawn(process.execPath, [HOOKD_BUNDLE], { env: sandbox.env, stdio: ["ignore", fd, fd], detached: true })
     closeSync(fd)
     const exited = new Promise<number | null>((r) => proc.on("exit", (code) => r(code)))
-    // Its output goes to the file, so retry connecting (bounded) until it serves.
-    const c = await (async () => {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          return await TestClient.connect(sandbox!.socket)
-        } catch (e) {
-          if (attempt > 200) throw e
-          await new Promise((r) => setTimeout(r, 50))
-        }
-      }
-    })()
+    // Its output goes to the file: the "started" line written there says it serves.
+    await Promise.race([
+      untilFileContains(logPath, '"event":"started"'),
+      exited.then((code) => Promise.reject(new Error(`hookd exited (${code}) before it started:\n${readFileSync(logPath, "utf8")}`)))
+    ])
+    const c = await TestClient.connect(sandbox.socket)
     await c.request("Shutdown", {})
     c.close()
     expect(await exited).toBe(0)

@@ -108,9 +108,11 @@ describe("needs", () => {
 })
 
 describe("limits", () => {
-  it("with HOOKD_MAX_PARALLEL=2, ten 1 s jobs never run more than two at a time", async () => {
+  it("with HOOKD_MAX_PARALLEL=2, ten 0.5 s jobs never run more than two at a time", async () => {
     const names = Array.from({ length: 10 }, (_, i) => `sleep${i}`)
-    const inv = await start(sandbox.socket, runJobs(repo, names.map((n) => job(n, "sleep 1"))))
+    // Without the limit all ten would start within a spawn or two of each other: half a second of
+    // overlap is plenty for the sweep below to see more than two.
+    const inv = await start(sandbox.socket, runJobs(repo, names.map((n) => job(n, "sleep 0.5"))))
     const infos = await Promise.all(names.map((n) => finished(sandbox.socket, repo, inv, n)))
     expect(infos.every((i) => i.status === "completed")).toBe(true)
     // Sweep the recorded start/finish instants: at no instant are more than two running.

@@ -85,7 +85,7 @@ describe("socket activation", () => {
 
 describe("--idle-exit", () => {
   it("exits 0 by itself after the idle time", async () => {
-    const hookd = await startSupervisor(sandbox, ["--idle-exit", "2s"])
+    const hookd = await startSupervisor(sandbox, ["--idle-exit", "500ms"])
     supervisors.push(hookd)
     expect(await hookd.exited).toBe(0)
   })
