@@ -50,6 +50,11 @@ export default defineConfig({
           ...shared,
           name: "black-box",
           include: blackBox,
+          // A file's beforeAll may start a supervisor and fire a dozen git hooks (each a hookctl and
+          // a job): on a machine loaded many times over that took longer than 30 s. Failing a test
+          // is for wrong answers, not for a busy machine.
+          testTimeout: 60000,
+          hookTimeout: 60000,
           pool: "forks",
           isolate: true
         }

@@ -18,8 +18,13 @@ export default class SummaryReporter implements Reporter {
         else if (state === "failed") failed++
         else skipped++
       }
+      // A file that cannot be imported, or a beforeAll/afterAll that throws or times out, fails its
+      // module or suite, not a test (the tests it kept from running count as skipped): each such
+      // error counts as one failure, or the line would say "0 failed" for a red run.
+      failed += module.errors().length
+      for (const suite of module.children.allSuites()) failed += suite.errors().length
     }
-    // Errors outside any test (a failing hook or import) fail the run without failing a test.
+    // Errors outside any file (e.g. an unhandled rejection) fail the run too.
     failed += errors.length
     this.line = `${passed} passed, ${failed} failed, ${skipped} skipped`
   }
