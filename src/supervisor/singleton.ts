@@ -240,10 +240,12 @@ export const acquireSingleton = (options: {
   readonly stateDir?: string
   readonly lockName?: string
   readonly lockFile?: string
+  /** Which mechanism: the abstract socket on Linux, the lock file elsewhere (tests pick one). */
+  readonly platform?: NodeJS.Platform
 } = {}): Effect.Effect<SingletonResult, SingletonError, Scope.Scope> =>
   Effect.suspend(() => {
     const state = options.stateDir ?? defaultStateDir()
-    if (process.platform !== "linux") {
+    if ((options.platform ?? process.platform) !== "linux") {
       return Effect.try({
         try: () => options.lockFile ?? join(canonicalStateDir(state), "hookd.lock"),
         catch: (error) => new SingletonError({ lock: state, message: `cannot resolve the state directory ${state}: ${(error as Error).message}`, cause: error })

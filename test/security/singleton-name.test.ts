@@ -1,6 +1,7 @@
 // The singleton's name and the holder's proof (issue 14 items 2 and 4), against real files and sockets.
 import { spawn } from "node:child_process"
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs"
+import { Effect, Exit, Scope } from "effect"
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs"
 import { createServer, type Server } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -13,6 +14,7 @@ import {
   singletonLockNameFor,
   uidOfProcess
 } from "../../src/supervisor/singleton-name"
+import { acquireSingleton } from "../../src/supervisor/singleton"
 
 const dirs: string[] = []
 const servers: Server[] = []
@@ -107,5 +109,24 @@ describe("a holder proves it is the same user", () => {
   it("reads the real uid of a process", () => {
     expect(uidOfProcess(process.pid)).toBe(process.getuid!())
     expect(uidOfProcess(2 ** 30)).toBeUndefined()
+  })
+})
+
+describe("the lock file (platforms without abstract sockets)", () => {
+  it("lives in the canonical state dir: a symlinked spelling finds the holder", async () => {
+    const real = stateDir()
+    const link = `${real}-link`
+    symlinkSync(real, link)
+    dirs.push(link)
+    const scope = Effect.runSync(Scope.make())
+    const first = await Effect.runPromise(acquireSingleton({ stateDir: link, platform: "darwin" }).pipe(Scope.extend(scope)))
+    try {
+      expect(first).toEqual({ _tag: "Acquired" })
+      expect(readdirSync(real)).toContain("hookd.lock")
+      const second = await Effect.runPromise(Effect.scoped(acquireSingleton({ stateDir: real, platform: "darwin" })))
+      expect(second).toEqual({ _tag: "AlreadyRunning", pid: process.pid })
+    } finally {
+      await Effect.runPromise(Scope.close(scope, Exit.void))
+    }
   })
 })
