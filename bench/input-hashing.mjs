@@ -52,7 +52,7 @@ try {
 
   const spec = { name: "gen", run: "protoc …", background: true, inputs: { files: ["**/*.proto"], env: [] } }
   const keyOnce = () => {
-    const ctx = { worktree: dir, gitEnv: env, jobEnv: () => undefined, hashed: new Map() }
+    const ctx = { worktree: dir, gitEnv: env, jobEnv: () => undefined, hashed: new Map(), listed: new Map() }
     const start = performance.now()
     return Effect.runPromise(computeInputKey(ctx, spec)).then((result) => {
       if ("failure" in result) throw new Error(result.failure)

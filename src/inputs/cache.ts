@@ -63,7 +63,8 @@ export const planInputCache = (
       worktree: request.worktree,
       gitEnv: processEnv(request.env),
       jobEnv: jobEnvValue(request.env),
-      hashed: new Map()
+      hashed: new Map(),
+      listed: new Map()
     }
     const forced = isForced(request.env)
     const notes: CacheNote[] = []

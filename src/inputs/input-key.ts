@@ -6,7 +6,7 @@ import type { ProcessEnv } from "../config/processes"
 import { composeInputKey } from "../domain/input-cache"
 import type { JobSpec } from "../protocol/types"
 import { contentId, type ObjectHash } from "./content-id"
-import { listInputFiles } from "./listing"
+import { listInputFiles, type InputListing } from "./listing"
 
 /** How many dirty files are hashed at once. */
 const HASH_CONCURRENCY = 8
@@ -22,6 +22,8 @@ export interface InputKeyContext {
    * list is read once.
    */
   readonly hashed: Map<string, string>
+  /** Listings already made in this invocation, by pattern list: jobs with the same inputs share one git run. */
+  readonly listed: Map<string, InputListing | { readonly failure: string }>
 }
 
 export type InputKeyResult = { readonly key: string } | { readonly failure: string }
@@ -29,7 +31,9 @@ export type InputKeyResult = { readonly key: string } | { readonly failure: stri
 export const computeInputKey = (ctx: InputKeyContext, spec: JobSpec): Effect.Effect<InputKeyResult> =>
   Effect.gen(function* () {
     const inputs = spec.inputs ?? { files: [], env: [] }
-    const listing = yield* listInputFiles(ctx.worktree, inputs.files, ctx.gitEnv)
+    const listKey = JSON.stringify(inputs.files)
+    const listing = ctx.listed.get(listKey) ?? (yield* listInputFiles(ctx.worktree, inputs.files, ctx.gitEnv))
+    ctx.listed.set(listKey, listing)
     if ("failure" in listing) return { failure: listing.failure }
     const hash: ObjectHash = listing.oidHexLength === 64 ? "sha256" : "sha1"
     const dirty = yield* Effect.forEach(

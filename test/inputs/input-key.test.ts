@@ -26,7 +26,8 @@ const context = (worktree: string, jobEnv: Record<string, string> = {}): InputKe
   worktree,
   gitEnv: env,
   jobEnv: (spec, name) => spec.env?.[name] ?? jobEnv[name],
-  hashed: new Map()
+  hashed: new Map(),
+  listed: new Map()
 })
 
 const spec = (files: string[], extra: Partial<JobSpec> = {}): JobSpec => ({
@@ -213,6 +214,18 @@ describe("computeInputKey", () => {
     const second = await Effect.runPromise(computeInputKey(ctx, spec(["untracked.lock"], { name: "other" })))
     const fresh = await keyOf(dir, spec(["untracked.lock"], { name: "other" }))
     expect(second).not.toEqual({ key: fresh })
+  })
+
+  it("jobs listing the same patterns share one git listing per invocation", async () => {
+    const dir = committed({ "package-lock.json": "{}\n" })
+    const ctx = context(dir)
+    const first = await Effect.runPromise(computeInputKey(ctx, spec(["package-lock.json"])))
+    expect([...ctx.listed.keys()]).toEqual(['["package-lock.json"]'])
+    // The listing is taken from the memo: a planted empty one gives the key of no files at all.
+    ctx.listed.set('["package-lock.json"]', { clean: new Map(), dirty: [], oidHexLength: undefined })
+    const second = await Effect.runPromise(computeInputKey(ctx, spec(["package-lock.json"])))
+    expect(second).not.toEqual(first)
+    expect(second).toEqual(await Effect.runPromise(computeInputKey(context(dir), spec(["nothing-matches"]))))
   })
 
   it("outside a git worktree there is no key, and the failure says why", async () => {
