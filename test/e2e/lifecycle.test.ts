@@ -91,21 +91,30 @@ describe("graceful stop", () => {
     }
   })
 
-  it("SIGHUP (its terminal closed) stops it just as gracefully, and a repeated signal does not cut the teardown short", async () => {
+  it("a second SIGTERM during the stop does not cut it short: the job is still cancelled by shutdown, exit 0", async () => {
     sandbox = makeSandbox({ HOOKD_KILL_GRACE_MS: "1000" })
     const repo = makeGitRepo(join(sandbox.dir, "repo"))
     const hookd = await startSupervisor(sandbox)
-    // A job that ignores TERM holds the teardown for the kill grace: the second signal arrives inside it.
+    // A job that ignores TERM holds the stop for the kill grace: the second signal arrives inside it.
     const inv = await start(sandbox.socket, runJobs(repo, [job("stubborn", "trap '' TERM; sleep 100")]))
     await awaitStarted(sandbox.socket, repo, inv, "stubborn")
-    hookd.proc.kill("SIGHUP")
-    await outputContains(hookd, '"reason":"SIGHUP"')
+    hookd.proc.kill("SIGTERM")
+    await outputContains(hookd, '"event":"stopping"')
     hookd.proc.kill("SIGTERM")
     expect(await hookd.exited).toBe(0)
     expect(hookd.output()).toMatch(/"event":"stopped"/)
     expect(existsSync(sandbox.socket)).toBe(false)
     const repoId = readdirRepoId(sandbox.stateDir)
     expect(lastRecord(jobLogPath(sandbox.stateDir, repoId, inv, "stubborn"))).toMatchObject({ data: { event: "cancelled", by: "shutdown" } })
+  })
+
+  it("SIGHUP (its terminal closed) stops it as gracefully as SIGTERM", async () => {
+    sandbox = makeSandbox()
+    const hookd = await startSupervisor(sandbox)
+    hookd.proc.kill("SIGHUP")
+    expect(await hookd.exited).toBe(0)
+    expect(hookd.output()).toMatch(/"event":"stopping"[^\n]*"reason":"SIGHUP"/)
+    expect(existsSync(sandbox.socket)).toBe(false)
   })
 
   it("a Shutdown request is acknowledged and the supervisor exits 0", async () => {
