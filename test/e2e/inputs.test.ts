@@ -9,7 +9,7 @@ import type { JobInfo } from "../../src/protocol/types"
 import { git, makeGitRepo, runGit } from "../support/git"
 import { hookctl, lsJson } from "../support/hookctl"
 import { TestClient, type Sandbox } from "../support/supervisor"
-import { finished, job, runJobs, start, useSupervisor } from "./helpers"
+import { finished, getJob, job, runJobs, start, useSupervisor } from "./helpers"
 
 let sandbox: Sandbox
 let counter = 0
@@ -118,12 +118,15 @@ describe("inputs: a post-checkout install across branches", () => {
     expect(repo.runs()).toBe(3)
 
     await checkout(repo, ["same"])
-    expectSkippedMatching(await newest(repo, "install"), fourth)
+    const fifth = await newest(repo, "install")
+    expectSkippedMatching(fifth, fourth)
     expect(repo.runs()).toBe(3)
 
-    // GetJob says the same as ls.
-    const shown = await hookctl(sandbox, repo.dir, ["ls", "--json", "--limit", "1"])
-    expect(JSON.parse(shown.stdout)[0]).toMatchObject({ input_match: fourth.invocation_id })
+    // GetJob (what a `show` would ask) says the same as ls --json.
+    expect(await getJob(sandbox.socket, repo.dir, fifth.invocation_id, "install")).toMatchObject({
+      input_key: first.input_key,
+      input_match: fourth.invocation_id
+    })
   })
 
   it("a linked worktree has its own history: its first run is never a hit from another worktree", async () => {
