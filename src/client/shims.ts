@@ -19,6 +19,8 @@ export const renderShim = (hook: string, nodePath: string, hookctlPath: string):
     "#!/bin/sh",
     SHIM_MARKER,
     "# Written by `hookctl hooks install`; `hookctl hooks uninstall` removes it.",
+    "# HOOKD=0 turns every hookd hook off before node starts (as husky's HUSKY=0 does).",
+    `if [ "\${HOOKD:-}" = "0" ]; then exit 0; fi`,
     `node=${shQuote(nodePath)}`,
     `hookctl=${shQuote(hookctlPath)}`,
     `if [ -n "\${HOOKD_HOOKCTL:-}" ]; then exec "$HOOKD_HOOKCTL" run-hook ${hook} -- "$@"; fi`,

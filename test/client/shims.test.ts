@@ -25,6 +25,12 @@ describe("planInstall (pure)", () => {
     expect(shim).toContain('exec "$node" "$hookctl" run-hook pre-push -- "$@"')
     expect(shim).toContain('exec "$HOOKD_HOOKCTL" run-hook pre-push -- "$@"')
   })
+  it("checks HOOKD=0 before it runs anything", () => {
+    const lines = renderShim("pre-push", "/n", "/h").split("\n")
+    const off = lines.indexOf('if [ "${HOOKD:-}" = "0" ]; then exit 0; fi')
+    expect(off).toBeGreaterThan(0)
+    expect(lines.slice(0, off).some((l) => l.includes("exec"))).toBe(false)
+  })
 })
 
 describe("hooks install / uninstall", () => {

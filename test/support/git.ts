@@ -1,6 +1,7 @@
 // Real git repositories for black-box tests.
 import { execFileSync } from "node:child_process"
-import { mkdirSync, realpathSync } from "node:fs"
+import { mkdirSync, realpathSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
 import { runCommand, type RunResult } from "./run"
 
 export const git = (cwd: string, args: ReadonlyArray<string>, env: Record<string, string> = {}): string =>
@@ -22,3 +23,22 @@ export type GitResult = RunResult
  */
 export const runGit = (cwd: string, args: ReadonlyArray<string>, env: Record<string, string>): Promise<GitResult> =>
   runCommand("git", args, { cwd, env })
+
+/**
+ * A fresh repo in the sandbox with `config` as hookd.yml (committed, so linked worktrees have it
+ * too) and the shims installed by `hookctl hooks install`.
+ */
+export const repoWithHookdConfig = async (
+  dir: string,
+  env: Record<string, string>,
+  config: string,
+  install: (repo: string) => Promise<RunResult>
+): Promise<string> => {
+  const repo = makeGitRepo(dir, env)
+  writeFileSync(join(repo, "hookd.yml"), config)
+  git(repo, ["add", "hookd.yml"], env)
+  git(repo, ["commit", "-q", "--no-verify", "-m", "hookd config"], env)
+  const installed = await install(repo)
+  if (installed.code !== 0) throw new Error(`hooks install exited ${installed.code}: ${installed.stderr}`)
+  return repo
+}
