@@ -7,6 +7,7 @@ import { ConnectError, openSocket } from "../protocol/client"
 import { Connection } from "./connection"
 import { asUnsafeSocket, UnreachableError } from "./errors"
 import { hookdBundlePath, installRoot } from "./install-paths"
+import { parseDuration } from "../config/units"
 
 type Env = Readonly<Record<string, string | undefined>>
 
@@ -19,6 +20,22 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export const howToStart = (): string =>
   `start it with \`hookd\` (or \`npm start\` in ${installRoot()}), or install the user service with \`hookctl service install\``
 
+/** An autostarted hookd is nobody's service: it leaves after this long without work (SPEC §7). */
+export const DEFAULT_IDLE_EXIT = "30m"
+
+/**
+ * `--idle-exit` for an autostarted supervisor, from HOOKD_IDLE_EXIT (default 30m; `0` = never).
+ * A value hookd would refuse is refused here, with the variable's name, instead of as a dead start.
+ */
+export const idleExitArgs = (env: Env): string[] => {
+  const text = (env.HOOKD_IDLE_EXIT ?? "").trim() || DEFAULT_IDLE_EXIT
+  const ms = parseDuration(text)
+  if (ms === undefined) {
+    throw new UnreachableError(`cannot start hookd: HOOKD_IDLE_EXIT must be a duration like 30m, 2h or 0 (never), got "${text}"`)
+  }
+  return ms === 0 ? [] : ["--idle-exit", text]
+}
+
 /**
  * Spawns `node dist/hookd.mjs` in its own session, output appended to the supervisor log.
  * Returns a promise of its exit code (it never settles while the supervisor runs).
@@ -26,11 +43,12 @@ export const howToStart = (): string =>
 export const spawnSupervisor = (env: Env = process.env): Promise<number | null> => {
   const bundle = hookdBundlePath()
   if (!existsSync(bundle)) throw new UnreachableError(`cannot start hookd: ${bundle} is missing (run \`npm run build\`)`)
+  const idleExit = idleExitArgs(env)
   const state = stateDir(env)
   mkdirSync(state, { recursive: true, mode: 0o700 })
   const log = openSync(supervisorLogPath(state), "a", 0o600)
   try {
-    const child = spawn(process.execPath, [bundle], {
+    const child = spawn(process.execPath, [bundle, ...idleExit], {
       detached: true,
       stdio: ["ignore", log, log],
       env: env as NodeJS.ProcessEnv,

@@ -1,7 +1,10 @@
-// Switches a developer reaches for, with real git: `HOOKD=0` turns every shim off before node starts.
+// Switches a developer reaches for, with real git and real supervisors: `HOOKD=0` turns every shim
+// off before node starts, and an autostarted hookd leaves when idle (HOOKD_IDLE_EXIT).
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import type { JobInfo } from "../../src/protocol/types"
+import { supervisorLogPath } from "../../src/protocol/paths"
 import { repoWithHookdConfig, runGit } from "../support/git"
 import { hookctl } from "../support/hookctl"
 import { awaitProcessGone } from "../support/processes"
@@ -51,5 +54,41 @@ describe("HOOKD=0", () => {
       const r = await runGit(repo, ["commit", "-q", "--allow-empty", "-m", "x"], { ...sandbox.env, HOOKD: value, HOOKD_NO_AUTOSTART: "1" })
       expect(r.code, `HOOKD=${value}`).not.toBe(0)
     }
+  })
+})
+
+describe("an autostarted supervisor", () => {
+  const statusPid = async (repo: string, env: Record<string, string> = {}) => {
+    const r = await hookctl(sandbox, repo, ["status", "--json"], env)
+    expect(r.code, r.stderr).toBe(0)
+    return (JSON.parse(r.stdout) as { pid: number }).pid
+  }
+
+  it("with HOOKD_IDLE_EXIT=2s exits once idle, and not while a job runs (the job ends completed, not cancelled)", async () => {
+    const repo = await repoWith("hooks:\n  post-checkout:\n    background: true\n    jobs:\n      - {name: slow, run: 'sleep 4; echo done'}\n")
+    const env = { ...sandbox.env, HOOKD_IDLE_EXIT: "2s" }
+    const r = await runGit(repo, ["checkout", "-q", "-b", "idle"], env) // autostarts hookd
+    expect(r.code, r.stderr).toBe(0)
+    const pid = await statusPid(repo, { HOOKD_IDLE_EXIT: "2s" })
+    autostarted = pid
+
+    await awaitProcessGone(pid, 30_000)
+    autostarted = undefined
+    const log = readFileSync(supervisorLogPath(sandbox.stateDir), "utf8")
+    expect(log).toContain("idle_exit")
+
+    // Read the record with a supervisor that never idles out: had hookd left while `slow` ran,
+    // shutdown would have cancelled it.
+    const listed = await hookctl(sandbox, repo, ["ls", "--json"], { HOOKD_IDLE_EXIT: "0" })
+    expect(listed.code, listed.stderr).toBe(0)
+    autostarted = await statusPid(repo, { HOOKD_IDLE_EXIT: "0" })
+    const slow = (JSON.parse(listed.stdout) as JobInfo[]).find((j) => j.name === "slow")
+    expect(slow?.status).toBe("completed")
+  })
+
+  it("an invalid HOOKD_IDLE_EXIT is named, and nothing is started", async () => {
+    const r = await hookctl(sandbox, sandbox.dir, ["ls"], { HOOKD_IDLE_EXIT: "soon" })
+    expect(r.code).toBe(3)
+    expect(r.stderr).toContain('HOOKD_IDLE_EXIT must be a duration like 30m, 2h or 0 (never), got "soon"')
   })
 })
