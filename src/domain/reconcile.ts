@@ -1,5 +1,6 @@
 // What to do, on start, with jobs a previous supervisor left behind (SPEC §6). Pure: no I/O —
 // the caller probes process groups first and applies the decisions afterwards.
+import type { StatusEvent } from "../protocol/types"
 import { isActiveStatus, type JobStatus } from "./status"
 
 export { invocationStatus, type InvocationStatus } from "./status"
@@ -98,3 +99,37 @@ export const summarizeReconcile = (decisions: ReadonlyArray<ReconcileDecision>):
   cancelled: decisions.filter((d) => d.newStatus === "cancelled").length,
   killed: decisions.filter((d) => d.kill !== null).length
 })
+
+/** The row fields a terminal log record stands for. */
+export interface LoggedEnd {
+  readonly status: JobStatus
+  readonly exit_code?: number
+  readonly signal?: string
+  readonly error?: string
+  readonly skip_reason?: string
+}
+
+/**
+ * When a job's log already ends in a terminal record, the job did end — only its row was never
+ * written (the disk was full, or the supervisor died in between): the row takes the logged end
+ * instead of `crashed`. Undefined for a record that does not end a job.
+ */
+export const endFromTerminalEvent = (event: StatusEvent): LoggedEnd | undefined => {
+  switch (event.event) {
+    case "finished":
+      return { status: event.exit_code === 0 ? "completed" : "failed", exit_code: event.exit_code }
+    case "signaled":
+      return { status: "failed", signal: event.signal }
+    case "timed_out":
+      return { status: "timed_out", error: `timed out after ${event.after_ms} ms` }
+    case "cancelled":
+      return { status: "cancelled", error: `cancelled by ${event.by}` }
+    case "skipped":
+      return { status: "skipped", skip_reason: event.reason }
+    case "crashed":
+      // The runner ends a job it could not run on (its log failed, an internal error) as failed.
+      return { status: "failed", error: event.message }
+    default:
+      return undefined
+  }
+}

@@ -14,3 +14,8 @@ export class KillFailed extends Data.TaggedError("KillFailed")<{
   readonly errno: string | undefined
   readonly message: string
 }> {}
+/**
+ * A job's output could not be written to its log (disk full, I/O error): the job is ended — its
+ * group killed — rather than run on with its output lost. The message is the row's reason.
+ */
+export class LogWriteFailed extends Data.TaggedError("LogWriteFailed")<{ readonly path: string; readonly message: string }> {}

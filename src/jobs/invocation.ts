@@ -4,15 +4,15 @@
 // finalized from the Exit its fiber produced — also one interrupted before it ever ran — and the
 // invocation's status rolls up once all of them are. That supervision is uninterruptible, so
 // shutdown, which waits for it, never closes the database before it is written.
-import { Cause, Deferred, Effect, Exit, Fiber, Scope } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, Schedule, Scope } from "effect"
 import { resolve } from "node:path"
 import { invocationStatus } from "../domain/status"
-import { logError } from "../logging/event-log"
+import { logError, logInfo, logWarn } from "../logging/event-log"
 import type { JobSpec, JobStatus, RequestPayloads, StatusEvent } from "../protocol/types"
 import type { OpenRepo } from "../repos/registry"
 import type { JobPatch } from "../store/rows"
-import type { KillFailed } from "./errors"
-import type { JobLog } from "./job-log"
+import { type KillFailed, LogWriteFailed } from "./errors"
+import { describeWriteError, type JobLog } from "./job-log"
 import { runProcess, type ProcessResult, type SpawnFailed } from "./run-process"
 import { DEFAULT_TIMEOUT_MS } from "./rows"
 import type { JobSlots } from "./slots"
@@ -53,7 +53,12 @@ export interface InvocationDeps {
   readonly killGraceMs: number
   /** Called as each job is finalized, before its `done` completes (the runner's index drops it). */
   readonly onJobEnded: (job: LiveJob) => void
+  /** True once the runner shuts down: a job's end that cannot be recorded is no longer retried. */
+  readonly stopping: () => boolean
 }
+
+/** How often a job's end that could not be recorded (a full disk) is tried again. */
+const RECORD_RETRY = Schedule.spaced("1 second")
 
 /** A failed bookkeeping write is logged, never allowed to fail the job or the request. */
 export const quietly = (repo: OpenRepo, fields: Record<string, string>) => <A>(write: Effect.Effect<A, { readonly message: string }>) =>
@@ -72,7 +77,7 @@ interface Terminal {
 
 /** What a job's fiber ended with, and who cancelled it (when it was interrupted). */
 interface Ending {
-  readonly exit: Exit.Exit<JobEnd, SpawnFailed | KillFailed>
+  readonly exit: Exit.Exit<JobEnd, SpawnFailed | KillFailed | LogWriteFailed>
   readonly cancelledBy: string | undefined
   readonly killFailed: KillFailed | undefined
 }
@@ -124,10 +129,44 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
   const doneOf = new Map<string, Deferred.Deferred<JobEnded>>()
   for (const { spec } of plan.jobs) doneOf.set(spec.name, yield* Deferred.make<JobEnded>())
   const persist = (name: string, patch: JobPatch) => repo.store.updateJob(invocationId, name, patch).pipe(quietly(repo, { job: name }))
-  const rollUp = Effect.gen(function* () {
-    const jobs = yield* repo.store.jobsOfInvocation(invocationId)
-    yield* repo.store.setInvocationStatus(invocationId, invocationStatus(jobs.map((j) => j.status)))
-  }).pipe(quietly(repo, { invocation_id: invocationId }))
+  /**
+   * A write that ends a job or an invocation. On a full disk it fails: it is tried again until it
+   * is written (or the runner stops; reconcile then finishes the job on the next start), and the
+   * condition is logged once, not per attempt.
+   */
+  const untilWritten = (fields: Record<string, string>, write: Effect.Effect<void, { readonly message: string }>) => {
+    let attempts = 0
+    return Effect.suspend(() => {
+      attempts++
+      return write
+    }).pipe(
+      Effect.tapError((e) =>
+        attempts === 1 ? logWarn("end_not_recorded", { repo_id: repo.repoId, ...fields, error: e.message, retry: "every second until written" }) : Effect.void
+      ),
+      Effect.retry({ schedule: RECORD_RETRY, while: () => !deps.stopping() }),
+      Effect.zipRight(Effect.suspend(() => (attempts > 1 ? logInfo("end_recorded", { repo_id: repo.repoId, ...fields, attempts }) : Effect.void))),
+      quietly(repo, fields)
+    )
+  }
+  const rollUp = untilWritten(
+    { invocation_id: invocationId },
+    Effect.gen(function* () {
+      const jobs = yield* repo.store.jobsOfInvocation(invocationId)
+      yield* repo.store.setInvocationStatus(invocationId, invocationStatus(jobs.map((j) => j.status)))
+    })
+  )
+  /** The terminal row, then the terminal record (a tail that sees the record finds the row final). */
+  const recordEnd = (name: string, terminal: Terminal, log: JobLog) =>
+    untilWritten(
+      { invocation_id: invocationId, job: name },
+      Effect.gen(function* () {
+        yield* repo.store.updateJob(invocationId, name, terminal.patch)
+        if (log.status(terminal.event) === undefined && !log.isTerminal) {
+          const reason = describeWriteError(log.writeError ?? new Error("the log is closed"))
+          return yield* new LogWriteFailed({ path: log.path, message: `log write failed: ${reason}` })
+        }
+      })
+    )
   let unfinished = plan.jobs.length
 
   const launched = yield* Effect.forEach(plan.jobs, ({ spec, log }) =>
@@ -136,6 +175,16 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
       let status: LiveJob["status"] = "queued"
       let cancelledBy: string | undefined
       let killFailed: KillFailed | undefined
+      // A log write that fails (disk full) ends the job: its output would be lost from here on.
+      const logFailed = yield* Deferred.make<never, LogWriteFailed>()
+      log.onWriteFailed((error) => {
+        const failure = new LogWriteFailed({ path: log.path, message: `log write failed: ${describeWriteError(error)}` })
+        Deferred.unsafeDone(logFailed, Exit.fail(failure))
+      })
+      // Logged once per job (not per line): output stops at the first failure.
+      const endWhenLogFails = Deferred.await(logFailed).pipe(
+        Effect.tapError((e) => logWarn("job_log_write_failed", { repo_id: repo.repoId, invocation_id: invocationId, job: spec.name, path: e.path, error: e.message }))
+      )
       const body = Effect.gen(function* () {
         for (const need of spec.needs ?? []) {
           const dependency = doneOf.get(need)
@@ -154,7 +203,7 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
           graceMs: deps.killGraceMs
         }
         const result = yield* deps.slots.withSlot(
-          runProcess(processSpec, {
+          Effect.raceFirst(runProcess(processSpec, {
             onSpawned: ({ pid, pgid, fingerprint }) =>
               Effect.suspend(() => {
                 status = "running"
@@ -164,11 +213,13 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
             onLine: (kind, text) => log.append(kind, text),
             onCancelling: () =>
               Effect.suspend(() => {
+                // Killed because its log failed: not a cancel, and the row is written once, at the end.
+                if (log.writeError !== undefined) return Effect.void
                 status = "cancelling"
                 return persist(spec.name, { status: "cancelling" })
               }),
             onKillFailed: (failure) => Effect.sync(() => void (killFailed = failure))
-          })
+          }), endWhenLogFails)
         )
         return { _tag: "Process", result } as const
       })
@@ -195,8 +246,7 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
         if (Exit.isFailure(exit) && !Exit.isInterrupted(exit) && Cause.failureOption(exit.cause)._tag === "None") {
           yield* logError("job_defect", { job: spec.name, cause: Cause.pretty(exit.cause) })
         }
-        yield* persist(spec.name, terminal.patch)
-        log.status(terminal.event)
+        yield* recordEnd(spec.name, terminal, log)
         yield* persist(spec.name, { log_bytes: log.bytes })
         log.close()
         deps.onJobEnded(job)

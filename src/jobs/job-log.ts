@@ -1,7 +1,7 @@
 // The per-job output.jsonl writer and its live feed (SPEC §5). Writes are synchronous, so a record
 // is in the file before any subscriber hears of it; that ordering is what lets a tail replay the
 // file and then switch to live records without a gap.
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from "node:fs"
+import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from "node:fs"
 import { dirname } from "node:path"
 import type { LogRecord, StatusEvent } from "../protocol/types"
 import { decideOutput, encodeRecord, isTerminalEvent, isTerminalRecord, parseRecordLine } from "./log-records"
@@ -15,7 +15,7 @@ export interface JobLogOptions {
 type Listener = { readonly onRecord: (record: LogRecord) => void; readonly onClose: (() => void) | undefined }
 
 /** The last well-formed record of a file, reading backwards in growing windows (logs can be large). */
-const readLastRecord = (path: string, size: number): LogRecord | undefined => {
+export const readLastRecord = (path: string, size: number): LogRecord | undefined => {
   if (size === 0) return undefined
   const fd = openSync(path, "r")
   try {
@@ -37,16 +37,34 @@ const readLastRecord = (path: string, size: number): LogRecord | undefined => {
   }
 }
 
-const endsWithNewline = (path: string, size: number): boolean => {
-  if (size === 0) return true
-  const fd = openSync(path, "r")
-  try {
-    const last = Buffer.alloc(1)
-    readSync(fd, last, 0, 1, size - 1)
-    return last[0] === 0x0a
-  } finally {
-    closeSync(fd)
+/**
+ * Where the last whole record of a file ends: after its last newline (0 when it has none). A file
+ * that ends in a torn line (a crash or a full disk mid-write) is cut back to there before anything
+ * is appended, so a torn line is never followed by more records.
+ */
+const endOfLastWholeLine = (fd: number, size: number): number => {
+  const window = Buffer.alloc(64 * 1024)
+  for (let end = size; end > 0; ) {
+    const start = Math.max(0, end - window.length)
+    const read = readSync(fd, window, 0, end - start, start)
+    const nl = window.subarray(0, read).lastIndexOf(0x0a)
+    if (nl !== -1) return start + nl + 1
+    end = start
   }
+  return 0
+}
+
+/** Why a log write failed, in the words of the job's reason: "no space left on device". */
+export const describeWriteError = (error: Error): string => {
+  const code = (error as NodeJS.ErrnoException).code
+  const known: Record<string, string> = {
+    ENOSPC: "no space left on device",
+    EDQUOT: "disk quota exceeded",
+    EFBIG: "file too large",
+    EIO: "input/output error",
+    EROFS: "read-only file system"
+  }
+  return (code !== undefined ? known[code] : undefined) ?? error.message
 }
 
 export class JobLog {
@@ -56,8 +74,14 @@ export class JobLog {
   private truncated = false
   private terminal: boolean
   private fileBytes: number
+  /** The file holds part of a record past `fileBytes` (a failed write whose cut-back failed too). */
+  private tornTail = false
   private readonly listeners = new Set<Listener>()
-  /** The last write error (disk full…); the record was dropped, the job goes on. */
+  private readonly failureListeners = new Set<(error: Error) => void>()
+  /**
+   * The first write error (disk full, I/O error). From then on output is dropped (the job is ended
+   * by whoever listens through onWriteFailed); status records are still attempted.
+   */
   writeError: Error | undefined
 
   private constructor(
@@ -76,11 +100,15 @@ export class JobLog {
   /** Opens (creating 0700 directories and a 0600 file) for appending; an existing log continues its seq. */
   static open(path: string, options: JobLogOptions = {}): JobLog {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
-    const fd = openSync(path, "a", 0o600)
+    const fd = openSync(path, "a+", 0o600)
     try {
       let size = fstatSync(fd).size
-      // A torn last line (a crash mid-write) would swallow our first record: fence it off.
-      if (!endsWithNewline(path, size)) size += writeSync(fd, "\n")
+      // A torn last line would swallow our first record: cut it off (that needs no disk space).
+      const whole = endOfLastWholeLine(fd, size)
+      if (whole !== size) {
+        ftruncateSync(fd, whole)
+        size = whole
+      }
       return new JobLog(path, options, fd, size, readLastRecord(path, size))
     } catch (e) {
       closeSync(fd)
@@ -99,7 +127,7 @@ export class JobLog {
 
   /** One line of job output. Sampling and the byte budget apply; nothing is written after the terminal record. */
   append(kind: "stdout" | "stderr", data: string): void {
-    if (this.fd === undefined || this.terminal) return
+    if (this.fd === undefined || this.terminal || this.writeError !== undefined) return
     const dataBytes = Buffer.byteLength(data, "utf8")
     const state = { nextSeq: this.nextSeq, outputBytes: this.outputBytes, truncated: this.truncated }
     switch (decideOutput(state, this.options, dataBytes)) {
@@ -110,23 +138,25 @@ export class JobLog {
         return
       case "truncate":
         this.truncated = true
-        this.write({ seq: this.nextSeq++, ts: Date.now(), kind: "status", data: { event: "truncated", at_bytes: this.outputBytes } })
+        this.write({ seq: this.nextSeq, ts: Date.now(), kind: "status", data: { event: "truncated", at_bytes: this.outputBytes } })
         return
       case "write":
-        if (this.write({ seq: this.nextSeq++, ts: Date.now(), kind, data })) this.outputBytes += dataBytes
+        if (this.write({ seq: this.nextSeq, ts: Date.now(), kind, data })) this.outputBytes += dataBytes
         return
     }
   }
 
   /**
-   * A status record, always written — except after the terminal record, which stays the last line:
-   * then (and after close) it returns undefined.
+   * A status record, always attempted — except after the terminal record, which stays the last
+   * line: then (and after close) it returns undefined. It also returns undefined when the write
+   * failed; a terminal record that failed can be written again later.
    */
   status(event: StatusEvent): LogRecord | undefined {
     if (this.fd === undefined || this.terminal) return undefined
+    const record: LogRecord = { seq: this.nextSeq, ts: Date.now(), kind: "status", data: event }
+    if (!this.write(record)) return undefined
     if (isTerminalEvent(event)) this.terminal = true
-    const record: LogRecord = { seq: this.nextSeq++, ts: Date.now(), kind: "status", data: event }
-    return this.write(record) ? record : undefined
+    return record
   }
 
   /**
@@ -143,6 +173,12 @@ export class JobLog {
     return () => void this.listeners.delete(entry)
   }
 
+  /** Called once, with the first write error; at once if there already was one. */
+  onWriteFailed(listener: (error: Error) => void): void {
+    if (this.writeError !== undefined) listener(this.writeError)
+    else this.failureListeners.add(listener)
+  }
+
   close(): void {
     if (this.fd === undefined) return
     closeSync(this.fd)
@@ -152,16 +188,45 @@ export class JobLog {
     for (const l of listeners) guard(() => l.onClose?.())
   }
 
+  /**
+   * Writes one whole line or nothing: a short write is continued, and a failed one is cut back to
+   * the last whole record, so a reader never sees a torn line followed by more records.
+   */
   private write(record: LogRecord): boolean {
-    const line = encodeRecord(record)
+    const line = Buffer.from(encodeRecord(record), "utf8")
+    const fd = this.fd!
+    let written = 0
     try {
-      this.fileBytes += writeSync(this.fd!, line)
+      // A part of an earlier record that could not be cut off must go before anything is appended.
+      if (this.tornTail) ftruncateSync(fd, this.fileBytes)
+      this.tornTail = false
+      while (written < line.length) written += writeSync(fd, line, written, line.length - written)
     } catch (e) {
-      this.writeError = e as Error
+      if (written > 0) this.cutBackTo(this.fileBytes)
+      this.failed(e as Error)
       return false
     }
+    this.fileBytes += written
+    this.nextSeq++
     for (const l of this.listeners) guard(() => l.onRecord(record))
     return true
+  }
+
+  /** Shrinking needs no space; should it fail anyway, the next write (or open) tries again first. */
+  private cutBackTo(size: number): void {
+    try {
+      ftruncateSync(this.fd!, size)
+    } catch {
+      this.tornTail = true
+    }
+  }
+
+  private failed(error: Error): void {
+    if (this.writeError !== undefined) return
+    this.writeError = error
+    const listeners = [...this.failureListeners]
+    this.failureListeners.clear()
+    for (const l of listeners) guard(() => l(error))
   }
 }
 

@@ -62,10 +62,12 @@ export const JobRunnerLive = Layer.scoped(
     // cancelled, and closing waits for the (uninterruptible) roll-ups still writing.
     const invocations = yield* FiberSet.make()
     const live = new Map<string, LiveJob>()
+    let stopping = false
     const deps: InvocationDeps = {
       slots: makeJobSlots(settings.maxParallel),
       killGraceMs: settings.killGraceMs,
-      onJobEnded: (job) => live.delete(keyOf(job.repoId, job.invocationId, job.name))
+      onJobEnded: (job) => live.delete(keyOf(job.repoId, job.invocationId, job.name)),
+      stopping: () => stopping
     }
 
     /**
@@ -146,7 +148,10 @@ export const JobRunnerLive = Layer.scoped(
     const cancelEverything: JobRunnerService["cancelEverything"] = (by) =>
       Effect.forEach([...live.values()], (job) => job.cancel(by), { concurrency: "unbounded", discard: true })
 
-    yield* Effect.addFinalizer(() => cancelEverything("shutdown"))
+    yield* Effect.addFinalizer(() => Effect.suspend(() => {
+      stopping = true
+      return cancelEverything("shutdown")
+    }))
 
     return {
       start,

@@ -4,7 +4,7 @@
 // connection is registered and an `exit` hook closes whatever is still open.
 import { Effect } from "effect"
 import { createRequire } from "node:module"
-import type { Database, Statement } from "node-sqlite3-wasm"
+import type { BindValues, Database, QueryResult, RunResult, Statement } from "node-sqlite3-wasm"
 import { resolve } from "node:path"
 import { DatabaseLocked, StoreError } from "./errors"
 
@@ -12,15 +12,70 @@ import { DatabaseLocked, StoreError } from "./errors"
 // external in the bundle (it loads its .wasm from beside itself): load it with a real `require`.
 const sqlite3 = createRequire(import.meta.url)("node-sqlite3-wasm") as typeof import("node-sqlite3-wasm")
 
+/**
+ * A prepared statement that recovers from its own failures. SQLite's `sqlite3_reset` reports the
+ * error of the statement's last step again, and node-sqlite3-wasm refuses to bind new values when
+ * the reset reports one ("Could not reset statement prior to binding new values"): one failed step
+ * (a full disk, an I/O error) would poison the statement until the supervisor restarts. So a
+ * statement whose use throws is finalized and prepared afresh on its next use.
+ */
+export class PreparedStatement {
+  private statement: Statement | undefined
+
+  constructor(private readonly db: Database, readonly sql: string) {
+    this.statement = db.prepare(sql)
+  }
+
+  run(values?: BindValues): RunResult {
+    return this.use((s) => s.run(values))
+  }
+
+  /**
+   * The first row. Reads to the end (every `get` of the store selects one row): a statement left
+   * on a row keeps its read transaction open, and after a failed write (a full disk) the pager
+   * stays in its error state — failing every later read too — until no read transaction is open.
+   */
+  get(values?: BindValues): QueryResult | null {
+    return this.use((s) => s.all(values)[0] ?? null)
+  }
+
+  all(values?: BindValues): QueryResult[] {
+    return this.use((s) => s.all(values))
+  }
+
+  /** Finalize (at close, or after a failure). Never throws: finalize repeats the last step's error. */
+  discard(): void {
+    const statement = this.statement
+    this.statement = undefined
+    if (statement === undefined || statement.isFinalized) return
+    try {
+      statement.finalize()
+    } catch {
+      // the error of the failed step, reported once more; the statement is finalized anyway
+    }
+  }
+
+  private use<A>(body: (statement: Statement) => A): A {
+    // Prepared lazily after a discard: preparing can fail too (the schema is read from disk).
+    const statement = (this.statement ??= this.db.prepare(this.sql))
+    try {
+      return body(statement)
+    } catch (error) {
+      this.discard()
+      throw error
+    }
+  }
+}
+
 export class Connection {
-  private readonly statements: Statement[] = []
+  private readonly statements: PreparedStatement[] = []
   private walReady = false
 
   constructor(readonly path: string, readonly db: Database) {}
 
   /** Prepare once per connection; finalized by `close`. */
-  prepare(sql: string): Statement {
-    const statement = this.db.prepare(sql)
+  prepare(sql: string): PreparedStatement {
+    const statement = new PreparedStatement(this.db, sql)
     this.statements.push(statement)
     return statement
   }
@@ -41,13 +96,8 @@ export class Connection {
         // A failed checkpoint is not data loss: the WAL is replayed on the next open.
       }
     }
-    for (const statement of this.statements.splice(0)) {
-      try {
-        if (!statement.isFinalized) statement.finalize()
-      } catch {
-        // keep finalizing the rest; close() below releases the lock either way
-      }
-    }
+    // discard() never throws: every statement is finalized, and close() below releases the lock.
+    for (const statement of this.statements.splice(0)) statement.discard()
     try {
       this.db.close()
     } catch {
@@ -105,13 +155,20 @@ export const makeTransactor = (connection: Connection): (<A>(body: () => A) => A
   const commit = connection.prepare("COMMIT")
   const rollback = connection.prepare("ROLLBACK")
   return (body) => {
+    // A transaction a failed COMMIT or ROLLBACK left open (a full disk) is rolled back first, so
+    // BEGIN works again once there is space.
+    if (connection.db.inTransaction) rollback.run()
     begin.run()
     try {
       const result = body()
       commit.run()
       return result
     } catch (error) {
-      if (connection.db.inTransaction) rollback.run()
+      try {
+        if (connection.db.inTransaction) rollback.run()
+      } catch {
+        // the body's error is the one to report; the next transaction rolls back first
+      }
       throw error
     }
   }

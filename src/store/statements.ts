@@ -1,8 +1,7 @@
 // Every SQL statement the store runs, prepared once per connection. Values are always bound
 // parameters; the only generated SQL text is column lists built from the constant JOB_VALUE_COLUMNS.
-import type { Statement } from "node-sqlite3-wasm"
 import { JOB_VALUE_COLUMNS } from "./codec"
-import type { Connection } from "./connection"
+import type { Connection, PreparedStatement } from "./connection"
 
 const jobColumns = ["invocation_id", "name", ...JOB_VALUE_COLUMNS]
 
@@ -80,11 +79,11 @@ const SQL = {
       updated_at = excluded.updated_at`
 } as const
 
-export type Statements = { readonly [K in keyof typeof SQL]: Statement }
+export type Statements = { readonly [K in keyof typeof SQL]: PreparedStatement }
 
 /** Prepare every statement on `connection` (which finalizes them when it closes). */
 export const prepareStatements = (connection: Connection): Statements => {
-  const prepared: Partial<Record<keyof typeof SQL, Statement>> = {}
+  const prepared: Partial<Record<keyof typeof SQL, PreparedStatement>> = {}
   for (const key of Object.keys(SQL) as Array<keyof typeof SQL>) prepared[key] = connection.prepare(SQL[key])
   return prepared as Statements
 }

@@ -3,14 +3,26 @@
 // each job's terminal record.
 import { Effect } from "effect"
 import { statSync } from "node:fs"
-import { planReconcile, summarizeReconcile, invocationStatus, type PgidProbe, type ReconcileDecision } from "../domain/reconcile"
+import { endFromTerminalEvent, planReconcile, summarizeReconcile, invocationStatus, type LoggedEnd, type PgidProbe, type ReconcileDecision } from "../domain/reconcile"
 import { processFingerprint } from "../jobs/fingerprint"
-import { appendTerminalRecord } from "../jobs/job-log"
+import { appendTerminalRecord, readLastRecord } from "../jobs/job-log"
 import { groupHasLiveMembers, killGroup } from "../jobs/process-group"
 import { jobLogPath } from "../protocol/paths"
 import { logInfo, logWarn } from "../logging/event-log"
 import type { OpenRepo } from "../repos/registry"
 import { Settings } from "../settings/settings"
+
+/** How the job's log says it ended, when its last record is terminal (its row was never written). */
+const loggedEnd = (logPath: string): LoggedEnd | undefined => {
+  let size: number
+  try {
+    size = statSync(logPath).size
+  } catch {
+    return undefined
+  }
+  const last = readLastRecord(logPath, size)
+  return last?.kind === "status" ? endFromTerminalEvent(last.data) : undefined
+}
 
 export const reconcileRepo = (repo: OpenRepo) =>
   Effect.gen(function* () {
@@ -27,6 +39,7 @@ export const reconcileRepo = (repo: OpenRepo) =>
     const now = Date.now()
     // The runner writes log_bytes when a job ends; a crashed job never got there, and retention counts it.
     const logBytes = new Map<ReconcileDecision, number>()
+    const loggedEnds = new Map<ReconcileDecision, LoggedEnd>()
     for (const d of decisions) {
       if (d.kill) {
         yield* killGroup(d.kill.pgid, settings.killGraceMs).pipe(
@@ -38,7 +51,9 @@ export const reconcileRepo = (repo: OpenRepo) =>
       const logPath = jobLogPath(settings.stateDir, repo.repoId, d.invocation_id, d.name)
       yield* Effect.try({
         try: () => {
-          appendTerminalRecord(logPath, d.terminalEvent)
+          const ended = loggedEnd(logPath)
+          if (ended !== undefined) loggedEnds.set(d, ended)
+          else appendTerminalRecord(logPath, d.terminalEvent)
           logBytes.set(d, statSync(logPath).size)
         },
         catch: (e) => e as Error
@@ -50,7 +65,11 @@ export const reconcileRepo = (repo: OpenRepo) =>
       decisions.map((d) => ({
         invocationId: d.invocation_id,
         name: d.name,
-        patch: { status: d.newStatus, error: d.reason, finished_at: now, ...(logBytes.has(d) ? { log_bytes: logBytes.get(d)! } : {}) }
+        patch: {
+          ...(loggedEnds.get(d) ?? { status: d.newStatus, error: d.reason }),
+          finished_at: now,
+          ...(logBytes.has(d) ? { log_bytes: logBytes.get(d)! } : {})
+        }
       }))
     )
     for (const invocationId of new Set(decisions.map((d) => d.invocation_id))) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest"
 import {
+  endFromTerminalEvent,
   type PgidProbe,
   planReconcile,
   type ReconcilableJob,
@@ -89,5 +90,21 @@ describe("planReconcile: a snapshot", () => {
 
   it("summarizes nothing as zeros", () => {
     expect(summarizeReconcile([])).toEqual({ crashed: 0, cancelled: 0, killed: 0 })
+  })
+})
+
+describe("endFromTerminalEvent: a job whose log ended but whose row was never written", () => {
+  it.each<[string, Parameters<typeof endFromTerminalEvent>[0], ReturnType<typeof endFromTerminalEvent>]>([
+    ["finished 0 is completed", { event: "finished", exit_code: 0 }, { status: "completed", exit_code: 0 }],
+    ["finished 3 is failed", { event: "finished", exit_code: 3 }, { status: "failed", exit_code: 3 }],
+    ["signaled is failed with the signal", { event: "signaled", signal: "SIGSEGV" }, { status: "failed", signal: "SIGSEGV" }],
+    ["timed out", { event: "timed_out", after_ms: 500 }, { status: "timed_out", error: "timed out after 500 ms" }],
+    ["cancelled, by whom", { event: "cancelled", by: "user" }, { status: "cancelled", error: "cancelled by user" }],
+    ["skipped, why", { event: "skipped", reason: "dependency a failed" }, { status: "skipped", skip_reason: "dependency a failed" }],
+    ["crashed (a failed log write) is failed with the message", { event: "crashed", message: "log write failed: no space left on device" }, { status: "failed", error: "log write failed: no space left on device" }],
+    ["started does not end a job", { event: "started", pid: 1 }, undefined],
+    ["truncated does not end a job", { event: "truncated", at_bytes: 10 }, undefined]
+  ])("%s", (_label, event, expected) => {
+    expect(endFromTerminalEvent(event)).toEqual(expected)
   })
 })

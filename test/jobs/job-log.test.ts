@@ -1,6 +1,6 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { appendTerminalRecord, JobLog } from "../../src/jobs/job-log"
 import type { LogRecord } from "../../src/protocol/types"
@@ -108,7 +108,7 @@ describe("JobLog", () => {
     expect(again.bytes).toBe(statSync(logPath).size)
   })
 
-  it("reopening a log whose last line is torn fences it off and continues after the last whole record", () => {
+  it("reopening a log whose last line is torn cuts it off and continues after the last whole record", () => {
     const first = openLog()
     first.append("stdout", "a")
     first.close()
@@ -116,7 +116,16 @@ describe("JobLog", () => {
     const again = openLog()
     again.append("stdout", "b")
     const lines = readFileSync(logPath, "utf8").split("\n")
-    expect(JSON.parse(lines[2]!)).toMatchObject({ seq: 1, data: "b" })
+    expect(lines.map((l) => (l === "" ? "" : JSON.parse(l).data))).toEqual(["a", "b", ""])
+    expect(again.bytes).toBe(statSync(logPath).size)
+  })
+
+  it("a log that is nothing but a torn line starts over from seq 0", () => {
+    mkdirSync(dirname(logPath), { recursive: true })
+    writeFileSync(logPath, '{"seq')
+    const log = openLog()
+    log.status({ event: "started", pid: 1 })
+    expect(readFileSync(logPath, "utf8")).toMatch(/^\{"seq":0,[^\n]*\n$/)
   })
 
   it("a reopened log that ends in a terminal record is terminal", () => {
@@ -176,6 +185,15 @@ describe("appendTerminalRecord", () => {
   it("creates a missing log holding just the terminal record", () => {
     appendTerminalRecord(logPath, { event: "cancelled", by: "supervisor restarted" })
     expect(readRecords()).toMatchObject([{ seq: 0, kind: "status", data: { event: "cancelled" } }])
+  })
+
+  it("cuts a torn last line off before the terminal record (reconcile after a crash mid-write)", () => {
+    const log = openLog()
+    log.append("stdout", "working")
+    log.close()
+    appendFileSync(logPath, '{"seq')
+    appendTerminalRecord(logPath, { event: "crashed", message: "supervisor restarted" })
+    expect(readRecords().map((r) => [r.seq, r.kind])).toEqual([[0, "stdout"], [1, "status"]])
   })
 
   it("leaves a log that already ends in a terminal record alone", () => {
