@@ -10,7 +10,9 @@ const blackBox = [
   "test/e2e/**/*.test.ts",
   "test/server/**/*.test.ts",
   "test/service/socket-activation.test.ts",
-  "test/security/**/*.test.ts"
+  "test/security/**/*.test.ts",
+  // The fault suite (npm run test:faults) starts and kills real supervisors.
+  "test/faults/**/*.test.ts"
 ]
 
 const shared = {

@@ -2,7 +2,7 @@
 // one is opened on first use (or at start, for those already under <state>/repos) and kept open
 // until shutdown, when the registry's scope closes them all.
 import { Context, Effect, Layer, Scope } from "effect"
-import { existsSync, mkdirSync, readdirSync, realpathSync } from "node:fs"
+import { existsSync, readdirSync, realpathSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { repoDbPath } from "../protocol/paths"
 import { identifyRepo, RepoNotFound } from "./identity"
@@ -54,7 +54,7 @@ export const RepoRegistryLive = Layer.scoped(
       const known = repos.get(repoId)
       if (known) return known
       const dbPath = repoDbPath(settings.stateDir, repoId)
-      mkdirSync(reposDir, { recursive: true, mode: 0o700 })
+      // No mkdir here: opening creates the directories (0700) and explains one it cannot use.
       // We hold the singleton, and this database is not open in this process: any lock dir is stale.
       if (yield* store.clearStaleLock(dbPath)) {
         yield* logWarn("stale_lock_removed", { path: `${dbPath}.lock` })

@@ -3,7 +3,7 @@
 import { Data } from "effect"
 
 /** Quote a path for a copy-pasteable shell command only when it needs it. */
-const shellQuote = (path: string): string =>
+export const shellQuote = (path: string): string =>
   /^[A-Za-z0-9_./@%+=:,-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`
 
 /** The `chmod` that brings a file or directory back to hookd's required mode. */
@@ -24,11 +24,52 @@ export class PermissionsTooOpen extends Data.TaggedError("PermissionsTooOpen")<{
   }
 }
 
+/**
+ * The `mv` that moves a repository's database aside (with its WAL, when there is one), after which
+ * hookd starts that repository's job history afresh on its next request — no restart needed.
+ */
+export const moveAsideFix = (dbPath: string, hasWal: boolean): string => {
+  const mv = (from: string, to: string) => `mv ${shellQuote(from)} ${shellQuote(to)}`
+  const moves = [mv(dbPath, `${dbPath}.broken`), ...(hasWal ? [mv(`${dbPath}-wal`, `${dbPath}.broken-wal`)] : [])]
+  return moves.join(" && ")
+}
+
 /** The file is SQLite (or something else) but not a hookd database. */
 export class ForeignDatabase extends Data.TaggedError("ForeignDatabase")<{ readonly path: string }> {
   override get message(): string {
-    return `not a hookd database: ${this.path} (another program's SQLite file, or not SQLite at all); ` +
-      `move it away or point HOOKD_STATE_DIR elsewhere`
+    return `not a hookd database: ${this.path} (another program's SQLite file, or not SQLite at all); hookd ` +
+      `leaves it untouched. Move it aside and hookd starts this repository afresh: ` +
+      `${moveAsideFix(this.path, false)} — or point HOOKD_STATE_DIR elsewhere`
+  }
+}
+
+/** The repository's database is damaged (truncated, garbled pages): SQLite cannot read it. */
+export class DatabaseDamaged extends Data.TaggedError("DatabaseDamaged")<{
+  readonly path: string
+  /** SQLite's words, e.g. "database disk image is malformed". */
+  readonly reason: string
+  /** The `mv` that moves it aside. */
+  readonly fix: string
+}> {
+  override get message(): string {
+    return `${this.path} is damaged (${this.reason}); hookd cannot use it, other repositories are not affected. ` +
+      `Move it aside and hookd starts this repository's job history afresh (no restart needed): ${this.fix}`
+  }
+}
+
+/**
+ * A path under the state dir that hookd cannot use: a directory it may not enter or write
+ * (EACCES), a file where a directory belongs, a directory where the database belongs.
+ */
+export class StatePathUnusable extends Data.TaggedError("StatePathUnusable")<{
+  readonly path: string
+  /** What is wrong with it, e.g. "permission denied (owned by uid 1001, mode 0000)". */
+  readonly reason: string
+  /** The command that fixes it: a chmod/chown, or a `mv` out of the way. */
+  readonly fix: string
+}> {
+  override get message(): string {
+    return `hookd cannot use ${this.path}: ${this.reason}; fix it with: ${this.fix}`
   }
 }
 
@@ -73,4 +114,4 @@ export class StoreError extends Data.TaggedError("StoreError")<{
   }
 }
 
-export type OpenError = PermissionsTooOpen | ForeignDatabase | NewerSchema | DatabaseLocked | StoreError
+export type OpenError = PermissionsTooOpen | ForeignDatabase | NewerSchema | DatabaseLocked | DatabaseDamaged | StatePathUnusable | StoreError

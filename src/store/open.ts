@@ -4,7 +4,8 @@ import { Effect, type Scope } from "effect"
 import { existsSync, rmdirSync } from "node:fs"
 import { bringUp } from "./bring-up"
 import { type Connection, isOpenInThisProcess, openConnection } from "./connection"
-import { DatabaseLocked, type OpenError, StoreError } from "./errors"
+import { diagnoseOpenFailure } from "./diagnose"
+import { DatabaseLocked, type OpenError, type StatePathUnusable, StoreError } from "./errors"
 import { processesHolding } from "./lock-holders"
 import { checkFileHeader } from "./header"
 import { loadMigrations, type Migration, newestVersion } from "./migrations"
@@ -34,9 +35,11 @@ const acquire = (args: OpenRepoStoreArgs): Effect.Effect<{ connection: Connectio
     return { connection, store }
   })
 
+/** Opens the database; a failure says what is wrong (a damaged file, a directory hookd may not use) and the fix. */
 export const openRepoStore = (args: OpenRepoStoreArgs): Effect.Effect<RepoStore, OpenError, Scope.Scope> =>
   Effect.acquireRelease(acquire(args), ({ connection }) => Effect.sync(() => connection.close())).pipe(
-    Effect.map(({ store }) => store)
+    Effect.map(({ store }) => store),
+    Effect.mapError((error: OpenError) => diagnoseOpenFailure(args.dbPath)(error))
   )
 
 /**
@@ -45,14 +48,14 @@ export const openRepoStore = (args: OpenRepoStoreArgs): Effect.Effect<RepoStore,
  * is never unlocked, and one another live process has open fails with DatabaseLocked naming it.
  * Returns whether a directory was removed.
  */
-export const clearStaleLock = (dbPath: string): Effect.Effect<boolean, StoreError | DatabaseLocked> =>
-  Effect.suspend((): Effect.Effect<boolean, StoreError | DatabaseLocked> => {
+export const clearStaleLock = (dbPath: string): Effect.Effect<boolean, StoreError | StatePathUnusable | DatabaseLocked> =>
+  Effect.suspend((): Effect.Effect<boolean, StoreError | StatePathUnusable | DatabaseLocked> => {
     if (!existsSync(`${dbPath}.lock`) || isOpenInThisProcess(dbPath)) return Effect.succeed(false)
     const holders = processesHolding(dbPath)
     return holders.length > 0 ? Effect.fail(new DatabaseLocked({ path: dbPath, holders })) : removeLockDir(dbPath)
   })
 
-const removeLockDir = (dbPath: string): Effect.Effect<boolean, StoreError> =>
+const removeLockDir = (dbPath: string): Effect.Effect<boolean, StoreError | StatePathUnusable> =>
   Effect.try({
     try: () => {
       try {
@@ -64,4 +67,10 @@ const removeLockDir = (dbPath: string): Effect.Effect<boolean, StoreError> =>
       }
     },
     catch: (cause) => new StoreError({ path: `${dbPath}.lock`, operation: "clear stale lock", cause })
-  })
+  }).pipe(
+    // An unreadable repo dir fails here first: report the directory and its fix, not the lock.
+    Effect.mapError((error: StoreError) => {
+      const diagnosed = diagnoseOpenFailure(dbPath)(error)
+      return diagnosed._tag === "DatabaseDamaged" ? error : diagnosed
+    })
+  )

@@ -3,28 +3,30 @@
 import { Effect } from "effect"
 import { closeSync, existsSync, mkdirSync, openSync, statSync } from "node:fs"
 import { dirname } from "node:path"
-import { chmodFix, PermissionsTooOpen, StoreError } from "./errors"
+import { wrongKind } from "./diagnose"
+import { chmodFix, PermissionsTooOpen, type StatePathUnusable, StoreError } from "./errors"
 
 /** Group or other may read, write or enter: more open than hookd's owner-only modes. */
 export const modeTooOpen = (mode: number): boolean => (mode & 0o077) !== 0
 
-const permissionBits = (path: string): number => statSync(path).mode & 0o7777
-
-const check = (path: string, kind: "file" | "directory"): Effect.Effect<void, PermissionsTooOpen | StoreError> =>
+const check = (path: string, kind: "file" | "directory"): Effect.Effect<void, PermissionsTooOpen | StatePathUnusable | StoreError> =>
   Effect.try({
-    try: () => permissionBits(path),
+    try: () => statSync(path),
     catch: (cause) => new StoreError({ path, operation: "stat", cause })
   }).pipe(
-    Effect.flatMap((mode) =>
-      modeTooOpen(mode) ? Effect.fail(new PermissionsTooOpen({ path, mode, fix: chmodFix(path, kind) })) : Effect.void
-    )
+    Effect.flatMap((st): Effect.Effect<void, PermissionsTooOpen | StatePathUnusable> => {
+      // A file in the way is not a permission problem: a chmod would not help.
+      if (st.isDirectory() !== (kind === "directory")) return Effect.fail(wrongKind(path, kind))
+      const mode = st.mode & 0o7777
+      return modeTooOpen(mode) ? Effect.fail(new PermissionsTooOpen({ path, mode, fix: chmodFix(path, kind) })) : Effect.void
+    })
   )
 
 /**
  * Make sure the database's directory and file exist and are private. A new file is created empty
  * (SQLite treats an empty file as a new database) so that it never exists with a wider mode.
  */
-export const ensurePrivateFiles = (dbPath: string): Effect.Effect<void, PermissionsTooOpen | StoreError> =>
+export const ensurePrivateFiles = (dbPath: string): Effect.Effect<void, PermissionsTooOpen | StatePathUnusable | StoreError> =>
   Effect.gen(function* () {
     const dir = dirname(dbPath)
     yield* Effect.try({

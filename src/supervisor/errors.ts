@@ -6,7 +6,15 @@ import type { JobLogUnwritable, KillFailed, ShuttingDown } from "../jobs/errors"
 import type { ErrorCode } from "../protocol/types"
 import type { RepoNotFound } from "../repos/identity"
 import type { SweepIoError } from "../retention/errors"
-import type { DatabaseLocked, ForeignDatabase, NewerSchema, PermissionsTooOpen, StoreError } from "../store/errors"
+import type {
+  DatabaseDamaged,
+  DatabaseLocked,
+  ForeignDatabase,
+  NewerSchema,
+  PermissionsTooOpen,
+  StatePathUnusable,
+  StoreError
+} from "../store/errors"
 
 export class JobNotFound extends Data.TaggedError("JobNotFound")<{ readonly message: string }> {}
 export class Ambiguous extends Data.TaggedError("Ambiguous")<{
@@ -34,6 +42,8 @@ export type HandlerError =
   | ForeignDatabase
   | NewerSchema
   | DatabaseLocked
+  | DatabaseDamaged
+  | StatePathUnusable
   | StoreError
   | SweepIoError
 
@@ -59,6 +69,8 @@ const codeByTag = {
   ForeignDatabase: "REPO_UNAVAILABLE",
   NewerSchema: "REPO_UNAVAILABLE",
   DatabaseLocked: "REPO_UNAVAILABLE",
+  DatabaseDamaged: "REPO_UNAVAILABLE",
+  StatePathUnusable: "REPO_UNAVAILABLE",
   // Not the client's fault, but explained (the log file and what broke).
   JobLogUnwritable: "INTERNAL",
   // Unexpected I/O failures: the details go to the supervisor log, not the wire.

@@ -52,9 +52,18 @@ export interface RunningSupervisor {
   stopCleanly(): Promise<void>
 }
 
-/** Starts `node dist/hookd.mjs` and resolves once its socket answers Hello. */
-export const startSupervisor = async (sandbox: Sandbox, args: ReadonlyArray<string> = [], env: Record<string, string> = {}): Promise<RunningSupervisor> => {
-  const proc = spawn(process.execPath, [HOOKD_BUNDLE, ...args], { env: { ...sandbox.env, ...env }, stdio: ["ignore", "pipe", "pipe"] })
+/** Starts `node dist/hookd.mjs` (as another user with `as`) and resolves once its socket answers Hello. */
+export const startSupervisor = async (
+  sandbox: Sandbox,
+  args: ReadonlyArray<string> = [],
+  env: Record<string, string> = {},
+  as: { readonly uid: number; readonly gid: number } | undefined = undefined
+): Promise<RunningSupervisor> => {
+  const proc = spawn(process.execPath, [HOOKD_BUNDLE, ...args], {
+    env: { ...sandbox.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+    ...(as !== undefined ? { uid: as.uid, gid: as.gid } : {})
+  })
   let output = ""
   proc.stdout!.on("data", (d) => (output += d))
   proc.stderr!.on("data", (d) => (output += d))

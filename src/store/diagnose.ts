@@ -1,0 +1,107 @@
+// Turning a store failure at open time into what the user must do about it (issue 14 item 9): an
+// errno or SQLite message becomes DatabaseDamaged or StatePathUnusable naming the real culprit —
+// which may be a parent directory, not the path the failing call was given — and the exact fix.
+import { accessSync, constants, existsSync, statSync } from "node:fs"
+import { userInfo } from "node:os"
+import { dirname, parse } from "node:path"
+import { chmodFix, DatabaseDamaged, moveAsideFix, shellQuote, StatePathUnusable, StoreError } from "./errors"
+
+/** SQLite's words for a file it cannot read as a database. */
+const DAMAGED = /database disk image is malformed|file is not a database|file is encrypted or is not a database/i
+
+/** The path and its ancestors, root first. */
+const lineage = (path: string): string[] => {
+  const chain: string[] = []
+  for (let p = path; ; p = dirname(p)) {
+    chain.unshift(p)
+    if (p === parse(p).root) return chain
+  }
+}
+
+const statOrUndefined = (path: string) => {
+  try {
+    return statSync(path)
+  } catch {
+    return undefined
+  }
+}
+
+const octal = (mode: number) => (mode & 0o7777).toString(8).padStart(4, "0")
+
+/** The first existing component of `path` that this process may not use as it must. */
+const deniedComponent = (path: string): string | undefined => {
+  for (const p of lineage(path)) {
+    const st = statOrUndefined(p)
+    if (st === undefined) return undefined
+    try {
+      accessSync(p, st.isDirectory() ? constants.R_OK | constants.W_OK | constants.X_OK : constants.R_OK | constants.W_OK)
+    } catch {
+      // Directories above the user's own (/, /home) need not be writable: only search permission.
+      if (st.isDirectory() && st.uid !== process.getuid?.()) {
+        try {
+          accessSync(p, constants.X_OK)
+          continue
+        } catch {
+          return p
+        }
+      }
+      return p
+    }
+  }
+  return undefined
+}
+
+const permissionProblem = (path: string): StatePathUnusable => {
+  const st = statSync(path)
+  const kind = st.isDirectory() ? "directory" : "file"
+  const mine = st.uid === process.getuid?.()
+  const chmod = chmodFix(path, kind)
+  return new StatePathUnusable({
+    path,
+    reason: `permission denied (${kind} ${mine ? "of yours" : `owned by uid ${st.uid}`}, mode ${octal(st.mode)})`,
+    fix: mine ? chmod : `sudo chown ${shellQuote(userInfo().username)} ${shellQuote(path)} && ${chmod}`
+  })
+}
+
+/** The first existing ancestor of `path` that is not a directory. */
+const fileInTheWay = (path: string): string | undefined =>
+  lineage(dirname(path)).find((p) => {
+    const st = statOrUndefined(p)
+    return st !== undefined && !st.isDirectory()
+  })
+
+const moveOutOfTheWay = (path: string) => `mv ${shellQuote(path)} ${shellQuote(`${path}.aside`)}`
+
+/** A file where hookd keeps a directory, or a directory where it keeps a file: the mv that clears it. */
+export const wrongKind = (path: string, expected: "file" | "directory"): StatePathUnusable =>
+  new StatePathUnusable({
+    path,
+    reason: expected === "directory" ? "it is a file where hookd keeps a directory" : "it is a directory where hookd keeps its database file",
+    fix: moveOutOfTheWay(path)
+  })
+
+/**
+ * What a StoreError raised while opening `dbPath` really means. Errors it cannot explain better
+ * (and every other error) are returned unchanged.
+ */
+export const diagnoseOpenFailure = (dbPath: string) => <E>(error: E): E | DatabaseDamaged | StatePathUnusable => {
+  if (!(error instanceof StoreError)) return error
+  const cause = error.cause as NodeJS.ErrnoException | undefined
+  const code = cause?.code
+  if (code === "EACCES" || code === "EPERM") {
+    const culprit = deniedComponent(error.path) ?? deniedComponent(dbPath)
+    if (culprit !== undefined) return permissionProblem(culprit)
+  }
+  if (code === "ENOTDIR") {
+    const culprit = fileInTheWay(error.path) ?? fileInTheWay(dbPath)
+    if (culprit !== undefined) return wrongKind(culprit, "directory")
+  }
+  if (code === "EISDIR" || (statOrUndefined(dbPath)?.isDirectory() ?? false)) {
+    return wrongKind(dbPath, "file")
+  }
+  const message = cause instanceof Error ? cause.message : String(cause)
+  if (DAMAGED.test(message)) {
+    return new DatabaseDamaged({ path: dbPath, reason: message, fix: moveAsideFix(dbPath, existsSync(`${dbPath}-wal`)) })
+  }
+  return error
+}

@@ -1,0 +1,73 @@
+// Fault: a repository directory hookd may not enter (chmod 000; issue 14 item 9). Root ignores
+// permission bits, so when the suite runs as root the supervisor runs as a throwaway user (and the
+// test skips with a message when it can be neither). The answer is REPO_UNAVAILABLE naming the
+// directory and the chmod — not INTERNAL, not "clear stale lock failed: EACCES" — other
+// repositories keep working, and after the chmod the same supervisor serves the repository again.
+import { execFileSync, spawnSync } from "node:child_process"
+import { chmodSync, readdirSync, writeFileSync } from "node:fs"
+import { dirname, join } from "node:path"
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import { repoDbPath } from "../../src/protocol/paths"
+import { makeGitRepo } from "../support/git"
+import { createOtherUser, isRoot, type OtherUser } from "../support/other-user"
+import { HOOKCTL_BIN, makeSandbox, startSupervisor, type Sandbox } from "../support/supervisor"
+
+let user: OtherUser | undefined
+let sandbox: Sandbox | undefined
+beforeAll(() => {
+  if (isRoot) user = createOtherUser()
+})
+afterAll(() => user?.remove())
+afterEach(() => sandbox?.cleanup())
+
+const CONFIG = "hooks:\n  pre-commit:\n    jobs:\n      - {name: check, run: 'true'}\n"
+
+/** A repository whose pre-commit hook runs one job (what `hookctl run-hook` asks hookd to run). */
+const repoWithConfig = (dir: string) => {
+  const repo = makeGitRepo(dir)
+  writeFileSync(join(repo, "hookd.yml"), CONFIG)
+  return repo
+}
+
+/**
+ * `hookctl run-hook pre-commit` in `cwd`, as the supervisor's user: hookctl refuses a socket
+ * directory another user owns (issue 14 item 1), so when hookd runs as the throwaway user, so does hookctl.
+ */
+const runHook = (box: Sandbox, cwd: string, as: { uid: number; gid: number } | undefined) =>
+  spawnSync(process.execPath, [HOOKCTL_BIN, "run-hook", "pre-commit"], { cwd, env: box.env, encoding: "utf8", ...(as ?? {}) })
+
+describe("fault: a repository directory hookd may not enter", () => {
+  it("answers REPO_UNAVAILABLE with the directory and the chmod; other repositories work; after the chmod it serves again", async () => {
+    const box = (sandbox = makeSandbox())
+    const repo = repoWithConfig(join(box.dir, "repo"))
+    const healthy = repoWithConfig(join(box.dir, "healthy"))
+    if (user !== undefined) execFileSync("chown", ["-R", `${user.uid}:${user.gid}`, box.dir])
+    chmodSync(box.dir, 0o700)
+    const as = user !== undefined ? { uid: user.uid, gid: user.gid } : undefined
+
+    let hookd = await startSupervisor(box, [], {}, as)
+    const first = runHook(box, repo, as)
+    expect(first.status, first.stderr).toBe(0)
+    await hookd.stopCleanly()
+    // The only repository that has run (git, as root, would refuse the other user's repository).
+    const [repoId] = readdirSync(join(box.stateDir, "repos"))
+    const repoDir = dirname(repoDbPath(box.stateDir, repoId!))
+    chmodSync(repoDir, 0o000)
+
+    hookd = await startSupervisor(box, [], {}, as)
+    try {
+      const refused = runHook(box, repo, as)
+      expect(refused.status).not.toBe(0)
+      expect(refused.stderr).toContain(`hookd cannot use ${repoDir}: permission denied (directory of yours, mode 0000); fix it with: chmod 700 ${repoDir}`)
+      expect(refused.stderr).not.toMatch(/internal error|INTERNAL/)
+      expect(hookd.output()).not.toMatch(/clear stale lock failed/)
+      const ok = runHook(box, healthy, as)
+      expect(ok.status, ok.stderr).toBe(0)
+      execFileSync("chmod", ["700", repoDir])
+      const again = runHook(box, repo, as)
+      expect(again.status, again.stderr).toBe(0)
+    } finally {
+      await hookd.stopCleanly()
+    }
+  })
+})
