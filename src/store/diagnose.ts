@@ -1,10 +1,32 @@
 // Turning a store failure at open time into what the user must do about it (issue 14 item 9): an
 // errno or SQLite message becomes DatabaseDamaged or StatePathUnusable naming the real culprit —
 // which may be a parent directory, not the path the failing call was given — and the exact fix.
-import { accessSync, constants, existsSync, statSync } from "node:fs"
+import { accessSync, constants, existsSync, statfsSync, statSync } from "node:fs"
 import { userInfo } from "node:os"
 import { dirname, parse } from "node:path"
 import { chmodFix, DatabaseDamaged, moveAsideFix, shellQuote, StatePathUnusable, StoreError } from "./errors"
+
+/** SQLite's words for a write the file system refused (node-sqlite3-wasm reports ENOSPC as an I/O error). */
+const WRITE_REFUSED = /disk I\/O error|database or disk is full/i
+
+/** Below this much free space, a refused write is taken for a full disk. */
+const NEARLY_FULL_BYTES = 1024 * 1024
+
+/**
+ * When a store write failed because the disk holding `path` is (nearly) full: what to do. The
+ * store recovers by itself once there is space (statements are prepared afresh after a failure).
+ */
+export const diskFullFix = (path: string, cause: unknown): string | undefined => {
+  if (!(cause instanceof Error) || !WRITE_REFUSED.test(cause.message)) return undefined
+  try {
+    const fs = statfsSync(dirname(path))
+    if (fs.bavail * fs.bsize >= NEARLY_FULL_BYTES) return undefined
+    return `the file system holding ${dirname(path)} is full (no space left on device): free some space ` +
+      `and run it again — hookd recovers by itself, no restart needed`
+  } catch {
+    return undefined
+  }
+}
 
 /** SQLite's words for a file it cannot read as a database. */
 const DAMAGED = /database disk image is malformed|file is not a database|file is encrypted or is not a database/i

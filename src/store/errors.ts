@@ -107,10 +107,15 @@ export class StoreError extends Data.TaggedError("StoreError")<{
   readonly path: string
   readonly operation: string
   readonly cause: unknown
+  /**
+   * Set when the failure is the machine's, not hookd's, and the user can act on it (a full disk):
+   * what to do. Such an error is explained to the client instead of answered INTERNAL.
+   */
+  readonly fix?: string | undefined
 }> {
   override get message(): string {
     const reason = this.cause instanceof Error ? this.cause.message : String(this.cause)
-    return `store ${this.operation} failed for ${this.path}: ${reason}`
+    return `store ${this.operation} failed for ${this.path}: ${reason}${this.fix !== undefined ? `; ${this.fix}` : ""}`
   }
 }
 

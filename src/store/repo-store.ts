@@ -12,6 +12,7 @@ import {
   jobPatchParams
 } from "./codec"
 import { type Connection, makeTransactor } from "./connection"
+import { diskFullFix } from "./diagnose"
 import { StoreError } from "./errors"
 import type { InvocationRow, JobFilter, JobPatch, JobRow, ListedJobRow, RepoPolicyRow, RepoRow } from "./rows"
 import { prepareStatements } from "./statements"
@@ -61,7 +62,7 @@ export const makeRepoStore = (
 ): Effect.Effect<RepoStore, StoreError> => {
   const dbPath = connection.path
   const attempt = <A>(operation: string, run: () => A): Effect.Effect<A, StoreError> =>
-    Effect.try({ try: run, catch: (cause) => new StoreError({ path: dbPath, operation, cause }) })
+    Effect.try({ try: run, catch: (cause) => new StoreError({ path: dbPath, operation, cause, fix: diskFullFix(dbPath, cause) }) })
 
   return attempt("prepare statements", () => {
     const s = prepareStatements(connection)

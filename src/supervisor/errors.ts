@@ -95,6 +95,9 @@ export const toProtocolError = (error: HandlerError): ProtocolError => {
       }
     case "Ambiguous":
       return { code: "AMBIGUOUS", message, details: { candidates: error.candidates } }
+    case "StoreError":
+      // A full disk is explained (the message says what to do); anything else stays in the log.
+      return error.fix !== undefined ? { code: "REPO_UNAVAILABLE", message } : { code: "INTERNAL", message: INTERNAL_MESSAGE }
     default:
       return { code: codeByTag[error._tag], message: unexplained.has(error._tag) ? INTERNAL_MESSAGE : message }
   }

@@ -10,6 +10,7 @@ import { afterAll, beforeAll } from "vitest"
 import { JobRunner } from "../../src/jobs/runner"
 import { jobLogPath } from "../../src/protocol/paths"
 import { RepoRegistry } from "../../src/repos/registry"
+import { toProtocolError } from "../../src/supervisor/errors"
 import { status } from "../../src/supervisor/handlers/status"
 import { reconcileRepo } from "../../src/supervisor/reconcile"
 import { makeGitRepo } from "../support/git"
@@ -63,6 +64,10 @@ describe("fault: the state dir's disk fills up", () => {
         const runner = yield* JobRunner
         const refused = yield* Effect.flip(runner.start(open, runJobs(repo, [job("later", "true")], { args: bigArgs }), [job("later", "true")]))
         expect(refused.message).not.toMatch(/Could not reset/)
+        // Not INTERNAL: the client is told the disk is full and that hookd recovers by itself.
+        const answer = toProtocolError(refused)
+        expect(answer.code).toBe("REPO_UNAVAILABLE")
+        expect(answer.message).toMatch(/is full \(no space left on device\): free some space .* no restart needed/)
 
         rmSync(reserve)
         // Space is back: the job's end gets recorded (it may have been already) and new jobs run.

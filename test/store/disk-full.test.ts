@@ -40,6 +40,8 @@ describe("Store on a full disk", () => {
       const patch = yield* Effect.either(store.updateJob("aaaa000000000001", "install", { status: "running", error: "y".repeat(500_000) }))
       expect(failures.join("\n")).toMatch(/full|disk I\/O error/i)
       expect(failures.join("\n")).not.toMatch(/Could not reset/)
+      // Each says what to do (the client gets this instead of INTERNAL).
+      for (const f of failures) expect(f).toMatch(/is full \(no space left on device\): free some space/)
       // Reads still answer (Status, listings) while nothing can be written.
       expect((yield* store.getJob("aaaa000000000001", "install"))?.status).toBe("queued")
 
