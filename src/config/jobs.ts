@@ -43,6 +43,17 @@ const hookConfig = (config: HookdConfig, hook: string): HookConfigValue | undefi
   return hooks !== undefined && Object.hasOwn(hooks, hook) ? hooks[hook] : undefined
 }
 
+/** `HOOKD_SKIP=lint,types` in the hook's environment: the job names recorded skipped (husky/lefthook habit). */
+export const skippedByEnv = (env: Readonly<Record<string, string>>): ReadonlySet<string> =>
+  new Set(Object.hasOwn(env, "HOOKD_SKIP") ? env.HOOKD_SKIP.split(",").map((n) => n.trim()).filter((n) => n !== "") : [])
+
+/**
+ * git also runs post-checkout for file checkouts (`git checkout -- path`), with a third argument
+ * of `0`; a hook's jobs run only for branch checkouts unless the hook opts in.
+ */
+export const isSkippedFileCheckout = (hookName: string, hook: HookConfigValue, args: ReadonlyArray<string>): boolean =>
+  hookName === "post-checkout" && args[2] === "0" && hook.file_checkouts !== true
+
 /** The hook's `exclude_tags` plus `HOOKD_EXCLUDE_TAGS=a,b` from the hook's environment. */
 export const excludedTags = (hook: HookConfigValue, env: Readonly<Record<string, string>>): ReadonlySet<string> => {
   const fromEnv = Object.hasOwn(env, "HOOKD_EXCLUDE_TAGS") ? env.HOOKD_EXCLUDE_TAGS.split(",") : []
@@ -104,11 +115,12 @@ export const resolveHookJobs = (loaded: LoadedConfig, ctx: HookRunContext): Effe
       git,
       runExitCode: (command) => shellExitCode(command, { cwd: ctx.worktree, env, timeoutMs: CONDITION_TIMEOUT_MS })
     }
-    const hookReason = yield* firstReason([
+    const hookReason = isSkippedFileCheckout(ctx.hook, hook, ctx.args) ? "file checkout" : yield* firstReason([
       hook.skip === undefined ? undefined : skipReason(hook.skip, conditions, "hook "),
       hook.only === undefined ? undefined : onlyReason(hook.only, conditions, "hook ")
     ])
     const excluded = excludedTags(hook, ctx.env)
+    const skippedNames = skippedByEnv(ctx.env)
 
     const specs: JobSpec[] = []
     for (const [index, job] of jobs.entries()) {
@@ -116,6 +128,7 @@ export const resolveHookJobs = (loaded: LoadedConfig, ctx: HookRunContext): Effe
       const excludedTag = (job.tags ?? []).find((tag) => excluded.has(tag))
       const reason =
         hookReason ??
+        (skippedNames.has(job.name) ? "HOOKD_SKIP" : undefined) ??
         (excludedTag !== undefined ? `excluded tag ${excludedTag}` : undefined) ??
         (yield* firstReason([
           job.skip === undefined ? undefined : skipReason(job.skip, conditions),

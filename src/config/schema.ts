@@ -231,7 +231,9 @@ export const HookConfig = Schema.Struct({
   jobs: optOrNull(Schema.Array(JobConfig)),
   exclude_tags: opt(Schema.Array(Tag)),
   skip: opt(Condition),
-  only: opt(Condition)
+  only: opt(Condition),
+  /** post-checkout only: also run for file checkouts (third argument `0`), not just branch switches. */
+  file_checkouts: opt(Schema.Boolean)
 }).annotations({ identifier: "HookConfig" })
 
 export const HooksConfig = Schema.Struct(

@@ -23,7 +23,7 @@ export const validateConfig = (
   files: ReadonlyArray<string>
 ): Either.Either<HookdConfig, ConfigInvalid> => {
   const decoded = decodeConfig(value)
-  const problems = Either.isLeft(decoded) ? issueProblems(decoded.left.issue, [], undefined) : needsProblems(decoded.right)
+  const problems = Either.isLeft(decoded) ? issueProblems(decoded.left.issue, [], undefined) : [...needsProblems(decoded.right), ...hookKeyProblems(decoded.right)]
   if (problems.length === 0 && Either.isRight(decoded)) return Either.right(decoded.right)
   return Either.left(toConfigInvalid(problems, locations, files))
 }
@@ -72,6 +72,13 @@ export const needsProblems = (config: HookdConfig): PathProblem[] => {
   }
   return problems
 }
+
+/** Keys that only one hook understands, written on another (where they would silently do nothing). */
+export const hookKeyProblems = (config: HookdConfig): PathProblem[] =>
+  GIT_HOOK_NAMES.filter((hook) => hook !== "post-checkout" && config.hooks?.[hook]?.file_checkouts !== undefined).map((hook) => ({
+    path: ["hooks", hook, "file_checkouts"],
+    message: "file_checkouts applies only to post-checkout (git runs no other hook for file checkouts)"
+  }))
 
 // ---------------------------------------------------------------- schema issues
 

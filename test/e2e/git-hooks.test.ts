@@ -76,7 +76,8 @@ describe("post-checkout background jobs through git", () => {
 
   it("{1} {2} {3} are post-checkout's previous HEAD, new HEAD and branch flag", async () => {
     const repo = await repoWithHooks(
-      "hooks:\n  post-checkout:\n    background: true\n    jobs:\n      - name: args\n        run: echo prev={1} new={2} flag={3} all={args}\n"
+      // file_checkouts: without it a file checkout (flag 0) runs no job (issue 12 item 9).
+      "hooks:\n  post-checkout:\n    background: true\n    file_checkouts: true\n    jobs:\n      - name: args\n        run: echo prev={1} new={2} flag={3} all={args}\n"
     )
     const first = git(repo, ["rev-parse", "HEAD"], sandbox.env).trim()
     git(repo, ["commit", "-q", "--allow-empty", "--no-verify", "-m", "second"], sandbox.env)

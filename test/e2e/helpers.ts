@@ -1,8 +1,10 @@
 // Shared steps of the supervisor's black-box tests.
 import type { JobInfo, LogRecord, RequestPayloads, ResponseEnvelope } from "../../src/protocol/types"
+import { writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { afterAll, beforeAll } from "vitest"
-import { makeGitRepo } from "../support/git"
+import { afterAll, beforeAll, expect } from "vitest"
+import { git, makeGitRepo } from "../support/git"
+import { hookctl } from "../support/hookctl"
 import { makeSandbox, startSupervisor, TestClient, type RunningSupervisor, type Sandbox } from "../support/supervisor"
 
 export { job, runJobs } from "../support/requests"
@@ -109,3 +111,14 @@ export const useSupervisor = (env: Record<string, string>, onStarted: (started: 
 /** useSupervisor plus a git repository in the sandbox. */
 export const useSupervisedRepo = (env: Record<string, string>, onStarted: (started: SupervisedRepo) => void): void =>
   useSupervisor(env, (started) => onStarted({ ...started, repo: makeGitRepo(join(started.sandbox.dir, "repo")) }))
+
+/** A fresh repo at `dir` with `config` as hookd.yml and `files` (all committed, so linked worktrees have them too), shims installed. */
+export const repoWithHooks = async (sandbox: Sandbox, dir: string, config: string, files: Record<string, string> = {}): Promise<string> => {
+  const repo = makeGitRepo(dir, sandbox.env)
+  for (const [name, text] of Object.entries({ "hookd.yml": config, ...files })) writeFileSync(join(repo, name), text)
+  git(repo, ["add", "hookd.yml", ...Object.keys(files)], sandbox.env)
+  git(repo, ["commit", "-q", "--no-verify", "-m", "hookd config"], sandbox.env)
+  const installed = await hookctl(sandbox, repo, ["hooks", "install"])
+  expect(installed.code, installed.stderr).toBe(0)
+  return repo
+}
