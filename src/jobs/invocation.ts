@@ -15,7 +15,7 @@ import { type KillFailed, LogWriteFailed } from "./errors"
 import { describeWriteError, type JobLog } from "./job-log"
 import { runProcess, type ProcessResult, type SpawnFailed } from "./run-process"
 import { DEFAULT_TIMEOUT_MS } from "./rows"
-import type { JobSlots } from "./slots"
+import { poolOf, type JobPools } from "./slots"
 
 export type RunJobsPayload = RequestPayloads["RunJobs"]
 
@@ -49,7 +49,7 @@ export interface InvocationPlan {
 }
 
 export interface InvocationDeps {
-  readonly slots: JobSlots
+  readonly pools: JobPools
   readonly killGraceMs: number
   /** Called as each job is finalized, before its `done` completes (the runner's index drops it). */
   readonly onJobEnded: (job: LiveJob) => void
@@ -202,7 +202,7 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
           timeoutMs: spec.timeout_ms ?? DEFAULT_TIMEOUT_MS,
           graceMs: deps.killGraceMs
         }
-        const result = yield* deps.slots.withSlot(
+        const result = yield* poolOf(deps.pools, spec.background).withSlot(
           Effect.raceFirst(runProcess(processSpec, {
             onSpawned: ({ pid, pgid, fingerprint }) =>
               Effect.suspend(() => {

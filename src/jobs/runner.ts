@@ -1,5 +1,5 @@
 // The job runner service: starts invocations (invocation.ts runs each one as a scope of job
-// fibers), bounds running jobs with a global FIFO slot pool, keeps the index of live jobs by
+// fibers), bounds running jobs with two FIFO slot pools (foreground, background), keeps the index of live jobs by
 // (repo, invocation, name) for lookups and cancel, and cancels everything at shutdown.
 import { Context, Effect, FiberSet, Layer } from "effect"
 import { randomBytes } from "node:crypto"
@@ -14,7 +14,7 @@ import { JobLogUnwritable, type KillFailed, ShuttingDown } from "./errors"
 import { launchInvocation, quietly, type InvocationDeps, type LiveJob, type RunJobsPayload } from "./invocation"
 import { JobLog } from "./job-log"
 import { newJobRow } from "./rows"
-import { makeJobSlots } from "./slots"
+import { makeJobPools, type JobPools } from "./slots"
 
 export type { JobEnded, LiveJob } from "./invocation"
 
@@ -45,6 +45,8 @@ export interface JobRunnerService {
   readonly liveJobs: () => ReadonlyArray<LiveJob>
   /** Cancels every live job and waits for all of them (`by: "shutdown"` at shutdown). */
   readonly cancelEverything: (by: string) => Effect.Effect<void>
+  /** The two slot pools, for `hookctl status`. */
+  readonly pools: JobPools
 }
 
 export class JobRunner extends Context.Tag("hookd/JobRunner")<JobRunner, JobRunnerService>() {}
@@ -64,7 +66,7 @@ export const JobRunnerLive = Layer.scoped(
     const live = new Map<string, LiveJob>()
     let stopping = false
     const deps: InvocationDeps = {
-      slots: makeJobSlots(settings.maxParallel),
+      pools: makeJobPools({ foreground: settings.maxForeground, background: settings.maxParallel }),
       killGraceMs: settings.killGraceMs,
       onJobEnded: (job) => live.delete(keyOf(job.repoId, job.invocationId, job.name)),
       stopping: () => stopping
@@ -158,7 +160,8 @@ export const JobRunnerLive = Layer.scoped(
       cancel,
       live: (repoId, invocationId, name) => live.get(keyOf(repoId, invocationId, name)),
       liveJobs: () => [...live.values()],
-      cancelEverything
+      cancelEverything,
+      pools: deps.pools
     } satisfies JobRunnerService
   })
 )

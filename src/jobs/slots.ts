@@ -1,4 +1,4 @@
-// The global bound on running jobs (HOOKD_MAX_PARALLEL): a FIFO semaphore that hands a released
+// A bound on running jobs: a FIFO semaphore that hands a released
 // permit to exactly one waiter. Effect's Semaphore wakes every waiter on each release, and each
 // re-queues itself; with hundreds of queued jobs that is O(n²) work and garbage (measured: ~1 GiB
 // RSS for one 1,000-job invocation), and the re-queueing loses arrival order.
@@ -14,7 +14,24 @@ export interface JobSlots {
   readonly withSlot: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
   readonly free: () => number
   readonly waiting: () => number
+  readonly permits: number
 }
+
+/**
+ * Foreground (waited) and background jobs have separate pools (HOOKD_MAX_FOREGROUND,
+ * HOOKD_MAX_PARALLEL): a `git commit` waiting for a 20 ms lint never queues behind installs.
+ */
+export interface JobPools {
+  readonly foreground: JobSlots
+  readonly background: JobSlots
+}
+
+export const makeJobPools = (limits: { readonly foreground: number; readonly background: number }): JobPools => ({
+  foreground: makeJobSlots(limits.foreground),
+  background: makeJobSlots(limits.background)
+})
+
+export const poolOf = (pools: JobPools, background: boolean): JobSlots => (background ? pools.background : pools.foreground)
 
 export const makeJobSlots = (permits: number): JobSlots => {
   let free = permits
@@ -52,6 +69,7 @@ export const makeJobSlots = (permits: number): JobSlots => {
         Effect.zipRight(restore(acquire), restore(effect).pipe(Effect.ensuring(Effect.sync(release))))
       ),
     free: () => free,
-    waiting: () => waiters.length
+    waiting: () => waiters.length,
+    permits
   }
 }

@@ -278,6 +278,9 @@ export type StreamOutcome = typeof StreamOutcome.Type
 export const StreamEndReason = oneOf("terminal", "shutdown", "replayed", "completed", "failed", "cancelled")
 export type StreamEndReason = typeof StreamEndReason.Type
 
+/** One slot pool: its bound, the jobs holding a slot, and the jobs waiting for one (their needs met). */
+export const SlotPool = Schema.Struct({ max: NonNegativeInt, running: NonNegativeInt, queued: NonNegativeInt }).annotations({ identifier: "SlotPool" })
+
 export const ResponsePayloadSchemas = {
   Welcome: Schema.Struct({
     server_version: Schema.String,
@@ -295,6 +298,8 @@ export const ResponsePayloadSchemas = {
     connections: NonNegativeInt,
     rss_bytes: NonNegativeInt,
     version: Schema.String,
+    /** Extra (forward-compatible): the foreground and background slot pools (SPEC §3). */
+    pools: optional(Schema.Struct({ foreground: SlotPool, background: SlotPool })),
     /** Extra (forward-compatible): the last retention sweep, when there was one. */
     last_sweep: optional(Schema.Struct({ at: EpochMillis, invocations: NonNegativeInt, bytes: NonNegativeInt }))
   }),

@@ -8,7 +8,10 @@ export interface SupervisorSettings {
   readonly version: string
   readonly stateDir: string
   readonly socketPath: string
+  /** Running background jobs at most (HOOKD_MAX_PARALLEL). */
   readonly maxParallel: number
+  /** Running foreground (waited) jobs at most (HOOKD_MAX_FOREGROUND): their own pool, never behind background ones. */
+  readonly maxForeground: number
   readonly killGraceMs: number
   /** `--idle-exit`: exit after this long with no connection and no job (undefined = never). */
   readonly idleExitMs: number | undefined
@@ -32,7 +35,7 @@ export const HOOKD_USAGE = `usage: hookd [--idle-exit <duration>] [--version] [-
 
 Runs the hookd supervisor in the foreground (one per user; a second one exits 0).
   --idle-exit <duration>  exit after this long with no connection and no job (e.g. 30m)
-Environment: HOOKD_STATE_DIR, HOOKD_SOCKET, HOOKD_MAX_PARALLEL, HOOKD_KILL_GRACE_MS`
+Environment: HOOKD_STATE_DIR, HOOKD_SOCKET, HOOKD_MAX_PARALLEL, HOOKD_MAX_FOREGROUND, HOOKD_KILL_GRACE_MS`
 
 /** Parses argv (after the script name) and the environment; throws UsageError on bad input. */
 export const readSettings = (
@@ -58,6 +61,7 @@ export const readSettings = (
     stateDir: stateDir(env),
     socketPath: socketPath(env),
     maxParallel: Math.max(1, positiveInt("HOOKD_MAX_PARALLEL", env.HOOKD_MAX_PARALLEL, availableParallelism())),
+    maxForeground: Math.max(1, positiveInt("HOOKD_MAX_FOREGROUND", env.HOOKD_MAX_FOREGROUND, availableParallelism())),
     killGraceMs: positiveInt("HOOKD_KILL_GRACE_MS", env.HOOKD_KILL_GRACE_MS, 5000),
     idleExitMs,
     journal: Boolean(env.JOURNAL_STREAM),

@@ -77,7 +77,8 @@ const serveUntilShutdown = (activationFd: number | undefined) =>
       state_dir: settings.stateDir,
       socket: activationFd !== undefined ? `fd ${activationFd} (socket activation)` : settings.socketPath,
       repos: registry.all().length,
-      max_parallel: settings.maxParallel
+      max_parallel: settings.maxParallel,
+      max_foreground: settings.maxForeground
     })
     if (settings.idleExitMs !== undefined) yield* Effect.forkScoped(watchIdle(settings.idleExitMs))
     yield* Deferred.await(lifecycle.shutdown)

@@ -23,6 +23,7 @@ import { runJobs } from "./requests"
 export interface HarnessOptions {
   readonly stateDir: string
   readonly maxParallel?: number
+  readonly maxForeground?: number
   readonly killGraceMs?: number
 }
 
@@ -31,6 +32,7 @@ export const harnessSettings = (options: HarnessOptions): SupervisorSettings => 
   stateDir: options.stateDir,
   socketPath: join(options.stateDir, "hookd.sock"),
   maxParallel: options.maxParallel ?? 4,
+  maxForeground: options.maxForeground ?? 4,
   killGraceMs: options.killGraceMs ?? 2000,
   idleExitMs: undefined,
   journal: false,

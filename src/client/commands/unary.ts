@@ -46,6 +46,12 @@ export const runStatus = (cmd: Of<"status">) =>
       ["repos", String(s.repos)],
       ["running", String(s.running)],
       ["queued", String(s.queued)],
+      ...(s.pools === undefined
+        ? []
+        : (["foreground", "background"] as const).map((pool): [string, string] => {
+            const p = s.pools![pool]
+            return [pool, `${p.running}/${p.max} running, ${p.queued} waiting for a slot`]
+          })),
       ["connections", String(s.connections)],
       ["rss", formatBytes(s.rss_bytes)]
     ]

@@ -2,6 +2,7 @@
 import { Effect } from "effect"
 import { SUPPORTED_PROTOCOL_VERSIONS, type ResponsePayloads } from "../../protocol/types"
 import { JobRunner } from "../../jobs/runner"
+import type { JobSlots } from "../../jobs/slots"
 import { Lifecycle } from "../../lifecycle/lifecycle"
 import { RepoRegistry } from "../../repos/registry"
 import { Settings } from "../../settings/settings"
@@ -17,6 +18,8 @@ export const hello = Effect.map(
     state_dir: s.stateDir
   })
 )
+
+const poolStatus = (slots: JobSlots) => ({ max: slots.permits, running: slots.permits - slots.free(), queued: slots.waiting() })
 
 export const status = Effect.gen(function* () {
   const settings = yield* Settings
@@ -34,6 +37,10 @@ export const status = Effect.gen(function* () {
     connections: yield* lifecycle.connectionCount,
     rss_bytes: process.memoryUsage.rss(),
     version: settings.version,
+    pools: {
+      foreground: poolStatus(runner.pools.foreground),
+      background: poolStatus(runner.pools.background)
+    },
     ...(lastSweep !== undefined ? { last_sweep: lastSweep } : {})
   }
   return payload
