@@ -1,13 +1,27 @@
 // Bundles the two programs with esbuild. Bundling is what makes `hookctl` and
 // the supervisor start fast (NOTES.md: unbundled effect costs ~0.5–1 s).
-import { build } from "esbuild"
-import { chmodSync, readFileSync } from "node:fs"
+import { chmodSync, existsSync, readFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..")
 const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8"))
 const schemaOnly = process.argv.includes("--schema-only")
+
+// esbuild is a devDependency. `prepare` runs this with --if-esbuild: on a fresh clone (esbuild
+// installed) it builds; where esbuild is absent (an install with --omit=dev) it keeps the shipped
+// dist/ instead of failing the install. `npm run build` and `prepack` insist on a real build.
+const esbuild = await import("esbuild").catch(() => undefined)
+if (esbuild === undefined) {
+  const shipped = ["dist/hookd.mjs", "dist/hookctl.mjs"].every((f) => existsSync(join(root, f)))
+  if (process.argv.includes("--if-esbuild") && shipped) {
+    process.stderr.write("hookd: esbuild is not installed; keeping the bundles already in dist/\n")
+    process.exit(0)
+  }
+  process.stderr.write("hookd: cannot build dist/: esbuild is not installed (it is a devDependency: run `npm install` in the hookd checkout)\n")
+  process.exit(1)
+}
+const { build } = esbuild
 
 // `ws` (pulled in by @effect/platform-node) is CommonJS: an ESM bundle needs a real `require`.
 const requireBanner =
