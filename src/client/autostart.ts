@@ -11,7 +11,9 @@ import { parseDuration } from "../config/units"
 
 type Env = Readonly<Record<string, string | undefined>>
 
-const AUTOSTART_DEADLINE_MS = 3_000
+// A bundled hookd answers in ~0.25 s; the margin is for a machine loaded enough to slow its start
+// tenfold (seen at load average 60), where giving up would fail a hook that would have run.
+const AUTOSTART_DEADLINE_MS = 10_000
 /** Absent socket file or a stale one nobody accepts on: both mean "no supervisor". */
 const NOBODY_LISTENS = new Set(["ENOENT", "ECONNREFUSED"])
 
@@ -98,7 +100,7 @@ export const connectToSupervisor = async (env: Env = process.env): Promise<Conne
     const why = lastComplaint(log)
     throw unreachable(path, last, `hookd exited with status ${failedExit}${why ? `: ${why}` : ""}; see ${log}`)
   }
-  throw unreachable(path, last, `started hookd but it did not answer within 3s; see ${log}`)
+  throw unreachable(path, last, `started hookd but it did not answer within ${AUTOSTART_DEADLINE_MS / 1000}s; see ${log}`)
 }
 
 /** The supervisor's last plain-text line (its human-readable reason for dying), if any. */
