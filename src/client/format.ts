@@ -102,6 +102,14 @@ export const statusColour = (status: string): Colour | undefined => {
   }
 }
 
-/** Live statuses get a marker so they stand out in a table: `● running`. */
-export const statusLabel = (status: string): string =>
-  status === "running" || status === "cancelling" ? `● ${status}` : status
+/**
+ * Live statuses get a marker so they stand out in a table: `● running`. A run replaced by a newer
+ * run of the same job (concurrency replace; its `error` is "superseded by <inv>") is
+ * `cancelled (superseded)`, not to be confused with a cancel by the user.
+ */
+export const statusLabel = (status: string, error: string | null = null): string =>
+  status === "running" || status === "cancelling"
+    ? `● ${status}`
+    : status === "cancelled" && error?.startsWith("superseded by ") === true
+      ? "cancelled (superseded)"
+      : status

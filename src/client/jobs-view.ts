@@ -72,7 +72,7 @@ export interface TableContext {
 
 export const jobRow = (job: JobInfo, ctx: TableContext): Cell[] => [
   { text: jobLabel(job) },
-  { text: statusLabel(job.status), colour: statusColour(job.status) },
+  { text: statusLabel(job.status, job.error), colour: statusColour(job.status) },
   { text: job.hook },
   { text: shortenHome(job.worktree, ctx.home) },
   { text: formatRelativeTime(job.started_at ?? job.queued_at, ctx.now) },

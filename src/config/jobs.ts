@@ -83,7 +83,8 @@ export const jobInputs = (inputs: InputsValue): JobInputs =>
 
 const isPatternList = (inputs: InputsValue): inputs is ReadonlyArray<string> => Array.isArray(inputs)
 
-const baseSpec = (job: JobConfigValue, background: boolean): JobSpec => {
+const baseSpec = (job: JobConfigValue, hook: HookConfigValue, background: boolean): JobSpec => {
+  const concurrency = job.concurrency ?? hook.concurrency
   const env = envStrings(job.env)
   const log = logOptions(job)
   return {
@@ -96,6 +97,7 @@ const baseSpec = (job: JobConfigValue, background: boolean): JobSpec => {
     ...(job.tags !== undefined && { tags: job.tags }),
     ...(job.timeout !== undefined && { timeout_ms: durationMs(job.timeout) }),
     ...(log !== undefined && { log }),
+    ...(concurrency !== undefined && { concurrency }),
     ...(job.inputs !== undefined && { inputs: jobInputs(job.inputs) }),
     ...(job.outputs !== undefined && { outputs: [...job.outputs] })
   }
@@ -124,7 +126,7 @@ export const resolveHookJobs = (loaded: LoadedConfig, ctx: HookRunContext): Effe
 
     const specs: JobSpec[] = []
     for (const [index, job] of jobs.entries()) {
-      const spec = baseSpec(job, isBackground(job, hook, ctx.mode))
+      const spec = baseSpec(job, hook, isBackground(job, hook, ctx.mode))
       const excludedTag = (job.tags ?? []).find((tag) => excluded.has(tag))
       const reason =
         hookReason ??

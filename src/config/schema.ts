@@ -3,6 +3,7 @@
 // definition validates YAML and generates schema/config.json.
 import { Schema } from "effect"
 import { JOB_NAME_PATTERN } from "../protocol/paths"
+import { CONCURRENCY_POLICIES } from "../protocol/types"
 import { DURATION_PATTERN, SIZE_PATTERN, parseDuration, parseSize } from "./units"
 
 /**
@@ -206,6 +207,14 @@ export const JobLogConfig = Schema.Struct({
   )
 }).annotations({ identifier: "JobLogConfig" })
 
+const CONCURRENCY_HELP = "replace, queue, skip or parallel"
+/** What a new run does while a run of the same job is live in the worktree (SPEC §3). */
+export const Concurrency = Schema.Literal(...CONCURRENCY_POLICIES).annotations({
+  identifier: "Concurrency",
+  description: `${CONCURRENCY_HELP}: while a run of the same job is live in this worktree, cancel it and start (replace, the default for background jobs), wait for it (queue), record this run skipped (skip), or run beside it (parallel, the default for foreground jobs)`,
+  message: (issue) => `expected ${CONCURRENCY_HELP}, got ${JSON.stringify(issue.actual)}`
+})
+
 export const JobConfig = Schema.Struct({
   name: JobName,
   run: NonEmptyText("run"),
@@ -218,6 +227,7 @@ export const JobConfig = Schema.Struct({
   log: optOrNull(JobLogConfig),
   skip: opt(Condition),
   only: opt(Condition),
+  concurrency: opt(Concurrency),
   inputs: opt(Inputs),
   outputs: opt(
     Schema.Array(OutputPath).annotations({
@@ -232,6 +242,8 @@ export const HookConfig = Schema.Struct({
   exclude_tags: opt(Schema.Array(Tag)),
   skip: opt(Condition),
   only: opt(Condition),
+  /** The default `concurrency` of this hook's jobs. */
+  concurrency: opt(Concurrency),
   /** post-checkout only: also run for file checkouts (third argument `0`), not just branch switches. */
   file_checkouts: opt(Schema.Boolean)
 }).annotations({ identifier: "HookConfig" })

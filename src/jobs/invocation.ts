@@ -28,14 +28,25 @@ export interface JobEnded {
 export interface LiveJob {
   readonly repoId: string
   readonly invocationId: string
+  readonly worktree: string
   readonly name: string
   readonly log: JobLog
   /** While it lives: queued (waiting for its needs or a slot), running, or cancelling. */
   readonly status: "queued" | "running" | "cancelling"
   /** Completed after the job's row and terminal record are written. */
   readonly done: Deferred.Deferred<JobEnded>
-  /** Interrupts the job and waits until its group is dead and its row terminal. */
-  readonly cancel: (by: string) => Effect.Effect<JobEnded>
+  /**
+   * Interrupts the job and waits until its group is dead and its row terminal. `supersededBy`: the
+   * invocation whose run of the same job replaces this one (`by: "superseded"`, concurrency replace).
+   */
+  readonly cancel: (by: string, supersededBy?: string) => Effect.Effect<JobEnded>
+}
+
+/** A job to run, its open log, and the earlier runs of the same job it must outlast (concurrency queue/replace). */
+export interface PlannedJob {
+  readonly spec: JobSpec
+  readonly log: JobLog
+  readonly after: ReadonlyArray<LiveJob>
 }
 
 export interface InvocationPlan {
@@ -43,7 +54,7 @@ export interface InvocationPlan {
   readonly invocationId: string
   readonly request: RunJobsPayload
   /** The jobs that run (not those skipped by a condition), each with its open log. */
-  readonly jobs: ReadonlyArray<{ readonly spec: JobSpec; readonly log: JobLog }>
+  readonly jobs: ReadonlyArray<PlannedJob>
   /** Jobs skipped as unchanged since a completed run (`inputs:`): a need on one counts as completed. */
   readonly satisfiedSkips: ReadonlySet<string>
 }
@@ -79,11 +90,12 @@ interface Terminal {
 interface Ending {
   readonly exit: Exit.Exit<JobEnd, SpawnFailed | KillFailed | LogWriteFailed>
   readonly cancelledBy: string | undefined
+  readonly supersededBy: string | undefined
   readonly killFailed: KillFailed | undefined
 }
 
 /** Decides the terminal row fields and log record of a job from how its fiber ended. */
-const terminalOf = ({ exit, cancelledBy = "user", killFailed }: Ending, now: number): Terminal => {
+const terminalOf = ({ exit, cancelledBy = "user", supersededBy, killFailed }: Ending, now: number): Terminal => {
   if (Exit.isSuccess(exit)) {
     const end = exit.value
     if (end._tag === "Skipped") {
@@ -100,8 +112,10 @@ const terminalOf = ({ exit, cancelledBy = "user", killFailed }: Ending, now: num
     }
   }
   if (Exit.isInterrupted(exit)) {
-    const error = killFailed !== undefined ? `cancelled by ${cancelledBy}; kill failed: ${killFailed.message}` : `cancelled by ${cancelledBy}`
-    return { patch: { status: "cancelled", error, finished_at: now }, event: { event: "cancelled", by: cancelledBy } }
+    const why = supersededBy !== undefined ? `superseded by ${supersededBy}` : `cancelled by ${cancelledBy}`
+    const error = killFailed !== undefined ? `${why}; kill failed: ${killFailed.message}` : why
+    const event: StatusEvent = { event: "cancelled", by: cancelledBy, ...(supersededBy !== undefined ? { superseded_by: supersededBy } : {}) }
+    return { patch: { status: "cancelled", error, finished_at: now }, event }
   }
   const failure = Cause.failureOption(exit.cause)
   if (failure._tag === "Some") {
@@ -169,11 +183,12 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
     )
   let unfinished = plan.jobs.length
 
-  const launched = yield* Effect.forEach(plan.jobs, ({ spec, log }) =>
+  const launched = yield* Effect.forEach(plan.jobs, ({ spec, log, after }) =>
     Effect.gen(function* () {
       const done = doneOf.get(spec.name)!
       let status: LiveJob["status"] = "queued"
       let cancelledBy: string | undefined
+      let supersededBy: string | undefined
       let killFailed: KillFailed | undefined
       // A log write that fails (disk full) ends the job: its output would be lost from here on.
       const logFailed = yield* Deferred.make<never, LogWriteFailed>()
@@ -193,6 +208,8 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
           const ended = dependency ? (yield* Deferred.await(dependency)).status : plan.satisfiedSkips.has(need) ? "completed" : "skipped"
           if (ended !== "completed") return { _tag: "Skipped", reason: `dependency ${need} ${ended}` } as const
         }
+        // concurrency queue/replace: never two runs of one job in one worktree at once.
+        for (const earlier of after) yield* Deferred.await(earlier.done)
         const hookd = { HOOKD_REPO_ROOT: repo.root, HOOKD_WORKTREE: request.worktree, HOOKD_HOOK: request.hook }
         const processSpec = {
           command: spec.run,
@@ -227,22 +244,23 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
       const job: LiveJob = {
         repoId: repo.repoId,
         invocationId,
+        worktree: request.worktree,
         name: spec.name,
         log,
         get status() {
           return status
         },
         done,
-        cancel: (by) =>
+        cancel: (by, superseding) =>
           Effect.suspend(() => {
-            cancelledBy ??= by
+            if (cancelledBy === undefined) [cancelledBy, supersededBy] = [by, superseding]
             return Fiber.interrupt(fiber)
           }).pipe(Effect.zipRight(Deferred.await(done)))
       }
       /** Row first, then the terminal record: whoever sees the record (a tail) finds the row final. */
       const finalize = Effect.gen(function* () {
         const exit = yield* Fiber.await(fiber)
-        const terminal = terminalOf({ exit, cancelledBy, killFailed }, Date.now())
+        const terminal = terminalOf({ exit, cancelledBy, supersededBy, killFailed }, Date.now())
         if (Exit.isFailure(exit) && !Exit.isInterrupted(exit) && Cause.failureOption(exit.cause)._tag === "None") {
           yield* logError("job_defect", { job: spec.name, cause: Cause.pretty(exit.cause) })
         }

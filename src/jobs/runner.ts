@@ -11,7 +11,8 @@ import type { OpenRepo } from "../repos/registry"
 import { Settings } from "../settings/settings"
 import type { StoreError } from "../store/errors"
 import { JobLogUnwritable, type KillFailed, ShuttingDown } from "./errors"
-import { launchInvocation, quietly, type InvocationDeps, type LiveJob, type RunJobsPayload } from "./invocation"
+import { launchInvocation, quietly, type InvocationDeps, type LiveJob, type PlannedJob, type RunJobsPayload } from "./invocation"
+import { makeJobKeyIndex } from "./job-keys"
 import { JobLog } from "./job-log"
 import { newJobRow } from "./rows"
 import { makeJobPools, type JobPools } from "./slots"
@@ -65,10 +66,16 @@ export const JobRunnerLive = Layer.scoped(
     const invocations = yield* FiberSet.make()
     const live = new Map<string, LiveJob>()
     let stopping = false
+    const byJobKey = makeJobKeyIndex()
+    // Starts are serialized: a concurrency decision must see every run started before it.
+    const startLock = yield* Effect.makeSemaphore(1)
     const deps: InvocationDeps = {
       pools: makeJobPools({ foreground: settings.maxForeground, background: settings.maxParallel }),
       killGraceMs: settings.killGraceMs,
-      onJobEnded: (job) => live.delete(keyOf(job.repoId, job.invocationId, job.name)),
+      onJobEnded: (job) => {
+        live.delete(keyOf(job.repoId, job.invocationId, job.name))
+        byJobKey.remove(job)
+      },
       stopping: () => stopping
     }
 
@@ -106,23 +113,24 @@ export const JobRunnerLive = Layer.scoped(
       return logs
     })
 
-    const start = Effect.fn("JobRunner.start")(function* (repo: OpenRepo, request: RunJobsPayload, specs: ReadonlyArray<CachedJobSpec>) {
+    const start = Effect.fn("JobRunner.start")(function* (repo: OpenRepo, request: RunJobsPayload, requested: ReadonlyArray<CachedJobSpec>) {
       // A request that was already in flight (loading its config) when shutdown began must not
       // start jobs after the supervisor has cancelled everything (RunJobs and Retry alike).
       if (yield* lifecycle.isDraining) {
         return yield* new ShuttingDown({ message: "hookd is shutting down: nothing was started; run it again once hookd is back" })
       }
       const invocationId = newInvocationId()
+      const { specs, after, supersede } = byJobKey.plan(repo.repoId, request.worktree, requested)
       const now = Date.now()
       const rows = specs.map((spec) => newJobRow(spec, { invocationId, hook: request.hook, worktree: request.worktree, env: { ...request.env }, now }))
       const invocation = { invocation_id: invocationId, hook: request.hook, worktree: request.worktree, args: [...request.args] }
       yield* repo.store.insertInvocation({ ...invocation, created_at: now, status: "running", supervisor_pid: process.pid }, rows)
       const logs = yield* openLogs(repo, invocationId, specs, now)
-      const toRun: Array<{ spec: JobSpec; log: JobLog }> = []
+      const toRun: PlannedJob[] = []
       for (const [i, spec] of specs.entries()) {
         const log = logs[i]!
         if (spec.skip_reason === undefined) {
-          toRun.push({ spec, log })
+          toRun.push({ spec, log, after: after.get(spec.name) ?? [] })
           continue
         }
         log.status({ event: "skipped", reason: spec.skip_reason })
@@ -133,10 +141,17 @@ export const JobRunnerLive = Layer.scoped(
       const satisfiedSkips = new Set(specs.filter(isSatisfiedSkip).map((spec) => spec.name))
       const launched = yield* launchInvocation(deps, { repo, invocationId, request, jobs: toRun, satisfiedSkips })
       // Indexed before `supervise` runs: only it finalizes a job, which takes the job out again.
-      for (const job of launched.jobs) live.set(keyOf(repo.repoId, invocationId, job.name), job)
+      for (const job of launched.jobs) {
+        live.set(keyOf(repo.repoId, invocationId, job.name), job)
+        byJobKey.add(job)
+      }
       yield* FiberSet.run(invocations, launched.supervise)
+      // The new runs wait (`after`) until the runs they replace are dead and final.
+      if (supersede.length > 0) {
+        yield* FiberSet.run(invocations, Effect.forEach(supersede, (job) => job.cancel("superseded", invocationId), { concurrency: "unbounded", discard: true }))
+      }
       return { invocationId, jobs: rows.map((r) => ({ name: r.name, status: r.status })), live: launched.jobs }
-    })
+    }, (started) => startLock.withPermits(1)(started))
 
     const cancel = Effect.fn("JobRunner.cancel")(function* (repoId: string, invocationId: string, name: string, by: string) {
       const job = live.get(keyOf(repoId, invocationId, name))

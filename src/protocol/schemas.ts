@@ -5,6 +5,7 @@
 import * as Schema from "effect/Schema"
 import { JOB_NAME_PATTERN } from "./paths"
 import {
+  CONCURRENCY_POLICIES,
   ERROR_CODES,
   JOB_STATUSES,
   REQUEST_NAMES,
@@ -111,6 +112,11 @@ export const JobSpec = Schema.Struct({
   timeout_ms: optional(NonNegativeInt.annotations({ description: "default 300000; 0 = no timeout" })),
   log: optional(JobLogOptions),
   skip_reason: optional(Schema.String),
+  concurrency: optional(
+    oneOf(...CONCURRENCY_POLICIES).annotations({
+      description: "while a run of this job is live in the worktree: replace (default for background), queue, skip, parallel (default for foreground)"
+    })
+  ),
   inputs: optional(JobInputs),
   outputs: optional(
     Schema.Array(Schema.String).annotations({
@@ -162,7 +168,11 @@ export const StatusEvent = Schema.Union(
   statusEvent("started", { pid: Int }),
   statusEvent("finished", { exit_code: Int }),
   statusEvent("signaled", { signal: Schema.String }),
-  statusEvent("cancelled", { by: Schema.String }),
+  statusEvent("cancelled", {
+    by: Schema.String,
+    /** With `by: "superseded"`: the invocation whose run of the same job replaced this one. */
+    superseded_by: optional(Schema.String)
+  }),
   statusEvent("timed_out", { after_ms: NonNegativeInt }),
   statusEvent("skipped", { reason: Schema.String }),
   statusEvent("crashed", { message: Schema.String }),

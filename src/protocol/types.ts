@@ -24,6 +24,10 @@ export const ERROR_CODES = [
   "INTERNAL"
 ] as const
 
+/** Per job `concurrency` (SPEC §3): what a new run does while a run of the same job is live in the worktree. */
+export const CONCURRENCY_POLICIES = ["replace", "queue", "skip", "parallel"] as const
+export type ConcurrencyPolicy = (typeof CONCURRENCY_POLICIES)[number]
+
 export const JOB_STATUSES = [
   "queued",
   "running",

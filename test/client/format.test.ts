@@ -93,5 +93,7 @@ describe("colour", () => {
   it("marks live statuses", () => {
     expect(statusLabel("running")).toBe("● running")
     expect(statusLabel("completed")).toBe("completed")
+    expect(statusLabel("cancelled", "superseded by 0123456789abcdef")).toBe("cancelled (superseded)")
+    expect(statusLabel("cancelled", "cancelled by user")).toBe("cancelled")
   })
 })

@@ -83,3 +83,37 @@ describe("HOOKD_SKIP", () => {
     expect(reasons(loaded)).toEqual({ install: "file checkout", build: "file checkout" })
   })
 })
+
+describe("concurrency", () => {
+  const config = `hooks:
+  post-checkout:
+    background: true
+    concurrency: queue
+    jobs:
+      - { name: install, run: "true" }
+      - { name: build, run: "true", concurrency: skip }
+  pre-commit:
+    jobs:
+      - { name: lint, run: "true" }
+      - { name: types, run: "true", concurrency: replace }
+`
+  it("a job's key wins over its hook's default; absent means the runner's default (by background)", async () => {
+    const dir = tempDir()
+    writeFiles(dir, { "hookd.yml": config })
+    const of = async (hook: string) =>
+      Object.fromEntries((await loadOk(context(dir, { hook, args: checkoutArgs("1") }))).jobs.map((j) => [j.name, j.concurrency]))
+    expect(await of("post-checkout")).toEqual({ install: "queue", build: "skip" })
+    expect(await of("pre-commit")).toEqual({ lint: undefined, types: "replace" })
+  })
+
+  it.each([
+    ["a job", 'hooks:\n  pre-commit:\n    jobs:\n      - name: a\n        run: "true"\n        concurrency: newest\n', 6, "hooks.pre-commit.jobs[0].concurrency"],
+    ["a hook", 'hooks:\n  pre-commit:\n    concurrency: serial\n    jobs:\n      - { name: a, run: "true" }\n', 3, "hooks.pre-commit.concurrency"]
+  ])("an unknown policy on %s is an error at its line naming the policies", async (_, text, line, path) => {
+    const dir = tempDir()
+    writeFiles(dir, { "hookd.yml": text })
+    const error = await loadError(context(dir))
+    expect([error.line, error.path]).toEqual([line, path])
+    expect(error.message).toMatch(/expected replace, queue, skip or parallel, got "(newest|serial)"/)
+  })
+})
