@@ -6,41 +6,8 @@ import { JOB_NAME_PATTERN } from "../protocol/paths"
 import { CONCURRENCY_POLICIES } from "../protocol/types"
 import { DURATION_PATTERN, SIZE_PATTERN, parseDuration, parseSize } from "./units"
 
-/**
- * The hooks git documents (githooks(5)). "p4-*" is the four git-p4 hooks, listed by name so
- * the generated JSON Schema can say `additionalProperties: false` exactly.
- */
-export const GIT_HOOK_NAMES = [
-  "applypatch-msg",
-  "pre-applypatch",
-  "post-applypatch",
-  "pre-commit",
-  "pre-merge-commit",
-  "prepare-commit-msg",
-  "commit-msg",
-  "post-commit",
-  "pre-rebase",
-  "post-checkout",
-  "post-merge",
-  "pre-push",
-  "pre-receive",
-  "update",
-  "proc-receive",
-  "post-receive",
-  "post-update",
-  "reference-transaction",
-  "push-to-checkout",
-  "pre-auto-gc",
-  "post-rewrite",
-  "sendemail-validate",
-  "fsmonitor-watchman",
-  "p4-changelist",
-  "p4-prepare-changelist",
-  "p4-post-changelist",
-  "p4-pre-submit",
-  "post-index-change"
-] as const
-export type GitHookName = (typeof GIT_HOOK_NAMES)[number]
+import { GIT_HOOK_NAMES, type GitHookName } from "./hook-names"
+export { GIT_HOOK_NAMES, type GitHookName } from "./hook-names"
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 /** Tags travel comma-separated (HOOKD_EXCLUDE_TAGS) and as CLI words: no commas, no spaces. */

@@ -3,6 +3,7 @@
 import { Either, Option, ParseResult, Schema, SchemaAST as AST } from "effect"
 import { findNeedsProblem } from "../domain/dag"
 import { ConfigInvalid } from "./errors"
+import { closestName, isGitHookName, unknownHookMessage } from "./hook-names"
 import { GIT_HOOK_NAMES, HookdConfigSchema, type HookdConfig } from "./schema"
 import { formatPath, type ConfigPath, type Locations } from "./yaml-source"
 
@@ -147,20 +148,6 @@ const describe = (ast: AST.AST): string => {
 
 const allowedKeys = (struct: AST.TypeLiteral): string[] => struct.propertySignatures.map((p) => String(p.name))
 
-const editDistance = (a: string, b: string): number => {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i)
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]
-    row[0] = i
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j]
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1))
-      diagonal = above
-    }
-  }
-  return row[b.length]
-}
-
 const unknownKeyMessage = (key: string, struct: AST.TypeLiteral | undefined): string => {
   if (struct === undefined || struct.propertySignatures.length === 0) {
     const keyRule = struct?.indexSignatures[0]?.parameter
@@ -168,8 +155,10 @@ const unknownKeyMessage = (key: string, struct: AST.TypeLiteral | undefined): st
     return `invalid key ${JSON.stringify(key)}${rule ? `: expected ${rule}` : ""}`
   }
   const allowed = allowedKeys(struct)
-  const close = allowed.filter((k) => editDistance(k, key) <= 2).sort((a, b) => editDistance(a, key) - editDistance(b, key))
-  return `unknown key ${JSON.stringify(key)}${close.length > 0 ? ` (did you mean "${close[0]}"?)` : ""}; allowed keys: ${allowed.join(", ")}`
+  // Under hooks: every allowed key is a git hook name, and a list of 28 helps nobody.
+  if (allowed.every(isGitHookName)) return unknownHookMessage(key)
+  const close = closestName(key, allowed)
+  return `unknown key ${JSON.stringify(key)}${close !== undefined ? ` (did you mean "${close}"?)` : ""}; allowed keys: ${allowed.join(", ")}`
 }
 
 /** Flattens a decode failure into one problem per offending path, with messages for people. */

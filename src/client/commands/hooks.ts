@@ -1,4 +1,5 @@
 // `hookctl hooks install [--force]` / `hooks uninstall`: shims for the hooks named in hookd.yml.
+import { isGitHookName, unknownHookMessage } from "../../config/hook-names"
 import type { Command } from "../cli"
 import { ClientError, EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "../errors"
 import { hooksDir, worktreeRoot } from "../git"
@@ -9,8 +10,6 @@ import { installShims, uninstallShims } from "../shims"
 import { terminalSafe } from "../terminal-text"
 
 type HooksCommand = Extract<Command, { kind: "hooks" }>
-
-const HOOK_NAME = /^[a-z][a-z0-9-]*$/
 
 export const runHooks = async (cmd: HooksCommand): Promise<number> => {
   const dir = hooksDir(cmd.repo)
@@ -31,8 +30,12 @@ export const runHooks = async (cmd: HooksCommand): Promise<number> => {
     if (e instanceof ConfigReadError) throw new ClientError(e.message, EXIT_FAILED)
     throw e
   }
-  const invalid = hooks.filter((h) => !HOOK_NAME.test(h))
-  if (invalid.length > 0) throw new ClientError(`${file}: not a git hook name: ${invalid.map((h) => terminalSafe(h)).join(", ")}`, EXIT_FAILED)
+  // A misspelt hook (`precommit:`) would get a shim git never runs: refuse before writing anything.
+  const invalid = hooks.filter((h) => !isGitHookName(h))
+  if (invalid.length > 0) {
+    const lines = invalid.map((h) => `${file}: hooks.${h}: ${unknownHookMessage(h)}`)
+    throw new ClientError(terminalSafe([...lines, "nothing was installed"].join("\n"), { keepNewlines: true }), EXIT_USAGE)
+  }
   if (hooks.length === 0) {
     await outLines([`${file} names no hooks; nothing to install`])
     return EXIT_OK
