@@ -64,6 +64,20 @@ export type ParseYamlResult =
   | { readonly _tag: "Parsed"; readonly parsed: ParsedYaml }
   | { readonly _tag: "Problem"; readonly problem: YamlProblem }
 
+/** The fix for the YAML mistakes people make most in hookd.yml, where one fits. */
+export const syntaxErrorHint = (code: string, message: string, line: number): string | undefined => {
+  // `run: echo "error: x"` unquoted: the second ": " makes YAML read a nested mapping.
+  if (code === "BLOCK_AS_IMPLICIT_KEY") return `quote values that contain ": " (run: 'echo "error: x"')`
+  if (code === "BAD_INDENT" && !message.startsWith("Flow")) return `check the indentation of line ${line}`
+  if (code === "TAB_AS_INDENT") return `indent line ${line} with spaces, not tabs`
+  return undefined
+}
+
+const syntaxErrorMessage = (error: { code: string; message: string }, line: number): string => {
+  const hint = syntaxErrorHint(error.code, error.message, line)
+  return `YAML syntax error: ${error.message}${hint === undefined ? "" : ` — ${hint}`}`
+}
+
 /** Parses `text` (the contents of `file`). An empty file or one holding only comments is `{}`. */
 export const parseYaml = (file: string, text: string): ParseYamlResult => {
   const lineCounter = new LineCounter()
@@ -73,7 +87,7 @@ export const parseYaml = (file: string, text: string): ParseYamlResult => {
   if (syntaxError) {
     return {
       _tag: "Problem",
-      problem: { file, line: lineAt(syntaxError.pos[0]), path: [], message: `YAML syntax error: ${syntaxError.message}` }
+      problem: { file, line: lineAt(syntaxError.pos[0]), path: [], message: syntaxErrorMessage(syntaxError, lineAt(syntaxError.pos[0])) }
     }
   }
   const locations = new Locations()

@@ -192,7 +192,10 @@ describe("hookctl against a scripted server", () => {
     }))
     const r = await hookctl(["run-hook", "pre-commit"])
     expect(r.code).toBe(1)
-    expect(r.stderr).toBe("hookctl: hookd.yml:4: hooks.pre-commit.jobs.0: run is missing\n")
+    expect(r.stderr).toBe(
+      "hookctl: hookd.yml:4: hooks.pre-commit.jobs.0: run is missing\n" +
+        "The pre-commit hook cannot run until the configuration is fixed; to bypass it once: git commit --no-verify (or HOOKD=0 git …)\n"
+    )
   })
 
   it("Ctrl-C during logs -f closes the socket and exits 130", async () => {

@@ -57,16 +57,25 @@ describe("hookctl when no supervisor answers", () => {
 
   it("a job-level background:false overrides a background hook", async () => {
     writeConfig(
-      "hooks:\n  post-merge:\n    background: true\n    jobs:\n      - name: a\n        run: x\n      - name: b\n        run: y\n        background: false\n"
+      "hooks:\n  pre-push:\n    background: true\n    jobs:\n      - name: a\n        run: x\n      - name: b\n        run: y\n        background: false\n"
     )
-    expect((await runHookctl(["run-hook", "post-merge"], { cwd: repo, env })).code).toBe(3)
-    expect((await runHookctl(["run-hook", "post-merge", "--mode", "background"], { cwd: repo, env })).code).toBe(0)
+    expect((await runHookctl(["run-hook", "pre-push"], { cwd: repo, env })).code).toBe(3)
+    expect((await runHookctl(["run-hook", "pre-push", "--mode", "background"], { cwd: repo, env })).code).toBe(0)
   })
 
-  it("an unparsable config fails safe (exit 3)", async () => {
+  it("an unparsable config fails safe (exit 3) in a blocking hook", async () => {
     writeConfig("hooks: [unclosed\n")
-    const r = await runHookctl(["run-hook", "post-checkout"], { cwd: repo, env })
+    const r = await runHookctl(["run-hook", "pre-commit"], { cwd: repo, env })
     expect(r.code).toBe(3)
+  })
+
+  it("a post-hook never fails git: foreground jobs or an unparsable config only warn (exit 0)", async () => {
+    writeConfig("hooks:\n  post-merge:\n    jobs:\n      - name: b\n        run: y\n")
+    const foreground = await runHookctl(["run-hook", "post-merge"], { cwd: repo, env })
+    expect(foreground.code).toBe(0)
+    expect(foreground.stderr).toContain("the post-merge hook ran no jobs; git goes on")
+    writeConfig("hooks: [unclosed\n")
+    expect((await runHookctl(["run-hook", "post-checkout"], { cwd: repo, env })).code).toBe(0)
   })
 
   it("a hook the config does not mention, or no config at all, does not block git", async () => {

@@ -7,7 +7,8 @@ import { isTerminalRecord } from "../../protocol/types"
 import { connectToSupervisor, howToStart } from "../autostart"
 import type { Command } from "../cli"
 import { expectKind, type Connection } from "../connection"
-import { EXIT_FAILED, EXIT_OK, ServerError, UnreachableError, UnsafeSocketError } from "../errors"
+import { bypassHint, NON_BLOCKING_HOOKS } from "../../config/hook-names"
+import { ClientError, EXIT_FAILED, EXIT_OK, ServerError, UnreachableError, UnsafeSocketError } from "../errors"
 import { worktreeRoot } from "../git"
 import { decideWithoutSupervisor } from "../hook-config"
 import { err, out } from "../output"
@@ -91,7 +92,28 @@ const streamJobs = async (
   return outcome === "completed" ? EXIT_OK : EXIT_FAILED
 }
 
+/**
+ * A post-hook never fails git (SPEC §8): any failure of hookd itself — bad YAML, invalid config,
+ * no supervisor, an internal error — becomes a warning with the fix, and the hook exits 0.
+ * A blocking hook fails as before, with the way past it once.
+ */
 export const runHook = async (cmd: RunHookCommand): Promise<number> => {
+  try {
+    return await runHookJobs(cmd)
+  } catch (e) {
+    const message = terminalSafe(e instanceof Error ? e.message : String(e), { keepNewlines: true })
+    if (NON_BLOCKING_HOOKS.has(cmd.hook)) {
+      await err(`hookd: ${message}\nhookd: the ${cmd.hook} hook ran no jobs; git goes on (fix the problem above — \`hookctl ls\` shows what ran)\n`)
+      return EXIT_OK
+    }
+    if (e instanceof ServerError && e.code === "CONFIG_INVALID") {
+      throw new ClientError(`${e.message}\nThe ${cmd.hook} hook cannot run until the configuration is fixed; to bypass it once: ${bypassHint(cmd.hook)}`, EXIT_FAILED)
+    }
+    throw e
+  }
+}
+
+const runHookJobs = async (cmd: RunHookCommand): Promise<number> => {
   // cmd.repo is the current directory unless --repo: git runs hooks from the worktree root, a
   // person may pass --repo from anywhere, and the hook's config is that worktree's.
   const worktree = worktreeRoot(cmd.repo) ?? cmd.repo
@@ -105,7 +127,7 @@ export const runHook = async (cmd: RunHookCommand): Promise<number> => {
     if (decision === "foreground") {
       throw new UnreachableError(
         `the ${cmd.hook} hook has jobs git must wait for, but the hookd supervisor is unreachable.\n` +
-          `${e.message}\n(To skip this hook once: git … --no-verify.)`
+          `${e.message}\n(To skip this hook once: ${bypassHint(cmd.hook)}.)`
       )
     }
     const why = e instanceof UnsafeSocketError ? terminalSafe(e.message, { keepNewlines: true }) : `supervisor unreachable`
