@@ -32,6 +32,7 @@ const SRC = join(ROOT, "src")
 const CLIENT_ALLOWED: Readonly<Record<string, string>> = {
   "src/config/file-names.ts": "the config file search order, shared with the supervisor's loader",
   "src/config/units.ts": "durations as people write them (--since 10m), shared with the config parser",
+  "src/config/hook-names.ts": "git's hook names, did-you-mean and which hooks never block git, shared with the config schema",
   "package.json": "the version hookctl reports",
   // A dynamic import: only `hookctl service …` loads it, off every other command's path.
   "src/service/cli.ts": "`hookctl service` (install/status of the unit), loaded lazily"
