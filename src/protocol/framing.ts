@@ -24,6 +24,26 @@ export const encodeFrame = (value: unknown): Buffer => {
   return frame
 }
 
+/**
+ * Encodes a batch of frames into `scratch` when they fit — a buffer the caller reuses once the
+ * previous batch was written, so a long stream leaves no buffer per batch for the garbage collector
+ * (issue 14 item 5: those piled up as RSS) — or into a new buffer when they do not. Returns the bytes.
+ */
+export const encodeFramesInto = (values: ReadonlyArray<unknown>, scratch: Buffer): Buffer => {
+  const bodies = values.map((value) => JSON.stringify(value))
+  let total = 0
+  for (const body of bodies) total += 4 + Buffer.byteLength(body, "utf8")
+  const target = total <= scratch.length ? scratch : Buffer.allocUnsafe(total)
+  let offset = 0
+  for (const body of bodies) {
+    const written = target.write(body, offset + 4, "utf8")
+    if (written > MAX_FRAME_BYTES) throw new FrameTooLargeError(written, MAX_FRAME_BYTES)
+    target.writeUInt32BE(written, offset)
+    offset += 4 + written
+  }
+  return target.subarray(0, total)
+}
+
 /** Concatenates many values into one buffer: one socket write per batch of frames. */
 export const encodeFrames = (values: ReadonlyArray<unknown>): Buffer =>
   Buffer.concat(values.map(encodeFrame))

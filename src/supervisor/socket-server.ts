@@ -8,7 +8,7 @@ import { Cause, Chunk, Data, Deferred, Effect, Either, Exit, FiberId, FiberSet, 
 import {
   BadFrameError,
   encodeFrame,
-  encodeFrames,
+  encodeFramesInto,
   FrameDecoder,
   FrameTooLargeError,
   parseFrameBody
@@ -61,6 +61,8 @@ export class ServerStartError extends Data.TaggedError("ServerStartError")<{
 
 export const DEFAULT_MAX_CONNECTIONS = 256
 export const DEFAULT_PARTIAL_FRAME_TIMEOUT_MS = 30_000
+/** A streaming connection's reused encode buffer: a batch that does not fit gets its own. */
+const STREAM_SCRATCH_BYTES = 2 * 1024 * 1024
 export const INTERNAL_ERROR_MESSAGE = "internal error (see the supervisor log)"
 
 const describeTarget = (target: ListenTarget): string =>
@@ -115,6 +117,7 @@ const watchSocket = (socket: net.Socket, inbox: Mailbox.Mailbox<Buffer, FrameToo
 
 const makeReplier = (socket: net.Socket, closed: Deferred.Deferred<void>): Replier => {
   const peerGone = Deferred.await(closed)
+  let scratch: Buffer | undefined
   const write = (bytes: Buffer): Effect.Effect<void> =>
     Effect.suspend(() => {
       if (socket.destroyed || !socket.writable || bytes.length === 0) return Effect.void
@@ -128,12 +131,18 @@ const makeReplier = (socket: net.Socket, closed: Deferred.Deferred<void>): Repli
     send: (response) => Effect.suspend(() => write(encodeFrame(response))),
     stream: (responses) =>
       responses.pipe(
-        // Keep per-frame work pure and batch each chunk into one write (Stream.tap re-chunks to 1).
-        Stream.mapChunks((chunk) =>
-          Chunk.isEmpty(chunk) ? Chunk.empty<Buffer>() : Chunk.of(encodeFrames(Chunk.toReadonlyArray(chunk)))
-        ),
         Stream.interruptWhenDeferred(closed),
-        Stream.runForEach(write)
+        // One write per upstream chunk, encoded only when the peer is still there, and the next chunk
+        // pulled only once this one reached the kernel: a reader's backlog stays upstream (tail.ts
+        // bounds it), never in this socket's buffer.
+        Stream.runForEachChunk((chunk) =>
+          Effect.suspend(() => {
+            if (Chunk.isEmpty(chunk) || socket.destroyed) return Effect.void
+            // The previous batch reached the kernel (write waits for that), so its buffer is free again.
+            scratch ??= Buffer.allocUnsafe(STREAM_SCRATCH_BYTES)
+            return write(encodeFramesInto(Chunk.toReadonlyArray(chunk), scratch))
+          })
+        )
       )
   }
 }

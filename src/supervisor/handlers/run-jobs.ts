@@ -108,7 +108,8 @@ export const handleRunJobs = (request: RunJobs, id: string | undefined, reply: R
     // can say why a check did not run.
     const records = Stream.mergeAll(
       [...skippedWaited.map((j) => framesOf(j.name, undefined)), ...waited.map((entry) => framesOf(entry.name, entry.log))],
-      { concurrency: "unbounded" }
+      // No read-ahead beyond one chunk per job: the hook's socket sets the pace (issue 14 item 5).
+      { concurrency: "unbounded", bufferSize: 1 }
     )
     const end = Stream.fromEffect(
       Effect.gen(function* () {
