@@ -48,6 +48,7 @@ describe("runCommand", () => {
     const r = await runCommand(["/bin/sh", "-c", `sleep 60 & echo $! > '${pidFile}'; wait`], env(), 300)
     expect(r).toEqual({ kind: "timed-out", afterMs: 300 })
     const grandchild = Number(readFileSync(pidFile, "utf8").trim())
-    expect(await deadWithin(grandchild, 2_000)).toBe(true)
+    // Killed, it goes at once; the bound only has to be well short of `sleep 60` on a loaded machine.
+    expect(await deadWithin(grandchild, 10_000)).toBe(true)
   })
 })

@@ -21,8 +21,9 @@ export const liveMembersOfGroup = (pgid: number): number[] => {
 /**
  * Resolves once `pid` is gone or a zombie. For a process that is not our child (a supervisor that
  * hookctl auto-started) there is no exit event to await, so this polls /proc — for cleanup only.
+ * The bound catches a process that never exits; a loaded machine can take seconds for a teardown.
  */
-export const awaitProcessGone = async (pid: number, timeoutMs = 10_000): Promise<void> => {
+export const awaitProcessGone = async (pid: number, timeoutMs = 30_000): Promise<void> => {
   const deadline = Date.now() + timeoutMs
   const alive = () => {
     try {
