@@ -273,6 +273,21 @@ const PAYLOAD_MAY_BE_ABSENT: ReadonlySet<RequestName> = new Set(["Status", "Shut
 export const RunAcceptedJob = Schema.Struct({ name: Schema.String, status: JobStatus })
 export type RunAcceptedJob = typeof RunAcceptedJob.Type
 
+/**
+ * A background job of this repo that ended failed, timed_out or crashed, reported once with the
+ * next hook run in any of its worktrees (SPEC §8).
+ */
+export const FailureNotice = Schema.Struct({
+  invocation_id: InvocationId,
+  name: Schema.String,
+  hook: Schema.String,
+  status: JobStatus,
+  exit_code: Schema.NullOr(Schema.Number),
+  signal: Schema.NullOr(Schema.String),
+  finished_at: Schema.NullOr(Schema.Number)
+})
+export type FailureNotice = typeof FailureNotice.Type
+
 export const PrunedItem = Schema.Struct({
   repo_id: Schema.String,
   invocation_id: Schema.String,
@@ -313,7 +328,13 @@ export const ResponsePayloadSchemas = {
     /** Extra (forward-compatible): the last retention sweep, when there was one. */
     last_sweep: optional(Schema.Struct({ at: EpochMillis, invocations: NonNegativeInt, bytes: NonNegativeInt }))
   }),
-  RunAccepted: Schema.Struct({ invocation_id: InvocationId, repo_id: Schema.String, jobs: Schema.Array(RunAcceptedJob) }),
+  RunAccepted: Schema.Struct({
+    invocation_id: InvocationId,
+    repo_id: Schema.String,
+    jobs: Schema.Array(RunAcceptedJob),
+    /** Present (non-empty) only on a hook run (RunJobs without `jobs`) that has failures to report. */
+    notices: optional(Schema.Array(FailureNotice))
+  }),
   Jobs: Schema.Struct({ jobs: Schema.Array(JobInfo) }),
   Job: Schema.Struct({ job: JobInfo }),
   Cancelled: Schema.Struct({ count: NonNegativeInt, names: Schema.Array(Schema.String) }),

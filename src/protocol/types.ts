@@ -84,6 +84,7 @@ export type {
   ResponseKind,
   ResponsePayloads,
   RunAcceptedJob,
+  FailureNotice,
   RunMode,
   StatusEvent,
   StreamEndReason,

@@ -2,7 +2,7 @@
 // bigint. Pure functions, no I/O.
 import type { QueryResult } from "node-sqlite3-wasm"
 import { toJobStatus } from "../domain/status"
-import type { InvocationRow, JobPatch, JobRow, ListedJobRow, RepoPolicyRow, RepoRow } from "./rows"
+import type { FailureNoticeRow, InvocationRow, JobPatch, JobRow, ListedJobRow, RepoPolicyRow, RepoRow } from "./rows"
 import { scrubArgs, scrubEnv } from "./scrub"
 
 type Raw = Record<string, unknown>
@@ -141,4 +141,17 @@ export const decodePolicy = (raw: QueryResult | Raw): RepoPolicyRow => {
 export const decodeRepo = (raw: QueryResult | Raw): RepoRow => {
   const r = raw as Raw
   return { repo_id: String(r.repo_id), root: String(r.root), created_at: num(r.created_at) }
+}
+
+export const decodeFailureNotice = (raw: QueryResult | Raw): FailureNoticeRow => {
+  const r = raw as Raw
+  return {
+    invocation_id: String(r.invocation_id),
+    name: String(r.name),
+    hook: String(r.hook),
+    status: String(r.status),
+    exit_code: numOrNull(r.exit_code),
+    signal: strOrNull(r.signal),
+    finished_at: numOrNull(r.finished_at)
+  }
 }

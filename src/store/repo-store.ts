@@ -2,6 +2,7 @@
 // state change is one transaction.
 import { Effect } from "effect"
 import {
+  decodeFailureNotice,
   decodeInvocation,
   decodeJob,
   decodeListedJob,
@@ -14,7 +15,7 @@ import {
 import { type Connection, makeTransactor } from "./connection"
 import { diskFullFix } from "./diagnose"
 import { StoreError } from "./errors"
-import type { InvocationRow, JobFilter, JobPatch, JobRow, ListedJobRow, RepoPolicyRow, RepoRow } from "./rows"
+import type { FailureNoticeRow, InvocationRow, JobFilter, JobPatch, JobRow, ListedJobRow, RepoPolicyRow, RepoRow } from "./rows"
 import { prepareStatements } from "./statements"
 
 export interface RepoStore {
@@ -47,6 +48,11 @@ export interface RepoStore {
   listInvocationsWithJobs(): Effect.Effect<Array<{ invocation: InvocationRow; jobs: JobRow[] }>, StoreError>
   /** One transaction; jobs go with their invocation (ON DELETE CASCADE). Returns invocations deleted. */
   deleteInvocations(ids: ReadonlyArray<string>): Effect.Effect<number, StoreError>
+  /**
+   * One transaction: the background failures not reported yet (oldest first), now marked reported
+   * at `now` — each is handed out once.
+   */
+  takeFailureNotices(now: number): Effect.Effect<FailureNoticeRow[], StoreError>
   getPolicy(): Effect.Effect<RepoPolicyRow | undefined, StoreError>
   putPolicy(policy: Omit<RepoPolicyRow, "updated_at">): Effect.Effect<void, StoreError>
 }
@@ -153,6 +159,13 @@ export const makeRepoStore = (
         attempt("deleteInvocations", () =>
           transaction(() =>
             ids.reduce((deleted, id) => deleted + s.deleteInvocation.run([id]).changes, 0))),
+      takeFailureNotices: (now) =>
+        attempt("takeFailureNotices", () =>
+          transaction(() => {
+            const rows = s.pendingNotices.all([]).map(decodeFailureNotice)
+            for (const row of rows) s.markNotified.run([row.invocation_id, row.name, now])
+            return rows
+          })),
       getPolicy: () =>
         attempt("getPolicy", () => {
           const row = s.getPolicy.get()

@@ -77,3 +77,14 @@ export interface RepoRow {
 
 /** Statuses owned by a live supervisor; anything else is terminal (or unknown, from a newer build). */
 export const NON_TERMINAL_JOB_STATUSES: ReadonlyArray<JobStatus> = ["queued", "running", "cancelling"]
+
+/** A background job that ended failed, timed_out or crashed and was not reported yet. */
+export interface FailureNoticeRow {
+  readonly invocation_id: string
+  readonly name: string
+  readonly hook: string
+  readonly status: string
+  readonly exit_code: number | null
+  readonly signal: string | null
+  readonly finished_at: number | null
+}

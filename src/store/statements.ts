@@ -70,6 +70,13 @@ const SQL = {
     ORDER BY i.created_at DESC, i.rowid DESC, j.rowid ASC
     LIMIT ?6`,
 
+  /** Background failures nobody was told about yet, oldest first (uses jobs_pending_notices). */
+  pendingNotices: `SELECT invocation_id, name, hook, status, exit_code, signal, finished_at FROM jobs
+    WHERE notified_at IS NULL AND background = 1 AND status IN ('failed', 'timed_out', 'crashed')
+    ORDER BY finished_at, rowid`,
+  /** [invocation_id, name, notified_at] */
+  markNotified: `UPDATE jobs SET notified_at = ?3 WHERE invocation_id = ?1 AND name = ?2`,
+
   getPolicy: `SELECT * FROM repo_policy WHERE id = 1`,
   /** [retention_secs, keep_last, max_total_bytes, stale_running_after_secs, updated_at] */
   putPolicy: `INSERT INTO repo_policy (id, retention_secs, keep_last, max_total_bytes, stale_running_after_secs, updated_at)

@@ -11,7 +11,8 @@ import { bypassHint, NON_BLOCKING_HOOKS } from "../../config/hook-names"
 import { ClientError, EXIT_FAILED, EXIT_OK, ServerError, UnreachableError, UnsafeSocketError } from "../errors"
 import { worktreeRoot } from "../git"
 import { decideWithoutSupervisor } from "../hook-config"
-import { err, out } from "../output"
+import { err, errLines, out } from "../output"
+import { formatFailureNotices } from "../notices"
 import { terminalSafe } from "../terminal-text"
 import { formatStatusEvent, isCompletedEvent } from "./logs"
 
@@ -72,6 +73,7 @@ const streamJobs = async (
   }, { firstAnswerTimeoutMs: acceptTimeoutMs() })) {
     if (answer.kind === "RunAccepted") {
       onAccepted()
+      if (answer.payload.notices !== undefined) await errLines(formatFailureNotices(answer.payload.notices, Date.now()))
       prefixed = answer.payload.jobs.length > 1
       continue
     }

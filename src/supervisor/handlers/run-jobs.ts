@@ -88,10 +88,18 @@ export const handleRunJobs = (request: RunJobs, id: string | undefined, reply: R
     const cache = yield* planInputCache(repo.store, { worktree: request.worktree, env: request.env }, specs)
     const started = yield* runner.start(repo, request, cache.specs)
     yield* logCacheNotes(repo.repoId, started.invocationId, cache.notes)
+    // A hook run (not an explicit job list) carries the repo's unreported background failures; a
+    // store problem here costs the notices, never the hook run.
+    const notices = request.jobs !== undefined ? [] : yield* repo.store.takeFailureNotices(Date.now()).pipe(Effect.orElseSucceed(() => []))
     yield* reply.send(
       response(
         "RunAccepted",
-        { invocation_id: started.invocationId, repo_id: repo.repoId, jobs: started.jobs },
+        {
+          invocation_id: started.invocationId,
+          repo_id: repo.repoId,
+          jobs: started.jobs,
+          ...(notices.length > 0 && { notices: notices.map((n) => ({ ...n, status: n.status as JobStatus })) })
+        },
         id
       )
     )
