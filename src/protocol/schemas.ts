@@ -157,7 +157,11 @@ export const JobInfo = Schema.Struct({
   }),
   input_match: NullableString.annotations({
     description: "for a job skipped as unchanged: the invocation id of the completed run it matched"
-  })
+  }),
+  /** Extra, in GetJob's answer only: the names (never the values) of the job's environment variables. */
+  env_names: optional(Schema.Array(Schema.String)),
+  /** Extra, in GetJob's answer only: where the job's log (output.jsonl) is. */
+  log_path: optional(Schema.String)
 }).annotations({ identifier: "JobInfo" })
 export type JobInfo = typeof JobInfo.Type
 
@@ -335,7 +339,11 @@ export const ResponsePayloadSchemas = {
     /** Present (non-empty) only on a hook run (RunJobs without `jobs`) that has failures to report. */
     notices: optional(Schema.Array(FailureNotice))
   }),
-  Jobs: Schema.Struct({ jobs: Schema.Array(JobInfo) }),
+  Jobs: Schema.Struct({
+    jobs: Schema.Array(JobInfo),
+    /** Extra (forward-compatible): how many jobs match the filters in all, before `limit` (hookctl's "… 143 more"). */
+    total: optional(NonNegativeInt)
+  }),
   Job: Schema.Struct({ job: JobInfo }),
   Cancelled: Schema.Struct({ count: NonNegativeInt, names: Schema.Array(Schema.String) }),
   StreamFrame: Schema.Struct({ record: LogRecord, job: optional(Schema.String) }),

@@ -18,6 +18,15 @@ import { StoreError } from "./errors"
 import type { FailureNoticeRow, InvocationRow, JobFilter, JobPatch, JobRow, ListedJobRow, RepoPolicyRow, RepoRow } from "./rows"
 import { prepareStatements } from "./statements"
 
+/** listJobs' and countJobs' filter parameters ?1…?5. */
+const filterParams = (filter: JobFilter) => [
+  filter.worktree ?? null,
+  filter.hook ?? null,
+  filter.statuses && filter.statuses.length > 0 ? JSON.stringify(filter.statuses) : null,
+  filter.tag ?? null,
+  filter.invocation_prefix ?? null
+]
+
 export interface RepoStore {
   readonly repoId: string
   readonly dbPath: string
@@ -37,6 +46,8 @@ export interface RepoStore {
   jobsOfInvocation(invocationId: string): Effect.Effect<JobRow[], StoreError>
   /** Newest invocation first, then declaration order. An empty `statuses` list means no status filter. */
   listJobs(filter: JobFilter): Effect.Effect<ListedJobRow[], StoreError>
+  /** How many jobs match the filter, ignoring its limit. */
+  countJobs(filter: JobFilter): Effect.Effect<number, StoreError>
   /** Newest first. */
   invocationIdsByPrefix(prefix: string): Effect.Effect<string[], StoreError>
   newestInvocationWithJob(name: string): Effect.Effect<string | undefined, StoreError>
@@ -121,13 +132,10 @@ export const makeRepoStore = (
       listJobs: (filter) =>
         attempt("listJobs", () =>
           s.listJobs.all([
-            filter.worktree ?? null,
-            filter.hook ?? null,
-            filter.statuses && filter.statuses.length > 0 ? JSON.stringify(filter.statuses) : null,
-            filter.tag ?? null,
-            filter.invocation_prefix ?? null,
+            ...filterParams(filter),
             filter.limit ?? -1 // SQLite: a negative LIMIT means none
           ]).map(decodeListedJob)),
+      countJobs: (filter) => attempt("countJobs", () => Number(s.countJobs.get(filterParams(filter))?.total ?? 0)),
       invocationIdsByPrefix: (prefix) =>
         attempt("invocationIdsByPrefix", () =>
           s.invocationIdsByPrefix.all([prefix]).map((row) => String(row.invocation_id))),

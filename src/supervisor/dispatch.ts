@@ -30,7 +30,7 @@ const route = (request: RequestEnvelope, reply: Replier, connection: Connection)
     case "RunJobs":
       return handleRunJobs(request.payload, id, reply, connection)
     case "ListJobs":
-      return Effect.flatMap(listJobs(request.payload), (jobs) => reply.send(response("Jobs", { jobs }, id)))
+      return Effect.flatMap(listJobs(request.payload), (answer) => reply.send(response("Jobs", answer, id)))
     case "GetJob":
       return Effect.flatMap(getJob(request.payload), (job) => reply.send(response("Job", { job }, id)))
     case "CancelJob":

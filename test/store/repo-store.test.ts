@@ -159,6 +159,16 @@ describe("Store: repository functions", () => {
         .toEqual(["aaab:install"])
     }))
 
+  it.scopedLive("countJobs counts what listJobs would list, ignoring the limit (ls: \"… N more\")", () =>
+    Effect.gen(function* () {
+      const store = yield* open()
+      yield* seed(store)
+      for (const filter of [{}, { worktree: "/wt" }, { hook: "post-checkout" }, { statuses: ["failed", "queued"] }, { tag: "deps" }, { invocation_prefix: "aaa" }]) {
+        expect(yield* store.countJobs({ ...filter, limit: 1 })).toBe((yield* store.listJobs(filter)).length)
+      }
+      expect(yield* store.countJobs({ tag: "nothing" })).toBe(0)
+    }))
+
   it.scopedLive("invocationIdsByPrefix and newestInvocationWithJob", () =>
     Effect.gen(function* () {
       const store = yield* open()

@@ -1,6 +1,8 @@
 // ListJobs and GetJob.
 import { Effect } from "effect"
+import { jobLogPath } from "../../protocol/paths"
 import type { JobInfo, RequestPayloads } from "../../protocol/types"
+import { Settings } from "../../settings/settings"
 import type { JobFilter } from "../../store/rows"
 import { knownRepo, resolveJob } from "../job-address"
 import { toJobInfo } from "../../jobs/rows"
@@ -35,8 +37,10 @@ export const listJobs = (request: RequestPayloads["ListJobs"]) =>
       ...(request.limit !== undefined ? { limit: request.limit } : {})
     }
     const now = Date.now()
+    let total = 0
     const listed: Array<{ info: JobInfo; createdAt: number }> = []
     for (const repo of repos) {
+      total += request.limit !== undefined ? yield* repo.store.countJobs(filter) : 0
       for (const row of yield* repo.store.listJobs(filter)) {
         listed.push({
           info: toJobInfo(repo, row, now, liveFactsOf(runner, repo.repoId, row.invocation_id, row.name)),
@@ -47,13 +51,21 @@ export const listJobs = (request: RequestPayloads["ListJobs"]) =>
     // Newest invocation first across repos; a stable sort keeps each repo's own order within ties.
     listed.sort((a, b) => b.createdAt - a.createdAt)
     const jobs = listed.map((l) => l.info)
-    return request.limit !== undefined ? jobs.slice(0, request.limit) : jobs
+    // Without a limit the list is the whole answer; with one, `total` says how many matched in all.
+    return request.limit !== undefined ? { jobs: jobs.slice(0, request.limit), total } : { jobs, total: jobs.length }
   })
 
 export const getJob = (request: RequestPayloads["GetJob"]) =>
   Effect.gen(function* () {
     const runner = yield* JobRunner
+    const settings = yield* Settings
     const repo = yield* knownRepo(request.job.repo_root)
     const row = yield* resolveJob(repo, request.job)
-    return toJobInfo(repo, row, Date.now(), liveFactsOf(runner, repo.repoId, row.invocation_id, row.name))
+    const info = toJobInfo(repo, row, Date.now(), liveFactsOf(runner, repo.repoId, row.invocation_id, row.name))
+    // For `hookctl show`: env names only — values may be secrets even after scrubbing.
+    return {
+      ...info,
+      env_names: Object.keys(row.env).sort(),
+      log_path: jobLogPath(settings.stateDir, repo.repoId, row.invocation_id, row.name)
+    } satisfies JobInfo
   })
