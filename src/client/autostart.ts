@@ -8,6 +8,7 @@ import { Connection } from "./connection"
 import { asUnsafeSocket, UnreachableError } from "./errors"
 import { hookdBundlePath, installRoot } from "./install-paths"
 import { parseDuration } from "../config/units"
+import { commandGreeting } from "./version-notice"
 
 type Env = Readonly<Record<string, string | undefined>>
 
@@ -67,10 +68,13 @@ export const spawnSupervisor = (env: Env = process.env): Promise<number | null> 
   }
 }
 
-/** Opens a connection, autostarting hookd once if allowed; throws UnreachableError (exit 3). */
-export const connectToSupervisor = async (env: Env = process.env): Promise<Connection> => {
+/**
+ * Opens a connection, autostarting hookd once if allowed; throws UnreachableError (exit 3). Its first
+ * request carries a Hello (the version handshake) unless `greet` is false (a command's extra connections).
+ */
+export const connectToSupervisor = async (env: Env = process.env, greet = true): Promise<Connection> => {
   const path = socketPath(env)
-  const attempt = async () => new Connection(await openSocket(path), path)
+  const attempt = async () => new Connection(await openSocket(path), path, greet ? commandGreeting() : undefined)
   try {
     return await attempt()
   } catch (e) {

@@ -4,10 +4,18 @@ import { isAbsolute, resolve } from "node:path"
 import { parseDuration } from "../config/units"
 import { JOB_STATUSES, type JobAddress, type LogKind, type RunMode } from "../protocol/types"
 import { INVOCATION_PREFIX_PATTERN, parseJobRef } from "./address"
-import { flagBool, flagList, flagString, parseArgv, type ParsedArgs } from "./argv"
+import { flagBool, flagList, flagString, parseArgv, type FlagSpec, type ParsedArgs } from "./argv"
 import { COMMANDS, GLOBAL_USAGE, commandHelp, commandSpec, globalHelp, type CommandSpec } from "./commands-spec"
-import { UsageError } from "./errors"
-import type { ListFormat } from "./jobs-view"
+import { EXIT_USAGE, UsageError } from "./errors"
+import { LIST_FORMATS, type ListFormat } from "./list-formats"
+import { didYouMean } from "./suggest"
+
+/** `ls` without --limit shows this many jobs (and says how many more there are). */
+export const DEFAULT_LIST_LIMIT = 20
+/** `ls --watch` without an interval redraws every second. */
+export const DEFAULT_WATCH_MS = 1000
+/** What `--failed` means for `ls` and `logs`. */
+export const FAILED_STATUSES: ReadonlyArray<string> = ["failed", "timed_out", "crashed"]
 
 export interface ListQuery {
   readonly allRepos: boolean
@@ -16,7 +24,8 @@ export interface ListQuery {
   readonly statuses: ReadonlyArray<string>
   readonly tag?: string
   readonly invocationPrefix?: string
-  readonly limit?: number
+  /** 0 = no limit. */
+  readonly limit: number
 }
 
 export interface CancelFilters {
@@ -28,14 +37,23 @@ export interface CancelFilters {
 }
 
 export type Command =
-  | { readonly kind: "help"; readonly text: string }
+  /** Help text; bare `hookctl` prints the full help to stderr and exits 2. */
+  | { readonly kind: "help"; readonly text: string; readonly exitCode?: number }
   | { readonly kind: "version" }
   | { readonly kind: "status"; readonly repo: string; readonly json: boolean }
-  | { readonly kind: "ls"; readonly repo: string; readonly query: ListQuery; readonly format: ListFormat }
+  | {
+      readonly kind: "ls"
+      readonly repo: string
+      readonly query: ListQuery
+      readonly format: ListFormat
+      /** `--watch [interval]`: redraw every this many ms. */
+      readonly watchMs?: number
+    }
   | {
       readonly kind: "logs"
       readonly repo: string
-      readonly job: JobAddress
+      /** Without a job: the newest job (`failed`: the newest failed one) of the worktree containing `cwd`. */
+      readonly job: JobAddress | { readonly newest: "any" | "failed"; readonly cwd: string }
       readonly follow: boolean
       /** Kinds to print; `undefined` = all (stdout, stderr and status). */
       readonly kinds: ReadonlyArray<LogKind> | undefined
@@ -43,6 +61,17 @@ export type Command =
       readonly sinceMs?: number
       readonly json: boolean
     }
+  | {
+      readonly kind: "wait"
+      readonly repo: string
+      readonly target:
+        | { readonly by: "job"; readonly job: JobAddress }
+        | { readonly by: "invocation"; readonly prefix: string }
+        | { readonly by: "all" }
+        | { readonly by: "newest-invocation"; readonly cwd: string }
+      readonly timeoutMs?: number
+    }
+  | { readonly kind: "show"; readonly repo: string; readonly job: JobAddress; readonly json: boolean }
   | {
       readonly kind: "cancel"
       readonly repo: string
@@ -78,31 +107,43 @@ export type Command =
   | { readonly kind: "shutdown" }
   | { readonly kind: "completion"; readonly shell: "bash" | "zsh" | "fish" }
 
+const GLOBAL_FLAGS: ReadonlyArray<FlagSpec> = [
+  { name: "repo", value: true },
+  { name: "version", short: "V" },
+  { name: "help", short: "h" }
+]
+
+/** Index of the command word: the first argument that is neither a global option nor the value of `--repo`. */
+const commandIndex = (argv: ReadonlyArray<string>): number => {
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]
+    if (token === "--repo") i++
+    else if (token === "--" || !token.startsWith("-") || token === "-") return i
+  }
+  return argv.length
+}
+
 export const parseCommandLine = (argv: ReadonlyArray<string>, cwd: string): Command => {
   // Global options come before the command word.
-  let globalRepo: string | undefined
-  let i = 0
-  for (; i < argv.length; i++) {
-    const token = argv[i]
-    if (token === "--version" || token === "-V") return { kind: "version" }
-    if (token === "--help" || token === "-h") return { kind: "help", text: globalHelp() }
-    if (token === "--repo" || token.startsWith("--repo=")) {
-      const value = token === "--repo" ? argv[++i] : token.slice("--repo=".length)
-      if (value === undefined || value === "") throw new UsageError("--repo needs a value", GLOBAL_USAGE)
-      globalRepo = value
-      continue
-    }
-    if (token.startsWith("-")) throw new UsageError(`unknown option ${token}`, GLOBAL_USAGE)
-    break
-  }
+  const at = commandIndex(argv)
+  const globals = parseArgv(argv.slice(0, at), GLOBAL_FLAGS, GLOBAL_USAGE)
+  if (flagBool(globals, "version")) return { kind: "version" }
+  if (flagBool(globals, "help")) return { kind: "help", text: globalHelp() }
+  const globalRepo = flagString(globals, "repo")
+  if (globalRepo === "") throw new UsageError("--repo needs a value", GLOBAL_USAGE)
+  const i = at
   const name = argv[i]
-  if (name === undefined) throw new UsageError("missing command", GLOBAL_USAGE)
+  if (name === undefined || name === "--") return { kind: "help", text: globalHelp(), exitCode: EXIT_USAGE }
   if (name === "help") {
     const topic = argv[i + 1] === undefined ? undefined : commandSpec(argv[i + 1])
     return { kind: "help", text: topic ? commandHelp(topic) : globalHelp() }
   }
   const spec = commandSpec(name)
-  if (!spec) throw new UsageError(`unknown command "${name}" (one of: ${COMMANDS.map((c) => c.name).join(", ")})`, GLOBAL_USAGE)
+  if (!spec) {
+    const names = COMMANDS.map((c) => c.name)
+    const hint = didYouMean(name, names)
+    throw new UsageError(`unknown command "${name}"${hint || ` (one of: ${names.join(", ")})`}`, GLOBAL_USAGE)
+  }
   const rest = argv.slice(i + 1)
   // `service` has its own parser (src/service); only intercept its --help when it is the sole word.
   if (spec.name === "service") {
@@ -167,42 +208,80 @@ const buildCommand = (spec: CommandSpec, args: ParsedArgs, repo: string, cwd: st
       return { kind: "status", repo, json: flagBool(args, "json") }
     case "ls": {
       positionals(0, 0, "")
-      const formats = (["json", "ndjson", "tsv"] as const).filter((f) => flagBool(args, f))
+      const aliases = (["json", "ndjson", "tsv"] as const).filter((f) => flagBool(args, f))
+      const named = flagString(args, "format")
+      if (named !== undefined && !(LIST_FORMATS as ReadonlyArray<string>).includes(named)) {
+        throw usage(`--format: unknown format "${named}"${didYouMean(named, LIST_FORMATS) || ` (one of: ${LIST_FORMATS.join(", ")})`}`)
+      }
+      const formats = [...new Set([...(named === undefined ? [] : [named as ListFormat]), ...aliases])]
       if (formats.length > 1) throw usage(`choose one of --${formats.join(", --")}`)
       const statuses = flagList(args, "status").flatMap((s) => s.split(",")).filter((s) => s !== "")
       for (const s of statuses) {
         if (!(JOB_STATUSES as ReadonlyArray<string>).includes(s)) {
-          throw usage(`--status: unknown status "${s}" (one of: ${JOB_STATUSES.join(", ")})`)
+          throw usage(`--status: unknown status "${s}"${didYouMean(s, JOB_STATUSES) || ` (one of: ${JOB_STATUSES.join(", ")})`}`)
         }
       }
+      if (flagBool(args, "failed") && statuses.length > 0) throw usage("--failed is short for --status failed,timed_out,crashed: give one or the other")
+      const format = formats[0] ?? "table"
+      const watch = args.flags.get("watch")
+      if (watch !== undefined && format !== "table") throw usage("--watch redraws the table: it does not go with --format " + format)
+      const watchMs = watch === undefined ? undefined : watch === true ? DEFAULT_WATCH_MS : duration("watch")
+      if (watchMs === 0) throw usage("--watch: the interval must be more than 0")
       return {
         kind: "ls",
         repo,
-        format: formats[0] ?? "table",
+        format,
+        ...(watchMs !== undefined && { watchMs }),
         query: {
           allRepos: flagBool(args, "all-repos"),
           worktree: path("worktree"),
           hook: flagString(args, "hook"),
-          statuses,
+          statuses: flagBool(args, "failed") ? FAILED_STATUSES : statuses,
           tag: flagString(args, "tag"),
           invocationPrefix: prefix(),
-          limit: count("limit", 1)
+          limit: count("limit", 0) ?? DEFAULT_LIST_LIMIT
         }
       }
     }
     case "logs": {
-      const [ref] = positionals(1, 1, "<job>")
+      const p = positionals(0, 1, "<job>")
+      const failed = flagBool(args, "failed")
+      if (failed && p.length > 0) throw usage("give a <job> or --failed, not both")
       const chosen = (["stdout", "stderr", "status"] as const).filter((k) => flagBool(args, k))
       return {
         kind: "logs",
         repo,
-        job: job(ref),
+        job: p.length > 0 ? job(p[0]) : { newest: failed ? "failed" : "any", cwd },
         follow: flagBool(args, "follow"),
         kinds: chosen.length === 0 ? undefined : chosen,
         sinceSeq: count("since-seq", 0),
         sinceMs: duration("since"),
         json: flagBool(args, "json")
       }
+    }
+    case "wait": {
+      const p = positionals(0, 1, "<job>")
+      const inv = prefix()
+      const all = flagBool(args, "all")
+      if ([p.length > 0, inv !== undefined, all].filter(Boolean).length > 1) throw usage("give at most one of: a <job>, --inv PREFIX, --all")
+      const timeoutMs = duration("timeout")
+      return {
+        kind: "wait",
+        repo,
+        target:
+          p.length > 0
+            ? { by: "job", job: job(p[0]) }
+            : inv !== undefined
+              ? { by: "invocation", prefix: inv }
+              : all
+                ? { by: "all" }
+                : { by: "newest-invocation", cwd },
+        ...(timeoutMs !== undefined && { timeoutMs })
+      }
+    }
+    case "show": {
+      const [ref] = positionals(1, 1, "<job>")
+      return { kind: "show", repo, job: job(ref), json: flagBool(args, "json") }
     }
     case "cancel": {
       const p = positionals(0, 1, "<job>")

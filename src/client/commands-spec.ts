@@ -27,10 +27,18 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
   {
     name: "ls",
     usage:
-      "hookctl ls [--all-repos] [--worktree W] [--hook H] [--status S]… [--tag T] [--inv PREFIX] [--limit N] [--json|--ndjson|--tsv]",
+      "hookctl ls [--all-repos] [--worktree W] [--hook H] [--status S]… [--failed] [--tag T] [--inv PREFIX] [--limit N] [--watch [1s]] [--format table|json|ndjson|tsv|csv|markdown|yaml]",
     summary: "list jobs of this repository, newest first",
+    details: [
+      "--limit defaults to 20 (0 = all); --failed = --status failed,timed_out,crashed.",
+      "--watch redraws the table in place every interval (default 1s) until Ctrl-C.",
+      "--json, --ndjson and --tsv are short for --format json|ndjson|tsv."
+    ],
     flags: [
       { name: "all-repos" },
+      { name: "failed" },
+      { name: "watch", value: true, optionalValue: true },
+      { name: "format", value: true },
       { name: "worktree", value: true },
       { name: "hook", value: true },
       { name: "status", value: true, repeat: true },
@@ -45,15 +53,17 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
   },
   {
     name: "logs",
-    usage: "hookctl logs <job> [-f|--follow] [--stdout] [--stderr] [--status] [--since-seq N] [--since 10m] [--json]",
+    usage: "hookctl logs [<job> | --failed] [-f|--follow] [--stdout] [--stderr] [--status] [--since-seq N] [--since 10m] [--json]",
     summary: "print a job's output (and follow it live with -f)",
     details: [
+      "Without <job>: the newest job of the current worktree; --failed: the newest failed one (failed, timed_out, crashed).",
       "stdout records go to stdout, stderr records to stderr, status events to stderr as `[hookd] <event> k=v`.",
       "Without --stdout/--stderr/--status all three are shown; naming any shows only those.",
       "--since 10m drops records older than that; --json prints the raw records, one per line.",
       "With -f the exit status is 0 if the job completed, 1 otherwise."
     ],
     flags: [
+      { name: "failed" },
       { name: "follow", short: "f" },
       { name: "stdout" },
       { name: "stderr" },
@@ -63,6 +73,24 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
       { name: "json" },
       ...common
     ]
+  },
+  {
+    name: "wait",
+    usage: "hookctl wait [<job> | --inv PREFIX | --all] [--timeout D]",
+    summary: "block until jobs end; exit 0 only if all of them completed",
+    details: [
+      "Without <job>, --inv or --all: the jobs of the newest invocation of the current worktree.",
+      "--all: every job of this repository that is queued or running now.",
+      "One line per job as it ends. Exit 0 if all completed, 1 otherwise, 124 when --timeout passes first."
+    ],
+    flags: [{ name: "inv", value: true }, { name: "all" }, { name: "timeout", value: true }, ...common]
+  },
+  {
+    name: "show",
+    usage: "hookctl show <job> [--json]",
+    summary: "everything recorded about one job: command, status and why, times, log",
+    details: ["Environment variables are listed by name only; their values are never shown."],
+    flags: [{ name: "json" }, ...common]
   },
   {
     name: "cancel",

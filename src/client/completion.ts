@@ -2,6 +2,7 @@
 // Commands and flags only: job names would need a round trip to the supervisor.
 import { JOB_STATUSES } from "../protocol/types"
 import { COMMANDS, type CommandSpec } from "./commands-spec"
+import { LIST_FORMATS } from "./list-formats"
 import type { FlagSpec } from "./argv"
 
 const GLOBAL_FLAGS = ["--repo", "--help", "--version"]
@@ -9,6 +10,7 @@ const GLOBAL_FLAGS = ["--repo", "--help", "--version"]
 const FLAG_VALUES: Readonly<Record<string, ReadonlyArray<string> | "dir">> = {
   mode: ["auto", "foreground", "background"],
   status: JOB_STATUSES,
+  format: LIST_FORMATS,
   repo: "dir",
   worktree: "dir"
 }

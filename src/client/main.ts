@@ -9,11 +9,19 @@ import { HOOKCTL_VERSION } from "./version"
 import { runHooks } from "./commands/hooks"
 import { runLogs } from "./commands/logs"
 import { runHook } from "./commands/run-hook"
-import { runCancel, runLs, runPrune, runRetry, runShutdown, runStatus } from "./commands/unary"
+import { runLs } from "./commands/ls"
+import { runShow } from "./commands/show"
+import { runCancel, runPrune, runRetry, runShutdown, runStatus } from "./commands/unary"
+import { runWait } from "./commands/wait"
 
 const execute = async (cmd: Command): Promise<number> => {
   switch (cmd.kind) {
     case "help":
+      // Bare `hookctl` is a usage error that deserves the whole help, on stderr.
+      if (cmd.exitCode !== undefined) {
+        process.stderr.write(cmd.text + "\n")
+        return cmd.exitCode
+      }
       await out(cmd.text + "\n")
       return EXIT_OK
     case "version":
@@ -28,6 +36,10 @@ const execute = async (cmd: Command): Promise<number> => {
       return runLs(cmd)
     case "logs":
       return runLogs(cmd)
+    case "wait":
+      return runWait(cmd)
+    case "show":
+      return runShow(cmd)
     case "cancel":
       return runCancel(cmd)
     case "retry":

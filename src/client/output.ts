@@ -10,6 +10,10 @@ export const err = (text: string) => write(process.stderr, text)
 export const outLines = (lines: ReadonlyArray<string>) => (lines.length === 0 ? undefined : out(lines.join("\n") + "\n"))
 export const errLines = (lines: ReadonlyArray<string>) => (lines.length === 0 ? undefined : err(lines.join("\n") + "\n"))
 
-/** Terminal width for tables: the TTY's, else 100 (pipes have no width). */
-export const terminalWidth = (): number => (process.stdout.isTTY && process.stdout.columns ? process.stdout.columns : 100)
+/** Terminal width for tables: the TTY's, else $COLUMNS when it is a positive integer, else 100 (pipes have no width). */
+export const terminalWidth = (env: Readonly<Record<string, string | undefined>> = process.env): number => {
+  if (process.stdout.isTTY && process.stdout.columns) return process.stdout.columns
+  const columns = Number(env.COLUMNS)
+  return Number.isInteger(columns) && columns > 0 ? columns : 100
+}
 export const colourEnabled = (): boolean => shouldUseColour(process.stdout.isTTY, process.env)

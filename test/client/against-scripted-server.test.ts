@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process"
 import { describe, expect, it } from "vitest"
 import type { JobInfo, LogRecord } from "../../src/protocol/types"
-import { useScriptedServer } from "./scripted-server"
+import { useScriptedServer, type Answer, type Script } from "./scripted-server"
 import { HOOKCTL_BIN, runHookctl } from "./support"
 
 const TS = 1_700_000_000_000
@@ -18,6 +18,13 @@ const jobInfo = (name: string): JobInfo => ({
   needs: [], background: true, queued_at: TS, started_at: TS, finished_at: TS + 36, duration_ms: 36, log_bytes: 10,
   skip_reason: null, error: null, input_key: null, input_match: null
 })
+
+/** A follow asks GetJob first (to explain a queued job): answer it with a running job, and TailLogs with `answers`. */
+const followScript = (answers: Answer[], hold = false): Script => (req) =>
+  req.req === "GetJob"
+    ? { answers: [{ kind: "Job", payload: { job: { ...jobInfo("build"), status: "running", exit_code: null } } }] }
+    : { answers, hold }
+const tailOf = (s: { requests: ReadonlyArray<{ req: string; payload: Record<string, unknown> }> }) => s.requests.find((q) => q.req === "TailLogs")
 
 describe("hookctl against a scripted server", () => {
   let repo: string
@@ -56,31 +63,31 @@ describe("hookctl against a scripted server", () => {
   })
 
   it("logs -f routes stdout/stderr/status and exits 1 when the job failed", async () => {
-    const s = await serve(() => ({
-      answers: [
+    const s = await serve(
+      followScript([
         ...[started(0), out(1, "hello"), errRec(2, "warn: x"), finished(3, 2)].map((record) => ({ kind: "StreamFrame" as const, payload: { record } })),
         { kind: "StreamEnd", payload: { reason: "terminal" } }
-      ]
-    }))
+      ])
+    )
     const r = await hookctl(["logs", "abcd1234:build", "-f", "--since-seq", "0"])
     expect(r.code).toBe(1)
     expect(r.stdout).toBe("hello\n")
     expect(r.stderr).toBe("[hookd] started pid=42\nwarn: x\n[hookd] finished exit_code=2\n")
-    expect(s.requests[0].payload).toEqual({ job: { repo_root: repo, invocation_prefix: "abcd1234", name: "build" }, follow: true, since_seq: 0 })
+    expect(tailOf(s)?.payload).toEqual({ job: { repo_root: repo, invocation_prefix: "abcd1234", name: "build" }, follow: true, since_seq: 0 })
   })
 
   it("logs -f --stdout still asks for status records (for the exit code) but prints only stdout", async () => {
-    const s = await serve(() => ({
-      answers: [
+    const s = await serve(
+      followScript([
         ...[out(0, "a"), finished(1, 0)].map((record) => ({ kind: "StreamFrame" as const, payload: { record } })),
         { kind: "StreamEnd", payload: { reason: "terminal" } }
-      ]
-    }))
+      ])
+    )
     const r = await hookctl(["logs", "build", "-f", "--stdout"])
     expect(r.code).toBe(0)
     expect(r.stdout).toBe("a\n")
     expect(r.stderr).toBe("")
-    expect(s.requests[0].payload.kinds).toEqual(["stdout", "status"])
+    expect(tailOf(s)?.payload.kinds).toEqual(["stdout", "status"])
   })
 
   it("logs -f without a terminal record asks GetJob for the outcome", async () => {
@@ -91,7 +98,7 @@ describe("hookctl against a scripted server", () => {
     )
     const r = await hookctl(["logs", "build", "-f", "--since-seq", "99"])
     expect(r.code).toBe(1)
-    expect(s.requests.map((q) => q.req)).toEqual(["TailLogs", "GetJob"])
+    expect(s.requests.map((q) => q.req)).toEqual(["GetJob", "TailLogs", "GetJob"])
   })
 
   it("logs --json prints raw records one per line", async () => {
@@ -199,7 +206,7 @@ describe("hookctl against a scripted server", () => {
   })
 
   it("Ctrl-C during logs -f closes the socket and exits 130", async () => {
-    const s = await serve(() => ({ answers: [{ kind: "StreamFrame", payload: { record: out(0, "waiting…") } }] }))
+    const s = await serve(followScript([{ kind: "StreamFrame", payload: { record: out(0, "waiting…") } }], true))
     const child = spawn(process.execPath, [HOOKCTL_BIN, "logs", "build", "-f"], { cwd: repo, env, stdio: ["ignore", "pipe", "pipe"] })
     const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)))
     // The first record arriving proves the stream is open; then interrupt.

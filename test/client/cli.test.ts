@@ -29,7 +29,7 @@ describe("global options", () => {
     }
     for (const argv of [["help", "logs"], ["logs", "--help"], ["logs", "-h"]]) {
       const c = parse(...argv)
-      expect(c.kind === "help" && c.text.startsWith("usage: hookctl logs <job>")).toBe(true)
+      expect(c.kind === "help" && c.text.startsWith("usage: hookctl logs [<job> | --failed]")).toBe(true)
     }
   })
   it("--repo before or after the command, resolved against the cwd", () => {
@@ -38,12 +38,24 @@ describe("global options", () => {
     expect(parse("ls", "--repo", "/abs/y")).toMatchObject({ repo: "/abs/y" })
     expect(parse("status")).toMatchObject({ repo: CWD })
   })
-  it("no command, an unknown command, an unknown global option → usage", () => {
-    expect(usageError([]).message).toContain("missing command")
-    expect(usageError(["frobnicate"]).message).toContain('unknown command "frobnicate"')
-    expect(usageError(["--colour", "ls"]).message).toContain("unknown option")
+  it("bare hookctl is the full help with exit 2", () => {
+    const c = parse()
+    expect(c).toMatchObject({ kind: "help", exitCode: 2 })
+    if (c.kind === "help") for (const name of ["ls", "wait", "show", "logs", "run-hook"]) expect(c.text).toContain(`  ${name} `)
+    expect(parse("--repo", "/x")).toMatchObject({ kind: "help", exitCode: 2 })
+  })
+  it("an unknown command, an unknown global option → usage, with a did-you-mean when one is close", () => {
+    expect(usageError(["frobnicate"]).message).toContain('unknown command "frobnicate" (one of: status, ls,')
+    expect(usageError(["shwo"]).message).toBe('unknown command "shwo" — did you mean "show"?')
+    expect(usageError(["stauts"]).message).toBe('unknown command "stauts" — did you mean "status"?')
+    expect(usageError(["--colour", "ls"]).message).toContain("unknown option --colour")
+    expect(usageError(["--verison"]).message).toBe("unknown option --verison — did you mean --version?")
     expect(usageError(["--repo"]).usage).toContain("hookctl [--repo PATH]")
-    expect(usageError([]).exitCode).toBe(2)
+    expect(usageError(["frobnicate"]).exitCode).toBe(2)
+  })
+  it("parseArgs conventions: --flag=value, -- ends the options, a short flag", () => {
+    expect(parse("--repo=/abs/x", "ls", "--hook=pre-commit")).toMatchObject({ repo: "/abs/x", query: { hook: "pre-commit" } })
+    expect(parse("logs", "-f", "build")).toMatchObject({ follow: true })
   })
 })
 
@@ -61,7 +73,8 @@ describe("status and shutdown", () => {
 
 describe("ls", () => {
   it("defaults to a table of this repo", () => {
-    expect(parse("ls")).toEqual({ kind: "ls", repo: CWD, format: "table", query: { allRepos: false, statuses: [] } })
+    expect(parse("ls")).toEqual({ kind: "ls", repo: CWD, format: "table", query: { allRepos: false, statuses: [], limit: 20 } })
+    expect(parse("ls", "--limit", "0")).toMatchObject({ query: { limit: 0 } })
   })
   it("takes every filter, repeated and comma-separated statuses", () => {
     const c = parse(
@@ -85,10 +98,31 @@ describe("ls", () => {
     expect(parse("ls", "--json")).toMatchObject({ format: "json" })
     expect(parse("ls", "--ndjson")).toMatchObject({ format: "ndjson" })
   })
+  it("--format, with the old flags as aliases", () => {
+    for (const f of ["table", "json", "ndjson", "tsv", "csv", "markdown", "yaml"]) expect(parse("ls", "--format", f)).toMatchObject({ format: f })
+    expect(parse("ls", "--format=json", "--json")).toMatchObject({ format: "json" })
+  })
+  it("--failed is failed, timed_out and crashed", () => {
+    expect(parse("ls", "--failed")).toMatchObject({ query: { statuses: ["failed", "timed_out", "crashed"] } })
+  })
+  it("--watch with or without an interval", () => {
+    expect(parse("ls", "--watch")).toMatchObject({ watchMs: 1000 })
+    expect(parse("ls", "--watch", "2s")).toMatchObject({ watchMs: 2000 })
+    expect(parse("ls", "--watch=500ms", "--hook", "h")).toMatchObject({ watchMs: 500, query: { hook: "h" } })
+    expect(parse("ls", "--watch", "--failed")).toMatchObject({ watchMs: 1000, query: { statuses: ["failed", "timed_out", "crashed"] } })
+  })
   it.each([
     [["ls", "--json", "--tsv"], "choose one of"],
     [["ls", "--status", "exploded"], 'unknown status "exploded"'],
-    [["ls", "--limit", "0"], "--limit"],
+    [["ls", "--format", "xml"], 'unknown format "xml"'],
+    [["ls", "--format", "yml"], 'unknown format "yml" — did you mean "yaml"?'],
+    [["ls", "--format", "csv", "--tsv"], "choose one of"],
+    [["ls", "--failed", "--status", "failed"], "--failed"],
+    [["ls", "--watch", "--json"], "--watch"],
+    [["ls", "--watch", "soon"], 'unexpected argument "soon"'],
+    [["ls", "--stauts", "failed"], "unknown option --stauts — did you mean --status?"],
+    [["ls", "--status", "faild"], 'unknown status "faild" — did you mean "failed"?'],
+    [["ls", "--hook", "-x"], "--hook needs a value"],
     [["ls", "--limit", "-3"], "--limit"],
     [["ls", "--inv", "xyz"], "--inv"],
     [["ls", "--inv", "abc"], "--inv"],
@@ -116,6 +150,8 @@ describe("logs", () => {
       sinceMs: undefined,
       json: false
     })
+    expect(parse("logs")).toMatchObject({ job: { newest: "any", cwd: CWD } })
+    expect(parse("logs", "--failed", "-f")).toMatchObject({ job: { newest: "failed", cwd: CWD }, follow: true })
     expect(parse("logs", "0a1b2c3d:build", "-f")).toMatchObject({
       job: { repo_root: CWD, invocation_prefix: "0a1b2c3d", name: "build" },
       follow: true
@@ -131,13 +167,40 @@ describe("logs", () => {
     })
   })
   it.each([
-    [["logs"], "missing <job>"],
+    [["logs", "build", "--failed"], "not both"],
     [["logs", "a", "b"], "unexpected argument"],
     [["logs", "bad name"], "invalid job name"],
     [["logs", "zz:build"], "invalid invocation prefix"],
     [["logs", "x", "--since", "yesterday"], "not a duration"],
     [["logs", "x", "--since-seq", "1.5"], "--since-seq"],
     [["logs", "x", "-g"], "unknown option -g"]
+  ])("%j → usage error", (argv, message) => {
+    expect(usageError(argv).message).toContain(message)
+  })
+})
+
+describe("wait and show", () => {
+  it("wait: a job, an invocation, every unfinished job, or the newest invocation of this worktree", () => {
+    expect(parse("wait", "lint")).toEqual({ kind: "wait", repo: CWD, target: { by: "job", job: { repo_root: CWD, name: "lint" } } })
+    expect(parse("wait", "--inv", "ABCD12")).toMatchObject({ target: { by: "invocation", prefix: "abcd12" } })
+    expect(parse("wait", "--all", "--timeout", "90s")).toMatchObject({ target: { by: "all" }, timeoutMs: 90_000 })
+    expect(parse("wait")).toMatchObject({ target: { by: "newest-invocation", cwd: CWD } })
+  })
+  it("show <job> [--json]", () => {
+    expect(parse("show", "a1b2c3d4:lint", "--json")).toEqual({
+      kind: "show",
+      repo: CWD,
+      job: { repo_root: CWD, invocation_prefix: "a1b2c3d4", name: "lint" },
+      json: true
+    })
+  })
+  it.each([
+    [["wait", "lint", "--all"], "at most one of"],
+    [["wait", "--inv", "abcd", "--all"], "at most one of"],
+    [["wait", "--timeout", "later"], "not a duration"],
+    [["wait", "a", "b"], "unexpected argument"],
+    [["show"], "missing <job>"],
+    [["show", "bad name"], "invalid job name"]
   ])("%j → usage error", (argv, message) => {
     expect(usageError(argv).message).toContain(message)
   })

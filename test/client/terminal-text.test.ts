@@ -3,7 +3,8 @@
 import { describe, expect, it } from "vitest"
 import type { JobInfo, LogRecord } from "../../src/protocol/types"
 import { describeServerError } from "../../src/client/errors"
-import { jobsTable, renderJobs } from "../../src/client/jobs-view"
+import { jobsTable } from "../../src/client/jobs-view"
+import { renderMachineFormat } from "../../src/client/list-formats"
 import { formatStatusEvent } from "../../src/client/commands/logs"
 import { terminalSafe } from "../../src/client/terminal-text"
 import { useScriptedServer } from "./scripted-server"
@@ -63,8 +64,8 @@ describe("human output: pure parts", () => {
     for (const line of lines) expect(line.replace(/\x1b\[\d+m/g, "")).not.toMatch(RAW_CONTROL)
   })
 
-  it("ls --format tsv: tabs separate fields, nothing else raw", () => {
-    const [header, row] = renderJobs([hostileJob()], "tsv", ctx)
+  it("ls --format tsv: tabs separate fields, nothing else raw", async () => {
+    const [header, row] = (await renderMachineFormat([hostileJob()], "tsv")).replace(/\n$/, "").split("\n")
     expect(row.split("\t")).toHaveLength(header.split("\t").length)
     expect(row.replace(/\t/g, " ")).not.toMatch(RAW_CONTROL)
     expect(row).toContain("evil\\nrepo\\e]0;pwned\\x07")

@@ -1,5 +1,5 @@
 // hookctl with no supervisor and autostart disabled: the built binary, real git repos.
-import { writeFileSync } from "node:fs"
+import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { runCommand } from "../support/run"
@@ -85,6 +85,25 @@ describe("hookctl when no supervisor answers", () => {
     const r = await runHookctl(["run-hook", "pre-commit"], { cwd: empty, env })
     expect(r.code).toBe(0)
     expect(r.stderr).toContain("unreachable")
+  })
+
+  it("outside a git repository: exit 4, hooks install included, before any supervisor is needed", async () => {
+    const outside = join(temp.dir, "not-a-repo")
+    mkdirSync(outside, { recursive: true })
+    for (const args of [["hooks", "install"], ["hooks", "uninstall"], ["logs"], ["logs", "--failed"], ["wait"]]) {
+      const r = await runHookctl(args, { cwd: outside, env: { ...env, GIT_CEILING_DIRECTORIES: temp.dir } })
+      expect({ args, code: r.code }).toEqual({ args, code: 4 })
+      expect(r.stderr).toContain("is not inside a git repository")
+    }
+  })
+
+  it("bare hookctl prints the whole help on stderr and exits 2", async () => {
+    const r = await runHookctl([], { cwd: repo, env })
+    expect(r.code).toBe(2)
+    expect(r.stdout).toBe("")
+    for (const command of ["status", "ls", "logs", "wait", "show", "cancel", "retry", "prune", "run-hook", "hooks", "service", "shutdown", "completion"]) {
+      expect(r.stderr).toContain(`\n  ${command} `)
+    }
   })
 
   it("usage errors still exit 2 without touching the socket", async () => {

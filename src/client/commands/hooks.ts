@@ -6,6 +6,7 @@ import { hooksDir, worktreeRoot } from "../git"
 import { ConfigReadError, configuredHookNames, findConfigFile } from "../hook-config"
 import { hookctlBinPath } from "../install-paths"
 import { errLines, outLines } from "../output"
+import { notInRepository } from "./job-lookup"
 import { installShims, uninstallShims } from "../shims"
 import { terminalSafe } from "../terminal-text"
 
@@ -13,7 +14,7 @@ type HooksCommand = Extract<Command, { kind: "hooks" }>
 
 export const runHooks = async (cmd: HooksCommand): Promise<number> => {
   const dir = hooksDir(cmd.repo)
-  if (dir === undefined) throw new ClientError(`${cmd.repo} is not inside a git repository`, EXIT_USAGE)
+  if (dir === undefined) throw notInRepository(cmd.repo)
   if (cmd.action === "uninstall") {
     const result = uninstallShims(dir)
     const lines = result.lines.map((l) => terminalSafe(l))

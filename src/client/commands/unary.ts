@@ -1,36 +1,16 @@
-// The request/response commands: status, ls, cancel, retry, prune, shutdown.
-import { homedir } from "node:os"
-import type { JobInfo } from "../../protocol/types"
-import { connectToSupervisor } from "../autostart"
+// The request/response commands: status, cancel, retry, prune, shutdown (ls is in ls.ts).
 import type { Command } from "../cli"
 import { socketPath } from "../../protocol/paths"
 import { openSocket } from "../../protocol/client"
 import { Connection, expectKind } from "../connection"
 import { asUnsafeSocket, EXIT_OK, UnreachableError } from "../errors"
-import { worktreeRoot } from "../git"
-import { formatBytes, formatDuration, formatRelativeTime } from "../format"
-import { renderJobs } from "../jobs-view"
+import { withConnection, worktreeFilter } from "./connect"
+import { withJobSuggestion } from "./job-lookup"
+import { formatBytes, formatDuration } from "../format"
+import { out, outLines } from "../output"
 import { terminalSafe } from "../terminal-text"
-import { colourEnabled, out, outLines, terminalWidth } from "../output"
 
 type Of<K extends Command["kind"]> = Extract<Command, { kind: K }>
-
-/**
- * Jobs record their worktree's root as git reports it (symlinks resolved), so `--worktree .` from a
- * subdirectory or a symlinked path is turned into that root; a path outside any worktree (say, a
- * removed one) is sent as given.
- */
-const worktreeFilter = (path: string): string => worktreeRoot(path) ?? path
-
-/** Runs `body` on a fresh connection and always closes it. */
-export const withConnection = async <A>(body: (c: Connection) => Promise<A>): Promise<A> => {
-  const connection = await connectToSupervisor()
-  try {
-    return await body(connection)
-  } finally {
-    connection.close()
-  }
-}
 
 export const runStatus = (cmd: Of<"status">) =>
   withConnection(async (c) => {
@@ -59,39 +39,6 @@ export const runStatus = (cmd: Of<"status">) =>
     return EXIT_OK
   })
 
-export const runLs = (cmd: Of<"ls">) =>
-  withConnection(async (c) => {
-    const q = cmd.query
-    const answer = await c.request("ListJobs", {
-      ...(q.allRepos ? { all_repos: true } : { repo_root: cmd.repo }),
-      ...(q.worktree !== undefined && { worktree: worktreeFilter(q.worktree) }),
-      ...(q.hook !== undefined && { hook: q.hook }),
-      ...(q.statuses.length > 0 && { status: q.statuses }),
-      ...(q.tag !== undefined && { tag: q.tag }),
-      ...(q.invocationPrefix !== undefined && { invocation_prefix: q.invocationPrefix }),
-      ...(q.limit !== undefined && { limit: q.limit })
-    })
-    const jobs: ReadonlyArray<JobInfo> = expectKind(answer, "Jobs").jobs
-    await outLines(
-      renderJobs(jobs, cmd.format, { now: Date.now(), width: terminalWidth(), colour: colourEnabled(), home: homedir() })
-    )
-    if (cmd.format === "table") await outLines(await sweepFooter(c))
-    return EXIT_OK
-  })
-
-/** `last sweep 3m ago: freed 2 invocations, 420 B` — from Status; nothing if the supervisor has no sweep to report. */
-const sweepFooter = async (c: Connection): Promise<string[]> => {
-  try {
-    const answer = await c.request("Status", {})
-    const sweep = answer.kind === "SupervisorStatus" ? answer.payload.last_sweep : undefined
-    if (sweep === undefined) return []
-    const what = `${sweep.invocations} invocation${sweep.invocations === 1 ? "" : "s"}, ${formatBytes(sweep.bytes)}`
-    return [`last sweep ${formatRelativeTime(sweep.at, Date.now())}: freed ${what}`]
-  } catch {
-    return [] // an older supervisor or a failed Status: the table stands on its own
-  }
-}
-
 const reportCancelled = async (count: number, names: ReadonlyArray<string>) => {
   await out(count === 0 ? "nothing to cancel\n" : `cancelled ${count} job${count === 1 ? "" : "s"}: ${names.map((n) => terminalSafe(n)).join(", ")}\n`)
   return EXIT_OK
@@ -102,7 +49,7 @@ export const runCancel = (cmd: Of<"cancel">) =>
     const t = cmd.target
     const answer =
       t.by === "job"
-        ? await c.request("CancelJob", { job: t.job })
+        ? await withJobSuggestion(c, t.job, () => c.request("CancelJob", { job: t.job }))
         : t.by === "all"
           ? await c.request("CancelAll", t.allRepos ? {} : { repo_root: cmd.repo })
           : await c.request("CancelMatching", {
@@ -123,13 +70,15 @@ const definedEnv = (): Record<string, string> =>
 export const runRetry = (cmd: Of<"retry">) =>
   withConnection(async (c) => {
     const t = cmd.target
-    const answer = await c.request(
-      "Retry",
-      // The env supplies the secret-named variables that were scrubbed from the stored job env.
-      "job" in t
-        ? { repo_root: cmd.repo, job: t.job, env: definedEnv() }
-        : { repo_root: cmd.repo, invocation_prefix: t.invocationPrefix, env: definedEnv() }
-    )
+    const retry = () =>
+      c.request(
+        "Retry",
+        // The env supplies the secret-named variables that were scrubbed from the stored job env.
+        "job" in t
+          ? { repo_root: cmd.repo, job: t.job, env: definedEnv() }
+          : { repo_root: cmd.repo, invocation_prefix: t.invocationPrefix, env: definedEnv() }
+      )
+    const answer = "job" in t ? await withJobSuggestion(c, t.job, retry) : await retry()
     const accepted = expectKind(answer, "RunAccepted")
     const jobs = accepted.jobs.map((j) => `${accepted.invocation_id.slice(0, 8)}:${j.name} (${j.status})`)
     await out(`retrying as invocation ${accepted.invocation_id}: ${jobs.length === 0 ? "no jobs" : jobs.map((n) => terminalSafe(n)).join(", ")}\n`)

@@ -1,0 +1,99 @@
+// `hookctl ls`: one ListJobs, shown as a fitted table (with a "… N more" footer) or a script format;
+// `--watch` redraws the table on an interval until Ctrl-C.
+import { homedir } from "node:os"
+import type { JobInfo, RequestPayloads } from "../../protocol/types"
+import type { Command } from "../cli"
+import { expectKind, type Connection } from "../connection"
+import { EXIT_INTERRUPTED, EXIT_OK } from "../errors"
+import { formatBytes, formatRelativeTime } from "../format"
+import { moreFooter, renderJobsTable } from "../jobs-view"
+import { renderMachineFormat } from "../list-formats"
+import { colourEnabled, out, outLines, terminalWidth } from "../output"
+import { withConnection, worktreeFilter } from "./connect"
+
+type LsCommand = Extract<Command, { kind: "ls" }>
+
+const listRequest = (cmd: LsCommand): RequestPayloads["ListJobs"] => {
+  const q = cmd.query
+  return {
+    ...(q.allRepos ? { all_repos: true } : { repo_root: cmd.repo }),
+    ...(q.worktree !== undefined && { worktree: worktreeFilter(q.worktree) }),
+    ...(q.hook !== undefined && { hook: q.hook }),
+    ...(q.statuses.length > 0 && { status: q.statuses }),
+    ...(q.tag !== undefined && { tag: q.tag }),
+    ...(q.invocationPrefix !== undefined && { invocation_prefix: q.invocationPrefix }),
+    ...(q.limit > 0 && { limit: q.limit })
+  }
+}
+
+const fetchJobs = async (c: Connection, request: RequestPayloads["ListJobs"]) => {
+  const answer = expectKind(await c.request("ListJobs", request), "Jobs")
+  return { jobs: answer.jobs as ReadonlyArray<JobInfo>, total: answer.total }
+}
+
+const tableLines = (cmd: LsCommand, jobs: ReadonlyArray<JobInfo>, total: number | undefined): string[] => [
+  ...renderJobsTable(jobs, {
+    now: Date.now(),
+    width: terminalWidth(),
+    colour: colourEnabled(),
+    home: homedir(),
+    allRepos: cmd.query.allRepos
+  }),
+  ...moreFooter(jobs.length, total)
+]
+
+export const runLs = (cmd: LsCommand) =>
+  withConnection(async (c) => {
+    const request = listRequest(cmd)
+    if (cmd.watchMs !== undefined) return watch(c, cmd, request, cmd.watchMs)
+    const { jobs, total } = await fetchJobs(c, request)
+    if (cmd.format !== "table") {
+      await out(await renderMachineFormat(jobs, cmd.format))
+      return EXIT_OK
+    }
+    await outLines([...tableLines(cmd, jobs, total), ...(await sweepFooter(c))])
+    return EXIT_OK
+  })
+
+/** `last sweep 3m ago: freed 2 invocations, 420 B` — from Status; nothing if the supervisor has no sweep to report. */
+const sweepFooter = async (c: Connection): Promise<string[]> => {
+  try {
+    const answer = await c.request("Status", {})
+    const sweep = answer.kind === "SupervisorStatus" ? answer.payload.last_sweep : undefined
+    if (sweep === undefined) return []
+    const what = `${sweep.invocations} invocation${sweep.invocations === 1 ? "" : "s"}, ${formatBytes(sweep.bytes)}`
+    return [`last sweep ${formatRelativeTime(sweep.at, Date.now())}: freed ${what}`]
+  } catch {
+    return [] // an older supervisor or a failed Status: the table stands on its own
+  }
+}
+
+/** Cursor home and clear the screen: each frame replaces the last on a terminal. */
+const CLEAR = "\x1b[H\x1b[2J"
+
+/**
+ * Polls ListJobs every `intervalMs` (SPEC allows ≤ 1 s polling) and redraws. On a terminal each frame
+ * replaces the previous one; into a pipe frames follow each other. Ctrl-C ends it (exit 130).
+ */
+const watch = async (c: Connection, cmd: LsCommand, request: RequestPayloads["ListJobs"], intervalMs: number): Promise<number> => {
+  let stop: () => void = () => undefined
+  const interrupted = new Promise<void>((resolve) => (stop = resolve))
+  process.once("SIGINT", stop)
+  const tty = process.stdout.isTTY === true
+  try {
+    for (;;) {
+      const { jobs, total } = await fetchJobs(c, request)
+      const heading = `every ${intervalMs >= 1000 ? `${intervalMs / 1000}s` : `${intervalMs}ms`} · ${new Date().toLocaleTimeString()} · Ctrl-C to stop`
+      await out((tty ? CLEAR : "") + [heading, "", ...tableLines(cmd, jobs, total)].join("\n") + "\n" + (tty ? "" : "\n"))
+      let timer: NodeJS.Timeout | undefined
+      const ticked = await Promise.race([
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), intervalMs))),
+        interrupted.then(() => false)
+      ])
+      clearTimeout(timer)
+      if (!ticked) return EXIT_INTERRUPTED
+    }
+  } finally {
+    process.removeListener("SIGINT", stop)
+  }
+}
