@@ -27,9 +27,15 @@ export const mergeLocal = (base: ParsedYaml, local: ParsedYaml): ParsedYaml => {
   const merge = (baseValue: unknown, localValue: unknown, mergedPath: ConfigPath, localPath: ConfigPath): unknown => {
     if (isJobList(mergedPath) && Array.isArray(baseValue) && Array.isArray(localValue)) {
       const out = [...baseValue]
+      // The first base job of each name, found once (not a search per local job).
+      const indexOf = new Map<string, number>()
+      baseValue.forEach((job, i) => {
+        const name = jobName(job)
+        if (name !== undefined && !indexOf.has(name)) indexOf.set(name, i)
+      })
       localValue.forEach((localJob, localIndex) => {
         const name = jobName(localJob)
-        const index = name === undefined ? -1 : baseValue.findIndex((job) => jobName(job) === name)
+        const index = name === undefined ? -1 : (indexOf.get(name) ?? -1)
         if (index >= 0) {
           out[index] = merge(out[index], localJob, [...mergedPath, index], [...localPath, localIndex])
         } else {

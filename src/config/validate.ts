@@ -59,16 +59,19 @@ export const needsProblems = (config: HookdConfig): PathProblem[] => {
     const problem = findNeedsProblem(jobs)
     if (problem === undefined) continue
     const base = ["hooks", hook, "jobs"]
+    // The first index of each name (a map, not a search per problem: a hook may have 10,000 jobs).
+    const firstIndex = new Map<string, number>()
+    jobs.forEach((job, i) => firstIndex.has(job.name) || firstIndex.set(job.name, i))
     if (problem.kind === "duplicate") {
-      const second = jobs.findIndex((job, i) => job.name === problem.job && jobs.findIndex((j) => j.name === problem.job) < i)
+      const first = firstIndex.get(problem.job)!
+      const second = jobs.findIndex((job, i) => i > first && job.name === problem.job)
       problems.push({ path: [...base, second, "name"], message: problem.message })
     } else if (problem.kind === "unknown") {
-      const index = jobs.findIndex((job) => job.name === problem.job)
+      const index = firstIndex.get(problem.job)!
       const needIndex = (jobs[index].needs ?? []).indexOf(problem.need)
       problems.push({ path: [...base, index, "needs", needIndex], message: problem.message })
     } else {
-      const index = jobs.findIndex((job) => job.name === problem.job)
-      problems.push({ path: [...base, index, "needs"], message: problem.message })
+      problems.push({ path: [...base, firstIndex.get(problem.job)!, "needs"], message: problem.message })
     }
   }
   return problems

@@ -29,27 +29,41 @@ export const findNeedsProblem = (jobs: ReadonlyArray<NeedsNode>): NeedsProblem |
       }
     }
   }
-  // Depth-first search with colours; the grey stack is the current path, so a grey hit is a cycle.
+  const cycle = findCycle(jobs, byName)
+  if (cycle) return { kind: "cycle", job: cycle[0], cycle, message: `jobs form a cycle: ${cycle.join(" -> ")}` }
+  return undefined
+}
+
+/**
+ * Depth-first search with colours, started from each job in declaration order; the grey path is
+ * the current chain of needs, so reaching a grey job closes a cycle. Iterative (an explicit stack),
+ * because a chain of tens of thousands of needs would overflow the call stack; linear in jobs + needs.
+ */
+const findCycle = (jobs: ReadonlyArray<NeedsNode>, byName: ReadonlyMap<string, NeedsNode>): ReadonlyArray<string> | undefined => {
   const colour = new Map<string, "grey" | "black">()
-  const stack: string[] = []
-  const visit = (name: string): ReadonlyArray<string> | undefined => {
-    const c = colour.get(name)
-    if (c === "black") return undefined
-    if (c === "grey") return [...stack.slice(stack.indexOf(name)), name]
-    colour.set(name, "grey")
-    stack.push(name)
-    for (const need of byName.get(name)!.needs ?? []) {
-      const cycle = visit(need)
-      if (cycle) return cycle
-    }
-    stack.pop()
-    colour.set(name, "black")
-    return undefined
-  }
-  for (const job of jobs) {
-    const cycle = visit(job.name)
-    if (cycle) {
-      return { kind: "cycle", job: cycle[0], cycle, message: `jobs form a cycle: ${cycle.join(" -> ")}` }
+  const path: string[] = []
+  /** Per entry of `path`: how many of its needs have been followed. */
+  const next: number[] = []
+  for (const root of jobs) {
+    if (colour.has(root.name)) continue
+    colour.set(root.name, "grey")
+    path.push(root.name)
+    next.push(0)
+    while (path.length > 0) {
+      const top = path.length - 1
+      const needs = byName.get(path[top]!)!.needs ?? []
+      if (next[top]! >= needs.length) {
+        colour.set(path.pop()!, "black")
+        next.pop()
+        continue
+      }
+      const need = needs[next[top]!++]!
+      const c = colour.get(need)
+      if (c === "grey") return [...path.slice(path.indexOf(need)), need]
+      if (c === "black") continue
+      colour.set(need, "grey")
+      path.push(need)
+      next.push(0)
     }
   }
   return undefined
@@ -57,14 +71,22 @@ export const findNeedsProblem = (jobs: ReadonlyArray<NeedsNode>): NeedsProblem |
 
 /** Every job that (transitively) needs one of `roots`, roots included, in declaration order. */
 export const dependentsClosure = (jobs: ReadonlyArray<NeedsNode>, roots: ReadonlyArray<string>): string[] => {
+  // Who needs each job, so every job and every need is looked at once (linear, not one pass per level).
+  const neededBy = new Map<string, string[]>()
+  for (const job of jobs) {
+    for (const need of job.needs ?? []) {
+      const list = neededBy.get(need)
+      if (list === undefined) neededBy.set(need, [job.name])
+      else list.push(job.name)
+    }
+  }
   const selected = new Set(roots)
-  let grew = true
-  while (grew) {
-    grew = false
-    for (const job of jobs) {
-      if (!selected.has(job.name) && (job.needs ?? []).some((n) => selected.has(n))) {
-        selected.add(job.name)
-        grew = true
+  const pending = [...selected]
+  while (pending.length > 0) {
+    for (const dependent of neededBy.get(pending.pop()!) ?? []) {
+      if (!selected.has(dependent)) {
+        selected.add(dependent)
+        pending.push(dependent)
       }
     }
   }

@@ -63,3 +63,24 @@ describe("dependentsClosure", () => {
     )
   })
 })
+
+describe("long chains of needs (issue 14 item 8)", () => {
+  /** job0 needs job1 needs job2 …: declared dependents first, so a depth-first search goes n deep. */
+  const backwardChain = (n: number): NeedsNode[] =>
+    Array.from({ length: n }, (_, i) => (i + 1 < n ? { name: `job${i}`, needs: [`job${i + 1}`] } : { name: `job${i}` }))
+
+  it("checks a 50,000-job chain without overflowing the stack", () => {
+    expect(findNeedsProblem(backwardChain(50_000))).toBeUndefined()
+  })
+
+  it("finds the cycle that closes a 50,000-job chain", () => {
+    const jobs = backwardChain(50_000)
+    jobs[49_999] = { name: "job49999", needs: ["job49998"] }
+    const problem = findNeedsProblem(jobs)
+    expect(problem).toMatchObject({ kind: "cycle", job: "job49998", cycle: ["job49998", "job49999", "job49998"] })
+  })
+
+  it("collects every dependent of the chain's end", () => {
+    expect(dependentsClosure(backwardChain(50_000), ["job49999"])).toHaveLength(50_000)
+  })
+})
