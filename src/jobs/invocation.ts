@@ -11,6 +11,7 @@ import { logError, logInfo, logWarn } from "../logging/event-log"
 import type { JobSpec, JobStatus, RequestPayloads, StatusEvent } from "../protocol/types"
 import type { OpenRepo } from "../repos/registry"
 import type { JobPatch } from "../store/rows"
+import { jobCgroupPath, type Containment } from "./containment"
 import { type KillFailed, LogWriteFailed } from "./errors"
 import { describeWriteError, type JobLog } from "./job-log"
 import { runProcess, type ProcessResult, type SpawnFailed } from "./run-process"
@@ -62,6 +63,8 @@ export interface InvocationPlan {
 export interface InvocationDeps {
   readonly pools: JobPools
   readonly killGraceMs: number
+  /** Under cgroup containment each job gets its own cgroup. */
+  readonly containment: Containment
   /** Called as each job is finalized, before its `done` completes (the runner's index drops it). */
   readonly onJobEnded: (job: LiveJob) => void
   /** True once the runner shuts down: a job's end that cannot be recorded is no longer retried. */
@@ -183,7 +186,7 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
     )
   let unfinished = plan.jobs.length
 
-  const launched = yield* Effect.forEach(plan.jobs, ({ spec, log, after }) =>
+  const launched = yield* Effect.forEach(plan.jobs, ({ spec, log, after }, index) =>
     Effect.gen(function* () {
       const done = doneOf.get(spec.name)!
       let status: LiveJob["status"] = "queued"
@@ -217,7 +220,8 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
           env: { ...baseEnv(), ...request.env, ...spec.env, ...hookd, HOOKD_INVOCATION_ID: invocationId, HOOKD_JOB: spec.name },
           ...(request.stdin !== undefined ? { stdin: request.stdin } : {}),
           timeoutMs: spec.timeout_ms ?? DEFAULT_TIMEOUT_MS,
-          graceMs: deps.killGraceMs
+          graceMs: deps.killGraceMs,
+          cgroup: jobCgroupPath(deps.containment, invocationId, index)
         }
         const result = yield* poolOf(deps.pools, spec.background).withSlot(
           Effect.raceFirst(runProcess(processSpec, {

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from "node:fs"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import { cgroupPopulated, killCgroup, signalCgroup } from "./cgroup"
 import { KillFailed } from "./errors"
 import { statFieldsAfterComm } from "./fingerprint"
 
@@ -78,13 +79,24 @@ const signalGroup = (pgid: number, signal: NodeJS.Signals): Effect.Effect<Signal
     }
   })
 
+/** A job's processes: its process group and, under cgroup containment, its cgroup. */
+export interface KillTarget {
+  readonly pgid: number
+  readonly cgroup: string | undefined
+}
+
+/** Some process of the job is alive (zombies do not count). */
+export const jobHasLiveProcesses = (target: KillTarget): boolean =>
+  groupHasLiveMembers(target.pgid) || (target.cgroup !== undefined && cgroupPopulated(target.cgroup))
+
 /**
- * Polls until the group has no live member or the deadline passes. An explicit Clock deadline
+ * Polls until the job has no live process or the deadline passes. An explicit Clock deadline
  * (not Effect.timeout) because this runs inside finalizers, which are uninterruptible.
  */
-const waitUntilGone = (pgid: number, deadline: number): Effect.Effect<boolean> =>
+const waitUntilGone = (target: number | KillTarget, deadline: number): Effect.Effect<boolean> =>
   Effect.gen(function* () {
-    while (groupHasLiveMembers(pgid)) {
+    const alive = typeof target === "number" ? () => groupHasLiveMembers(target) : () => jobHasLiveProcesses(target)
+    while (alive()) {
       const now = yield* Clock.currentTimeMillis
       if (now >= deadline) return false
       yield* Effect.sleep(Math.min(POLL_MS, Math.max(1, deadline - now)))
@@ -105,6 +117,31 @@ export const killGroup = (pgid: number, graceMs: number): Effect.Effect<{ escala
     const killedAt = yield* Clock.currentTimeMillis
     if (!(yield* waitUntilGone(pgid, killedAt + AFTER_KILL_WAIT_MS))) {
       return yield* new KillFailed({ pgid, errno: undefined, message: `process group ${pgid} still has live members after SIGKILL` })
+    }
+    return { escalated: true }
+  })
+
+/**
+ * killGroup for a job that may also have a cgroup. SIGTERM goes to the group and to every process
+ * of the cgroup that left the group (setsid: a double-forked daemon); after `graceMs`, cgroup.kill
+ * ends everything in the cgroup at once — a process cannot fork its way out of it.
+ */
+export const killJobProcesses = (target: KillTarget, graceMs: number): Effect.Effect<{ escalated: boolean }, KillFailed> =>
+  Effect.gen(function* () {
+    const cgroup = target.cgroup
+    if (cgroup === undefined) return yield* killGroup(target.pgid, graceMs)
+    yield* signalGroup(target.pgid, "SIGTERM")
+    signalCgroup(cgroup, "SIGTERM", target.pgid)
+    const start = yield* Clock.currentTimeMillis
+    if (yield* waitUntilGone(target, start + graceMs)) return { escalated: false }
+    yield* Effect.try({
+      try: () => killCgroup(cgroup),
+      catch: (e) => new KillFailed({ pgid: target.pgid, errno: errnoCode(e), message: `cannot kill the cgroup ${cgroup}: ${(e as Error).message}` })
+    })
+    yield* signalGroup(target.pgid, "SIGKILL")
+    const killedAt = yield* Clock.currentTimeMillis
+    if (!(yield* waitUntilGone(target, killedAt + AFTER_KILL_WAIT_MS))) {
+      return yield* new KillFailed({ pgid: target.pgid, errno: undefined, message: `cgroup ${cgroup} still has live processes after cgroup.kill` })
     }
     return { escalated: true }
   })

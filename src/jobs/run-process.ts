@@ -2,7 +2,8 @@
 // timeout"). The process is a scoped resource: its release kills the group, so interrupting the
 // fiber is cancelling the job, and no process of the job outlives runProcess.
 import { type ChildProcess, spawn } from "node:child_process"
-import { statSync } from "node:fs"
+import { mkdirSync, statSync } from "node:fs"
+import { join } from "node:path"
 import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -11,7 +12,9 @@ import * as FiberId from "effect/FiberId"
 import { processFingerprint } from "./fingerprint"
 import { readLines, type LineReader } from "./lines"
 import type { KillFailed } from "./errors"
-import { groupHasLiveMembers, killGroup } from "./process-group"
+import { removeCgroup } from "./cgroup"
+import { logWarn } from "../logging/event-log"
+import { jobHasLiveProcesses, killJobProcesses, type KillTarget } from "./process-group"
 
 export interface ProcessSpec {
   readonly command: string
@@ -22,6 +25,11 @@ export interface ProcessSpec {
   /** 0 = no timeout. */
   readonly timeoutMs: number
   readonly graceMs: number
+  /**
+   * The job's own cgroup (created here, removed when the job ends), under cgroup containment; the
+   * job then cannot escape a cancel or timeout by setsid(). Undefined: its process group only.
+   */
+  readonly cgroup?: string
 }
 
 export type ProcessResult =
@@ -56,6 +64,7 @@ type LeaderExit = { readonly _tag: "Exited"; readonly code: number } | { readonl
 interface RunningGroup {
   readonly child: ChildProcess
   readonly pgid: number
+  readonly target: KillTarget
   readonly leaderExit: Deferred.Deferred<LeaderExit>
   readers: ReadonlyArray<LineReader>
 }
@@ -83,13 +92,31 @@ const spawnThrewMessage = (cause: unknown): string => {
   return error instanceof Error ? error.message : String(cause)
 }
 
+/**
+ * The shell moves itself into the job's cgroup before it runs anything of the job: no process of
+ * the job ever runs outside it, and no extra exec (the job's command follows on the same line, so
+ * the shell's error messages keep their line numbers). A failed move fails the job (exit 125)
+ * rather than running it uncontained.
+ */
+const enterCgroup = (cgroup: string): string => `echo $$ >'${join(cgroup, "cgroup.procs").replaceAll("'", "'\\''")}' || exit 125; `
+
+const createCgroup = (spec: ProcessSpec & { readonly cgroup: string }): Effect.Effect<void, SpawnFailed> =>
+  Effect.try({
+    try: () => void mkdirSync(spec.cgroup),
+    catch: (e) => new SpawnFailed({ command: spec.command, cwd: spec.cwd, message: `cannot create the job's cgroup ${spec.cgroup}: ${(e as Error).message}` })
+  })
+
+/** After the group's release has killed everything; a cgroup left behind is swept at the next start. */
+const removeJobCgroup = (cgroup: string): Effect.Effect<void> =>
+  removeCgroup(cgroup).pipe(Effect.catchAll((e) => logWarn("job_cgroup_not_removed", { cgroup, error: e.message })))
+
 const spawnLeader = (spec: ProcessSpec): Effect.Effect<RunningGroup, SpawnFailed> =>
   Effect.async<RunningGroup, SpawnFailed>((resume) => {
     const leaderExit = Deferred.unsafeMake<LeaderExit>(FiberId.none)
     let child: ChildProcess
     try {
       // Absolute path: the job's env may have no PATH. detached = setsid(): pgid == pid.
-      child = spawn("/bin/sh", ["-c", spec.command], {
+      child = spawn("/bin/sh", ["-c", spec.cgroup === undefined ? spec.command : enterCgroup(spec.cgroup) + spec.command], {
         cwd: spec.cwd,
         env: spec.env,
         stdio: ["pipe", "pipe", "pipe"],
@@ -112,7 +139,7 @@ const spawnLeader = (spec: ProcessSpec): Effect.Effect<RunningGroup, SpawnFailed
     child.once("spawn", () => {
       child.stdin!.on("error", () => {}) // EPIPE when the job does not read its stdin
       child.stdin!.end(spec.stdin ?? "")
-      resume(Effect.succeed({ child, pgid: child.pid!, leaderExit, readers: [] }))
+      resume(Effect.succeed({ child, pgid: child.pid!, target: { pgid: child.pid!, cgroup: spec.cgroup }, leaderExit, readers: [] }))
     })
   })
 
@@ -146,9 +173,9 @@ const releaseGroup = (group: RunningGroup, exit: Exit.Exit<unknown, unknown>, si
   Effect.gen(function* () {
     if (Exit.isInterrupted(exit)) {
       yield* sink.onCancelling()
-      yield* killGroup(group.pgid, graceMs).pipe(Effect.catchAll((failure) => sink.onKillFailed(failure)))
-    } else if (groupHasLiveMembers(group.pgid)) {
-      yield* Effect.ignore(killGroup(group.pgid, graceMs))
+      yield* killJobProcesses(group.target, graceMs).pipe(Effect.catchAll((failure) => sink.onKillFailed(failure)))
+    } else if (jobHasLiveProcesses(group.target)) {
+      yield* Effect.ignore(killJobProcesses(group.target, graceMs))
     }
     yield* drainPipes(group, DRAIN_MS)
     yield* closePipes(group)
@@ -162,7 +189,7 @@ const awaitLeaderOrTimeout = (group: RunningGroup, spec: ProcessSpec): Effect.Ef
       duration: spec.timeoutMs,
       onSuccess: (result): Effect.Effect<ProcessResult, KillFailed> => Effect.succeed(result),
       onTimeout: () =>
-        killGroup(group.pgid, spec.graceMs).pipe(
+        killJobProcesses(group.target, spec.graceMs).pipe(
           Effect.as<ProcessResult>({ _tag: "TimedOut", afterMs: spec.timeoutMs })
         )
     }),
@@ -179,6 +206,8 @@ export const runProcess = (spec: ProcessSpec, sink: ProcessSink): Effect.Effect<
   Effect.scoped(
     Effect.gen(function* () {
       yield* checkCwd(spec)
+      const cgroup = spec.cgroup
+      if (cgroup !== undefined) yield* Effect.acquireRelease(createCgroup({ ...spec, cgroup }), () => removeJobCgroup(cgroup))
       const group = yield* Effect.acquireRelease(spawnLeader(spec), (group, exit) =>
         releaseGroup(group, exit, sink, spec.graceMs)
       )
@@ -192,7 +221,7 @@ export const runProcess = (spec: ProcessSpec, sink: ProcessSink): Effect.Effect<
       yield* drainPipes(group, DRAIN_MS)
       yield* closePipes(group)
       // Background children the leader left behind must not survive the job (typed error here, not a defect).
-      if (groupHasLiveMembers(group.pgid)) yield* killGroup(group.pgid, spec.graceMs)
+      if (jobHasLiveProcesses(group.target)) yield* killJobProcesses(group.target, spec.graceMs)
       return result
     })
   )

@@ -10,6 +10,7 @@ import type { JobSpec, RunAcceptedJob } from "../protocol/types"
 import type { OpenRepo } from "../repos/registry"
 import { Settings } from "../settings/settings"
 import type { StoreError } from "../store/errors"
+import { JobContainment } from "./containment"
 import { JobLogUnwritable, type KillFailed, ShuttingDown } from "./errors"
 import { launchInvocation, quietly, type InvocationDeps, type LiveJob, type PlannedJob, type RunJobsPayload } from "./invocation"
 import { makeJobKeyIndex } from "./job-keys"
@@ -72,6 +73,7 @@ export const JobRunnerLive = Layer.scoped(
     const deps: InvocationDeps = {
       pools: makeJobPools({ foreground: settings.maxForeground, background: settings.maxParallel }),
       killGraceMs: settings.killGraceMs,
+      containment: yield* JobContainment,
       onJobEnded: (job) => {
         live.delete(keyOf(job.repoId, job.invocationId, job.name))
         byJobKey.remove(job)

@@ -330,7 +330,12 @@ export const ResponsePayloadSchemas = {
     /** Extra (forward-compatible): the foreground and background slot pools (SPEC §3). */
     pools: optional(Schema.Struct({ foreground: SlotPool, background: SlotPool })),
     /** Extra (forward-compatible): the last retention sweep, when there was one. */
-    last_sweep: optional(Schema.Struct({ at: EpochMillis, invocations: NonNegativeInt, bytes: NonNegativeInt }))
+    last_sweep: optional(Schema.Struct({ at: EpochMillis, invocations: NonNegativeInt, bytes: NonNegativeInt })),
+    /**
+     * Extra: how jobs are contained — each in its own cgroup (a job cannot escape cancel by
+     * setsid), or only by its process group. Absent from older supervisors.
+     */
+    containment: optional(Schema.Literal("cgroup", "process group"))
   }),
   RunAccepted: Schema.Struct({
     invocation_id: InvocationId,

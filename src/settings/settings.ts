@@ -35,7 +35,7 @@ export const HOOKD_USAGE = `usage: hookd [--idle-exit <duration>] [--version] [-
 
 Runs the hookd supervisor in the foreground (one per user; a second one exits 0).
   --idle-exit <duration>  exit after this long with no connection and no job (e.g. 30m)
-Environment: HOOKD_STATE_DIR, HOOKD_SOCKET, HOOKD_MAX_PARALLEL, HOOKD_MAX_FOREGROUND, HOOKD_KILL_GRACE_MS`
+Environment: HOOKD_STATE_DIR, HOOKD_SOCKET, HOOKD_MAX_PARALLEL, HOOKD_MAX_FOREGROUND, HOOKD_KILL_GRACE_MS, HOOKD_CGROUP_ROOT`
 
 /** Parses argv (after the script name) and the environment; throws UsageError on bad input. */
 export const readSettings = (

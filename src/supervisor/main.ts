@@ -8,6 +8,7 @@ import { supervisorLogPath } from "../protocol/paths"
 import { makeDispatcher } from "./dispatch"
 import { logError, logInfo, makeLogWriter, SupervisorLoggerLive } from "../logging/event-log"
 import { watchIdle } from "./idle-exit"
+import { JobContainmentLive } from "../jobs/containment"
 import { JobRunner, JobRunnerLive } from "../jobs/runner"
 import { Lifecycle, LifecycleLive } from "../lifecycle/lifecycle"
 import { reconcileRepo } from "./reconcile"
@@ -104,10 +105,13 @@ const stopOnSignals = Effect.withFiberRuntime<void, never, Lifecycle | Scope.Sco
   })
 )
 
-// Built only after the singleton is held: opening databases clears stale lock dirs.
+// Built only after the singleton is held: opening databases clears stale lock dirs, and the job
+// containment sweeps the cgroups a previous supervisor left (before any job starts; its directory
+// is removed after the runner has cancelled every job).
 const ServingLive = RetentionLive.pipe(
   Layer.provideMerge(JobRunnerLive),
   Layer.provideMerge(RepoRegistryLive),
+  Layer.provideMerge(JobContainmentLive(process.env)),
   Layer.provideMerge(StoreLive)
 )
 

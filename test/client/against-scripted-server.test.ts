@@ -60,6 +60,14 @@ describe("hookctl against a scripted server", () => {
     expect(r.stdout).toMatch(/pid\s+777/)
     expect(r.stdout).toMatch(/uptime\s+1m32s/)
     expect(r.stdout).toMatch(/rss\s+70 MiB/)
+    expect(r.stdout).not.toContain("containment")
+  })
+
+  it("status shows how jobs are contained when the supervisor says (issue 14 item 7), and nothing from an older one", async () => {
+    await serve(() => ({
+      answers: [{ kind: "SupervisorStatus", payload: { pid: 7, uptime_ms: 1, repos: 1, running: 0, queued: 0, connections: 1, rss_bytes: 1, version: "0.1.0", containment: "process group" } }]
+    }))
+    expect((await hookctl(["status"])).stdout).toMatch(/^containment\s+process group$/m)
   })
 
   it("logs -f routes stdout/stderr/status and exits 1 when the job failed", async () => {

@@ -33,7 +33,8 @@ export const runStatus = (cmd: Of<"status">) =>
             return [pool, `${p.running}/${p.max} running, ${p.queued} waiting for a slot`]
           })),
       ["connections", String(s.connections)],
-      ["rss", formatBytes(s.rss_bytes)]
+      ["rss", formatBytes(s.rss_bytes)],
+      ...(s.containment !== undefined ? [["containment", s.containment] as [string, string]] : [])
     ]
     await outLines(rows.map(([k, v]) => `${k.padEnd(12)}${terminalSafe(v)}`))
     return EXIT_OK

@@ -1,6 +1,7 @@
 // Hello and Status.
 import { Effect } from "effect"
 import { SUPPORTED_PROTOCOL_VERSIONS, type ResponsePayloads } from "../../protocol/types"
+import { JobContainment } from "../../jobs/containment"
 import { JobRunner } from "../../jobs/runner"
 import type { JobSlots } from "../../jobs/slots"
 import { Lifecycle } from "../../lifecycle/lifecycle"
@@ -41,6 +42,7 @@ export const status = Effect.gen(function* () {
       foreground: poolStatus(runner.pools.foreground),
       background: poolStatus(runner.pools.background)
     },
+    containment: (yield* JobContainment).kind,
     ...(lastSweep !== undefined ? { last_sweep: lastSweep } : {})
   }
   return payload
