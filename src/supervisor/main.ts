@@ -24,6 +24,10 @@ import { HOOKD_VERSION } from "./version"
 
 class StateDirUnusable extends Data.TaggedError("StateDirUnusable")<{ readonly message: string }> {}
 
+/** HOOKD_FRAME_DEADLINE_MS (milliseconds, a positive integer) overrides the 10 s whole-frame deadline. */
+const frameDeadlineFromEnv = (raw: string | undefined): { frameDeadlineMs?: number } =>
+  raw !== undefined && /^[1-9][0-9]*$/.test(raw) ? { frameDeadlineMs: Number(raw) } : {}
+
 /**
  * The ordered shutdown (SPEC §7), whatever started it — a signal interrupting the main fiber, a
  * Shutdown request or idle exit: new requests answer BUSY, stop accepting, cancel every job, let
@@ -66,6 +70,7 @@ const serveUntilShutdown = (activationFd: number | undefined) =>
       listen,
       handler: (request, reply, connection) => lifecycle.track(handler(request, reply, connection)),
       isDraining: lifecycle.isDraining,
+      ...frameDeadlineFromEnv(process.env.HOOKD_FRAME_DEADLINE_MS),
       onInternalError: (cause) => logError("internal_error", { cause: Cause.pretty(cause) })
     })
     yield* lifecycle.countConnectionsWith(server.connectionCount)

@@ -42,6 +42,15 @@ export interface ServeOptions {
   readonly maxConnections?: number
   /** Default 30000: a connection holding a partial frame with no new bytes for this long is closed. */
   readonly partialFrameTimeoutMs?: number
+  /**
+   * Default 10000 (HOOKD_FRAME_DEADLINE_MS in main): a frame must be complete this long after its
+   * first byte, however steadily its bytes trickle in; the connection is closed otherwise.
+   */
+  readonly frameDeadlineMs?: number
+  /** Default 16 (of 256): the last slots, kept for connections that send a whole frame within `promptFrameMs`. */
+  readonly reservedConnections?: number
+  /** Default 1000: how soon a connection in a reserved slot must have sent a whole frame. */
+  readonly promptFrameMs?: number
   /** True during shutdown: every new request is answered Error{BUSY} instead of dispatched. */
   readonly isDraining: Effect.Effect<boolean>
   /** For the supervisor log: stack traces go there, never on the wire. */
@@ -61,6 +70,11 @@ export class ServerStartError extends Data.TaggedError("ServerStartError")<{
 
 export const DEFAULT_MAX_CONNECTIONS = 256
 export const DEFAULT_PARTIAL_FRAME_TIMEOUT_MS = 30_000
+export const DEFAULT_FRAME_DEADLINE_MS = 10_000
+export const DEFAULT_RESERVED_CONNECTIONS = 16
+export const DEFAULT_PROMPT_FRAME_MS = 1_000
+/** A refused connection's request is read (and dropped) this long so the peer reads BUSY, not EPIPE. */
+const BUSY_LINGER_MS = 2_000
 /** A streaming connection's reused encode buffer: a batch that does not fit gets its own. */
 const STREAM_SCRATCH_BYTES = 2 * 1024 * 1024
 export const INTERNAL_ERROR_MESSAGE = "internal error (see the supervisor log)"
@@ -75,14 +89,35 @@ const describeTarget = (target: ListenTarget): string =>
  * socket closes, or fails on an oversize header (answered, then the connection closes, without
  * reading the body). A partial frame that stalls is dropped with the socket.
  */
-const watchSocket = (socket: net.Socket, inbox: Mailbox.Mailbox<Buffer, FrameTooLargeError>, partialFrameTimeoutMs: number): void => {
+interface FrameTimers {
+  readonly partialFrameTimeoutMs: number
+  readonly frameDeadlineMs: number
+  /** For a connection in a reserved slot: its first whole frame must arrive this soon. */
+  readonly promptFrameMs: number | undefined
+}
+
+const watchSocket = (socket: net.Socket, inbox: Mailbox.Mailbox<Buffer, FrameTooLargeError>, timers: FrameTimers): void => {
   const decoder = new FrameDecoder()
   let stalled: NodeJS.Timeout | undefined
+  let deadline: NodeJS.Timeout | undefined
+  let prompt: NodeJS.Timeout | undefined
   let stopped = false
+  const cutAfter = (ms: number) => {
+    const timer = setTimeout(() => socket.destroy(), ms)
+    timer.unref()
+    return timer
+  }
+  if (timers.promptFrameMs !== undefined) prompt = cutAfter(timers.promptFrameMs)
 
   const clearStallTimer = () => {
     if (stalled !== undefined) clearTimeout(stalled)
     stalled = undefined
+  }
+  const clearTimers = () => {
+    clearStallTimer()
+    clearTimeout(deadline)
+    clearTimeout(prompt)
+    deadline = undefined
   }
 
   socket.on("data", (chunk: Buffer) => {
@@ -92,7 +127,7 @@ const watchSocket = (socket: net.Socket, inbox: Mailbox.Mailbox<Buffer, FrameToo
       bodies = decoder.push(chunk)
     } catch (error) {
       stopped = true
-      clearStallTimer()
+      clearTimers()
       socket.pause()
       if (error instanceof FrameTooLargeError) inbox.unsafeDone(Exit.fail(error))
       else socket.destroy()
@@ -100,13 +135,19 @@ const watchSocket = (socket: net.Socket, inbox: Mailbox.Mailbox<Buffer, FrameToo
     }
     inbox.unsafeOfferAll(bodies)
     clearStallTimer()
+    if (bodies.length > 0) {
+      clearTimeout(prompt)
+      clearTimeout(deadline)
+      deadline = undefined
+    }
     if (decoder.pending > 0) {
-      stalled = setTimeout(() => socket.destroy(), partialFrameTimeoutMs)
-      stalled.unref()
+      stalled = cutAfter(timers.partialFrameTimeoutMs)
+      // The whole-frame deadline runs from the frame's first byte: a trickle cannot extend it.
+      deadline ??= cutAfter(timers.frameDeadlineMs)
     }
   })
   socket.once("close", () => {
-    clearStallTimer()
+    clearTimers()
     inbox.unsafeDone(Exit.void)
   })
   // Until a 'data' listener is attached a socket only buffers; only an error could have closed it.
@@ -185,10 +226,10 @@ const answerFrame = (body: Buffer, ctx: ConnectionContext): Effect.Effect<void> 
     )
   })
 
-const serveConnection = (socket: net.Socket, ctx: ConnectionContext, partialFrameTimeoutMs: number): Effect.Effect<void> =>
+const serveConnection = (socket: net.Socket, ctx: ConnectionContext, timers: FrameTimers): Effect.Effect<void> =>
   Effect.gen(function* () {
     const inbox = yield* Mailbox.make<Buffer, FrameTooLargeError>()
-    yield* Effect.sync(() => watchSocket(socket, inbox, partialFrameTimeoutMs))
+    yield* Effect.sync(() => watchSocket(socket, inbox, timers))
     // Requests on one connection are answered in order: the next frame only after the handler returned.
     yield* Mailbox.toStream(inbox).pipe(
       Stream.runForEach((body) => answerFrame(body, ctx)),
@@ -200,9 +241,15 @@ const serveConnection = (socket: net.Socket, ctx: ConnectionContext, partialFram
     Effect.ensuring(Effect.sync(() => socket.destroy()))
   )
 
+/**
+ * Answers BUSY and closes — after reading (and dropping) what the peer sends for a moment: closing
+ * with its request unread would make its write fail with EPIPE before it could read the answer.
+ */
 const rejectBusy = (socket: net.Socket, limit: number): void => {
-  const frame = encodeFrame(errorResponse("BUSY", `too many connections (limit ${limit})`))
-  socket.end(frame, () => socket.destroy())
+  const frame = encodeFrame(errorResponse("BUSY", `hookd is busy: too many connections (limit ${limit}); try again shortly`))
+  socket.on("data", () => {})
+  socket.end(frame)
+  setTimeout(() => socket.destroy(), BUSY_LINGER_MS).unref()
 }
 
 // ---------------------------------------------------------------- listening
@@ -251,6 +298,11 @@ const listenOn = (server: net.Server, target: ListenTarget): Effect.Effect<void,
 export const serve = Effect.fn("SocketServer.serve")(function* (options: ServeOptions) {
   const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS
   const partialFrameTimeoutMs = options.partialFrameTimeoutMs ?? DEFAULT_PARTIAL_FRAME_TIMEOUT_MS
+  const frameDeadlineMs = options.frameDeadlineMs ?? DEFAULT_FRAME_DEADLINE_MS
+  // 16 of the default 256; a small test limit keeps a sixteenth (none below 16).
+  const reserved = options.reservedConnections ?? Math.min(DEFAULT_RESERVED_CONNECTIONS, Math.floor(maxConnections / 16))
+  const ordinarySlots = maxConnections - Math.min(reserved, maxConnections - 1)
+  const promptFrameMs = options.promptFrameMs ?? DEFAULT_PROMPT_FRAME_MS
   const onInternalError = options.onInternalError ?? ((cause) => Effect.logError("socket server", cause))
   const reportInternal = (cause: Cause.Cause<unknown>) =>
     Effect.suspend(() => onInternalError(cause)).pipe(Effect.catchAllCause(() => Effect.void))
@@ -294,7 +346,14 @@ export const serve = Effect.fn("SocketServer.serve")(function* (options: ServeOp
     })
     const connection: Connection = { id: nextConnectionId++, closed: Deferred.await(closed) }
     const replier = makeReplier(socket, closed)
-    run(serveConnection(socket, { options, replier, connection, reportInternal }, partialFrameTimeoutMs))
+    // Past the ordinary slots, a connection stays only if it sends a whole frame promptly: tricklers
+    // cannot hold the last slots, so the user's own command still gets in.
+    const timers: FrameTimers = {
+      partialFrameTimeoutMs,
+      frameDeadlineMs,
+      promptFrameMs: openConnections > ordinarySlots ? promptFrameMs : undefined
+    }
+    run(serveConnection(socket, { options, replier, connection, reportInternal }, timers))
   })
   // Errors after listening (e.g. EMFILE on accept) must never crash the supervisor.
   server.on("error", (error) => {

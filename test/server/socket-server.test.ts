@@ -150,7 +150,8 @@ describe("protocol errors", () => {
 
 describe("limits", () => {
   it("rejects connections beyond the limit with BUSY, and serves again once there is room", async () => {
-    const { handle } = await start({ maxConnections: 256 })
+    // The plain limit: no slots kept for prompt frames (those are in test/faults/trickle.test.ts).
+    const { handle } = await start({ maxConnections: 256, reservedConnections: 0 })
     const all = await Promise.all(Array.from({ length: 300 }, () => client()))
     // A rejected client gets BUSY and then EOF; an accepted one gets nothing until it asks.
     const firstFrames = new Map<FramedClient, Promise<any>>(all.map((c) => [c, c.next()]))
