@@ -2,7 +2,7 @@
 // main.ts prints `hookctl: <message>` for these and never a stack trace.
 import { ConnectError } from "../protocol/client"
 import { UNSAFE_SOCKET } from "../protocol/socket-safety"
-import { terminalSafe } from "./terminal-text"
+import { terminalSafe } from "../protocol/terminal-text"
 
 export const EXIT_OK = 0
 export const EXIT_FAILED = 1

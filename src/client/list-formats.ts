@@ -1,7 +1,7 @@
 // `hookctl ls --format …` for scripts and documents: the same JobInfo rows as --json, in JSON, NDJSON,
 // TSV, CSV (RFC 4180), a GFM markdown table or YAML. The human table lives in jobs-view.ts.
 import type { JobInfo } from "../protocol/types"
-import { terminalSafe } from "./terminal-text"
+import { terminalSafe } from "../protocol/terminal-text"
 
 export const LIST_FORMATS = ["table", "json", "ndjson", "tsv", "csv", "markdown", "yaml"] as const
 export type ListFormat = (typeof LIST_FORMATS)[number]

@@ -3,7 +3,7 @@
 import type { FailureNotice } from "../protocol/types"
 import { formatRelativeTime } from "./format"
 import { jobLabel } from "./jobs-view"
-import { terminalSafe } from "./terminal-text"
+import { terminalSafe } from "../protocol/terminal-text"
 
 export const MAX_NOTICE_LINES = 3
 

@@ -1,7 +1,7 @@
 // Lays out a table within a terminal width: shrink the flexible columns first, then drop the least
 // important ones. Widths are computed on plain text; colour is applied after padding.
 import { paint, truncateEnd, truncateStart, type Colour } from "./format"
-import { terminalSafe } from "./terminal-text"
+import { terminalSafe } from "../protocol/terminal-text"
 
 export interface Column {
   readonly header: string

@@ -40,14 +40,8 @@ export const JOB_STATUSES = [
   "crashed"
 ] as const
 export type KnownJobStatus = (typeof JOB_STATUSES)[number]
-export const TERMINAL_STATUSES: ReadonlyArray<S.JobStatus> = [
-  "completed",
-  "failed",
-  "timed_out",
-  "cancelled",
-  "skipped",
-  "crashed"
-]
+/** Every status after the three live ones (queued, running, cancelling) is final. */
+export const TERMINAL_STATUSES: ReadonlyArray<S.JobStatus> = JOB_STATUSES.slice(JOB_STATUSES.indexOf("completed"))
 export const isTerminalStatus = (s: string): boolean => (TERMINAL_STATUSES as ReadonlyArray<string>).includes(s)
 
 export const REQUEST_NAMES = [

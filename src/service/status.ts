@@ -2,6 +2,7 @@
 // and whether a supervisor answers on the socket. Read-only; never starts anything.
 import { existsSync } from "node:fs"
 import { socketPath } from "../protocol/paths"
+import { terminalSafe } from "../protocol/terminal-text"
 import type { ServiceContext } from "./context"
 import { launchdService } from "./plan"
 import { probeSupervisor, type SupervisorProbe } from "./probe"
@@ -70,13 +71,13 @@ const describeProbe = (path: string, p: SupervisorProbe | undefined): string =>
       : `supervisor: not running (${p.reason}; socket ${path})`
 
 export const serviceStatus = async (platform: ServicePlatform, ctx: ServiceContext): Promise<number> => {
-  for (const file of serviceFiles(platform, ctx.env)) {
-    ctx.out(`${existsSync(file) ? "installed" : "missing  "} ${file}\n`)
-  }
+  // Paths, the service manager's words and the supervisor's answer are foreign text: escaped (issue 14 item 11).
+  const say = (line: string) => ctx.out(`${terminalSafe(line)}\n`)
+  for (const file of serviceFiles(platform, ctx.env)) say(`${existsSync(file) ? "installed" : "missing  "} ${file}`)
   const view = platform === "linux" ? await systemdView(ctx) : await launchdView(ctx)
-  for (const line of view.lines) ctx.out(`${line}\n`)
+  for (const line of view.lines) say(line)
   const path = socketPath(ctx.env)
   const probe = view.mayProbe ? await probeSupervisor(path, ctx.installation.version) : undefined
-  ctx.out(`${describeProbe(path, probe)}\n`)
+  say(describeProbe(path, probe))
   return 0
 }

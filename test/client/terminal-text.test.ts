@@ -6,7 +6,7 @@ import { describeServerError } from "../../src/client/errors"
 import { jobsTable } from "../../src/client/jobs-view"
 import { renderMachineFormat } from "../../src/client/list-formats"
 import { formatStatusEvent } from "../../src/client/commands/logs"
-import { terminalSafe } from "../../src/client/terminal-text"
+import { terminalSafe } from "../../src/protocol/terminal-text"
 import { useScriptedServer } from "./scripted-server"
 import { runHookctl } from "./support"
 

@@ -20,11 +20,11 @@ afterEach(async () => {
 const socket = () => join(sb.dir, "hookd.sock")
 
 /** Answers Hello with a Welcome; `silent` accepts and never answers. */
-const fakeSupervisor = async (silent = false): Promise<ScriptedServer> =>
+const fakeSupervisor = async (silent = false, version = "9.9.9"): Promise<ScriptedServer> =>
   (server = await ScriptedServer.listen(socket(), () => ({
     answers: silent
       ? []
-      : [{ kind: "Welcome", payload: { server_version: "9.9.9", protocol_versions: [1], pid: 4242, started_at: 0, state_dir: "/s" } }]
+      : [{ kind: "Welcome", payload: { server_version: version, protocol_versions: [1], pid: 4242, started_at: 0, state_dir: "/s" } }]
   })))
 
 /** A systemctl that answers is-enabled/is-active from a table keyed by "query unit". */
@@ -56,6 +56,17 @@ describe("service status (linux)", () => {
     expect(out).toContain("hookd.socket: enabled, active")
     expect(out).toContain("hookd.service: disabled, active")
     expect(out).toContain("supervisor: running, pid 4242, version 9.9.9")
+  })
+
+  it("escapes control characters in what the supervisor answers (an ESC never reaches the terminal)", async () => {
+    standIn(sb, "systemctl")
+    systemctlAnswering({ "is-active hookd.socket": "active", "is-active hookd.service": "active" })
+    await fakeSupervisor(false, "9.9\x1b]0;owned\x07\n.9")
+    const ctx = makeContext(sandboxEnv(sb, "linux", { HOOKD_SOCKET: socket() }))
+    expect(await runService(["status"], ctx)).toBe(0)
+    const out = ctx.stdout()
+    expect(out).toContain("version 9.9\\e]0;owned\\x07\\n.9")
+    expect(out).not.toMatch(/[\x00-\x09\x0b-\x1f]/)
   })
 
   it("does not connect when the socket listens but hookd is down: that would start it", async () => {

@@ -8,7 +8,7 @@ import { hookctlBinPath } from "../install-paths"
 import { errLines, outLines } from "../output"
 import { notInRepository } from "./job-lookup"
 import { installShims, uninstallShims } from "../shims"
-import { terminalSafe } from "../terminal-text"
+import { terminalSafe } from "../../protocol/terminal-text"
 
 type HooksCommand = Extract<Command, { kind: "hooks" }>
 

@@ -8,7 +8,7 @@ import { expectKind, type Connection } from "../connection"
 import { EXIT_FAILED, EXIT_OK } from "../errors"
 import { jobLabel } from "../jobs-view"
 import { err, out } from "../output"
-import { terminalSafe } from "../terminal-text"
+import { terminalSafe } from "../../protocol/terminal-text"
 import { withConnection } from "./connect"
 import { addressOf, currentWorktree, newestJob, withJobSuggestion } from "./job-lookup"
 

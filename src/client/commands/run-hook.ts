@@ -13,7 +13,7 @@ import { worktreeRoot } from "../git"
 import { decideWithoutSupervisor } from "../hook-config"
 import { err, errLines, out } from "../output"
 import { formatFailureNotices } from "../notices"
-import { terminalSafe } from "../terminal-text"
+import { terminalSafe } from "../../protocol/terminal-text"
 import { formatStatusEvent, isCompletedEvent } from "./logs"
 
 type RunHookCommand = Extract<Command, { kind: "run-hook" }>

@@ -6,7 +6,7 @@ import { EXIT_OK } from "../errors"
 import { formatBytes, formatDuration, formatRelativeTime } from "../format"
 import { jobLabel, reasonText, worktreeText } from "../jobs-view"
 import { out, outLines } from "../output"
-import { terminalSafe } from "../terminal-text"
+import { terminalSafe } from "../../protocol/terminal-text"
 import { withConnection } from "./connect"
 import { withJobSuggestion } from "./job-lookup"
 

@@ -8,7 +8,7 @@ import { withConnection, worktreeFilter } from "./connect"
 import { withJobSuggestion } from "./job-lookup"
 import { formatBytes, formatDuration } from "../format"
 import { out, outLines } from "../output"
-import { terminalSafe } from "../terminal-text"
+import { terminalSafe } from "../../protocol/terminal-text"
 
 type Of<K extends Command["kind"]> = Extract<Command, { kind: K }>
 

@@ -10,7 +10,7 @@ import { ClientError, EXIT_FAILED, EXIT_NOT_FOUND, EXIT_OK } from "../errors"
 import { formatDuration } from "../format"
 import { jobLabel, reasonText } from "../jobs-view"
 import { err, out } from "../output"
-import { terminalSafe } from "../terminal-text"
+import { terminalSafe } from "../../protocol/terminal-text"
 import { withConnection } from "./connect"
 import { addressOf, currentWorktree, withJobSuggestion } from "./job-lookup"
 
