@@ -3,7 +3,7 @@
 // line is prefixed `[name] ` (RunAccepted does not say which jobs are waited, so "several
 // accepted" is the rule). Background work never blocks git: with no supervisor, a hook without
 // foreground jobs only warns.
-import { isTerminalRecord } from "../../protocol/types"
+import { isTerminalRecord, type JobInfo } from "../../protocol/types"
 import { connectToSupervisor, howToStart } from "../autostart"
 import type { Command } from "../cli"
 import { expectKind, type Connection } from "../connection"
@@ -13,6 +13,7 @@ import { worktreeRoot } from "../git"
 import { decideWithoutSupervisor } from "../hook-config"
 import { err, errLines, out } from "../output"
 import { formatFailureNotices } from "../notices"
+import { hookSummary, useSymbols } from "../hook-summary"
 import { terminalSafe } from "../../protocol/terminal-text"
 import { formatStatusEvent, isCompletedEvent } from "./logs"
 
@@ -61,6 +62,8 @@ const streamJobs = async (
 ) => {
   let prefixed = false
   let outcome: string | undefined
+  let invocation: string | undefined
+  let declared: ReadonlyArray<string> = []
   for await (const answer of connection.stream("RunJobs", {
     repo_root: cmd.repo,
     worktree,
@@ -74,6 +77,8 @@ const streamJobs = async (
     if (answer.kind === "RunAccepted") {
       onAccepted()
       if (answer.payload.notices !== undefined) await errLines(formatFailureNotices(answer.payload.notices, Date.now()))
+      invocation = answer.payload.invocation_id
+      declared = answer.payload.jobs.map((job) => job.name)
       prefixed = answer.payload.jobs.length > 1
       continue
     }
@@ -91,7 +96,32 @@ const streamJobs = async (
       await err(`${formatStatusEvent(record.data)}${name !== undefined ? ` (${name})` : ""}\n`)
     }
   }
+  if (invocation !== undefined && declared.length > 0) await printSummary(connection, cmd, invocation, declared)
   return outcome === "completed" ? EXIT_OK : EXIT_FAILED
+}
+
+/**
+ * The summary block after the waited jobs ended: one ListJobs of this invocation (a few ms) for
+ * their statuses and durations. It only informs, so a failure to fetch it never changes the hook's
+ * outcome — the jobs' own output and status lines above already told the story.
+ */
+const printSummary = async (
+  connection: Connection,
+  cmd: RunHookCommand,
+  invocation: string,
+  declared: ReadonlyArray<string>
+): Promise<void> => {
+  let jobs: ReadonlyArray<JobInfo>
+  try {
+    const answer = await connection.request("ListJobs", { repo_root: cmd.repo, invocation_prefix: invocation.slice(0, 16) })
+    jobs = expectKind(answer, "Jobs").jobs.filter((job) => job.invocation_id === invocation)
+  } catch {
+    return
+  }
+  // In the order RunAccepted listed them (the config's order), not the store's newest-first.
+  const position = (name: string) => declared.indexOf(name)
+  const ordered = [...jobs].sort((a, b) => position(a.name) - position(b.name))
+  await errLines(hookSummary(cmd.hook, ordered, useSymbols(process.stderr.isTTY, process.env)))
 }
 
 /**
