@@ -3,9 +3,13 @@
 // and Ctrl-C, which closes the socket: that is how the supervisor learns to end a tail.
 // With a greeting, the first request goes out in one write behind a `Hello` (no extra round trip); the
 // supervisor answers requests in order, so its `Welcome` arrives first and is handed to `onWelcome`.
+// A `BUSY` answer (too many connections, or a supervisor shutting down) means the request was not
+// handled: it is sent again on a fresh connection, with backoff, for up to ~2 s (busy-retry.ts) before
+// the BUSY is shown — a git hook must not fail because it arrived in a crowded moment.
 import type { Socket } from "node:net"
-import { ConnectionFailed, FramedClient } from "../protocol/client"
+import { ConnectionFailed, FramedClient, openSocket } from "../protocol/client"
 import type { RequestName, RequestPayloads, ResponseEnvelope, ResponseKind, ResponsePayloads } from "../protocol/types"
+import { busyRetryBudgetMs, busyRetryDelayMs } from "./busy-retry"
 import { InterruptedError, ServerError, UnreachableError } from "./errors"
 
 /** Long enough for a prune of a big repo, short enough that a wedged supervisor does not hang a shell. */
@@ -18,16 +22,25 @@ export interface Greeting {
 
 const asClientError = (e: unknown): unknown => (e instanceof ConnectionFailed ? new UnreachableError(e.message) : e)
 
+const isBusy = (answer: ResponseEnvelope): boolean => answer.kind === "Error" && answer.payload.code === "BUSY"
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
 export class Connection {
-  private readonly client: FramedClient
+  private client: FramedClient
   /** The id of the Hello sent with the first request, until its answer has been read. */
   private helloId: string | undefined
   private greeted = false
+  private welcomed = false
+  private interrupted = false
+  private readonly busyRetryMs = busyRetryBudgetMs(process.env)
 
   constructor(
     socket: Socket,
-    path: string,
-    private readonly greeting?: Greeting
+    private readonly path: string,
+    private readonly greeting?: Greeting,
+    /** A fresh socket to the same supervisor, for a request answered BUSY (no autostart: the same door). */
+    private readonly reopen: () => Promise<Socket> = () => openSocket(path)
   ) {
     this.client = new FramedClient(socket, path)
   }
@@ -52,17 +65,56 @@ export class Connection {
       const answer = await this.client.next({ timeoutMs, what })
       if (this.helloId !== undefined && answer.id === this.helloId) {
         this.helloId = undefined
-        if (answer.kind === "Welcome") this.greeting?.onWelcome(answer.payload)
+        if (answer.kind === "Welcome") {
+          this.welcomed = true
+          this.greeting?.onWelcome(answer.payload)
+        }
         continue
       }
       if (answer.id === undefined || answer.id === id) return answer
     }
   }
 
+  /**
+   * Runs `attempt` (send a request, read its first answer) and, while that answer is BUSY and the
+   * budget allows, reconnects after a backoff and runs it again. The BUSY that outlasts the budget
+   * (or that a vanished supervisor leaves as the last word) is returned as it came.
+   */
+  private async untilNotBusy(attempt: () => Promise<ResponseEnvelope>): Promise<ResponseEnvelope> {
+    let firstBusyAt: number | undefined
+    for (let retry = 1; ; retry++) {
+      const answer = await attempt()
+      if (!isBusy(answer)) return answer
+      firstBusyAt ??= Date.now()
+      const delay = busyRetryDelayMs(retry, Date.now() - firstBusyAt, this.busyRetryMs, Math.random())
+      if (delay === undefined) return answer
+      // Leave at once: the slot this connection holds is what the crowd is waiting for.
+      this.client.close()
+      await sleep(delay)
+      if (this.interrupted) throw new InterruptedError()
+      if (!(await this.reconnect())) return answer
+    }
+  }
+
+  /** Replaces the socket; false when nobody accepts any more (the supervisor has gone). */
+  private async reconnect(): Promise<boolean> {
+    let socket: Socket
+    try {
+      socket = await this.reopen()
+    } catch {
+      return false
+    }
+    this.client = new FramedClient(socket, this.path)
+    this.helloId = undefined
+    // The handshake is owed until a Welcome came: a BUSY connection never gave one.
+    if (!this.welcomed) this.greeted = false
+    return true
+  }
+
   /** Sends one request and returns its single answer; an `Error` answer throws ServerError. */
   async request<N extends RequestName>(req: N, payload: RequestPayloads[N], timeoutMs: number = UNARY_TIMEOUT_MS): Promise<ResponseEnvelope> {
     try {
-      return throwIfError(await this.answerTo(this.send(req, payload), timeoutMs, req))
+      return throwIfError(await this.untilNotBusy(() => this.answerTo(this.send(req, payload), timeoutMs, req)))
     } catch (e) {
       throw asClientError(e)
     }
@@ -78,16 +130,22 @@ export class Connection {
     payload: RequestPayloads[N],
     options: { readonly firstAnswerTimeoutMs?: number } = {}
   ): AsyncGenerator<ResponseEnvelope> {
-    const onSigint = () => this.client.abort(new InterruptedError())
+    const onSigint = () => {
+      this.interrupted = true
+      this.client.abort(new InterruptedError())
+    }
     process.once("SIGINT", onSigint)
     try {
-      const id = this.send(req, payload)
-      let timeoutMs = options.firstAnswerTimeoutMs
+      let id = ""
+      // Only the first answer can be BUSY (nothing was started yet); after it the stream is the stream.
+      let answer = await this.untilNotBusy(() => {
+        id = this.send(req, payload)
+        return this.answerTo(id, options.firstAnswerTimeoutMs, req)
+      })
       for (;;) {
-        const answer = throwIfError(await this.answerTo(id, timeoutMs, req))
-        timeoutMs = undefined
-        yield answer
+        yield throwIfError(answer)
         if (answer.kind === "StreamEnd") return
+        answer = await this.answerTo(id, undefined, req)
       }
     } catch (e) {
       throw asClientError(e)

@@ -172,8 +172,9 @@ const runHookJobs = async (cmd: RunHookCommand): Promise<number> => {
   try {
     return await streamJobs(connection, cmd, worktree, stdin, () => (accepted = true))
   } catch (e) {
-    // The supervisor answered nothing in time: treat it like an unreachable one.
-    if (e instanceof UnreachableError && !accepted) {
+    // The supervisor answered nothing in time, or stayed BUSY past hookctl's retries (connection.ts):
+    // treat it like an unreachable one — background-only work never blocks git.
+    if ((e instanceof UnreachableError || (e instanceof ServerError && e.code === "BUSY")) && !accepted) {
       if ((await decideWithoutSupervisor(worktree, cmd.hook, cmd.mode)) === "foreground") throw e
       await err(`hookd: ${terminalSafe(e.message, { keepNewlines: true })}; background jobs of ${cmd.hook} may not have started\n`)
       return EXIT_OK
