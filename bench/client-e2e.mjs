@@ -1,19 +1,10 @@
-// Client benchmarks (issue 4) against a real supervisor in a sandbox: hookctl wall times, and the
-// time an installed shim adds to `git checkout`. Each figure is measured interleaved with
-// `node -e 0`, so its ratio holds even when the shared machine's load changes. Used by bench/run.mjs.
+// Client benchmarks against a real supervisor in a sandbox: `hookctl --version`, `status` and `ls`
+// of a repo with 1,000 jobs (issue 13's targets ≤ 1.15× / 1.2× / 1.25× node), each interleaved
+// with `node -e 0`. Also the helpers the git benchmarks share. Used by bench/run.mjs.
 import { spawnSync } from "node:child_process"
-import { requestOnce } from "./lib/framed-client.mjs"
+import { command, interleave, nodeFloor, ratio } from "./lib/interleave.mjs"
+import { ms } from "./lib/report.mjs"
 import { HOOKCTL_BIN } from "./lib/sandbox.mjs"
-import { BARE_NODE, interleavedMedians, median, timeOnce } from "./lib/timing.mjs"
-
-/** Median wall time of `node bin/hookctl <args>` run in `cwd`, and of `node -e 0` alongside. */
-export const timeHookctl = (sandbox, cwd, args, runs) => {
-  const [nodeMs, hookctlMs] = interleavedMedians(
-    [{ ...BARE_NODE, env: sandbox.env }, { command: process.execPath, args: [HOOKCTL_BIN, ...args], cwd, env: sandbox.env }],
-    { runs }
-  )
-  return { nodeMs, hookctlMs }
-}
 
 export const installShims = (sandbox, repo) => {
   const r = spawnSync(process.execPath, [HOOKCTL_BIN, "hooks", "install"], {
@@ -25,30 +16,24 @@ export const installShims = (sandbox, repo) => {
   if (r.status !== 0) throw new Error(`hookctl hooks install exited ${r.status}: ${(r.stderr || r.stdout).trim()}`)
 }
 
-/**
- * Median wall time of one `git checkout` in each repo, alternating `checkout -q -B bench` and
- * `checkout -q main` (each fires post-checkout): in every round one `node -e 0`, then a pair of
- * checkouts in each repo in turn. One unmeasured round first. Returns the medians and how many
- * checkouts each repo saw.
- */
-export const timeCheckouts = (sandbox, repos, pairs) => {
-  const nodeSamples = []
-  const samples = repos.map(() => [])
-  const checkout = (repo, args) => timeOnce("git", ["checkout", "-q", ...args], { cwd: repo, env: sandbox.env })
-  for (let i = 0; i < pairs + 1; i++) {
-    const nodeMs = timeOnce(BARE_NODE.command, BARE_NODE.args, { env: sandbox.env })
-    if (i > 0) nodeSamples.push(nodeMs)
-    repos.forEach((repo, k) => {
-      const a = checkout(repo, ["-B", "bench"])
-      const b = checkout(repo, ["main"])
-      if (i > 0) samples[k].push(a, b)
-    })
+/** `node bin/hookctl <args>` beside `node -e 0`, interleaved; each with its target ratio. */
+export const benchHookctl = async ({ report, sizes }, sandbox, { emptyRepo, lsRepo, lsJobs }) => {
+  const rows = [
+    ["hookctl --version", emptyRepo, ["--version"], 1.15],
+    ["hookctl status", emptyRepo, ["status"], 1.2],
+    [`hookctl ls (${lsJobs} jobs)`, lsRepo, ["ls"], 1.25]
+  ]
+  const r = await interleave(
+    [
+      { name: "node", run: nodeFloor(sandbox.env) },
+      ...rows.map(([name, cwd, args]) => ({ name, run: command(process.execPath, [HOOKCTL_BIN, ...args], { cwd, env: sandbox.env }) }))
+    ],
+    { runs: sizes.runs, warmup: sizes.warmup, budgetMs: sizes.rowBudgetMs }
+  )
+  const floor = r.get("node").median
+  report.row(`node -e 0 (median of ${r.rounds})`, ms(floor))
+  for (const [name, , , target] of rows) {
+    const t = r.get(name).median
+    report.row(name, ms(t), { vs: `${ratio(t, floor)} node -e 0`, target: `≤ ${target}× node`, met: t <= target * floor })
   }
-  return { nodeMs: median(nodeSamples), checkoutMs: samples.map(median), checkouts: 2 * (pairs + 1) }
-}
-
-/** How many post-checkout jobs the supervisor recorded for `repo`. */
-export const recordedHookRuns = async (sandbox, repo) => {
-  const { jobs } = await requestOnce(sandbox.socket, "ListJobs", { repo_root: repo, hook: "post-checkout" }, "Jobs")
-  return jobs.length
 }

@@ -6,7 +6,7 @@ import { connect } from "node:net"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { medianWallTime } from "./lib/timing.mjs"
+import { command, interleave, ratio } from "./lib/interleave.mjs"
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..")
 const hookctl = join(root, "bin", "hookctl")
@@ -28,7 +28,6 @@ const answers = (path) =>
   })
 
 const env = { ...process.env, HOOKD_NO_AUTOSTART: "1", HOOKD_SOCKET: socketPath }
-const time = (args) => medianWallTime(process.execPath, args, { runs, warmup: WARMUP, cwd: root, env })
 
 const rows = [
   ["node -e 0", ["-e", "0"]],
@@ -37,11 +36,14 @@ const rows = [
 const live = await answers(socketPath)
 if (live) rows.push(["hookctl ls", [hookctl, "ls"]])
 
-console.log(`client startup, median of ${runs} runs (${WARMUP} warm-ups), node ${process.version}`)
-let base
-for (const [label, args] of rows) {
-  const ms = time(args)
-  base ??= ms
-  console.log(`${label.padEnd(20)} ${ms.toFixed(1).padStart(8)} ms  ${(ms / base).toFixed(2)}×`)
+console.log(`client startup, median of ${runs} interleaved runs (${WARMUP} warm-ups), node ${process.version}`)
+const r = await interleave(
+  rows.map(([name, args]) => ({ name, run: command(process.execPath, args, { cwd: root, env }) })),
+  { runs, warmup: WARMUP }
+)
+const base = r.get("node -e 0").median
+for (const [label] of rows) {
+  const ms = r.get(label).median
+  console.log(`${label.padEnd(20)} ${ms.toFixed(1).padStart(8)} ms  ${ratio(ms, base)}`)
 }
 if (!live) console.log(`hookctl ls           skipped (no supervisor answers at ${socketPath})`)

@@ -24,3 +24,22 @@ export const requestOnce = async (socketPath, req, payload, kind, timeoutMs = 30
     c.close()
   }
 }
+
+const HELLO = { client: "bench", client_version: "0" }
+
+/**
+ * Connects again and again (every 2 ms) until the supervisor answers Hello; resolves with the
+ * moment (performance.now()) the Welcome arrived. The supervisor's "first answer" however it starts.
+ */
+export const firstWelcome = async (socketPath, timeoutMs = 30_000) => {
+  const deadline = performance.now() + timeoutMs
+  for (;;) {
+    try {
+      await requestOnce(socketPath, "Hello", HELLO, "Welcome", Math.max(1, deadline - performance.now()))
+      return performance.now()
+    } catch (e) {
+      if (performance.now() > deadline) throw new Error(`no Welcome within ${timeoutMs} ms: ${e instanceof Error ? e.message : e}`)
+      await new Promise((resolve) => setTimeout(resolve, 2))
+    }
+  }
+}

@@ -2,10 +2,11 @@
 // test/support/supervisor.ts does for the black-box tests: own HOOKD_STATE_DIR and HOOKD_SOCKET,
 // so nothing touches the user's real supervisor.
 import { execFileSync, spawn } from "node:child_process"
-import { mkdirSync, mkdtempSync, realpathSync, rmSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { firstWelcome } from "./framed-client.mjs"
 import { withTimeout } from "./timing.mjs"
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..")
@@ -53,12 +54,15 @@ export const makeGitRepo = (sandbox, name, files = {}) => {
 }
 
 /**
- * Spawns `node dist/hookd.mjs` and resolves once it logs "started"; `spawnedAt` is taken just
- * before the spawn (performance.now() ms), so callers can time the start-up.
+ * Spawns `node dist/hookd.mjs` and resolves once it logs "started" (and, with `firstAnswer`, once it
+ * answered a Hello: `answeredAt`); `spawnedAt` is taken just before the spawn (performance.now() ms),
+ * so callers can time the start-up.
  */
-export const startSupervisor = async (sandbox, timeoutMs = 15_000) => {
+export const startSupervisor = async (sandbox, { timeoutMs = 30_000, firstAnswer = false } = {}) => {
   const spawnedAt = performance.now()
   const proc = spawn(process.execPath, [HOOKD_BUNDLE], { env: sandbox.env, stdio: ["ignore", "pipe", "pipe"] })
+  const answered = firstAnswer ? firstWelcome(sandbox.socket, timeoutMs) : Promise.resolve(undefined)
+  answered.catch(() => {}) // awaited below; a start that fails first must not leave it unhandled
   let output = ""
   proc.stdout.on("data", (d) => (output += d))
   proc.stderr.on("data", (d) => (output += d))
@@ -82,10 +86,18 @@ export const startSupervisor = async (sandbox, timeoutMs = 15_000) => {
     throw e
   }
   const startedAt = performance.now()
+  let answeredAt
+  try {
+    answeredAt = await answered
+  } catch (e) {
+    proc.kill("SIGKILL")
+    throw e
+  }
   return {
     pid: proc.pid,
     spawnedAt,
     startedAt,
+    answeredAt,
     exited,
     output: () => output,
     /** SIGTERM (graceful stop, SPEC §7), then SIGKILL if it is still there after the grace. */
@@ -99,5 +111,33 @@ export const startSupervisor = async (sandbox, timeoutMs = 15_000) => {
         return exited
       }
     }
+  }
+}
+
+/**
+ * A sandbox of its own (`extraEnv` added, e.g. HOOKD_MAX_PARALLEL) with a supervisor started in it;
+ * `close()` stops the supervisor and removes the sandbox.
+ */
+export const openSupervisor = async (extraEnv = {}) => {
+  const sandbox = makeSandbox(extraEnv)
+  try {
+    const hookd = await startSupervisor(sandbox)
+    return { sandbox, hookd, close: async () => (await hookd.stop(), sandbox.cleanup()) }
+  } catch (e) {
+    sandbox.cleanup()
+    throw e
+  }
+}
+
+/** Resident set size of a process in bytes (/proc, else `ps`), undefined when neither answers. */
+export const rssOf = (pid) => {
+  try {
+    const kib = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]
+    if (kib) return Number(kib) * 1024
+  } catch {}
+  try {
+    return Number(execFileSync("ps", ["-o", "rss=", "-p", String(pid)], { encoding: "utf8" }).trim()) * 1024 || undefined
+  } catch {
+    return undefined
   }
 }

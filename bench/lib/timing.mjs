@@ -13,33 +13,14 @@ export const percentile = (xs, p) => {
 }
 
 /** Wall time of one synchronous child run, in ms; throws when it exits non-zero. */
-export const timeOnce = (command, args, { cwd, env } = {}) => {
+export const timeOnce = (command, args, { cwd, env, timeoutMs = 60_000 } = {}) => {
   const start = process.hrtime.bigint()
-  const r = spawnSync(command, args, { cwd, env, stdio: ["ignore", "ignore", "pipe"], timeout: 30_000 })
+  const r = spawnSync(command, args, { cwd, env, stdio: ["ignore", "ignore", "pipe"], timeout: timeoutMs })
   const ms = Number(process.hrtime.bigint() - start) / 1e6
   if (r.status !== 0) {
     throw new Error(`${command} ${args.join(" ")} exited ${r.status ?? r.signal}: ${String(r.stderr).trim().slice(0, 300)}`)
   }
   return ms
-}
-
-/** Median wall time of `runs` runs after `warmup` unmeasured ones. */
-export const medianWallTime = (command, args, { runs = 15, warmup = 2, cwd, env } = {}) =>
-  interleavedMedians([{ command, args, cwd, env }], { runs, warmup })[0]
-
-/**
- * Median wall times of several commands run in turn (A B C A B C …), so that a change of load on
- * a shared machine weighs on all of them alike: a ratio of two of these medians is fair.
- */
-export const interleavedMedians = (commands, { runs = 15, warmup = 2 } = {}) => {
-  const samples = commands.map(() => [])
-  for (let i = 0; i < warmup + runs; i++) {
-    commands.forEach(({ command, args, cwd, env }, k) => {
-      const ms = timeOnce(command, args, { cwd, env })
-      if (i >= warmup) samples[k].push(ms)
-    })
-  }
-  return samples.map(median)
 }
 
 /** `node -e 0`, the yardstick every process-start figure is compared with. */
