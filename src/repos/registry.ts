@@ -8,6 +8,7 @@ import { repoDbPath } from "../protocol/paths"
 import { identifyRepo, RepoNotFound } from "./identity"
 import type { openRepoStore } from "../store/open"
 import { Store } from "../store/service"
+import { databaseMayExist } from "../store/diagnose"
 import type { RepoStore } from "../store/repo-store"
 import { logInfo, logWarn } from "../logging/event-log"
 import { Settings } from "../settings/settings"
@@ -50,7 +51,22 @@ export const RepoRegistryLive = Layer.scoped(
     const opening = yield* Effect.makeSemaphore(1)
     const reposDir = join(settings.stateDir, "repos")
 
+    /**
+     * A store whose file was damaged after it was opened (truncated, garbled) is closed and forgotten
+     * here, so the next request opens the file afresh: that explains the damage again, or — once the
+     * user moved the file aside as told — starts a fresh history, without a restart.
+     */
+    const forgetDamaged = Effect.suspend(() =>
+      Effect.forEach([...repos.values()].filter((repo) => repo.store.isDamaged()), (repo) => {
+        repo.store.closeNow()
+        repos.delete(repo.repoId)
+        return logWarn("repo_damaged", { repo_id: repo.repoId, path: repo.store.dbPath, action: "closed; opened afresh on next use" })
+      }, { discard: true })
+    )
+    const usable = (repo: OpenRepo | undefined): OpenRepo | undefined => (repo?.store.isDamaged() ? undefined : repo)
+
     const open = Effect.fn("RepoRegistry.open")(function* (repoId: string, root: string) {
+      yield* forgetDamaged
       const known = repos.get(repoId)
       if (known) return known
       const dbPath = repoDbPath(settings.stateDir, repoId)
@@ -67,6 +83,7 @@ export const RepoRegistryLive = Layer.scoped(
     }, opening.withPermits(1))
 
     const resolveRepo = Effect.fn("RepoRegistry.resolve")(function* (path: string) {
+      yield* forgetDamaged
       const wanted = canonical(path)
       // A recorded root still answers when its directory is gone (listing, tailing, pruning).
       for (const repo of repos.values()) if (repo.root === wanted || repo.root === path) return repo
@@ -75,17 +92,18 @@ export const RepoRegistryLive = Layer.scoped(
     })
 
     const findRepo = Effect.fn("RepoRegistry.find")(function* (path: string) {
+      yield* forgetDamaged
       const wanted = canonical(path)
       for (const repo of repos.values()) if (repo.root === wanted || repo.root === path) return repo
       const identity = yield* identifyRepo(path)
-      if (!existsSync(repoDbPath(settings.stateDir, identity.repoId))) return undefined
+      if (!databaseMayExist(repoDbPath(settings.stateDir, identity.repoId))) return undefined
       return yield* open(identity.repoId, identity.root)
     })
 
     // Discover repositories from earlier runs so reconcile and `ls --all-repos` see them.
     const discovered = existsSync(reposDir) ? readdirSync(reposDir) : []
     for (const repoId of discovered) {
-      if (!/^[0-9a-f]{16}$/.test(repoId) || !existsSync(repoDbPath(settings.stateDir, repoId))) continue
+      if (!/^[0-9a-f]{16}$/.test(repoId) || !databaseMayExist(repoDbPath(settings.stateDir, repoId))) continue
       yield* open(repoId, "").pipe(
         Effect.catchAll((error) =>
           logWarn("repo_open_failed", { repo_id: repoId, error: String((error as { message?: string }).message ?? error) })
@@ -97,8 +115,8 @@ export const RepoRegistryLive = Layer.scoped(
     return {
       resolve: resolveRepo,
       find: findRepo,
-      byId: (repoId) => repos.get(repoId),
-      all: () => [...repos.values()]
+      byId: (repoId) => usable(repos.get(repoId)),
+      all: () => [...repos.values()].filter((repo) => usable(repo) !== undefined)
     } satisfies RepoRegistryService
   })
 )

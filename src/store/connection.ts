@@ -85,11 +85,14 @@ export class Connection {
     this.walReady = true
   }
 
-  /** Checkpoint (when brought up), finalize every statement, close. Never throws: it runs in finalizers. */
-  close(): void {
+  /**
+   * Checkpoint (when brought up, unless `checkpoint` is false: a damaged file is left as it is),
+   * finalize every statement, close. Never throws: it runs in finalizers. A second call does nothing.
+   */
+  close(checkpoint = true): void {
     openConnections.delete(this)
     if (!this.db.isOpen) return
-    if (this.walReady) {
+    if (this.walReady && checkpoint) {
       try {
         this.db.exec("PRAGMA wal_checkpoint(TRUNCATE)")
       } catch {

@@ -28,8 +28,34 @@ export const diskFullFix = (path: string, cause: unknown): string | undefined =>
   }
 }
 
+/**
+ * Whether a repository's database may be at `dbPath`: false only when it (or a parent) does not
+ * exist. A directory hookd may not enter, or a file where a directory belongs, counts as "maybe", so
+ * that opening it explains the problem instead of the repository looking as if it had no history.
+ */
+export const databaseMayExist = (dbPath: string): boolean => {
+  try {
+    statSync(dbPath)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== "ENOENT"
+  }
+}
+
 /** SQLite's words for a file it cannot read as a database. */
 const DAMAGED = /database disk image is malformed|file is not a database|file is encrypted or is not a database/i
+
+/**
+ * When a statement on an already open database failed because its file is damaged — truncated or
+ * garbled under the running supervisor (issue 14 item 9) — what to do: move the file aside. Its
+ * `-wal` is this supervisor's own: closing the damaged store (on the next request) folds it in and
+ * removes it, so the fix names the database file alone.
+ */
+export const damagedFix = (dbPath: string, cause: unknown): string | undefined => {
+  if (!(cause instanceof Error) || !DAMAGED.test(cause.message)) return undefined
+  return `the database is damaged; hookd cannot use it, other repositories are not affected. Move it aside and ` +
+    `hookd starts this repository's job history afresh (no restart needed): ${moveAsideFix(dbPath, false)}`
+}
 
 /** The path and its ancestors, root first. */
 const lineage = (path: string): string[] => {

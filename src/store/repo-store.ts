@@ -13,7 +13,7 @@ import {
   jobPatchParams
 } from "./codec"
 import { type Connection, makeTransactor } from "./connection"
-import { diskFullFix } from "./diagnose"
+import { damagedFix, diskFullFix } from "./diagnose"
 import { StoreError } from "./errors"
 import type { FailureNoticeRow, InvocationRow, JobFilter, JobPatch, JobRow, ListedJobRow, RepoPolicyRow, RepoRow } from "./rows"
 import { prepareStatements } from "./statements"
@@ -31,6 +31,13 @@ export interface RepoStore {
   readonly repoId: string
   readonly dbPath: string
   readonly repo: Effect.Effect<RepoRow, StoreError>
+  /**
+   * True once a statement failed because the file is damaged (truncated or garbled after it was
+   * opened): this store is of no more use, and the registry closes it and opens the file afresh.
+   */
+  readonly isDamaged: () => boolean
+  /** Closes the connection now, without a checkpoint (for a damaged store; the scope's own close then does nothing). */
+  readonly closeNow: () => void
   /** One transaction; each job's env is scrubbed before it is stored. */
   insertInvocation(inv: InvocationRow, jobs: ReadonlyArray<JobRow>): Effect.Effect<void, StoreError>
   /** One transaction; fails when the job does not exist. An `env` in the patch is scrubbed. */
@@ -78,8 +85,15 @@ export const makeRepoStore = (
   root: string
 ): Effect.Effect<RepoStore, StoreError> => {
   const dbPath = connection.path
+  let damaged = false
+  /** A failure the user can act on carries the fix: a full disk, or a file damaged under us. */
+  const fixFor = (cause: unknown): string | undefined => {
+    const damage = damagedFix(dbPath, cause)
+    if (damage !== undefined) damaged = true
+    return damage ?? diskFullFix(dbPath, cause)
+  }
   const attempt = <A>(operation: string, run: () => A): Effect.Effect<A, StoreError> =>
-    Effect.try({ try: run, catch: (cause) => new StoreError({ path: dbPath, operation, cause, fix: diskFullFix(dbPath, cause) }) })
+    Effect.try({ try: run, catch: (cause) => new StoreError({ path: dbPath, operation, cause, fix: fixFor(cause) }) })
 
   return attempt("prepare statements", () => {
     const s = prepareStatements(connection)
@@ -94,6 +108,8 @@ export const makeRepoStore = (
     const store: RepoStore = {
       repoId,
       dbPath,
+      isDamaged: () => damaged,
+      closeNow: () => connection.close(false),
       repo: attempt("read repo", () => {
         const row = s.getRepo.get([repoId])
         if (!row) throw new Error(`no repo row for ${repoId}`)

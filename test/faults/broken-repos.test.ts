@@ -7,7 +7,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect } from "effect"
 import { execFileSync } from "node:child_process"
 import { randomBytes } from "node:crypto"
-import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { closeSync, ftruncateSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { repoDbPath } from "../../src/protocol/paths"
 import { identifyRepo } from "../../src/repos/identity"
@@ -45,6 +45,66 @@ const runFix = (message: string, pattern: RegExp) => {
 }
 
 const MV = /mv \S+ \S+( && mv \S+ \S+)?/
+
+/** Damages the file in place (same inode, as a bad disk or a stray write would): truncated, or pages garbled behind the header. */
+const damage = (dbPath: string, how: "truncated" | "garbled") => {
+  const fd = openSync(dbPath, "r+")
+  try {
+    if (how === "truncated") ftruncateSync(fd, Math.floor(statSync(dbPath).size / 2))
+    else writeSync(fd, randomBytes(statSync(dbPath).size - 4096), 0, undefined, 4096)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** The protocol error an effect fails with (it must fail). */
+const errorOf = <A, E extends Parameters<typeof toProtocolError>[0], R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.map(Effect.flip(effect), toProtocolError)
+
+describe("fault: a database damaged after hookd opened it (issue 14 item 9)", () => {
+  // Moved aside at once (the damaged store is still open then), or after another request (it was closed then).
+  for (const [how, moved] of [["truncated", "at once"], ["garbled", "after RunJobs was refused too"]] as const) {
+    it.scopedLive(`${how} under the running supervisor, moved aside ${moved}: REPO_UNAVAILABLE with the cause and the mv, not INTERNAL; others work; after the mv it serves again`, () =>
+      Effect.gen(function* () {
+        const { stateDir, broken, healthy, dbPath } = yield* twoRepos
+        yield* Effect.gen(function* () {
+          const open = yield* (yield* RepoRegistry).resolve(broken)
+          damage(dbPath, how)
+          const listed = yield* errorOf(open.store.listJobs({}))
+          expect(listed.code).toBe("REPO_UNAVAILABLE")
+          expect(listed.message).toContain(`store listJobs failed for ${dbPath}: database disk image is malformed; the database is damaged`)
+          expect(listed.message).toContain(`mv ${dbPath} ${dbPath}.broken`)
+          if (how === "garbled") {
+            const run = yield* errorOf(startJobs(broken, [job("ok", "true")]))
+            expect(run.code).toBe("REPO_UNAVAILABLE")
+            expect(run.message).toMatch(/is damaged \((database disk image is malformed|file is not a database)\)/)
+            expect(run.message).toContain(`mv ${dbPath} ${dbPath}.broken`)
+          }
+          expect(yield* runsAJob(healthy)).toBe("completed")
+          // The same supervisor: the damaged store is closed, the moved-aside file replaced by a fresh one.
+          runFix(listed.message, MV)
+          expect(yield* runsAJob(broken)).toBe("completed")
+          const after = yield* (yield* RepoRegistry).resolve(broken)
+          expect(after.store).not.toBe(open.store)
+          expect((yield* after.store.listJobs({})).map((row) => row.name)).toEqual(["ok"])
+        }).pipe(Effect.provide(harnessLayer({ stateDir })))
+      }))
+  }
+
+  it.scopedLive("damaged, then not moved aside: the next request opens the file afresh and explains it again (DatabaseDamaged at open)", () =>
+    Effect.gen(function* () {
+      const { stateDir, broken, dbPath } = yield* twoRepos
+      yield* Effect.gen(function* () {
+        const registry = yield* RepoRegistry
+        const open = yield* registry.resolve(broken)
+        damage(dbPath, "garbled")
+        expect((yield* errorOf(open.store.listJobs({}))).code).toBe("REPO_UNAVAILABLE")
+        const again = yield* errorOf(registry.resolve(broken))
+        expect(again.code).toBe("REPO_UNAVAILABLE")
+        expect(again.message).toMatch(new RegExp(`${dbPath} is damaged \\((database disk image is malformed|file is not a database)\\)`))
+      }).pipe(Effect.provide(harnessLayer({ stateDir })))
+    }))
+})
 
 describe("fault: a repository's state that hookd cannot use", () => {
   it.scopedLive("a truncated coordinator.db: REPO_UNAVAILABLE 'damaged' with the mv; others work; after the mv it serves again", () =>

@@ -1,7 +1,8 @@
 // Fault: a repository directory hookd may not enter (chmod 000; issue 14 item 9). Root ignores
 // permission bits, so when the suite runs as root the supervisor runs as a throwaway user (and the
 // test skips with a message when it can be neither). The answer is REPO_UNAVAILABLE naming the
-// directory and the chmod — not INTERNAL, not "clear stale lock failed: EACCES" — other
+// directory and the chmod — not INTERNAL, not "clear stale lock failed: EACCES", and for `hookctl ls`
+// and `prune` not an empty answer — other
 // repositories keep working, and after the chmod the same supervisor serves the repository again.
 import { execFileSync, spawnSync } from "node:child_process"
 import { chmodSync, readdirSync, writeFileSync } from "node:fs"
@@ -33,8 +34,9 @@ const repoWithConfig = (dir: string) => {
  * `hookctl run-hook pre-commit` in `cwd`, as the supervisor's user: hookctl refuses a socket
  * directory another user owns (issue 14 item 1), so when hookd runs as the throwaway user, so does hookctl.
  */
-const runHook = (box: Sandbox, cwd: string, as: { uid: number; gid: number } | undefined) =>
-  spawnSync(process.execPath, [HOOKCTL_BIN, "run-hook", "pre-commit"], { cwd, env: box.env, encoding: "utf8", ...(as ?? {}) })
+const hookctl = (box: Sandbox, cwd: string, as: { uid: number; gid: number } | undefined, args: ReadonlyArray<string>) =>
+  spawnSync(process.execPath, [HOOKCTL_BIN, ...args], { cwd, env: box.env, encoding: "utf8", ...(as ?? {}) })
+const runHook = (box: Sandbox, cwd: string, as: { uid: number; gid: number } | undefined) => hookctl(box, cwd, as, ["run-hook", "pre-commit"])
 
 describe("fault: a repository directory hookd may not enter", () => {
   it("answers REPO_UNAVAILABLE with the directory and the chmod; other repositories work; after the chmod it serves again", async () => {
@@ -61,6 +63,12 @@ describe("fault: a repository directory hookd may not enter", () => {
       expect(refused.stderr).toContain(`hookd cannot use ${repoDir}: permission denied (directory of yours, mode 0000); fix it with: chmod 700 ${repoDir}`)
       expect(refused.stderr).not.toMatch(/internal error|INTERNAL/)
       expect(hookd.output()).not.toMatch(/clear stale lock failed/)
+      // Listing and pruning the repository say the same instead of finding nothing.
+      for (const args of [["ls"], ["ls", "--json"], ["prune"], ["prune", "--dry-run"]]) {
+        const r = hookctl(box, repo, as, args)
+        expect(r.status, `hookctl ${args.join(" ")}: ${r.stdout}`).toBe(1)
+        expect(r.stderr).toContain(`hookd cannot use ${repoDir}: permission denied (directory of yours, mode 0000); fix it with: chmod 700 ${repoDir}`)
+      }
       const ok = runHook(box, healthy, as)
       expect(ok.status, ok.stderr).toBe(0)
       execFileSync("chmod", ["700", repoDir])
