@@ -50,12 +50,12 @@ const sizes = flags["dry-run"]
 const report = new Report()
 const began = performance.now()
 
-/** Runs one part; a failure prints "skipped: <reason>" and the run goes on. */
+/** Runs one part; a failure prints "failed: <reason>", the run goes on and exits 1 at the end. */
 const attempt = async (label, body) => {
   try {
     await body()
   } catch (e) {
-    report.skip(label, (e instanceof Error ? e.message : String(e)).split("\n")[0].slice(0, 200))
+    report.fail(label, (e instanceof Error ? e.message : String(e)).split("\n")[0].slice(0, 300))
   }
 }
 
@@ -148,4 +148,6 @@ report.row("total bench time", `${((performance.now() - began) / 1000).toFixed(1
   note: `load average at the end ${loadavg().map((x) => x.toFixed(2)).join(" ")}`
 })
 for (const s of report.skipped) console.log(`  skipped: ${s}`)
+for (const s of report.failed) console.log(`  FAILED: ${s}`)
 if (flags.markdown) writeFileSync(flags.markdown, report.markdown())
+process.exitCode = report.failed.length > 0 ? 1 : 0

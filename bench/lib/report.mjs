@@ -9,6 +9,7 @@ const VALUE = 14
 export class Report {
   rows = []
   skipped = []
+  failed = []
   currentSection = ""
 
   header(lines) {
@@ -36,6 +37,13 @@ export class Report {
     this.skipped.push(`${label}: ${reason}`)
     this.rows.push({ section: this.currentSection, label, value: "skipped", note: reason })
     console.log(`  ${label.padEnd(LABEL)} skipped: ${reason}`)
+  }
+
+  /** A part that broke (not a missing peer): "failed: <why>"; the run goes on but exits non-zero. */
+  fail(label, reason) {
+    this.failed.push(`${label}: ${reason}`)
+    this.rows.push({ section: this.currentSection, label, value: "failed", note: reason })
+    console.log(`  ${label.padEnd(LABEL)} failed: ${reason}`)
   }
 
   /** Output of a sub-benchmark run as a child process, indented. */

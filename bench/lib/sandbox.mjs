@@ -54,13 +54,13 @@ export const makeGitRepo = (sandbox, name, files = {}) => {
 }
 
 /**
- * Spawns `node dist/hookd.mjs` and resolves once it logs "started" (and, with `firstAnswer`, once it
- * answered a Hello: `answeredAt`); `spawnedAt` is taken just before the spawn (performance.now() ms),
- * so callers can time the start-up.
+ * Spawns `node dist/hookd.mjs` (or another build's `bundle`, to compare two) and resolves once it
+ * logs "started" (and, with `firstAnswer`, once it answered a Hello: `answeredAt`); `spawnedAt` is
+ * taken just before the spawn (performance.now() ms), so callers can time the start-up.
  */
-export const startSupervisor = async (sandbox, { timeoutMs = 30_000, firstAnswer = false } = {}) => {
+export const startSupervisor = async (sandbox, { timeoutMs = 30_000, firstAnswer = false, bundle = HOOKD_BUNDLE } = {}) => {
   const spawnedAt = performance.now()
-  const proc = spawn(process.execPath, [HOOKD_BUNDLE], { env: sandbox.env, stdio: ["ignore", "pipe", "pipe"] })
+  const proc = spawn(process.execPath, [bundle], { env: sandbox.env, stdio: ["ignore", "pipe", "pipe"] })
   const answered = firstAnswer ? firstWelcome(sandbox.socket, timeoutMs) : Promise.resolve(undefined)
   answered.catch(() => {}) // awaited below; a start that fails first must not leave it unhandled
   let output = ""
