@@ -102,7 +102,14 @@ export type Command =
       /** Run jobs whose inputs are unchanged too (sends HOOKD_FORCE=1). */
       readonly force: boolean
     }
-  | { readonly kind: "hooks"; readonly repo: string; readonly action: "install" | "uninstall"; readonly force: boolean }
+  | {
+      readonly kind: "hooks"
+      readonly repo: string
+      readonly action: "install" | "uninstall" | "status"
+      readonly force: boolean
+      /** status --format json */
+      readonly json: boolean
+    }
   | { readonly kind: "service"; readonly args: ReadonlyArray<string> }
   | { readonly kind: "shutdown" }
   | { readonly kind: "completion"; readonly shell: "bash" | "zsh" | "fish" }
@@ -328,10 +335,15 @@ const buildCommand = (spec: CommandSpec, args: ParsedArgs, repo: string, cwd: st
       return { kind: "run-hook", repo, hook, mode, args: args.rest ?? [], force: flagBool(args, "force") }
     }
     case "hooks": {
-      const [action] = positionals(1, 1, "install or uninstall")
-      if (action !== "install" && action !== "uninstall") throw usage(`unknown hooks action "${action}"`)
-      if (action === "uninstall" && flagBool(args, "force")) throw usage("--force goes with install")
-      return { kind: "hooks", repo, action, force: flagBool(args, "force") }
+      const [action] = positionals(1, 1, "install, uninstall or status")
+      if (action !== "install" && action !== "uninstall" && action !== "status") {
+        throw usage(`unknown hooks action "${action}"${didYouMean(action, ["install", "uninstall", "status"])}`)
+      }
+      if (action !== "install" && flagBool(args, "force")) throw usage("--force goes with install")
+      const format = flagString(args, "format")
+      if (format !== undefined && action !== "status") throw usage("--format goes with status")
+      if (format !== undefined && format !== "json" && format !== "table") throw usage(`--format: unknown format "${format}" (table or json)`)
+      return { kind: "hooks", repo, action, force: flagBool(args, "force"), json: format === "json" }
     }
     case "shutdown":
       positionals(0, 0, "")

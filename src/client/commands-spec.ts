@@ -136,14 +136,15 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
   },
   {
     name: "hooks",
-    usage: "hookctl hooks install [--force] | hookctl hooks uninstall",
-    summary: "write (or remove) the git hook shims for the hooks in hookd.yml",
+    usage: "hookctl hooks install [--force] | hookctl hooks uninstall | hookctl hooks status [--format json]",
+    summary: "write (or remove) the git hook shims for the hooks in hookd.yml, or show which are missing",
     details: [
       "A hook file that is not a hookd shim is never overwritten: install changes nothing and exits 1,",
-      "unless --force, which keeps it as <hook>.hookd-backup. uninstall removes shims and restores backups."
+      "unless --force, which keeps it as <hook>.hookd-backup. uninstall removes shims and restores backups.",
+      "status lists the configured, installed, missing and foreign hooks; exit 1 when a configured hook has no shim."
     ],
-    flags: [{ name: "force" }, ...common],
-    words: ["install", "uninstall"]
+    flags: [{ name: "force" }, { name: "format", value: true }, ...common],
+    words: ["install", "uninstall", "status"]
   },
   {
     name: "service",

@@ -2,8 +2,9 @@
 // hooks need shims) and `run-hook` when the supervisor is unreachable (must git wait?).
 // `yaml` is imported lazily so no other command pays for parsing it.
 import { CONFIG_FILE_NAMES, LOCAL_CONFIG_FILE_NAME } from "../config/file-names"
+import { execFileSync } from "node:child_process"
 import { existsSync, readFileSync } from "node:fs"
-import { dirname, join } from "node:path"
+import { dirname, join, relative } from "node:path"
 
 /** The worktree's config file (SPEC §8 search order), if any. */
 export const findConfigFile = (worktree: string): string | undefined =>
@@ -30,7 +31,7 @@ const parseYamlFile = async (path: string): Promise<unknown> => {
 }
 
 /** The config document(s): the main file, then hookd-local.yml beside it when present. */
-const loadDocuments = async (file: string): Promise<unknown[]> => {
+export const loadDocuments = async (file: string): Promise<unknown[]> => {
   const local = join(dirname(file), LOCAL_CONFIG_FILE_NAME)
   return existsSync(local) ? [await parseYamlFile(file), await parseYamlFile(local)] : [await parseYamlFile(file)]
 }
@@ -110,5 +111,22 @@ export const decideWithoutSupervisor = async (worktree: string, hook: string, mo
     return hookHasForegroundJobs(docs, hook) ? "foreground" : "background-only"
   } catch {
     return "foreground"
+  }
+}
+
+/**
+ * What a spool shim compares before it skips node: `cksum` of the config file and hookd-local.yml,
+ * named relative to the worktree exactly as the shim's sh names them (src/client/shims.ts). Any
+ * change of either file changes it, and the shim then takes the hookctl path, which reads the new
+ * config. Undefined when cksum cannot run (no spool shim then).
+ */
+export const configFingerprint = (worktree: string, file: string): string | undefined => {
+  const name = relative(worktree, file)
+  const local = join(dirname(name), LOCAL_CONFIG_FILE_NAME)
+  const names = existsSync(join(worktree, local)) ? [name, local] : [name]
+  try {
+    return execFileSync("cksum", names, { cwd: worktree, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).replace(/\n+$/, "")
+  } catch {
+    return undefined
   }
 }

@@ -2,6 +2,7 @@
 // Planning is pure (what to do with each hook file); applying it is a thin shell of fs calls.
 import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
+import { CONFIG_FILE_NAMES, LOCAL_CONFIG_FILE_NAME } from "../config/file-names"
 
 export const SHIM_MARKER = "# hookd shim v1"
 export const BACKUP_SUFFIX = ".hookd-backup"
@@ -14,13 +15,14 @@ export const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
  * HOOKD_HOOKCTL (a hookctl executable) overrides them, and `hookctl` on PATH is the fallback when
  * the recorded node or hookctl has gone away (e.g. a node upgrade).
  */
-export const renderShim = (hook: string, nodePath: string, hookctlPath: string): string =>
+export const renderShim = (hook: string, nodePath: string, hookctlPath: string, spool?: SpoolShim): string =>
   [
     "#!/bin/sh",
     SHIM_MARKER,
     "# Written by `hookctl hooks install`; `hookctl hooks uninstall` removes it.",
     "# HOOKD=0 turns every hookd hook off before node starts (as husky's HUSKY=0 does).",
     `if [ "\${HOOKD:-}" = "0" ]; then exit 0; fi`,
+    ...(spool === undefined ? [] : spoolLines(hook, spool)),
     `node=${shQuote(nodePath)}`,
     `hookctl=${shQuote(hookctlPath)}`,
     `if [ -n "\${HOOKD_HOOKCTL:-}" ]; then exec "$HOOKD_HOOKCTL" run-hook ${hook} -- "$@"; fi`,
@@ -30,6 +32,45 @@ export const renderShim = (hook: string, nodePath: string, hookctlPath: string):
     "exit 3",
     ""
   ].join("\n")
+
+/** A background-only hook's shim hands the request over without node (see spoolLines). */
+export interface SpoolShim {
+  /** `cksum` of the config file(s) the hook was found background-only in (configFingerprint). */
+  readonly fingerprint: string
+}
+
+export const SPOOL_SHIM_MARKER = "# hookd spool shim"
+
+/**
+ * The fire-and-forget part of a background-only hook's shim: git needs no answer, so while a
+ * supervisor runs (its pid file, `kill -0`) the request — cwd, hook, args and `env -0`, every field
+ * NUL-ended (src/spool/request-file.ts reads it) — goes into `<state>/spool/` with an atomic rename,
+ * and the shim exits without starting node. The config must still be the one install saw (same
+ * `cksum`), or the hook may have gained jobs git must wait for: then, or when anything here fails,
+ * the hookctl path below runs. `HOOKD_SPOOL=0` always takes it.
+ */
+const spoolLines = (hook: string, spool: SpoolShim): string[] => [
+  `${SPOOL_SHIM_MARKER}: ${hook} has only background jobs in the config it was installed for.`,
+  `if [ "\${HOOKD_SPOOL:-}" != "0" ]; then`,
+  `  hookd_fp=${shQuote(spool.fingerprint)}`,
+  `  hookd_state=\${HOOKD_STATE_DIR:-\${XDG_STATE_HOME:-\${HOME:-/nonexistent}/.local/state}/hookd}`,
+  `  hookd_spool=$hookd_state/spool`,
+  `  hookd_pid=`,
+  `  if [ -d "$hookd_spool" ] && [ ! -h "$hookd_spool" ] && [ -O "$hookd_spool" ] && { read -r hookd_pid < "$hookd_state/hookd.pid"; } 2>/dev/null \\`,
+  `    && case $hookd_pid in ''|*[!0-9]*) false ;; esac && kill -0 "$hookd_pid" 2>/dev/null; then`,
+  `    hookd_conf=`,
+  `    for hookd_f in ${CONFIG_FILE_NAMES.join(" ")}; do if [ -f "$hookd_f" ]; then hookd_conf=$hookd_f; break; fi; done`,
+  `    case $hookd_conf in */*) hookd_local=\${hookd_conf%/*}/${LOCAL_CONFIG_FILE_NAME} ;; *) hookd_local=${LOCAL_CONFIG_FILE_NAME} ;; esac`,
+  `    if [ -z "$hookd_conf" ]; then hookd_sum=; elif [ -f "$hookd_local" ]; then hookd_sum=$(cksum "$hookd_conf" "$hookd_local" 2>/dev/null); else hookd_sum=$(cksum "$hookd_conf" 2>/dev/null); fi`,
+  `    if [ -n "$hookd_sum" ] && [ "$hookd_sum" = "$hookd_fp" ] && (`,
+  // In a subshell, so the umask stays here. $PWD may be a symlinked spelling: the supervisor resolves it.
+  `      umask 077 && hookd_tmp=$hookd_spool/.$$.tmp &&`,
+  `      { printf 'hookd-spool v1\\0%s\\0%s\\0%s\\0' "$PWD" ${hook} "$#" && { [ "$#" -eq 0 ] || printf '%s\\0' "$@"; } && env -0; } > "$hookd_tmp" &&`,
+  `      mv -f "$hookd_tmp" "$hookd_spool/$$.$PPID.req" || { rm -f "$hookd_tmp"; false; }`,
+  `    ) 2>/dev/null; then exit 0; fi`,
+  `  fi`,
+  `fi`
+]
 
 export const isShim = (content: string): boolean => content.includes(SHIM_MARKER)
 
@@ -95,7 +136,8 @@ export const installShims = (
   hooks: ReadonlyArray<string>,
   force: boolean,
   nodePath: string,
-  hookctlPath: string
+  hookctlPath: string,
+  spoolFor: (hook: string) => SpoolShim | undefined = () => undefined
 ): InstallResult => {
   mkdirSync(dir, { recursive: true })
   const plan = planInstall(hooks.map((hook) => readHookState(dir, hook)), force)
@@ -109,12 +151,14 @@ export const installShims = (
   const lines = plan.map((s) => {
     const path = join(dir, s.hook)
     if (s.step === "backup-and-create") renameSync(path, path + BACKUP_SUFFIX)
-    writeShim(dir, s.hook, renderShim(s.hook, nodePath, hookctlPath))
+    const spool = spoolFor(s.hook)
+    writeShim(dir, s.hook, renderShim(s.hook, nodePath, hookctlPath, spool))
+    const kind = spool === undefined ? "" : " (background only: hands the hook over without starting node)"
     return s.step === "create"
-      ? `installed ${path}`
+      ? `installed ${path}${kind}`
       : s.step === "upgrade"
-        ? `updated ${path}`
-        : `moved the existing hook to ${path}${BACKUP_SUFFIX} and installed ${path}`
+        ? `updated ${path}${kind}`
+        : `moved the existing hook to ${path}${BACKUP_SUFFIX} and installed ${path}${kind}`
   })
   return { ok: true, lines }
 }

@@ -47,3 +47,13 @@ export const repoIdFromCommonDir = (realCommonDir: string): string =>
   createHash("sha256").update(realCommonDir).digest("hex").slice(0, 16)
 
 export const JOB_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
+
+/**
+ * Fire-and-forget shims (src/client/shims.ts) drop hook requests here and read the supervisor's pid
+ * from `hookd.pid` (a `kill -0` without node). Both inside the 0700 state dir; the shim computes
+ * the same paths in sh.
+ */
+export const SPOOL_DIR_NAME = "spool"
+export const PID_FILE_NAME = "hookd.pid"
+export const spoolDirPath = (state: string): string => join(state, SPOOL_DIR_NAME)
+export const supervisorPidPath = (state: string): string => join(state, PID_FILE_NAME)

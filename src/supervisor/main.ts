@@ -6,7 +6,7 @@ import { Cause, Data, Deferred, Effect, Exit, Layer, Scope } from "effect"
 import { mkdirSync } from "node:fs"
 import { supervisorLogPath } from "../protocol/paths"
 import { makeDispatcher } from "./dispatch"
-import { logError, logInfo, makeLogWriter, SupervisorLoggerLive } from "../logging/event-log"
+import { logError, logInfo, logWarn, makeLogWriter, SupervisorLoggerLive } from "../logging/event-log"
 import { watchIdle } from "./idle-exit"
 import { JobContainmentLive } from "../jobs/containment"
 import { JobRunner, JobRunnerLive } from "../jobs/runner"
@@ -20,6 +20,9 @@ import { takeActivationFd } from "./socket-activation"
 import { prepareSocketPath } from "./socket-path"
 import { serve, type ListenTarget, type ServerHandle } from "./socket-server"
 import { StoreLive } from "../store/service"
+import { startSpool, staleAfterFromEnv } from "../spool/intake"
+import { startRun } from "./handlers/run-jobs"
+import { toProtocolError } from "./errors"
 import { HOOKD_VERSION } from "./version"
 
 class StateDirUnusable extends Data.TaggedError("StateDirUnusable")<{ readonly message: string }> {}
@@ -58,6 +61,21 @@ const serveUntilShutdown = (activationFd: number | undefined) =>
       )
     }
 
+    // Fire-and-forget shims' requests (src/spool/): started before the socket, so the scan at start
+    // already runs what was spooled while no supervisor was up.
+    const staleAfter = staleAfterFromEnv(process.env.HOOKD_SPOOL_STALE_AFTER)
+    if (staleAfter.problem !== undefined) yield* logWarn("bad_setting", { message: staleAfter.problem })
+    const spool = yield* startSpool({
+      stateDir: settings.stateDir,
+      staleAfterMs: staleAfter.ms,
+      stopping: Deferred.await(lifecycle.shutdown),
+      submit: (request, skipAll) =>
+        lifecycle.track(startRun(request, { skipAll, takeNotices: false })).pipe(
+          Effect.map(({ started }) => started.invocationId),
+          Effect.mapError((e) => ({ message: toProtocolError(e).message }))
+        )
+    })
+
     let listen: ListenTarget
     if (activationFd !== undefined) {
       listen = { _tag: "Fd", fd: activationFd }
@@ -68,12 +86,16 @@ const serveUntilShutdown = (activationFd: number | undefined) =>
     const handler = yield* makeDispatcher
     const server = yield* serve({
       listen,
-      handler: (request, reply, connection) => lifecycle.track(handler(request, reply, connection)),
+      // Requests spooled before this one are started first: `git checkout && hookctl ls` shows the
+      // checkout's jobs, and hook runs keep git's order whichever path they took.
+      handler: (request, reply, connection) =>
+        lifecycle.track(SPOOL_FIRST.has(request.req) ? Effect.zipRight(spool.drain, handler(request, reply, connection)) : handler(request, reply, connection)),
       isDraining: lifecycle.isDraining,
       ...frameDeadlineFromEnv(process.env.HOOKD_FRAME_DEADLINE_MS),
       onInternalError: (cause) => logError("internal_error", { cause: Cause.pretty(cause) })
     })
     yield* lifecycle.countConnectionsWith(server.connectionCount)
+    yield* spool.announce
     // Runs before the server's own finalizers (they run in reverse order).
     yield* Effect.addFinalizer(() => stopInOrder(server))
     // Retention (SPEC §9): once now that reconcile is done, then hourly, until shutdown.
@@ -91,6 +113,9 @@ const serveUntilShutdown = (activationFd: number | undefined) =>
   }).pipe(Effect.scoped)
 
 const SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const
+
+/** Every request but the handshake, status and shutdown sees the spool drained first. */
+const SPOOL_FIRST: ReadonlySet<string> = new Set(["RunJobs", "ListJobs", "GetJob", "CancelJob", "CancelAll", "CancelMatching", "TailLogs", "Retry", "Prune"])
 
 /**
  * runMain interrupts the main fiber on SIGTERM and SIGINT; SIGHUP (its terminal closed) stops it

@@ -11,6 +11,8 @@ import { bypassHint, NON_BLOCKING_HOOKS } from "../../config/hook-names"
 import { ClientError, EXIT_FAILED, EXIT_OK, ServerError, UnreachableError, UnsafeSocketError } from "../errors"
 import { worktreeRoot } from "../git"
 import { decideWithoutSupervisor } from "../hook-config"
+import { shimReminders } from "../hook-inventory"
+import { stateDir } from "../../protocol/paths"
 import { err, errLines, out } from "../output"
 import { formatFailureNotices } from "../notices"
 import { hookSummary, useSymbols } from "../hook-summary"
@@ -149,6 +151,8 @@ const runHookJobs = async (cmd: RunHookCommand): Promise<number> => {
   // cmd.repo is the current directory unless --repo: git runs hooks from the worktree root, a
   // person may pass --repo from anywhere, and the hook's config is that worktree's.
   const worktree = worktreeRoot(cmd.repo) ?? cmd.repo
+  const reminders = await shimReminders(worktree, stateDir())
+  if (reminders.length > 0) await errLines(reminders.map((line) => terminalSafe(line)))
   const stdin = await readHookStdin(cmd.hook)
   let connection: Connection
   try {

@@ -63,11 +63,22 @@ const logCacheNotes = (repoId: string, invocationId: string, notes: ReadonlyArra
     { discard: true }
   )
 
-export const handleRunJobs = (request: RunJobs, id: string | undefined, reply: Replier, _connection: Connection) =>
+export interface StartOptions {
+  /** Record every job skipped with this reason instead of running it (a stale spooled hook request). */
+  readonly skipAll?: string
+  /** Hand out the repo's pending failure notices (a hook run whose hook process can print them). */
+  readonly takeNotices: boolean
+}
+
+/**
+ * Everything RunJobs does before it answers: resolve the repo, take the jobs from the request or
+ * from hookd.yml, start the invocation. Shared with the spool (src/spool/), so a request a
+ * fire-and-forget shim spooled runs exactly as if it had come over the socket.
+ */
+export const startRun = (request: RunJobs, options: StartOptions) =>
   Effect.gen(function* () {
     const registry = yield* RepoRegistry
     const runner = yield* JobRunner
-    const settings = yield* Settings
     const repo = yield* registry.resolve(request.repo_root)
     let specs: JobSpec[]
     if (request.jobs !== undefined) {
@@ -84,13 +95,24 @@ export const handleRunJobs = (request: RunJobs, id: string | undefined, reply: R
       specs = [...loaded.jobs]
       yield* repo.store.putPolicy(loaded.policy)
     }
+    if (options.skipAll !== undefined) specs = specs.map((s) => ({ ...s, skip_reason: options.skipAll }))
     // Jobs with `inputs:` whose inputs are unchanged since their last completed run become skipped.
     const cache = yield* planInputCache(repo.store, { worktree: request.worktree, env: request.env }, specs)
     const started = yield* runner.start(repo, request, cache.specs)
     yield* logCacheNotes(repo.repoId, started.invocationId, cache.notes)
     // A hook run (not an explicit job list) carries the repo's unreported background failures; a
     // store problem here costs the notices, never the hook run.
-    const notices = request.jobs !== undefined ? [] : yield* repo.store.takeFailureNotices(Date.now()).pipe(Effect.orElseSucceed(() => []))
+    const notices =
+      request.jobs !== undefined || !options.takeNotices
+        ? []
+        : yield* repo.store.takeFailureNotices(Date.now()).pipe(Effect.orElseSucceed(() => []))
+    return { repo, specs, started, notices }
+  })
+
+export const handleRunJobs = (request: RunJobs, id: string | undefined, reply: Replier, _connection: Connection) =>
+  Effect.gen(function* () {
+    const settings = yield* Settings
+    const { repo, specs, started, notices } = yield* startRun(request, { takeNotices: true })
     yield* reply.send(
       response(
         "RunAccepted",
