@@ -85,39 +85,41 @@ export const configDigest = (configFile: string): string => {
   return hash.digest("hex").slice(0, 32)
 }
 
-/**
- * Once per config change: `seen` is the state file remembering the digest last checked for this
- * config file (under `<state>/shim-check/`). Returns true when the config changed since, recording
- * the new digest; a state dir that cannot be written costs a repeated reminder, never the hook.
- */
-export const firstRunSinceConfigChange = (stateDir: string, configFile: string): boolean => {
-  const digest = configDigest(configFile)
-  const dir = join(stateDir, "shim-check")
-  const seen = join(dir, createHash("sha256").update(configFile).digest("hex").slice(0, 16))
+/** Where the digest last checked for this config file is remembered (under `<state>/shim-check/`). */
+const seenFile = (stateDir: string, configFile: string): string =>
+  join(stateDir, "shim-check", createHash("sha256").update(configFile).digest("hex").slice(0, 16))
+
+const alreadyChecked = (seen: string, digest: string): boolean => {
   try {
-    if (readFileSync(seen, "utf8") === digest) return false
+    return readFileSync(seen, "utf8") === digest
   } catch {
-    // never checked
+    return false // never checked
   }
+}
+
+/** A state dir that cannot be written costs a repeated reminder, never the hook. */
+const rememberChecked = (seen: string, digest: string): void => {
   try {
-    if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 })
+    if (!existsSync(dirname(seen))) mkdirSync(dirname(seen), { recursive: true, mode: 0o700 })
     const temp = `${seen}.${process.pid}`
     writeFileSync(temp, digest, { mode: 0o600 })
     renameSync(temp, seen)
   } catch {
     // best effort
   }
-  return true
 }
 
 /**
- * What a shim run reminds of, once per change of the config: hooks it names with no shim (or a
- * foreign file) in the hooks dir. Costs a read and a hash when nothing changed; an unreadable config
+ * What a shim run reminds of, once per change of the config (its digest remembered per config
+ * file): hooks it names with no shim (or a foreign file) in the hooks dir. Costs a read and a hash when nothing changed; an unreadable config
  * reminds of nothing (the supervisor reports it).
  */
-export const shimReminders = async (worktree: string, stateDir: string): Promise<string[]> => {
+export const shimReminders = async (worktree: string, hook: string, stateDir: string): Promise<string[]> => {
   const file = findConfigFile(worktree)
-  if (file === undefined || !firstRunSinceConfigChange(stateDir, file)) return []
+  if (file === undefined) return []
+  const digest = configDigest(file)
+  const seen = seenFile(stateDir, file)
+  if (alreadyChecked(seen, digest)) return []
   let configured: string[]
   try {
     configured = (await configuredHookNames(file)).filter(isGitHookName)
@@ -125,5 +127,10 @@ export const shimReminders = async (worktree: string, stateDir: string): Promise
     return []
   }
   const dir = hooksDir(worktree)
-  return dir === undefined ? [] : reminderLines(file, classifyHooks(configured, readHookFiles(dir)), dir)
+  if (dir === undefined) return []
+  const files = readHookFiles(dir)
+  // Run by hand (`hookctl run-hook x` with no shim for x): not a shim run, so keep the reminder for one.
+  if (files.get(hook) !== "shim" && files.get(hook) !== "spool-shim") return []
+  rememberChecked(seen, digest)
+  return reminderLines(file, classifyHooks(configured, files), dir)
 }

@@ -279,8 +279,13 @@ describe("run-hook", () => {
 })
 
 describe("hooks, service, completion", () => {
-  it("hooks install [--force] | uninstall", () => {
-    expect(parse("hooks", "install")).toEqual({ kind: "hooks", repo: CWD, action: "install", force: false })
+  it("hooks install [--force] | uninstall | status [--format json]", () => {
+    expect(parse("hooks", "install")).toEqual({ kind: "hooks", repo: CWD, action: "install", force: false, json: false })
+    expect(parse("hooks", "status")).toEqual({ kind: "hooks", repo: CWD, action: "status", force: false, json: false })
+    expect(parse("hooks", "status", "--format", "json")).toMatchObject({ action: "status", json: true })
+    expect(usageError(["hooks", "status", "--format", "yaml"]).message).toContain("--format")
+    expect(usageError(["hooks", "install", "--format", "json"]).message).toContain("--format goes with status")
+    expect(usageError(["hooks", "status", "--force"]).message).toContain("--force goes with install")
     expect(parse("hooks", "install", "--force")).toMatchObject({ force: true })
     expect(parse("hooks", "uninstall")).toMatchObject({ action: "uninstall" })
     expect(usageError(["hooks"]).message).toContain("missing")

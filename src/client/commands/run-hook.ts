@@ -151,7 +151,7 @@ const runHookJobs = async (cmd: RunHookCommand): Promise<number> => {
   // cmd.repo is the current directory unless --repo: git runs hooks from the worktree root, a
   // person may pass --repo from anywhere, and the hook's config is that worktree's.
   const worktree = worktreeRoot(cmd.repo) ?? cmd.repo
-  const reminders = await shimReminders(worktree, stateDir())
+  const reminders = await shimReminders(worktree, cmd.hook, stateDir())
   if (reminders.length > 0) await errLines(reminders.map((line) => terminalSafe(line)))
   const stdin = await readHookStdin(cmd.hook)
   let connection: Connection
