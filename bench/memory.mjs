@@ -8,7 +8,7 @@ import { runToEnd } from "./lib/jobs.mjs"
 import { getPm2 } from "./lib/peers.mjs"
 import { mib } from "./lib/report.mjs"
 import { manyJobs } from "./lib/requests.mjs"
-import { makeGitRepo, makeSandbox, rssOf, startSupervisor } from "./lib/sandbox.mjs"
+import { makeGitRepo, makeSandbox, onExit, rssOf, startSupervisor } from "./lib/sandbox.mjs"
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 /** Bytes allocated on disk under `dir` (du -s: blocks, not apparent sizes — a 171-byte file costs a block). */
@@ -18,6 +18,7 @@ const diskBytes = (dir) => Number(execFileSync("du", ["-s", "-B1", dir], { encod
 export const pm2DaemonRss = async (bin, settleMs) => {
   const sandbox = makeSandbox()
   const env = { ...sandbox.env, PM2_HOME: join(sandbox.dir, "pm2") }
+  const kill = onExit(() => spawnSync(bin, ["kill"], { env, timeout: 30_000 }))
   try {
     const r = spawnSync(bin, ["ping"], { env, encoding: "utf8", timeout: 60_000 })
     if (r.status !== 0) throw new Error(`pm2 ping exited ${r.status}: ${r.stderr.trim().slice(0, 200)}`)
@@ -32,7 +33,7 @@ export const pm2DaemonRss = async (bin, settleMs) => {
     if (rss === undefined) throw new Error(`no RSS for pm2's daemon (pid ${pid})`)
     return rss
   } finally {
-    spawnSync(bin, ["kill"], { env, timeout: 30_000 })
+    kill()
     sandbox.cleanup()
   }
 }

@@ -33,7 +33,6 @@ const { benchMemory } = await import("./memory.mjs")
 const { benchStartHistory } = await import("./start-history.mjs")
 const { measureFollowLatency } = await import("./supervisor-e2e.mjs")
 const { benchThroughput } = await import("./throughput.mjs")
-const { cleanUpPeers } = await import("./lib/peers.mjs")
 const { ms, Report } = await import("./lib/report.mjs")
 const { makeGitRepo, makeSandbox, startSupervisor } = await import("./lib/sandbox.mjs")
 const { seedRepo, repoIdOf } = await import("./lib/seed.mjs")
@@ -133,14 +132,11 @@ report.header([
   `parts: ${parts.map(([name]) => name).join(", ")}${only ? ` (--only ${only.join(",")})` : ""}`
 ])
 
-process.once("SIGINT", () => (cleanUpPeers(), process.exit(130)))
-try {
-  for (const [name, body] of parts) {
-    if (only && !only.includes(name)) continue
-    await attempt(name, body)
-  }
-} finally {
-  cleanUpPeers()
+// Sandboxes, supervisors, tsp's and pm2's servers and the npm peers' temp dir are undone at exit,
+// interrupted or not (bench/lib/sandbox.mjs onExit).
+for (const [name, body] of parts) {
+  if (only && !only.includes(name)) continue
+  await attempt(name, body)
 }
 
 report.section("Summary")

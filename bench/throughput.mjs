@@ -10,7 +10,7 @@ import { completedJobs, runToEnd } from "./lib/jobs.mjs"
 import { getTsp } from "./lib/peers.mjs"
 import { perSec } from "./lib/report.mjs"
 import { manyJobs } from "./lib/requests.mjs"
-import { makeGitRepo, openSupervisor } from "./lib/sandbox.mjs"
+import { makeGitRepo, onExit, openSupervisor } from "./lib/sandbox.mjs"
 import { timeOnce } from "./lib/timing.mjs"
 
 /** jobs/s of one RunJobs of `count` background `true` jobs, checked through ListJobs. */
@@ -35,7 +35,7 @@ const tspPeer = (sandbox, bin) => {
   if (r.status !== 0) throw new Error(`tsp -S 8 exited ${r.status}: ${r.stderr}`)
   return {
     burst: (count) => (count * 1000) / timeOnce("sh", ["-c", TSP_BURST, "sh", String(count)], { env, timeoutMs: 120_000 }),
-    stop: () => spawnSync(bin, ["-K"], { env, timeout: 10_000 })
+    stop: onExit(() => spawnSync(bin, ["-K"], { env, timeout: 10_000 }))
   }
 }
 

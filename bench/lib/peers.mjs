@@ -2,12 +2,13 @@
 // (Debian's task-spooler, apt-get installed when missing and we are root), pm2 and lefthook (npm,
 // into a temp dir of their own). Each getter returns { bin } or { skip: "<why>" }; the bench prints
 // `skipped: <why>` for a peer it cannot get and goes on.
-//   BENCH_PEERS_DIR=dir  install the npm peers there and keep them (default: a temp dir, removed)
+//   BENCH_PEERS_DIR=dir  install the npm peers there and keep them (default: a temp dir, removed at exit)
 //   BENCH_NO_INSTALL=1   use only what is already there (no apt-get, no npm)
 import { spawnSync } from "node:child_process"
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { onExit } from "./sandbox.mjs"
 
 const noInstall = () => process.env.BENCH_NO_INSTALL === "1"
 const firstLine = (text) => String(text ?? "").trim().split("\n").filter(Boolean).slice(-1)[0]?.slice(0, 160) ?? ""
@@ -52,6 +53,7 @@ const temporaryPeersDir = () => !process.env.BENCH_PEERS_DIR
 /** pm2 and lefthook, one `npm install` into a directory of their own (its own package.json). */
 const acquireNpmPeers = () => {
   const dir = process.env.BENCH_PEERS_DIR || mkdtempSync(join(tmpdir(), "hookd-bench-peers-"))
+  if (temporaryPeersDir()) onExit(() => rmSync(dir, { recursive: true, force: true }))
   mkdirSync(dir, { recursive: true })
   const bins = {
     pm2: join(dir, "node_modules", ".bin", "pm2"),
@@ -80,8 +82,3 @@ const npmPeer = (name) => {
 export const getPm2 = () => npmPeer("pm2")
 export const getLefthook = () => npmPeer("lefthook")
 
-/** Removes the temp dir of the npm peers (unless BENCH_PEERS_DIR chose a kept one). */
-export const cleanUpPeers = () => {
-  if (npmPeers && temporaryPeersDir()) rmSync(npmPeers.dir, { recursive: true, force: true })
-  npmPeers = undefined
-}

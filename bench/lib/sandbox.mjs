@@ -13,6 +13,28 @@ export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..")
 export const HOOKD_BUNDLE = join(ROOT, "dist", "hookd.mjs")
 export const HOOKCTL_BIN = join(ROOT, "bin", "hookctl")
 
+// What an interrupted run (Ctrl-C, a crash) must still undo, synchronously at exit: supervisors
+// killed, peers' servers stopped (tsp -K, pm2 kill), sandboxes removed. Each entry deletes itself
+// once undone the normal way.
+const atExit = new Set()
+/** Registers a synchronous undo step; returns the function that runs it now (once) and forgets it. */
+export const onExit = (undo) => {
+  const entry = () => {
+    atExit.delete(entry)
+    undo()
+  }
+  atExit.add(entry)
+  return entry
+}
+process.once("exit", () => {
+  for (const undo of [...atExit].reverse()) {
+    try {
+      undo()
+    } catch {}
+  }
+})
+for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => process.exit(130))
+
 export const makeSandbox = (extraEnv = {}) => {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), "hookd-bench-")))
   const socket = join(dir, "run", "hookd.sock")
@@ -34,7 +56,7 @@ export const makeSandbox = (extraEnv = {}) => {
     ...extraEnv
   }
   mkdirSync(env.HOME, { recursive: true })
-  return { dir, socket, env, cleanup: () => rmSync(dir, { recursive: true, force: true }) }
+  return { dir, socket, env, cleanup: onExit(() => rmSync(dir, { recursive: true, force: true })) }
 }
 
 export const git = (cwd, args, env) =>
@@ -61,6 +83,8 @@ export const makeGitRepo = (sandbox, name, files = {}) => {
 export const startSupervisor = async (sandbox, { timeoutMs = 30_000, firstAnswer = false, bundle = HOOKD_BUNDLE } = {}) => {
   const spawnedAt = performance.now()
   const proc = spawn(process.execPath, [bundle], { env: sandbox.env, stdio: ["ignore", "pipe", "pipe"] })
+  const killAtExit = onExit(() => proc.exitCode === null && proc.signalCode === null && proc.kill("SIGKILL"))
+  proc.once("exit", () => atExit.delete(killAtExit))
   const answered = firstAnswer ? firstWelcome(sandbox.socket, timeoutMs) : Promise.resolve(undefined)
   answered.catch(() => {}) // awaited below; a start that fails first must not leave it unhandled
   let output = ""
