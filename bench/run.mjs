@@ -59,10 +59,10 @@ const attempt = async (label, body) => {
 }
 
 /** A standalone benchmark file run as a child process; its output goes into the report. */
-const script = (file, title) => async () => {
+const script = (file, title, args = []) => async () => {
   report.section(title)
   if (flags["dry-run"]) return report.row(file, "not run", { note: "(--dry-run runs only the parts above)" })
-  const r = spawnSync(process.execPath, [join(here, file)], {
+  const r = spawnSync(process.execPath, [join(here, file), ...args], {
     encoding: "utf8",
     timeout: 180_000
   })
@@ -114,6 +114,7 @@ const parts = [
   ["start", () => benchStartHistory(ctx)],
   ["memory", () => benchMemory(ctx)],
   ["logs", () => benchLogThroughput(ctx)],
+  ["hook-shims", script("hook-shims.mjs", "Spool shim vs the hookctl path (bench/hook-shims.mjs, perf-shim's A/B, 5 rounds)", ["5"])],
   ["store", script("store.mjs", "Store (bench/store.mjs: RepoStore in process, fresh WAL database)")],
   ["follow-in-process", script("follow-latency.mjs", "Job log live feed, in process (bench/follow-latency.mjs)")],
   ...(flags.all

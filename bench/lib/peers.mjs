@@ -49,11 +49,12 @@ const acquireTsp = () => {
 }
 
 let npmPeers
+let removePeersDir
 const temporaryPeersDir = () => !process.env.BENCH_PEERS_DIR
 /** pm2 and lefthook, one `npm install` into a directory of their own (its own package.json). */
 const acquireNpmPeers = () => {
   const dir = process.env.BENCH_PEERS_DIR || mkdtempSync(join(tmpdir(), "hookd-bench-peers-"))
-  if (temporaryPeersDir()) onExit(() => rmSync(dir, { recursive: true, force: true }))
+  if (temporaryPeersDir()) removePeersDir = onExit(() => rmSync(dir, { recursive: true, force: true }))
   mkdirSync(dir, { recursive: true })
   const bins = {
     pm2: join(dir, "node_modules", ".bin", "pm2"),
@@ -82,3 +83,9 @@ const npmPeer = (name) => {
 export const getPm2 = () => npmPeer("pm2")
 export const getLefthook = () => npmPeer("lefthook")
 
+/** Removes the npm peers' temp dir now (it is also removed at exit; a BENCH_PEERS_DIR is kept). */
+export const cleanUpPeers = () => {
+  removePeersDir?.()
+  removePeersDir = undefined
+  npmPeers = undefined
+}
