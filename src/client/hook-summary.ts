@@ -44,11 +44,14 @@ const failureDetail = (job: SummaryJob): string => {
   return job.status.replace("_", " ")
 }
 
-/** The last line of a failed hook's summary: how to go on anyway (a post-hook blocks nothing). */
-export const bypassLine = (hook: string): string =>
+/**
+ * The last line of a failed hook's summary: how to go on anyway (a post-hook blocks nothing).
+ * `failed`: the jobs that did not complete (HOOKD_SKIP can skip them where git has no flag).
+ */
+export const bypassLine = (hook: string, failed: ReadonlyArray<string> = []): string =>
   NON_BLOCKING_HOOKS.has(hook)
     ? `hookd: ${hook} runs after git has acted, so it blocks nothing; fix the job or rerun it with \`hookctl retry\``
-    : `hookd: ${hook} failed — to go on anyway: ${bypassHint(hook)}`
+    : `hookd: ${hook} failed — to go on anyway: ${bypassHint(hook, failed)}`
 
 /**
  * The summary lines for a hook's foreground jobs (none when it had none). Names and reasons are
@@ -67,6 +70,6 @@ export const hookSummary = (hook: string, jobs: ReadonlyArray<SummaryJob>, symbo
     if (outcome === "ok") return `  ${marks.ok} ${name}  ${duration}`
     return `  ${marks.failed} ${name}  ${duration}  ${terminalSafe(failureDetail(job))} — hookctl logs ${terminalSafe(jobLabel(job))}`
   })
-  const failed = waited.some((job) => outcomeOf(job.status) === "failed")
-  return [`hookd: ${hook} summary`, ...lines, ...(failed ? [bypassLine(hook)] : [])]
+  const failed = waited.filter((job) => outcomeOf(job.status) === "failed").map((job) => job.name)
+  return [`hookd: ${hook} summary`, ...lines, ...(failed.length > 0 ? [bypassLine(hook, failed)] : [])]
 }

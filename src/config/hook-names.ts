@@ -81,18 +81,36 @@ export const unknownHookMessage = (name: string): string => {
   return `${JSON.stringify(name)} is not a git hook${near === undefined ? "" : ` (did you mean "${near}"?)`}; see githooks(5)`
 }
 
-/** How to get past a blocking hook once, for the message of a hookd failure inside it. */
-export const bypassHint = (hook: string): string => {
-  const command: Record<string, string> = {
-    "pre-commit": "git commit --no-verify",
-    "commit-msg": "git commit --no-verify",
-    "prepare-commit-msg": "git commit --no-verify",
-    "pre-merge-commit": "git merge --no-verify",
-    "pre-push": "git push --no-verify",
-    "pre-rebase": "git rebase --no-verify",
-    "applypatch-msg": "git am --no-verify",
-    "pre-applypatch": "git am --no-verify"
-  }
-  const once = command[hook]
-  return once === undefined ? `HOOKD=0 git …` : `${once} (or HOOKD=0 git …)`
+/**
+ * The git command-line flag that skips a hook, for the hooks git lets you skip. `git commit
+ * --no-verify` skips pre-commit and commit-msg but NOT prepare-commit-msg, which git always runs.
+ */
+const SKIP_FLAG: Readonly<Record<string, string>> = {
+  "pre-commit": "git commit --no-verify",
+  "commit-msg": "git commit --no-verify",
+  "pre-merge-commit": "git merge --no-verify",
+  "pre-push": "git push --no-verify",
+  "pre-rebase": "git rebase --no-verify",
+  "applypatch-msg": "git am --no-verify",
+  "pre-applypatch": "git am --no-verify",
+  "sendemail-validate": "git send-email --no-validate"
+}
+
+/** The git command that runs a hook git offers no flag to skip, where there is one such command. */
+const RUN_BY: Readonly<Record<string, string>> = {
+  "prepare-commit-msg": "git commit"
+}
+
+/**
+ * How to get past a blocking hook once, for the message of a hookd failure inside it. `jobs`: the
+ * jobs that failed, when known — for a hook git cannot skip, `HOOKD_SKIP` skips just those, and
+ * `HOOKD=0` (every shim exits 0 before node starts) always works.
+ */
+export const bypassHint = (hook: string, jobs: ReadonlyArray<string> = []): string => {
+  const flag = SKIP_FLAG[hook]
+  if (flag !== undefined) return `${flag} (or HOOKD=0 git …)`
+  const command = RUN_BY[hook] ?? "git"
+  const noFlag = RUN_BY[hook] !== undefined ? ` (${command} --no-verify does not skip ${hook})` : ""
+  const everything = `HOOKD=0 ${command} …${noFlag}`
+  return jobs.length === 0 ? everything : `HOOKD_SKIP=${jobs.join(",")} ${command} … to skip those jobs, or ${everything}`
 }

@@ -41,6 +41,7 @@ describe("bypassLine", () => {
     ["pre-merge-commit", "hookd: pre-merge-commit failed — to go on anyway: git merge --no-verify (or HOOKD=0 git …)"],
     ["pre-rebase", "hookd: pre-rebase failed — to go on anyway: git rebase --no-verify (or HOOKD=0 git …)"],
     ["pre-auto-gc", "hookd: pre-auto-gc failed — to go on anyway: HOOKD=0 git …"],
+    ["prepare-commit-msg", "hookd: prepare-commit-msg failed — to go on anyway: HOOKD=0 git commit … (git commit --no-verify does not skip prepare-commit-msg)"],
     ["post-checkout", "hookd: post-checkout runs after git has acted, so it blocks nothing; fix the job or rerun it with `hookctl retry`"],
     ["post-merge", "hookd: post-merge runs after git has acted, so it blocks nothing; fix the job or rerun it with `hookctl retry`"],
     ["reference-transaction", "hookd: reference-transaction runs after git has acted, so it blocks nothing; fix the job or rerun it with `hookctl retry`"]
@@ -94,6 +95,14 @@ describe("hookSummary", () => {
     const [, line, bypass] = hookSummary("pre-push", [failed], false)
     expect(line).toBe(`  FAIL lint      1s  ${detail} — hookctl logs 8b312988:lint`)
     expect(bypass).toBe(bypassLine("pre-push"))
+  })
+
+  it("offers HOOKD_SKIP with the failed jobs for prepare-commit-msg, which git commit --no-verify does not skip", () => {
+    const lines = hookSummary("prepare-commit-msg", [job({ name: "ticket", status: "failed", exit_code: 1 }), job({ name: "ok" })], false)
+    expect(lines.at(-1)).toBe(
+      "hookd: prepare-commit-msg failed — to go on anyway: HOOKD_SKIP=ticket git commit … to skip those jobs, " +
+        "or HOOKD=0 git commit … (git commit --no-verify does not skip prepare-commit-msg)"
+    )
   })
 
   it("leaves background jobs out, and prints nothing for a hook without foreground jobs", () => {

@@ -32,12 +32,30 @@ describe("NON_BLOCKING_HOOKS", () => {
 
 describe("bypassHint", () => {
   it.each([
-    ["pre-commit", "git commit --no-verify (or HOOKD=0 git …)"],
-    ["commit-msg", "git commit --no-verify (or HOOKD=0 git …)"],
-    ["pre-push", "git push --no-verify (or HOOKD=0 git …)"],
-    ["pre-merge-commit", "git merge --no-verify (or HOOKD=0 git …)"],
-    ["update", "HOOKD=0 git …"]
-  ])("%s", (hook, hint) => expect(bypassHint(hook)).toBe(hint))
+    ["pre-commit", [], "git commit --no-verify (or HOOKD=0 git …)"],
+    ["commit-msg", [], "git commit --no-verify (or HOOKD=0 git …)"],
+    ["pre-push", [], "git push --no-verify (or HOOKD=0 git …)"],
+    ["pre-merge-commit", [], "git merge --no-verify (or HOOKD=0 git …)"],
+    ["pre-rebase", [], "git rebase --no-verify (or HOOKD=0 git …)"],
+    ["applypatch-msg", [], "git am --no-verify (or HOOKD=0 git …)"],
+    ["pre-applypatch", [], "git am --no-verify (or HOOKD=0 git …)"],
+    ["sendemail-validate", [], "git send-email --no-validate (or HOOKD=0 git …)"],
+    // git commit --no-verify skips pre-commit and commit-msg, never prepare-commit-msg
+    ["prepare-commit-msg", [], "HOOKD=0 git commit … (git commit --no-verify does not skip prepare-commit-msg)"],
+    [
+      "prepare-commit-msg",
+      ["msg", "ticket"],
+      "HOOKD_SKIP=msg,ticket git commit … to skip those jobs, or HOOKD=0 git commit … (git commit --no-verify does not skip prepare-commit-msg)"
+    ],
+    ["pre-commit", ["lint"], "git commit --no-verify (or HOOKD=0 git …)"],
+    ["update", [], "HOOKD=0 git …"],
+    ["pre-auto-gc", ["gc-check"], "HOOKD_SKIP=gc-check git … to skip those jobs, or HOOKD=0 git …"]
+  ])("%s %j", (hook, jobs, hint) => expect(bypassHint(hook, jobs)).toBe(hint))
+
+  it("never offers --no-verify for prepare-commit-msg", () => {
+    expect(bypassHint("prepare-commit-msg")).not.toMatch(/^git commit --no-verify/)
+    expect(bypassHint("prepare-commit-msg")).toContain("HOOKD=0")
+  })
 })
 
 describe("syntaxErrorHint", () => {
