@@ -102,14 +102,34 @@ export const statusColour = (status: string): Colour | undefined => {
   }
 }
 
+/** The attempt fields of a JobInfo (absent from an older supervisor's answers). */
+export interface AttemptFacts {
+  readonly attempt?: number | undefined
+  readonly max_attempts?: number | undefined
+  readonly retry_at?: number | null | undefined
+}
+
+/**
+ * Where a job with `retry:` is in its attempts, once past the first: `retry 2/3` while it waits for
+ * attempt 2 (queued, with a retry_at), else `attempt 2/3`. Empty for a job on its first attempt.
+ */
+export const attemptText = (facts: AttemptFacts, status: string): string => {
+  const { attempt = 1, max_attempts = 1 } = facts
+  if (max_attempts <= 1 || attempt <= 1) return ""
+  return status === "queued" && facts.retry_at != null ? `retry ${attempt}/${max_attempts}` : `attempt ${attempt}/${max_attempts}`
+}
+
 /**
  * Live statuses get a marker so they stand out in a table: `● running`. A run replaced by a newer
  * run of the same job (concurrency replace; its `error` is "superseded by <inv>") is
- * `cancelled (superseded)`, not to be confused with a cancel by the user.
+ * `cancelled (superseded)`, not to be confused with a cancel by the user. A retried job says which
+ * attempt it is at: `● running (attempt 2/3)`, `queued (retry 3/3)`, `completed (attempt 3/3)`.
  */
-export const statusLabel = (status: string, error: string | null = null): string =>
-  status === "running" || status === "cancelling"
-    ? `● ${status}`
-    : status === "cancelled" && error?.startsWith("superseded by ") === true
-      ? "cancelled (superseded)"
-      : status
+export const statusLabel = (status: string, error: string | null = null, attempts: AttemptFacts = {}): string => {
+  const notes = [
+    ...(status === "cancelled" && error?.startsWith("superseded by ") === true ? ["superseded"] : []),
+    attemptText(attempts, status)
+  ].filter((n) => n !== "")
+  const label = status === "running" || status === "cancelling" ? `● ${status}` : status
+  return notes.length === 0 ? label : `${label} (${notes.join(", ")})`
+}

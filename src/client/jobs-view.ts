@@ -17,9 +17,21 @@ const liveDuration = (job: JobInfo, now: number): number | null =>
 const exitText = (job: JobInfo): string =>
   job.exit_code !== null ? String(job.exit_code) : job.signal !== null ? job.signal : "-"
 
-/** Why a job ended the way it did, when its status alone does not say: skip reason, error, signal. */
-export const reasonText = (job: JobInfo): string =>
-  job.skip_reason ?? job.error ?? (job.signal !== null ? `killed by ${job.signal}` : "")
+/** `exit 1`, `killed by SIGKILL`, or the error: how an earlier attempt of a retried job ended. */
+export const attemptEndText = (a: NonNullable<JobInfo["earlier_attempts"]>[number]): string =>
+  a.error ?? (a.signal !== null ? `killed by ${a.signal}` : a.exit_code !== null ? `exit ${a.exit_code}` : a.status)
+
+/**
+ * Why a job ended the way it did, when its status alone does not say: skip reason, error, signal;
+ * for a job waiting to be retried, how the attempt before ended.
+ */
+export const reasonText = (job: JobInfo): string => {
+  const previous = job.earlier_attempts?.at(-1)
+  if (job.status === "queued" && job.retry_at != null && previous !== undefined) {
+    return `attempt ${previous.attempt} failed: ${attemptEndText(previous)}`
+  }
+  return job.skip_reason ?? job.error ?? (job.signal !== null ? `killed by ${job.signal}` : "")
+}
 
 /** The worktree as a path relative to the repo's main worktree: `.` for the main one, `../wt` for a linked one. */
 export const worktreeText = (job: Pick<JobInfo, "worktree" | "repo_root">, home: string | undefined): string => {
@@ -85,7 +97,7 @@ export interface TableContext {
 
 const cellsOf = (job: JobInfo, ctx: TableContext, repos: Map<string, string>): Record<ColumnId, Cell> => ({
   job: { text: jobLabel(job) },
-  status: { text: statusLabel(job.status, job.error), colour: statusColour(job.status) },
+  status: { text: statusLabel(job.status, job.error, job), colour: statusColour(job.status) },
   repo: { text: repos.get(job.repo_root) ?? job.repo_root },
   hook: { text: job.hook },
   worktree: { text: worktreeText(job, ctx.home) },

@@ -6,7 +6,10 @@ import { terminalSafe } from "../protocol/terminal-text"
 export const LIST_FORMATS = ["table", "json", "ndjson", "tsv", "csv", "markdown", "yaml"] as const
 export type ListFormat = (typeof LIST_FORMATS)[number]
 
-/** JobInfo's fields in SPEC §2 order: the header and column order of tsv, csv and markdown. */
+/**
+ * JobInfo's fields in SPEC §2 order: the header and column order of tsv, csv and markdown (a retried
+ * job's `earlier_attempts` list is in the JSON formats only).
+ */
 export const JOB_INFO_FIELDS: ReadonlyArray<keyof JobInfo> = [
   "repo_id",
   "repo_root",
@@ -31,7 +34,11 @@ export const JOB_INFO_FIELDS: ReadonlyArray<keyof JobInfo> = [
   "skip_reason",
   "error",
   "input_key",
-  "input_match"
+  "input_match",
+  "attempt",
+  "max_attempts",
+  "retry_at",
+  "notified_at"
 ]
 
 /** A field as one text cell: null is empty, lists are comma-joined (tags and needs never contain commas). */

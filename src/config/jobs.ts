@@ -1,7 +1,8 @@
 // From a validated config to what RunJobs runs: the hook's JobSpecs with conditions evaluated,
 // templates expanded and units converted, plus the repo's retention policy.
 import { Effect } from "effect"
-import type { JobInputs, JobLogOptions, JobSpec } from "../protocol/types"
+import { DEFAULT_BACKOFF_MS } from "../domain/retry-backoff"
+import type { JobInputs, JobLogOptions, JobRetry, JobSpec } from "../protocol/types"
 import { onlyReason, skipReason, type ConditionContext } from "./conditions"
 import { DEFAULT_POLICY, type HookRunContext, type RepoPolicyConfig } from "./context"
 import { ConfigInvalid } from "./errors"
@@ -83,8 +84,16 @@ export const jobInputs = (inputs: InputsValue): JobInputs =>
 
 const isPatternList = (inputs: InputsValue): inputs is ReadonlyArray<string> => Array.isArray(inputs)
 
+/** `retry: {attempts, backoff}` (the job's, else its hook's); attempts 1 is no retry. */
+const retryOf = (job: JobConfigValue, hook: HookConfigValue): JobRetry | undefined => {
+  const retry = job.retry ?? hook.retry
+  if (retry === undefined || retry.attempts <= 1) return undefined
+  return { attempts: retry.attempts, backoff_ms: retry.backoff === undefined ? DEFAULT_BACKOFF_MS : durationMs(retry.backoff) }
+}
+
 const baseSpec = (job: JobConfigValue, hook: HookConfigValue, background: boolean): JobSpec => {
   const concurrency = job.concurrency ?? hook.concurrency
+  const retry = retryOf(job, hook)
   const env = envStrings(job.env)
   const log = logOptions(job)
   return {
@@ -98,6 +107,7 @@ const baseSpec = (job: JobConfigValue, hook: HookConfigValue, background: boolea
     ...(job.timeout !== undefined && { timeout_ms: durationMs(job.timeout) }),
     ...(log !== undefined && { log }),
     ...(concurrency !== undefined && { concurrency }),
+    ...(retry !== undefined && { retry }),
     ...(job.inputs !== undefined && { inputs: jobInputs(job.inputs) }),
     ...(job.outputs !== undefined && { outputs: [...job.outputs] })
   }

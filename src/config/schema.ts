@@ -3,7 +3,9 @@
 // definition validates YAML and generates schema/config.json.
 import { Schema } from "effect"
 import { JOB_NAME_PATTERN } from "../protocol/paths"
-import { CONCURRENCY_POLICIES } from "../protocol/types"
+import { CONCURRENCY_POLICIES, MAX_JOB_ATTEMPTS } from "../protocol/types"
+/** The longest `retry.backoff` (every wait is capped there anyway). */
+const MAX_RETRY_BACKOFF_MS = 300_000
 import { DURATION_PATTERN, SIZE_PATTERN, parseDuration, parseSize } from "./units"
 
 import { GIT_HOOK_NAMES, type GitHookName } from "./hook-names"
@@ -182,6 +184,30 @@ export const Concurrency = Schema.Literal(...CONCURRENCY_POLICIES).annotations({
   message: (issue) => `expected ${CONCURRENCY_HELP}, got ${JSON.stringify(issue.actual)}`
 })
 
+const RETRY_HELP = `{attempts: 2 to ${MAX_JOB_ATTEMPTS}, backoff: a duration up to 5m} — e.g. {attempts: 3, backoff: 5s}`
+const durationWithin = (value: DurationValue, maxMs: number): boolean =>
+  (typeof value === "number" ? value * 1000 : (parseDuration(value) ?? 0)) <= maxMs
+/** Automatic retry of a run that failed or timed out (issue 12 item 8). */
+export const RetryConfig = Schema.Struct({
+  attempts: Schema.Number.pipe(
+    Schema.int({ message: fixed(`retry.attempts is a whole number of runs, the first included (1 to ${MAX_JOB_ATTEMPTS}; 1 turns retry off)`) }),
+    Schema.between(1, MAX_JOB_ATTEMPTS, {
+      message: (issue) =>
+        `retry.attempts counts the runs, the first included: 1 to ${MAX_JOB_ATTEMPTS} (1 turns retry off), got ${JSON.stringify(issue.actual)}`
+    })
+  ),
+  backoff: opt(Duration.pipe(
+    Schema.filter((d) => durationWithin(d, MAX_RETRY_BACKOFF_MS), {
+      message: (issue) =>
+        `retry.backoff is the wait before the 2nd attempt (each later wait doubles, capped at 5m); at most 5m, got ${JSON.stringify(issue.actual)}`
+    })
+  ))
+}).annotations({
+  identifier: "RetryConfig",
+  description: `Run a job again when it failed or timed out (never when it was cancelled or superseded): ${RETRY_HELP}. Waits double from backoff (default 5s), capped at 5 minutes, shortened by up to 20 % at random.`,
+  message: (issue) => `expected ${RETRY_HELP}, got ${JSON.stringify(issue.actual)}`
+})
+
 export const JobConfig = Schema.Struct({
   name: JobName,
   run: NonEmptyText("run"),
@@ -195,6 +221,7 @@ export const JobConfig = Schema.Struct({
   skip: opt(Condition),
   only: opt(Condition),
   concurrency: opt(Concurrency),
+  retry: opt(RetryConfig),
   inputs: opt(Inputs),
   outputs: opt(
     Schema.Array(OutputPath).annotations({
@@ -211,6 +238,8 @@ export const HookConfig = Schema.Struct({
   only: opt(Condition),
   /** The default `concurrency` of this hook's jobs. */
   concurrency: opt(Concurrency),
+  /** The default `retry` of this hook's jobs. */
+  retry: opt(RetryConfig),
   /** post-checkout only: also run for file checkouts (third argument `0`), not just branch switches. */
   file_checkouts: opt(Schema.Boolean)
 }).annotations({ identifier: "HookConfig" })
@@ -244,4 +273,5 @@ export type InputsValue = Schema.Schema.Type<typeof Inputs>
 export type ConditionValue = Schema.Schema.Type<typeof Condition>
 export type ConditionItemValue = Schema.Schema.Type<typeof ConditionItem>
 export type DurationValue = Schema.Schema.Type<typeof Duration>
+export type RetryValue = Schema.Schema.Type<typeof RetryConfig>
 export type SizeValue = Schema.Schema.Type<typeof Size>

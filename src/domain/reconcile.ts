@@ -13,6 +13,12 @@ export interface ReconcilableJob {
   readonly pgid: number | null
   /** Fingerprint recorded at spawn, e.g. "<boot_id>:<starttime>"; null when it could not be read. */
   readonly proc_start: string | null
+  /** `retry:` — set while the job waited for its next attempt (status queued). */
+  readonly retry_at?: number | null
+  readonly attempt?: number
+  readonly max_attempts?: number
+  /** How the earlier attempts ended, oldest first. */
+  readonly attempts?: ReadonlyArray<{ readonly status: JobStatus; readonly exit_code: number | null; readonly signal: string | null; readonly error: string | null }>
 }
 
 /** What the caller observed about one process group just before planning. */
@@ -26,14 +32,19 @@ export interface PgidProbe {
 export type ReconcileTerminalEvent =
   | { readonly event: "crashed"; readonly message: string }
   | { readonly event: "cancelled"; readonly by: "supervisor restarted" }
+  | { readonly event: "finished"; readonly exit_code: number }
+  | { readonly event: "signaled"; readonly signal: string }
+  | { readonly event: "timed_out"; readonly after_ms: number }
 
 export interface ReconcileDecision {
   readonly invocation_id: string
   readonly name: string
   /** Signal this group (TERM, grace, KILL) before marking the row; null = never signal anything. */
   readonly kill: { readonly pgid: number } | null
-  readonly newStatus: "crashed" | "cancelled"
+  readonly newStatus: "crashed" | "cancelled" | "failed" | "timed_out"
   readonly reason: string
+  /** A job that died waiting to be retried ends as its last attempt did: that attempt's exit code or signal. */
+  readonly ended?: { readonly exit_code: number | null; readonly signal: string | null }
   /** The record to append as the job log's last line. */
   readonly terminalEvent: ReconcileTerminalEvent
 }
@@ -54,6 +65,25 @@ export const planReconcile = (
 
 const decide = (job: ReconcilableJob, probes: ReadonlyMap<number, PgidProbe>): ReconcileDecision => {
   const base = { invocation_id: job.invocation_id, name: job.name }
+  const lastAttempt = job.attempts?.at(-1)
+  if (job.status === "queued" && job.retry_at != null && lastAttempt !== undefined) {
+    // It had run and failed, and waited for its next attempt: it ends as that attempt did, so the
+    // failure is reported like any other, and the row says which attempt never ran.
+    const next = `attempt ${job.attempt ?? job.attempts!.length + 1} of ${job.max_attempts ?? job.attempts!.length + 1} never ran: ${SUPERVISOR_RESTARTED} during the backoff`
+    const status = lastAttempt.status === "timed_out" ? "timed_out" : "failed"
+    return {
+      ...base,
+      kill: null,
+      newStatus: status,
+      reason: lastAttempt.error !== null ? `${lastAttempt.error}; ${next}` : next,
+      ended: { exit_code: lastAttempt.exit_code, signal: lastAttempt.signal },
+      terminalEvent: lastAttempt.signal !== null
+        ? { event: "signaled", signal: lastAttempt.signal }
+        : lastAttempt.exit_code !== null
+          ? { event: "finished", exit_code: lastAttempt.exit_code }
+          : { event: "crashed", message: next }
+    }
+  }
   if (job.status === "queued") {
     // Never spawned, so there is nothing to kill; it simply will not run.
     return {

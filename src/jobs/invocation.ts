@@ -14,6 +14,7 @@ import type { JobPatch } from "../store/rows"
 import { jobCgroupPath, type Containment } from "./containment"
 import { type KillFailed, LogWriteFailed } from "./errors"
 import { describeWriteError, type JobLog } from "./job-log"
+import { makeJobRetries } from "./retries"
 import { runProcess, type ProcessResult, type SpawnFailed } from "./run-process"
 import { DEFAULT_TIMEOUT_MS } from "./rows"
 import { poolOf, type JobPools } from "./slots"
@@ -135,6 +136,8 @@ const terminalOf = ({ exit, cancelledBy = "user", supersededBy, killFailed }: En
   }
 }
 
+const amend = (terminal: Terminal, patch: JobPatch): Terminal => ({ ...terminal, patch: { ...terminal.patch, ...patch } })
+
 /**
  * Forks every job of the plan into a new scope and returns them, live, with `supervise`: the
  * effect (for the runner to fork) that finalizes each job as its fiber ends, rolls the invocation
@@ -203,6 +206,8 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
       const endWhenLogFails = Deferred.await(logFailed).pipe(
         Effect.tapError((e) => logWarn("job_log_write_failed", { repo_id: repo.repoId, invocation_id: invocationId, job: spec.name, path: e.path, error: e.message }))
       )
+      // `retry:` — the attempts run in this fiber, so `done` completes after the last one.
+      const retries = makeJobRetries(spec.retry, { persist: (patch) => persist(spec.name, patch), log, onBackoff: () => void (status = "queued") })
       const body = Effect.gen(function* () {
         for (const need of spec.needs ?? []) {
           const dependency = doneOf.get(need)
@@ -223,7 +228,7 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
           graceMs: deps.killGraceMs,
           cgroup: jobCgroupPath(deps.containment, invocationId, index)
         }
-        const result = yield* poolOf(deps.pools, spec.background).withSlot(
+        const result = yield* retries.run(poolOf(deps.pools, spec.background).withSlot(
           Effect.raceFirst(runProcess(processSpec, {
             onSpawned: ({ pid, pgid, fingerprint }) =>
               Effect.suspend(() => {
@@ -241,7 +246,7 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
               }),
             onKillFailed: (failure) => Effect.sync(() => void (killFailed = failure))
           }), endWhenLogFails)
-        )
+        ))
         return { _tag: "Process", result } as const
       })
       const fiber = yield* Effect.forkIn(Effect.interruptible(body), scope)
@@ -264,7 +269,16 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
       /** Row first, then the terminal record: whoever sees the record (a tail) finds the row final. */
       const finalize = Effect.gen(function* () {
         const exit = yield* Fiber.await(fiber)
-        const terminal = terminalOf({ exit, cancelledBy, supersededBy, killFailed }, Date.now())
+        const ending: Ending = { exit, cancelledBy, supersededBy, killFailed }
+        // Stopped while waiting to retry: no next attempt; stopped by shutdown, it ends as its last attempt did.
+        const waiting = retries.waiting()
+        const byShutdown = waiting !== undefined && cancelledBy === "shutdown"
+        const terminal = waiting === undefined
+          ? terminalOf(ending, Date.now())
+          : amend(terminalOf(byShutdown ? { ...ending, exit: Exit.succeed({ _tag: "Process", result: waiting.result }) } : ending, Date.now()), {
+            retry_at: null,
+            ...(byShutdown ? { error: waiting.note } : {})
+          })
         if (Exit.isFailure(exit) && !Exit.isInterrupted(exit) && Cause.failureOption(exit.cause)._tag === "None") {
           yield* logError("job_defect", { job: spec.name, cause: Cause.pretty(exit.cause) })
         }

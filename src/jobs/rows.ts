@@ -1,5 +1,5 @@
 // Pure translations between protocol values and store rows.
-import type { JobRow, ListedJobRow } from "../store/rows"
+import { firstAttemptFields, type JobRow, type ListedJobRow } from "../store/rows"
 import type { CachedJobSpec } from "../domain/input-cache"
 import type { JobInfo, JobSpec } from "../protocol/types"
 
@@ -42,7 +42,9 @@ export const newJobRow = (spec: CachedJobSpec, ctx: NewJobContext): JobRow => ({
   skip_reason: spec.skip_reason ?? null,
   error: null,
   input_key: spec.input_key ?? null,
-  input_match: spec.input_match ?? null
+  input_match: spec.input_match ?? null,
+  ...firstAttemptFields(),
+  ...(spec.retry !== undefined && { max_attempts: spec.retry.attempts, retry_backoff_ms: spec.retry.backoff_ms })
 })
 
 /** A stored job back into a spec, for Retry: the same command, cwd, env, tags and limits. */
@@ -59,7 +61,9 @@ export const specFromRow = (row: JobRow, needs: ReadonlyArray<string>): JobSpec 
     ...(row.retention_secs !== null ? { retention_secs: row.retention_secs } : {}),
     ...(row.max_log_bytes !== null ? { max_bytes: row.max_log_bytes } : {}),
     ...(row.sampling_every_nth !== null ? { sampling_every_nth: row.sampling_every_nth } : {})
-  }
+  },
+  // The re-run keeps the job's automatic retry.
+  ...(row.max_attempts > 1 ? { retry: { attempts: row.max_attempts, backoff_ms: row.retry_backoff_ms ?? 0 } } : {})
 })
 
 export interface LiveFacts {
@@ -96,5 +100,10 @@ export const toJobInfo = (
   skip_reason: row.skip_reason,
   error: row.error,
   input_key: row.input_key,
-  input_match: row.input_match
+  input_match: row.input_match,
+  attempt: row.attempt,
+  max_attempts: row.max_attempts,
+  retry_at: row.retry_at,
+  ...(row.attempts.length > 0 ? { earlier_attempts: row.attempts } : {}),
+  notified_at: row.notified_at
 })

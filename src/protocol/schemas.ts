@@ -8,6 +8,7 @@ import {
   CONCURRENCY_POLICIES,
   ERROR_CODES,
   JOB_STATUSES,
+  MAX_JOB_ATTEMPTS,
   REQUEST_NAMES,
   type KnownJobStatus,
   type RequestName
@@ -101,6 +102,28 @@ export const JobInputs = Schema.Struct({
 })
 export type JobInputs = typeof JobInputs.Type
 
+export const JobRetry = Schema.Struct({
+  attempts: Schema.Number.pipe(Schema.int(), Schema.between(1, MAX_JOB_ATTEMPTS)).annotations({
+    description: `runs at most, the first included (1 to ${MAX_JOB_ATTEMPTS})`
+  }),
+  backoff_ms: NonNegativeInt.annotations({ description: "the wait before the 2nd attempt; each later wait doubles, at most 5 min, minus up to 20 % jitter" })
+}).annotations({
+  identifier: "JobRetry",
+  description: "Automatic retry: a run that failed or timed out is run again (never one cancelled or superseded)"
+})
+export type JobRetry = typeof JobRetry.Type
+
+/** An earlier attempt of a job that was retried (the row itself describes the newest one). */
+export const EarlierAttempt = Schema.Struct({
+  attempt: Schema.Number.pipe(Schema.int(), Schema.positive()),
+  status: JobStatus,
+  exit_code: Schema.NullOr(Int),
+  signal: Schema.NullOr(Schema.String),
+  error: Schema.NullOr(Schema.String),
+  finished_at: EpochMillis
+}).annotations({ identifier: "EarlierAttempt" })
+export type EarlierAttempt = typeof EarlierAttempt.Type
+
 export const JobSpec = Schema.Struct({
   name: JobName,
   run: Schema.String,
@@ -122,7 +145,8 @@ export const JobSpec = Schema.Struct({
     Schema.Array(Schema.String).annotations({
       description: "paths relative to the worktree; one missing makes the job run despite unchanged inputs"
     })
-  )
+  ),
+  retry: optional(JobRetry)
 }).annotations({ identifier: "JobSpec" })
 export type JobSpec = typeof JobSpec.Type
 
@@ -158,6 +182,21 @@ export const JobInfo = Schema.Struct({
   input_match: NullableString.annotations({
     description: "for a job skipped as unchanged: the invocation id of the completed run it matched"
   }),
+  attempt: optional(Schema.Number.pipe(Schema.int(), Schema.positive()).annotations({
+    description: "which attempt the row describes (1 unless the job has retry); sent by hookd ≥ 0.2"
+  })),
+  max_attempts: optional(Schema.Number.pipe(Schema.int(), Schema.positive()).annotations({
+    description: "the job's retry attempts (1 = no retry)"
+  })),
+  retry_at: optional(NullableMillis.annotations({
+    description: "while the job waits to be retried (status queued): when the next attempt starts"
+  })),
+  earlier_attempts: optional(Schema.Array(EarlierAttempt).annotations({
+    description: "how the earlier attempts of a retried job ended, oldest first (absent when there were none)"
+  })),
+  notified_at: optional(NullableMillis.annotations({
+    description: "when a background failure was reported by a hook run's notice (null: not yet; 0: before notices existed)"
+  })),
   /** Extra, in GetJob's answer only: the names (never the values) of the job's environment variables. */
   env_names: optional(Schema.Array(Schema.String)),
   /** Extra, in GetJob's answer only: where the job's log (output.jsonl) is. */
@@ -180,7 +219,16 @@ export const StatusEvent = Schema.Union(
   statusEvent("timed_out", { after_ms: NonNegativeInt }),
   statusEvent("skipped", { reason: Schema.String }),
   statusEvent("crashed", { message: Schema.String }),
-  statusEvent("truncated", { at_bytes: NonNegativeInt })
+  statusEvent("truncated", { at_bytes: NonNegativeInt }),
+  /** Not terminal: attempt `attempt` of `of` ended `failed` (exit code, signal or timeout); the next starts in retry_in_ms. */
+  statusEvent("attempt_failed", {
+    attempt: Int,
+    of: Int,
+    exit_code: optional(Int),
+    signal: optional(Schema.String),
+    timed_out_after_ms: optional(NonNegativeInt),
+    retry_in_ms: NonNegativeInt
+  })
 ).annotations({ identifier: "StatusEvent" })
 export type StatusEvent = typeof StatusEvent.Type
 

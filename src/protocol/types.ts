@@ -28,6 +28,9 @@ export const ERROR_CODES = [
 export const CONCURRENCY_POLICIES = ["replace", "queue", "skip", "parallel"] as const
 export type ConcurrencyPolicy = (typeof CONCURRENCY_POLICIES)[number]
 
+/** Per job `retry.attempts` (issue 12 item 8): the most runs of one job, the first included. */
+export const MAX_JOB_ATTEMPTS = 10
+
 export const JOB_STATUSES = [
   "queued",
   "running",
@@ -65,6 +68,8 @@ export type {
   ErrorCode,
   JobAddress,
   JobInputs,
+  JobRetry,
+  EarlierAttempt,
   JobInfo,
   JobLogOptions,
   JobSpec,

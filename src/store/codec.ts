@@ -2,7 +2,7 @@
 // bigint. Pure functions, no I/O.
 import type { QueryResult } from "node-sqlite3-wasm"
 import { toJobStatus } from "../domain/status"
-import type { FailureNoticeRow, InvocationRow, JobPatch, JobRow, ListedJobRow, RepoPolicyRow, RepoRow } from "./rows"
+import type { EarlierAttemptRow, FailureNoticeRow, InvocationRow, JobPatch, JobRow, ListedJobRow, RepoPolicyRow, RepoRow } from "./rows"
 import { scrubArgs, scrubEnv } from "./scrub"
 
 type Raw = Record<string, unknown>
@@ -18,7 +18,7 @@ export const JOB_VALUE_COLUMNS = [
   "hook", "worktree", "command", "cwd", "env_json", "needs_json", "tags_json", "background", "status",
   "exit_code", "signal", "pid", "pgid", "proc_start", "queued_at", "started_at", "finished_at", "timeout_ms",
   "retention_secs", "sampling_every_nth", "max_log_bytes", "log_bytes", "skip_reason", "error",
-  "input_key", "input_match"
+  "input_key", "input_match", "attempt", "max_attempts", "retry_backoff_ms", "retry_at", "attempts_json"
 ] as const
 export type JobValueColumn = (typeof JOB_VALUE_COLUMNS)[number]
 
@@ -31,6 +31,11 @@ const jobColumnValue = (column: JobValueColumn, row: JobPatch): Bindable => {
       return JSON.stringify(row.needs ?? [])
     case "tags_json":
       return JSON.stringify(row.tags ?? [])
+    case "attempts_json":
+      return row.attempts === undefined || row.attempts.length === 0 ? null : JSON.stringify(row.attempts)
+    case "attempt":
+    case "max_attempts":
+      return row[column] ?? 1
     case "background":
       return row.background ? 1 : 0
     default:
@@ -40,7 +45,7 @@ const jobColumnValue = (column: JobValueColumn, row: JobPatch): Bindable => {
 
 /** The JobRow field a column is written from. */
 const fieldOf = (column: JobValueColumn): keyof JobPatch =>
-  column === "env_json" ? "env" : column === "needs_json" ? "needs" : column === "tags_json" ? "tags" : column
+  column === "env_json" ? "env" : column === "needs_json" ? "needs" : column === "tags_json" ? "tags" : column === "attempts_json" ? "attempts" : column
 
 // Parameters are positional: node-sqlite3-wasm looks every named parameter up through WASM, which
 // made a 26-column insert ~7x slower than positional binding (measured 113 vs 17 µs). The orders
@@ -118,7 +123,13 @@ export const decodeJob = (raw: QueryResult | Raw): JobRow => {
     skip_reason: strOrNull(r.skip_reason),
     error: strOrNull(r.error),
     input_key: strOrNull(r.input_key),
-    input_match: strOrNull(r.input_match)
+    input_match: strOrNull(r.input_match),
+    attempt: r.attempt === undefined || r.attempt === null ? 1 : num(r.attempt),
+    max_attempts: r.max_attempts === undefined || r.max_attempts === null ? 1 : num(r.max_attempts),
+    retry_backoff_ms: numOrNull(r.retry_backoff_ms),
+    retry_at: numOrNull(r.retry_at),
+    attempts: json<EarlierAttemptRow[]>(r.attempts_json, []),
+    notified_at: numOrNull(r.notified_at)
   }
 }
 

@@ -43,6 +43,38 @@ export interface JobRow {
   input_key: string | null
   /** On a job skipped as unchanged: the invocation whose completed run had the same input key. */
   input_match: string | null
+  /** Which attempt the row describes (`retry:`); 1 for a job without retry. */
+  attempt: number
+  /** The job's retry attempts, the first included; 1 = no retry. */
+  max_attempts: number
+  /** The wait before the 2nd attempt; null without retry. */
+  retry_backoff_ms: number | null
+  /** While the job waits to be retried (status queued): when the next attempt starts. */
+  retry_at: number | null
+  /** How the earlier attempts ended, oldest first. */
+  attempts: EarlierAttemptRow[]
+  /** When a background failure was reported by a notice; null = not yet. Written by markNotified only. */
+  notified_at: number | null
+}
+
+/** The attempt fields of a job row that is not (yet) retried: attempt 1, no retry, not notified. */
+export const firstAttemptFields = (): Pick<JobRow, "attempt" | "max_attempts" | "retry_backoff_ms" | "retry_at" | "attempts" | "notified_at"> => ({
+  attempt: 1,
+  max_attempts: 1,
+  retry_backoff_ms: null,
+  retry_at: null,
+  attempts: [],
+  notified_at: null
+})
+
+/** One earlier attempt of a retried job. */
+export interface EarlierAttemptRow {
+  readonly attempt: number
+  readonly status: JobStatus
+  readonly exit_code: number | null
+  readonly signal: string | null
+  readonly error: string | null
+  readonly finished_at: number
 }
 
 export type JobPatch = Partial<Omit<JobRow, "invocation_id" | "name">>

@@ -6,7 +6,7 @@ import type { Connection, PreparedStatement } from "./connection"
 const jobColumns = ["invocation_id", "name", ...JOB_VALUE_COLUMNS]
 
 // Parameters are numbered (`?N`) and bound from arrays in the order noted; see codec.ts for why.
-const LISTED_JOB_COLUMNS = ["invocation_id", "name", ...JOB_VALUE_COLUMNS.filter((c) => c !== "env_json")]
+const LISTED_JOB_COLUMNS = ["invocation_id", "name", ...JOB_VALUE_COLUMNS.filter((c) => c !== "env_json"), "notified_at"]
   .map((c) => `j.${c}`)
   .join(", ")
 

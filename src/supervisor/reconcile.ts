@@ -66,7 +66,7 @@ export const reconcileRepo = (repo: OpenRepo) =>
         invocationId: d.invocation_id,
         name: d.name,
         patch: {
-          ...(loggedEnds.get(d) ?? { status: d.newStatus, error: d.reason }),
+          ...(loggedEnds.get(d) ?? { status: d.newStatus, error: d.reason, ...d.ended, ...(d.ended !== undefined ? { retry_at: null } : {}) }),
           finished_at: now,
           ...(logBytes.has(d) ? { log_bytes: logBytes.get(d)! } : {})
         }

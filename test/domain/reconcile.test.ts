@@ -51,6 +51,46 @@ describe("planReconcile: one row", () => {
     ])
   })
 
+  const failedAttempt = (over: Partial<{ status: "failed" | "timed_out"; exit_code: number | null; signal: string | null; error: string | null }>) => ({
+    status: "failed" as const,
+    exit_code: 1,
+    signal: null,
+    error: null,
+    ...over
+  })
+  it.each([
+    [
+      "exit 1, waiting for attempt 2 of 3",
+      { attempt: 2, max_attempts: 3, attempts: [failedAttempt({})] },
+      { newStatus: "failed", ended: { exit_code: 1, signal: null }, terminalEvent: { event: "finished", exit_code: 1 } },
+      "attempt 2 of 3 never ran: supervisor restarted during the backoff"
+    ],
+    [
+      "killed by a signal, waiting for attempt 3 of 5",
+      { attempt: 3, max_attempts: 5, attempts: [failedAttempt({}), failedAttempt({ exit_code: null, signal: "SIGKILL" })] },
+      { newStatus: "failed", ended: { exit_code: null, signal: "SIGKILL" }, terminalEvent: { event: "signaled", signal: "SIGKILL" } },
+      "attempt 3 of 5 never ran: supervisor restarted during the backoff"
+    ],
+    [
+      "timed out, waiting for attempt 2 of 2",
+      { attempt: 2, max_attempts: 2, attempts: [failedAttempt({ status: "timed_out", exit_code: null, error: "timed out after 100 ms" })] },
+      {
+        newStatus: "timed_out",
+        ended: { exit_code: null, signal: null },
+        terminalEvent: { event: "crashed", message: "attempt 2 of 2 never ran: supervisor restarted during the backoff" }
+      },
+      "timed out after 100 ms; attempt 2 of 2 never ran: supervisor restarted during the backoff"
+    ]
+  ])("a row waiting to be retried (%s) ends as its last attempt did, never killed", (_, over, expected, reason) => {
+    const [decision] = planReconcile([row({ status: "queued", pgid: 4242, retry_at: 1_700_000_000_000, ...over })], probes([[4242, { pgidAlive: true, currentFingerprint: FP }]]))
+    expect(decision).toMatchObject({ kill: null, reason, ...expected })
+  })
+
+  it("a queued row with earlier attempts but no retry_at (its next attempt was starting) is cancelled as any queued row", () => {
+    const [decision] = planReconcile([row({ status: "queued", retry_at: null, attempt: 2, max_attempts: 3, attempts: [failedAttempt({})] })], probes([]))
+    expect(decision).toMatchObject({ newStatus: "cancelled", reason: "supervisor restarted" })
+  })
+
   it("a crashed row's terminal record carries the reason as its message", () => {
     const [killed] = planReconcile([row({})], probes([[4242, { pgidAlive: true, currentFingerprint: FP }]]))
     expect(killed.terminalEvent).toEqual({ event: "crashed", message: killed.reason })

@@ -13,7 +13,9 @@ import { awaitStarted, useSupervisor } from "./helpers"
 const JOB_INFO_FIELDS = [
   "repo_id", "repo_root", "invocation_id", "name", "hook", "worktree", "command", "cwd", "status", "exit_code",
   "signal", "pid", "tags", "needs", "background", "queued_at", "started_at", "finished_at", "duration_ms",
-  "log_bytes", "skip_reason", "error", "input_key", "input_match"
+  "log_bytes", "skip_reason", "error", "input_key", "input_match",
+  // issue 12: retry attempts (earlier_attempts only on a job that was retried) and failure notices
+  "attempt", "max_attempts", "retry_at", "notified_at"
 ]
 
 let sandbox: Sandbox

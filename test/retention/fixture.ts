@@ -7,7 +7,7 @@ import { lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "
 import { join, relative } from "node:path"
 import { jobLogPath, repoDir } from "../../src/protocol/paths"
 import type { RepoStore } from "../../src/store/repo-store"
-import type { InvocationRow, JobRow } from "../../src/store/rows"
+import { firstAttemptFields, type InvocationRow, type JobRow } from "../../src/store/rows"
 import type { JobStatus } from "../../src/domain/status"
 
 export const SEC = 1000
@@ -69,7 +69,8 @@ const jobRow = (inv: FixtureInvocation, job: FixtureJob, now: number): JobRow =>
     skip_reason: null,
     error: null,
     input_key: null,
-    input_match: null
+    input_match: null,
+    ...firstAttemptFields()
   }
 }
 

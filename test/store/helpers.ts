@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach } from "vitest"
-import type { InvocationRow, JobRow } from "../../src/store/rows"
+import { firstAttemptFields, type InvocationRow, type JobRow } from "../../src/store/rows"
 
 const made: string[] = []
 
@@ -83,5 +83,6 @@ export const job = (overrides: Partial<JobRow> = {}): JobRow => ({
   error: null,
   input_key: null,
   input_match: null,
+  ...firstAttemptFields(),
   ...overrides
 })

@@ -4,7 +4,7 @@ import type { Command } from "../cli"
 import { expectKind } from "../connection"
 import { EXIT_OK } from "../errors"
 import { formatBytes, formatDuration, formatRelativeTime } from "../format"
-import { jobLabel, reasonText, worktreeText } from "../jobs-view"
+import { attemptEndText, jobLabel, reasonText, worktreeText } from "../jobs-view"
 import { out, outLines } from "../output"
 import { terminalSafe } from "../../protocol/terminal-text"
 import { withConnection } from "./connect"
@@ -20,6 +20,23 @@ const when = (ms: number | null, now: number): string =>
 
 const exitLine = (job: JobInfo): string =>
   job.exit_code !== null ? String(job.exit_code) : job.signal !== null ? `killed by ${job.signal}` : "-"
+
+/**
+ * A job with `retry:`: which attempt the row is (`2 of 3`), when the next one starts while it
+ * waits, and how each earlier attempt ended (every attempt's output is in `hookctl logs`).
+ */
+const attemptRows = (job: JobInfo, now: number): Array<[string, string]> => {
+  const max = job.max_attempts ?? 1
+  if (max <= 1) return []
+  const rows: Array<[string, string]> = [["attempts", `${job.attempt ?? 1} of ${max}`]]
+  if (job.status === "queued" && job.retry_at != null) {
+    rows.push(["retry at", `${when(job.retry_at, now).replace(/ \(.*\)$/, "")} (in ${formatDuration(job.retry_at - now)})`])
+  }
+  for (const a of job.earlier_attempts ?? []) {
+    rows.push([`attempt ${a.attempt}`, `${a.status}, ${attemptEndText(a)}, ended ${when(a.finished_at, now)}`])
+  }
+  return rows
+}
 
 /** The lines of `show` (pure; unit-tested). Environment variables appear by name only. */
 export const showLines = (job: JobInfo, now: number, home: string | undefined): string[] => {
@@ -43,6 +60,7 @@ export const showLines = (job: JobInfo, now: number, home: string | undefined): 
     ["finished", when(job.finished_at, now)],
     ["duration", formatDuration(job.duration_ms)],
     ["pid", job.pid === null ? "-" : String(job.pid)],
+    ...attemptRows(job, now),
     ["log", `${job.log_path ?? "-"}  (${formatBytes(job.log_bytes)})`]
   ]
   return rows.map(([k, v]) => `${k.padEnd(11)}${terminalSafe(v)}`)
