@@ -131,6 +131,10 @@ const printSummary = async (
  * no supervisor, an internal error — becomes a warning with the fix, and the hook exits 0.
  * A blocking hook fails as before, with the way past it once.
  */
+/** The words before a blocking hook's bypass hint; a message that has them already is not given them twice. */
+const SKIP_ONCE = "to skip this hook once"
+const hasBypass = (message: string): boolean => message.toLowerCase().includes(SKIP_ONCE)
+
 export const runHook = async (cmd: RunHookCommand): Promise<number> => {
   try {
     return await runHookJobs(cmd)
@@ -142,6 +146,14 @@ export const runHook = async (cmd: RunHookCommand): Promise<number> => {
     }
     if (e instanceof ServerError && e.code === "CONFIG_INVALID") {
       throw new ClientError(`${e.message}\nThe ${cmd.hook} hook cannot run until the configuration is fixed; to bypass it once: ${bypassHint(cmd.hook)}`, EXIT_FAILED)
+    }
+    // Any other failure of hookd itself (it died mid-request, answered an internal error, cannot use
+    // the repository's database) blocks a blocking hook too: say so, and how to get past it once.
+    if ((e instanceof UnreachableError || e instanceof ServerError) && !hasBypass(e.message)) {
+      throw new ClientError(
+        `${e.message}\nThe ${cmd.hook} hook could not run its jobs: a failure of hookd, not of your jobs (\`hookctl status\` and the supervisor's hookd.log say more); ${SKIP_ONCE}: ${bypassHint(cmd.hook)}`,
+        e.exitCode
+      )
     }
     throw e
   }
