@@ -26,6 +26,8 @@ export interface ListQuery {
   readonly invocationPrefix?: string
   /** 0 = no limit. */
   readonly limit: number
+  /** `--failed`: the failures no hook run has reported yet come first. */
+  readonly failed?: true
 }
 
 export interface CancelFilters {
@@ -246,7 +248,8 @@ const buildCommand = (spec: CommandSpec, args: ParsedArgs, repo: string, cwd: st
           statuses: flagBool(args, "failed") ? FAILED_STATUSES : statuses,
           tag: flagString(args, "tag"),
           invocationPrefix: prefix(),
-          limit: count("limit", 0) ?? DEFAULT_LIST_LIMIT
+          limit: count("limit", 0) ?? DEFAULT_LIST_LIMIT,
+          ...(flagBool(args, "failed") && { failed: true as const })
         }
       }
     }

@@ -30,7 +30,7 @@ export const COMMANDS: ReadonlyArray<CommandSpec> = [
       "hookctl ls [--all-repos] [--worktree W] [--hook H] [--status S]… [--failed] [--tag T] [--inv PREFIX] [--limit N] [--watch [1s]] [--format table|json|ndjson|tsv|csv|markdown|yaml]",
     summary: "list jobs of this repository, newest first",
     details: [
-      "--limit defaults to 20 (0 = all); --failed = --status failed,timed_out,crashed.",
+      "--limit defaults to 20 (0 = all); --failed = --status failed,timed_out,crashed, the failures no hook run reported yet first.",
       "--watch redraws the table in place every interval (default 1s) until Ctrl-C.",
       "--json, --ndjson and --tsv are short for --format json|ndjson|tsv."
     ],

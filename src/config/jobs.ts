@@ -108,6 +108,7 @@ const baseSpec = (job: JobConfigValue, hook: HookConfigValue, background: boolea
     ...(log !== undefined && { log }),
     ...(concurrency !== undefined && { concurrency }),
     ...(retry !== undefined && { retry }),
+    ...((job.notify ?? hook.notify) === true && { notify: true }),
     ...(job.inputs !== undefined && { inputs: jobInputs(job.inputs) }),
     ...(job.outputs !== undefined && { outputs: [...job.outputs] })
   }

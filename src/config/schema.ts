@@ -208,6 +208,13 @@ export const RetryConfig = Schema.Struct({
   message: (issue) => `expected ${RETRY_HELP}, got ${JSON.stringify(issue.actual)}`
 })
 
+/** A desktop notification when the job fails (issue 12 item 3). */
+export const Notify = Schema.Boolean.annotations({
+  identifier: "Notify",
+  description: "true: a desktop notification (notify-send on Linux, osascript on macOS, when on PATH; else nothing) when the job fails, times out or crashes",
+  message: (issue) => `expected true or false (a desktop notification when the job fails), got ${JSON.stringify(issue.actual)}`
+})
+
 export const JobConfig = Schema.Struct({
   name: JobName,
   run: NonEmptyText("run"),
@@ -222,6 +229,7 @@ export const JobConfig = Schema.Struct({
   only: opt(Condition),
   concurrency: opt(Concurrency),
   retry: opt(RetryConfig),
+  notify: opt(Notify),
   inputs: opt(Inputs),
   outputs: opt(
     Schema.Array(OutputPath).annotations({
@@ -240,6 +248,8 @@ export const HookConfig = Schema.Struct({
   concurrency: opt(Concurrency),
   /** The default `retry` of this hook's jobs. */
   retry: opt(RetryConfig),
+  /** The default `notify` of this hook's jobs. */
+  notify: opt(Notify),
   /** post-checkout only: also run for file checkouts (third argument `0`), not just branch switches. */
   file_checkouts: opt(Schema.Boolean)
 }).annotations({ identifier: "HookConfig" })

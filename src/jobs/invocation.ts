@@ -14,6 +14,7 @@ import type { JobPatch } from "../store/rows"
 import { jobCgroupPath, type Containment } from "./containment"
 import { type KillFailed, LogWriteFailed } from "./errors"
 import { describeWriteError, type JobLog } from "./job-log"
+import { endedJob, notifyDesktop } from "./desktop-notify"
 import { makeJobRetries } from "./retries"
 import { runProcess, type ProcessResult, type SpawnFailed } from "./run-process"
 import { DEFAULT_TIMEOUT_MS } from "./rows"
@@ -135,8 +136,6 @@ const terminalOf = ({ exit, cancelledBy = "user", supersededBy, killFailed }: En
     event: { event: "crashed", message: "internal error in the supervisor" }
   }
 }
-
-const amend = (terminal: Terminal, patch: JobPatch): Terminal => ({ ...terminal, patch: { ...terminal.patch, ...patch } })
 
 /**
  * Forks every job of the plan into a new scope and returns them, live, with `supervise`: the
@@ -269,20 +268,14 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
       /** Row first, then the terminal record: whoever sees the record (a tail) finds the row final. */
       const finalize = Effect.gen(function* () {
         const exit = yield* Fiber.await(fiber)
-        const ending: Ending = { exit, cancelledBy, supersededBy, killFailed }
-        // Stopped while waiting to retry: no next attempt; stopped by shutdown, it ends as its last attempt did.
-        const waiting = retries.waiting()
-        const byShutdown = waiting !== undefined && cancelledBy === "shutdown"
-        const terminal = waiting === undefined
-          ? terminalOf(ending, Date.now())
-          : amend(terminalOf(byShutdown ? { ...ending, exit: Exit.succeed({ _tag: "Process", result: waiting.result }) } : ending, Date.now()), {
-            retry_at: null,
-            ...(byShutdown ? { error: waiting.note } : {})
-          })
+        // A job stopped while it waited to be retried: see retries.settle.
+        const terminal = retries.settle<Ending, Terminal>({ exit, cancelledBy, supersededBy, killFailed }, (ending) => terminalOf(ending, Date.now()))
         if (Exit.isFailure(exit) && !Exit.isInterrupted(exit) && Cause.failureOption(exit.cause)._tag === "None") {
           yield* logError("job_defect", { job: spec.name, cause: Cause.pretty(exit.cause) })
         }
         yield* recordEnd(spec.name, terminal, log)
+        // `notify: true`: a desktop notification of a failure, with the job's own environment.
+        if (spec.notify === true) yield* notifyDesktop(endedJob(request.hook, spec.name, invocationId, terminal.patch), { ...baseEnv(), ...request.env, ...spec.env })
         yield* persist(spec.name, { log_bytes: log.bytes })
         log.close()
         deps.onJobEnded(job)

@@ -5,7 +5,7 @@
 // is one fiber, the job's `done` — what dependents and concurrency queue/replace await — completes
 // after the final attempt, and a cancel during the backoff interrupts the wait: no further attempt.
 // The waits are the pure schedule of domain/retry-backoff.
-import { Effect } from "effect"
+import { Effect, Exit } from "effect"
 import {
   backoffDelay,
   describeAttemptEnd,
@@ -37,8 +37,18 @@ export interface AbandonedRetry {
 export interface JobRetries {
   /** Runs `attempt` again while it fails or times out and attempts are left, waiting the backoff between. */
   readonly run: <E, R>(attempt: Effect.Effect<ProcessResult, E, R>) => Effect.Effect<ProcessResult, E, R>
-  /** Set while the job waits for its next attempt: how the last attempt ended, for a job stopped there. */
-  readonly waiting: () => AbandonedRetry | undefined
+  /**
+   * The job's terminal row fields and record, decided by `decide` from how its fiber ended — except
+   * for a job stopped while it waited for its next attempt: there is no next attempt (retry_at is
+   * cleared), and one stopped by hookd's shutdown ends as its last attempt did, with a note.
+   */
+  readonly settle: <E extends Ending, T extends { readonly patch: JobPatch }>(ending: E, decide: (ending: E) => T) => T
+}
+
+/** What settle needs of how a job's fiber ended. */
+interface Ending {
+  readonly exit: Exit.Exit<unknown, unknown>
+  readonly cancelledBy: string | undefined
 }
 
 const policyOf = (retry: JobRetry | undefined): RetryPolicy | undefined =>
@@ -102,5 +112,13 @@ export const makeJobRetries = (retry: JobRetry | undefined, hooks: RetryHooks): 
       }
     })
 
-  return { run, waiting: () => waiting }
+  const settle = <E extends Ending, T extends { readonly patch: JobPatch }>(ending: E, decide: (ending: E) => T): T => {
+    if (waiting === undefined) return decide(ending)
+    const byShutdown = ending.cancelledBy === "shutdown"
+    // As the job's fiber would have ended had it not been retried: `{_tag: "Process", result}` (invocation.ts).
+    const decided = decide(byShutdown ? { ...ending, exit: Exit.succeed({ _tag: "Process", result: waiting.result }) } : ending)
+    return { ...decided, patch: { ...decided.patch, retry_at: null, ...(byShutdown ? { error: waiting.note } : {}) } }
+  }
+
+  return { run, settle }
 }

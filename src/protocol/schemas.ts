@@ -146,7 +146,10 @@ export const JobSpec = Schema.Struct({
       description: "paths relative to the worktree; one missing makes the job run despite unchanged inputs"
     })
   ),
-  retry: optional(JobRetry)
+  retry: optional(JobRetry),
+  notify: optional(Schema.Boolean.annotations({
+    description: "a desktop notification (notify-send / osascript, when on the job's PATH) when the job fails"
+  }))
 }).annotations({ identifier: "JobSpec" })
 export type JobSpec = typeof JobSpec.Type
 
@@ -276,7 +279,10 @@ export const RequestPayloadSchemas = {
     status: optional(Schema.Array(Schema.String)),
     tag: optional(Schema.String),
     invocation_prefix: optional(InvocationPrefix),
-    limit: optional(NonNegativeInt)
+    limit: optional(NonNegativeInt),
+    unnoticed_first: optional(Schema.Boolean.annotations({
+      description: "background failures no hook run has reported yet (notified_at null) first, then the rest; each newest first"
+    }))
   }),
   GetJob: Schema.Struct({ job: JobAddress }),
   CancelJob: Schema.Struct({ job: JobAddress }),

@@ -147,7 +147,7 @@ export const makeRepoStore = (
         attempt("jobsOfInvocation", () => s.jobsOfInvocation.all([invocationId]).map(decodeJob)),
       listJobs: (filter) =>
         attempt("listJobs", () =>
-          s.listJobs.all([
+          (filter.unnoticedFirst === true ? s.listJobsUnnoticedFirst : s.listJobs).all([
             ...filterParams(filter),
             filter.limit ?? -1 // SQLite: a negative LIMIT means none
           ]).map(decodeListedJob)),

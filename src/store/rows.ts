@@ -99,6 +99,8 @@ export interface JobFilter {
   tag?: string
   invocation_prefix?: string
   limit?: number
+  /** Background jobs not yet reported by a failure notice (notified_at null) first (`ls --failed`). */
+  unnoticedFirst?: boolean
 }
 
 export interface RepoRow {

@@ -72,6 +72,15 @@ const SQL = {
     ${JOB_FILTER}
     ORDER BY i.created_at DESC, i.rowid DESC, j.rowid ASC
     LIMIT ?6`,
+  /**
+   * listJobs' parameters, with the background failures no hook run has reported yet (notified_at
+   * NULL) first — `hookctl ls --failed`, whose status filter keeps the rows few, so the sort is cheap.
+   */
+  listJobsUnnoticedFirst: `SELECT ${LISTED_JOB_COLUMNS}, i.created_at AS invocation_created_at
+    FROM invocations i CROSS JOIN jobs j ON j.invocation_id = i.invocation_id
+    ${JOB_FILTER}
+    ORDER BY (j.background = 1 AND j.notified_at IS NULL) DESC, i.created_at DESC, i.rowid DESC, j.rowid ASC
+    LIMIT ?6`,
   /** The same filter's match count (what `ls` reports beyond its limit): [worktree, hook, statuses, tag, prefix]. */
   countJobs: `SELECT count(*) AS total FROM jobs j
     ${JOB_FILTER}`,

@@ -42,6 +42,14 @@ describe("hookctl against a scripted server", () => {
     expect(typeof s.requests[0].id).toBe("string")
   })
 
+  it("ls --failed asks for the failures no hook run reported yet first; plain ls does not", async () => {
+    const s = await serve(() => ({ answers: [{ kind: "Jobs", payload: { jobs: [] } }] }))
+    expect((await hookctl(["ls", "--failed"])).code).toBe(0)
+    expect(s.requests[0]).toMatchObject({ req: "ListJobs", payload: { status: ["failed", "timed_out", "crashed"], unnoticed_first: true } })
+    expect((await hookctl(["ls", "--status", "failed"])).code).toBe(0)
+    expect(s.requests.filter((q) => q.req === "ListJobs")[1]!.payload).not.toHaveProperty("unnoticed_first")
+  })
+
   it("ls prints a table without colour when stdout is not a TTY", async () => {
     await serve(() => ({ answers: [{ kind: "Jobs", payload: { jobs: [jobInfo("install")] } }] }))
     const r = await hookctl(["ls"])

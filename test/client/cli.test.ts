@@ -103,7 +103,7 @@ describe("ls", () => {
     expect(parse("ls", "--format=json", "--json")).toMatchObject({ format: "json" })
   })
   it("--failed is failed, timed_out and crashed", () => {
-    expect(parse("ls", "--failed")).toMatchObject({ query: { statuses: ["failed", "timed_out", "crashed"] } })
+    expect(parse("ls", "--failed")).toMatchObject({ query: { statuses: ["failed", "timed_out", "crashed"], failed: true } })
   })
   it("--watch with or without an interval", () => {
     expect(parse("ls", "--watch")).toMatchObject({ watchMs: 1000 })

@@ -45,7 +45,7 @@ describe("ConfigInvalid", () => {
     expect(error.path).toBe("hooks.pre-commit.jobs[1].nedds")
     expect(error.message).toContain('unknown key "nedds"')
     expect(error.message).toContain('did you mean "needs"')
-    expect(error.message).toContain("allowed keys: name, run, cwd, env, needs, tags, background, timeout, log, skip, only, concurrency, retry, inputs, outputs")
+    expect(error.message).toContain("allowed keys: name, run, cwd, env, needs, tags, background, timeout, log, skip, only, concurrency, retry, notify, inputs, outputs")
   })
 
   it("an unknown hook name is an unknown key of hooks", async () => {

@@ -1,4 +1,4 @@
-// The `retry:` key (issue 12 item 8): per job and as a hook-level default, converted into the
+// The `retry:` (issue 12 item 8) and `notify:` (item 3) keys: per job and as a hook-level default, converted into the
 // JobSpec's retry; every bad value is an error at its line that says what is allowed.
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
@@ -64,5 +64,35 @@ describe("retry", () => {
     writeFiles(dir, { "hookd.yml": config("\n    retry: { attempts: -1 }", "") })
     const error = await loadError(context(dir))
     expect([error.line, error.path]).toEqual([3, "hooks.pre-commit.retry.attempts"])
+  })
+})
+
+describe("notify", () => {
+  const notifies = async (hookExtra: string, jobExtra: string) => {
+    const dir = tempDir()
+    writeFiles(dir, { "hookd.yml": config(hookExtra, jobExtra) })
+    const loaded = await loadOk(context(dir))
+    return Object.fromEntries(loaded.jobs.map((j) => [j.name, j.notify]))
+  }
+
+  it.each([
+    ["none", "", "", { flaky: undefined, plain: undefined }],
+    ["a job's", "", "\n        notify: true", { flaky: true, plain: undefined }],
+    ["false is the default", "", "\n        notify: false", { flaky: undefined, plain: undefined }],
+    ["the hook's default for every job", "\n    notify: true", "", { flaky: true, plain: true }],
+    ["a job's false wins over the hook's true", "\n    notify: true", "\n        notify: false", { flaky: undefined, plain: true }]
+  ])("%s", async (_, hookExtra, jobExtra, expected) => {
+    expect(await notifies(hookExtra, jobExtra)).toEqual(expected)
+  })
+
+  it.each([
+    ["job", "", "\n        notify: yes please", 6, "hooks.pre-commit.jobs[0].notify"],
+    ["hook", "\n    notify: 1", "", 3, "hooks.pre-commit.notify"]
+  ])("a %s notify that is not true or false is an error at its line", async (_, hookExtra, jobExtra, line, path) => {
+    const dir = tempDir()
+    writeFiles(dir, { "hookd.yml": config(hookExtra, jobExtra) })
+    const error = await loadError(context(dir))
+    expect([error.line, error.path]).toEqual([line, path])
+    expect(error.message).toMatch(/expected true or false \(a desktop notification when the job fails\)/)
   })
 })

@@ -22,7 +22,9 @@ const listRequest = (cmd: LsCommand): RequestPayloads["ListJobs"] => {
     ...(q.statuses.length > 0 && { status: q.statuses }),
     ...(q.tag !== undefined && { tag: q.tag }),
     ...(q.invocationPrefix !== undefined && { invocation_prefix: q.invocationPrefix }),
-    ...(q.limit > 0 && { limit: q.limit })
+    ...(q.limit > 0 && { limit: q.limit }),
+    // --failed: what no hook run has told you about yet comes first.
+    ...(q.failed && { unnoticed_first: true })
   }
 }
 

@@ -34,7 +34,8 @@ export const listJobs = (request: RequestPayloads["ListJobs"]) =>
       ...(request.status !== undefined && request.status.length > 0 ? { statuses: request.status } : {}),
       ...(request.tag !== undefined ? { tag: request.tag } : {}),
       ...(request.invocation_prefix !== undefined ? { invocation_prefix: request.invocation_prefix } : {}),
-      ...(request.limit !== undefined ? { limit: request.limit } : {})
+      ...(request.limit !== undefined ? { limit: request.limit } : {}),
+      ...(request.unnoticed_first === true ? { unnoticedFirst: true } : {})
     }
     const now = Date.now()
     let total = 0
@@ -48,8 +49,10 @@ export const listJobs = (request: RequestPayloads["ListJobs"]) =>
         })
       }
     }
-    // Newest invocation first across repos; a stable sort keeps each repo's own order within ties.
-    listed.sort((a, b) => b.createdAt - a.createdAt)
+    // Newest invocation first across repos (un-noticed failures before the rest when asked); a
+    // stable sort keeps each repo's own order within ties.
+    const unnoticed = (info: JobInfo) => (request.unnoticed_first === true && info.background && info.notified_at === null ? 1 : 0)
+    listed.sort((a, b) => unnoticed(b.info) - unnoticed(a.info) || b.createdAt - a.createdAt)
     const jobs = listed.map((l) => l.info)
     // Without a limit the list is the whole answer; with one, `total` says how many matched in all.
     return request.limit !== undefined ? { jobs: jobs.slice(0, request.limit), total } : { jobs, total: jobs.length }
