@@ -36,6 +36,22 @@ describe("job rows", () => {
     expect(specFromRow(newJobRow(spec, ctx), ["a"])).toEqual({ ...spec, env: { A: "1", B: "2" } })
   })
 
+  it("retry: the row records the policy, hookctl retry keeps it, and JobInfo shows the attempts", () => {
+    const row = newJobRow({ name: "flaky", run: "x", background: true, retry: { attempts: 3, backoff_ms: 100 } }, ctx)
+    expect(row).toMatchObject({ attempt: 1, max_attempts: 3, retry_backoff_ms: 100, retry_at: null, attempts: [] })
+    expect(specFromRow(row, []).retry).toEqual({ attempts: 3, backoff_ms: 100 })
+    expect(specFromRow(newJobRow({ name: "plain", run: "x", background: true }, ctx), []).retry).toBeUndefined()
+    const earlier = { attempt: 1, status: "failed" as const, exit_code: 1, signal: null, error: null, finished_at: 900 }
+    expect(toJobInfo({ repoId: "r", root: "/w" }, { ...row, attempt: 2, retry_at: 1200, attempts: [earlier] }, 1000)).toMatchObject({
+      attempt: 2,
+      max_attempts: 3,
+      retry_at: 1200,
+      earlier_attempts: [earlier],
+      notified_at: null
+    })
+    expect(toJobInfo({ repoId: "r", root: "/w" }, row, 1000)).not.toHaveProperty("earlier_attempts")
+  })
+
   it("a status from a newer database renders as unknown", () => {
     expect(toJobStatus("paused-by-future")).toBe("unknown")
     expect(toJobStatus("cancelling")).toBe("cancelling")
