@@ -29,7 +29,7 @@ export interface RetryHooks {
 }
 
 /** A backoff that hookd's shutdown cut short: how the last attempt ended, and what the row says about it. */
-export interface AbandonedRetry {
+export interface WaitingRetry {
   readonly result: ProcessResult
   readonly note: string
 }
@@ -79,7 +79,7 @@ export const makeJobRetries = (retry: JobRetry | undefined, hooks: RetryHooks): 
   const policy = policyOf(retry)
   const random = hooks.random ?? Math.random
   const history: EarlierAttemptRow[] = []
-  let waiting: AbandonedRetry | undefined
+  let waiting: WaitingRetry | undefined
 
   const run = <E, R>(attempt: Effect.Effect<ProcessResult, E, R>): Effect.Effect<ProcessResult, E, R> =>
     Effect.gen(function* () {
@@ -107,8 +107,9 @@ export const makeJobRetries = (retry: JobRetry | undefined, hooks: RetryHooks): 
           started_at: null
         })
         yield* Effect.sleep(delay)
-        waiting = undefined
+        // Cleared after the write (no interruption point between): a cancel now finds no retry_at left.
         yield* hooks.persist({ retry_at: null })
+        waiting = undefined
       }
     })
 
