@@ -235,7 +235,7 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
                 log.status({ event: "started", pid })
                 return persist(spec.name, { status: "running", pid, pgid, proc_start: fingerprint ?? null, started_at: Date.now() })
               }),
-            onLine: (kind, text) => log.append(kind, text),
+            onOutput: (kind, lines) => log.appendLines(kind, lines),
             onCancelling: () =>
               Effect.suspend(() => {
                 // Killed because its log failed: not a cancel, and the row is written once, at the end.

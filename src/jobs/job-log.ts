@@ -4,7 +4,8 @@
 import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from "node:fs"
 import { dirname } from "node:path"
 import type { LogRecord, StatusEvent } from "../protocol/types"
-import { decideOutput, encodeRecord, isTerminalEvent, isTerminalRecord, parseRecordLine } from "./log-records"
+import { decideOutput, encodeRecord, fittingPrefix, isTerminalEvent, isTerminalRecord, parseRecordLine } from "./log-records"
+import { encodeOutputLine } from "./record-bytes"
 
 export interface JobLogOptions {
   readonly samplingEveryNth?: number
@@ -125,25 +126,64 @@ export class JobLog {
     return this.terminal
   }
 
-  /** One line of job output. Sampling and the byte budget apply; nothing is written after the terminal record. */
+  /** Job output as text: one line, or several joined by "\n" (see appendLines). */
   append(kind: "stdout" | "stderr", data: string): void {
+    this.appendLines(kind, Buffer.from(data, "utf8"))
+  }
+
+  /**
+   * A batch of job output: the bytes of one or more lines joined by "\n" (lines.ts), written as ONE
+   * record (log format 2) — a record per line made throughput a matter of lines, not bytes. The byte
+   * budget cuts a batch between lines; with sampling every line stays a record of its own (sampling
+   * keeps records whose seq is a multiple of n, so it must see lines). Nothing is written after the
+   * terminal record. `lines` is only read during the call.
+   */
+  appendLines(kind: "stdout" | "stderr", lines: Buffer): void {
     if (this.fd === undefined || this.terminal || this.writeError !== undefined) return
-    const dataBytes = Buffer.byteLength(data, "utf8")
+    if ((this.options.samplingEveryNth ?? 1) > 1) {
+      for (let start = 0; ; ) {
+        const nl = lines.indexOf(0x0a, start)
+        this.appendSampledLine(kind, lines.subarray(start, nl === -1 ? lines.length : nl))
+        if (nl === -1) return
+        start = nl + 1
+      }
+    }
+    if (this.truncated) return
+    const fits = fittingPrefix(this.outputBytes, this.options.maxBytes ?? 0, lines)
+    if (fits >= 0 && !this.writeOutput(kind, fits === lines.length ? lines : lines.subarray(0, fits))) return
+    if (fits < lines.length) this.truncate()
+  }
+
+  /** One line under sampling: a record of its own, or a seq used without a record. */
+  private appendSampledLine(kind: "stdout" | "stderr", line: Buffer): void {
     const state = { nextSeq: this.nextSeq, outputBytes: this.outputBytes, truncated: this.truncated }
-    switch (decideOutput(state, this.options, dataBytes)) {
+    switch (decideOutput(state, this.options, line.length)) {
       case "drop":
         return
       case "sample-out":
         this.nextSeq++
         return
       case "truncate":
-        this.truncated = true
-        this.write({ seq: this.nextSeq, ts: Date.now(), kind: "status", data: { event: "truncated", at_bytes: this.outputBytes } })
-        return
+        return this.truncate()
       case "write":
-        if (this.write({ seq: this.nextSeq, ts: Date.now(), kind, data })) this.outputBytes += dataBytes
+        this.writeOutput(kind, line)
         return
     }
+  }
+
+  private truncate(): void {
+    this.truncated = true
+    this.write({ seq: this.nextSeq, ts: Date.now(), kind: "status", data: { event: "truncated", at_bytes: this.outputBytes } })
+  }
+
+  /** Writes an output record from its bytes; the record object is only made for live subscribers. */
+  private writeOutput(kind: "stdout" | "stderr", lines: Buffer): boolean {
+    const seq = this.nextSeq
+    const ts = Date.now()
+    if (!this.writeLine(encodeOutputLine(seq, ts, kind, lines))) return false
+    this.outputBytes += lines.length
+    if (this.listeners.size > 0) this.publish({ seq, ts, kind, data: lines.toString("utf8") })
+    return true
   }
 
   /**
@@ -188,12 +228,22 @@ export class JobLog {
     for (const l of listeners) guard(() => l.onClose?.())
   }
 
-  /**
-   * Writes one whole line or nothing: a short write is continued, and a failed one is cut back to
-   * the last whole record, so a reader never sees a torn line followed by more records.
-   */
   private write(record: LogRecord): boolean {
-    const line = Buffer.from(encodeRecord(record), "utf8")
+    if (!this.writeLine(Buffer.from(encodeRecord(record), "utf8"))) return false
+    this.publish(record)
+    return true
+  }
+
+  private publish(record: LogRecord): void {
+    for (const l of this.listeners) guard(() => l.onRecord(record))
+  }
+
+  /**
+   * Writes one whole line (the record's seq is the next one) or nothing: a short write is
+   * continued, and a failed one is cut back to the last whole record, so a reader never sees a
+   * torn line followed by more records.
+   */
+  private writeLine(line: Buffer): boolean {
     const fd = this.fd!
     let written = 0
     try {
@@ -208,7 +258,6 @@ export class JobLog {
     }
     this.fileBytes += written
     this.nextSeq++
-    for (const l of this.listeners) guard(() => l.onRecord(record))
     return true
   }
 

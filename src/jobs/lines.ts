@@ -1,51 +1,67 @@
-// Splits a child's output pipe into lines (SPEC §3 "Spawning"): "\n" and "\r\n" end a line, UTF-8 is
-// decoded across chunk boundaries, and a line longer than 64 KiB is cut into 64 KiB pieces.
+// Splits a child's output pipe into batches of whole lines (SPEC §3 "Spawning", issue 13): "\n" and
+// "\r\n" end a line, a line longer than 64 KiB is cut into pieces of at most 64 KiB (never inside a
+// UTF-8 character), and output that does not end in a newline becomes a last line at the end.
+//
+// A batch is the bytes of one or more lines joined by "\n" (no final "\n", no "\r" before a "\n"):
+// one log record per batch instead of one per line. The common chunk — nothing pending, no "\r", at
+// most the cap up to its last newline — is passed on as a slice of itself, without a copy or a scan
+// per line; the rest takes the per-line path.
 import type { Readable } from "node:stream"
-import { StringDecoder } from "node:string_decoder"
 
 export const MAX_LINE_BYTES = 65536
 
 const LF = 0x0a
 const CR = 0x0d
+const NEWLINE = Buffer.from([LF])
 
-/**
- * Push bytes in, get lines out through `emit`. Works on bytes (a "\n" byte never occurs inside a
- * multi-byte UTF-8 sequence), so the 64 KiB cap is in bytes; a cut inside a character leaves its
- * first bytes in the decoder, and the character starts the next piece intact.
- */
+/** Where to cut `bytes` at most `max` bytes in: before a UTF-8 continuation byte is never a cut. */
+const pieceEnd = (bytes: Buffer, max: number): number => {
+  let end = max
+  // A continuation byte is 10xxxxxx; a character has at most 3 of them.
+  for (let back = 0; back < 3 && end > 1 && (bytes[end]! & 0xc0) === 0x80; back++) end--
+  return (bytes[end]! & 0xc0) === 0x80 ? max : end
+}
+
 export class LineSplitter {
+  /** The start of a line whose newline has not come yet. */
   private pending: Array<Buffer> = []
   private pendingBytes = 0
-  private readonly decoder = new StringDecoder("utf8")
 
   constructor(
-    private readonly emit: (line: string) => void,
+    private readonly emit: (lines: Buffer) => void,
     private readonly maxLineBytes: number = MAX_LINE_BYTES
   ) {}
 
   push(chunk: Buffer): void {
-    let start = 0
-    for (let nl = chunk.indexOf(LF); nl !== -1; nl = chunk.indexOf(LF, start)) {
-      this.emitLine(this.takePending(chunk.subarray(start, nl)))
-      start = nl + 1
+    const lastLf = chunk.lastIndexOf(LF)
+    if (lastLf !== -1) {
+      const lines: Array<Buffer> = []
+      // The chunk's bytes up to its first newline end the pending line: that line alone takes the slow path.
+      const head = this.pendingBytes > 0 ? chunk.indexOf(LF) + 1 : 0
+      if (head > 0) this.splitLines(lines, this.takePending(chunk.subarray(0, head)))
+      const body = chunk.subarray(head, lastLf + 1)
+      if (body.length > 0) {
+        // No line of `body` can be longer than body minus its newline: at most the cap, and no "\r"
+        // to drop, means its bytes are the lines as they are.
+        if (body.length - 1 <= this.maxLineBytes && body.indexOf(CR) === -1) lines.push(body.subarray(0, body.length - 1))
+        else this.splitLines(lines, body)
+      }
+      this.emitJoined(lines)
     }
-    if (start < chunk.length) {
-      this.pending.push(chunk.subarray(start))
-      this.pendingBytes += chunk.length - start
+    if (lastLf + 1 < chunk.length) {
+      // Copied: a slice would keep the whole chunk it came from alive until the line ends.
+      this.pending.push(Buffer.from(chunk.subarray(lastLf + 1)))
+      this.pendingBytes += chunk.length - lastLf - 1
       this.cutOverlongPending()
     }
   }
 
   /** Emits what is left as a last line (output that did not end in a newline). */
   end(): void {
-    if (this.pendingBytes > 0) {
-      let rest = this.takePending(Buffer.alloc(0))
-      while (rest.length > this.maxLineBytes) {
-        this.emitPiece(rest.subarray(0, this.maxLineBytes))
-        rest = rest.subarray(this.maxLineBytes)
-      }
-      this.emit(this.decoder.write(rest) + this.decoder.end())
-    }
+    if (this.pendingBytes === 0) return
+    const lines: Array<Buffer> = []
+    this.addLine(lines, this.takePending(Buffer.alloc(0)))
+    this.emitJoined(lines)
   }
 
   private takePending(tail: Buffer): Buffer {
@@ -56,19 +72,36 @@ export class LineSplitter {
     return all
   }
 
-  private emitPiece(bytes: Buffer): void {
-    const text = this.decoder.write(bytes)
-    if (text.length > 0) this.emit(text)
+  /** `text` ends in "\n": each line, without its "\r\n" or "\n", cut to the cap, goes to `lines`. */
+  private splitLines(lines: Array<Buffer>, text: Buffer): void {
+    for (let start = 0; start < text.length; ) {
+      const nl = text.indexOf(LF, start)
+      const end = nl > start && text[nl - 1] === CR ? nl - 1 : nl
+      this.addLine(lines, text.subarray(start, end))
+      start = nl + 1
+    }
   }
 
-  private emitLine(withoutLf: Buffer): void {
-    let line = withoutLf.length > 0 && withoutLf[withoutLf.length - 1] === CR ? withoutLf.subarray(0, -1) : withoutLf
-    while (line.length > this.maxLineBytes) {
-      this.emitPiece(line.subarray(0, this.maxLineBytes))
-      line = line.subarray(this.maxLineBytes)
+  /** One line, as pieces of at most the cap. */
+  private addLine(lines: Array<Buffer>, line: Buffer): void {
+    let rest = line
+    while (rest.length > this.maxLineBytes) {
+      const end = pieceEnd(rest, this.maxLineBytes)
+      lines.push(rest.subarray(0, end))
+      rest = rest.subarray(end)
     }
-    // end() flushes (and resets) the decoder, so bad bytes never leak into the next line.
-    this.emit(this.decoder.write(line) + this.decoder.end())
+    lines.push(rest)
+  }
+
+  private emitJoined(lines: ReadonlyArray<Buffer>): void {
+    if (lines.length === 0) return
+    if (lines.length === 1) return this.emit(lines[0]!)
+    const parts: Array<Buffer> = []
+    for (const [i, line] of lines.entries()) {
+      if (i > 0) parts.push(NEWLINE)
+      parts.push(line)
+    }
+    this.emit(Buffer.concat(parts))
   }
 
   /** Cuts full pieces off a line that has no newline yet, so memory stays bounded. */
@@ -77,12 +110,15 @@ export class LineSplitter {
     let all = this.takePending(Buffer.alloc(0))
     // Keep one trailing "\r" of a line that is exactly at the cap: a "\n" may follow in the next chunk.
     const limitFor = (b: Buffer) => (b.length === this.maxLineBytes + 1 && b[b.length - 1] === CR ? b.length : this.maxLineBytes)
+    const pieces: Array<Buffer> = []
     while (all.length > limitFor(all)) {
-      this.emitPiece(all.subarray(0, this.maxLineBytes))
-      all = all.subarray(this.maxLineBytes)
+      const end = pieceEnd(all, this.maxLineBytes)
+      pieces.push(all.subarray(0, end))
+      all = all.subarray(end)
     }
+    this.emitJoined(pieces)
     if (all.length > 0) {
-      this.pending = [Buffer.from(all)] // copy: do not pin the large chunk it came from
+      this.pending = [Buffer.from(all)] // copy: do not pin the large buffer it came from
       this.pendingBytes = all.length
     }
   }
@@ -95,9 +131,12 @@ export interface LineReader {
   close(): void
 }
 
-/** Starts reading `readable` and calls `onLine` synchronously for every line, in order. */
-export const readLines = (readable: Readable, onLine: (line: string) => void): LineReader => {
-  const splitter = new LineSplitter(onLine)
+/**
+ * Starts reading `readable` and calls `onLines` synchronously for every batch of lines, in order.
+ * The batch is only valid during the call (it may be a slice of the stream's chunk).
+ */
+export const readLines = (readable: Readable, onLines: (lines: Buffer) => void): LineReader => {
+  const splitter = new LineSplitter(onLines)
   let finished = false
   let resolveDone: () => void = () => {}
   const done = new Promise<void>((resolve) => {

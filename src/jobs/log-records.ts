@@ -1,4 +1,8 @@
 // What a line of output.jsonl is, and the pure decisions about which records get written (SPEC §5).
+//
+// Log format 2 (issue 13): an output record's `data` holds one or more lines of one stream joined by
+// "\n" (format 1 had exactly one). Every format-1 record is a format-2 record, so old logs read as
+// they are, and a reader that prints `data + "\n"` prints the same text from either.
 import type { LogRecord } from "../protocol/types"
 
 export { isTerminalEvent, isTerminalRecord } from "../protocol/types"
@@ -54,4 +58,16 @@ export const decideOutput = (state: OutputState, limits: OutputLimits, dataBytes
   const max = limits.maxBytes ?? 0
   if (max > 0 && state.outputBytes + dataBytes > max) return "truncate"
   return "write"
+}
+
+/**
+ * How much of a batch of lines (bytes joined by "\n") fits the output budget: its length when it
+ * all fits, else the length of the longest prefix of whole lines that does, or -1 when not even
+ * its first line does.
+ */
+export const fittingPrefix = (outputBytes: number, maxBytes: number, lines: Buffer): number => {
+  if (maxBytes <= 0 || outputBytes + lines.length <= maxBytes) return lines.length
+  const room = maxBytes - outputBytes
+  // A "\n" at index p ≤ room ends the lines of bytes [0, p), p bytes in all.
+  return room < 0 ? -1 : lines.lastIndexOf(0x0a, room)
 }

@@ -39,8 +39,11 @@ export type ProcessResult =
 
 export interface ProcessSink {
   onSpawned(info: { pid: number; pgid: number; fingerprint: string | undefined }): Effect.Effect<void>
-  /** Called synchronously per line, in order per stream. Must not throw. */
-  onLine(kind: "stdout" | "stderr", text: string): void
+  /**
+   * Called synchronously per batch of output lines (their bytes joined by "\n", lines.ts), in order
+   * per stream; the buffer is only valid during the call. Must not throw.
+   */
+  onOutput(kind: "stdout" | "stderr", lines: Buffer): void
   /** Called once when an interruption starts killing the group (before SIGTERM). */
   onCancelling(): Effect.Effect<void>
   /**
@@ -214,8 +217,8 @@ export const runProcess = (spec: ProcessSpec, sink: ProcessSink): Effect.Effect<
       yield* sink.onSpawned({ pid: group.pgid, pgid: group.pgid, fingerprint: processFingerprint(group.pgid) })
       // Start reading only now, so no line reaches the sink before onSpawned (the pipes buffer meanwhile).
       group.readers = [
-        readLines(group.child.stdout!, (line) => sink.onLine("stdout", line)),
-        readLines(group.child.stderr!, (line) => sink.onLine("stderr", line))
+        readLines(group.child.stdout!, (lines) => sink.onOutput("stdout", lines)),
+        readLines(group.child.stderr!, (lines) => sink.onOutput("stderr", lines))
       ]
       const result = yield* awaitLeaderOrTimeout(group, spec)
       yield* drainPipes(group, DRAIN_MS)

@@ -238,7 +238,10 @@ export type StatusEvent = typeof StatusEvent.Type
 export const LogRecord = Schema.Union(
   Schema.Struct({ seq: NonNegativeInt, ts: EpochMillis, kind: Schema.Literal("stdout", "stderr"), data: Schema.String }),
   Schema.Struct({ seq: NonNegativeInt, ts: EpochMillis, kind: Schema.Literal("status"), data: StatusEvent })
-).annotations({ identifier: "LogRecord", description: "One line of a job's output.jsonl" })
+).annotations({
+  identifier: "LogRecord",
+  description: "One line of a job's output.jsonl; an output record's data holds one or more lines of its stream joined by \"\\n\" (log format 2)"
+})
 export type LogRecord = typeof LogRecord.Type
 
 // ---------------------------------------------------------------- request payloads
@@ -370,7 +373,12 @@ export const ResponsePayloadSchemas = {
     protocol_versions: Schema.Array(Int),
     pid: Int,
     started_at: EpochMillis,
-    state_dir: Schema.String
+    state_dir: Schema.String,
+    /**
+     * Extra (forward-compatible): the log record format this supervisor writes and streams — 2: an
+     * output record's `data` may hold several lines joined by "\n" (1: exactly one line).
+     */
+    log_format: optional(Int)
   }),
   SupervisorStatus: Schema.Struct({
     pid: Int,

@@ -7,6 +7,13 @@ import type * as S from "./schemas"
 export const PROTOCOL_VERSION = 1 as const
 export const SUPPORTED_PROTOCOL_VERSIONS: ReadonlyArray<number> = [1]
 export const MAX_FRAME_BYTES = 8 * 1024 * 1024
+/**
+ * The log record format (output.jsonl and StreamFrame records). 2: an output record's `data` holds
+ * one or more whole lines of one stream joined by "\n"; 1 (before issue 13): exactly one line. Every
+ * format-1 record is a format-2 record, so old logs read unchanged and the request envelope's `v`
+ * stays 1; the supervisor names its format in Welcome.log_format.
+ */
+export const LOG_FORMAT_VERSION = 2 as const
 
 export const ERROR_CODES = [
   "BAD_FRAME",

@@ -74,8 +74,11 @@ class RecordCheck {
     if (record.seq !== this.expectedSeq) throw new Error(`expected seq ${this.expectedSeq}, got ${record.seq}`)
     this.expectedSeq++
     if (record.kind === "stdout") {
-      if (record.data !== LINE) throw new Error(`seq ${record.seq}: unexpected data ${JSON.stringify(record.data).slice(0, 80)}`)
-      this.stdout++
+      // A record carries a batch of lines (log format 2).
+      for (const line of record.data.split("\n")) {
+        if (line !== LINE) throw new Error(`seq ${record.seq}: unexpected line ${JSON.stringify(line).slice(0, 80)}`)
+        this.stdout++
+      }
     }
     this.last = record
   }

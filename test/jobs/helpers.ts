@@ -28,9 +28,11 @@ export const recordingSink = (isReady: (line: string) => boolean = () => true): 
     killFailures: [],
     ready,
     onSpawned: (info) => Effect.sync(() => void sink.spawned.push(info)),
-    onLine: (kind, text) => {
-      sink.lines.push({ kind, text })
-      if (kind === "stdout" && isReady(text)) Deferred.unsafeDone(ready, Exit.succeed(text))
+    onOutput: (kind, lines) => {
+      for (const text of lines.toString("utf8").split("\n")) {
+        sink.lines.push({ kind, text })
+        if (kind === "stdout" && isReady(text)) Deferred.unsafeDone(ready, Exit.succeed(text))
+      }
     },
     onCancelling: () => Effect.sync(() => void sink.cancellingCalls++),
     onKillFailed: (failure) => Effect.sync(() => void sink.killFailures.push(failure))

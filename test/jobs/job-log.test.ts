@@ -1,32 +1,12 @@
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { appendFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
-import { afterEach, beforeEach, describe, expect, it } from "vitest"
-import { appendTerminalRecord, JobLog } from "../../src/jobs/job-log"
+import { describe, expect, it } from "vitest"
+import { appendTerminalRecord } from "../../src/jobs/job-log"
+import { useJobLogDir } from "./log-sandbox"
 import type { LogRecord } from "../../src/protocol/types"
 
-let dir: string
-let logPath: string
-const open: Array<JobLog> = []
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "hookd-log-"))
-  logPath = join(dir, "logs", "0123456789abcdef", "build", "output.jsonl")
-})
-afterEach(() => {
-  for (const log of open.splice(0)) log.close()
-  rmSync(dir, { recursive: true, force: true })
-})
-
-const openLog = (options = {}) => {
-  const log = JobLog.open(logPath, options)
-  open.push(log)
-  return log
-}
-const readRecords = (): Array<LogRecord> =>
-  readFileSync(logPath, "utf8")
-    .split("\n")
-    .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(l))
+const logs = useJobLogDir("hookd-log-", "logs", "0123456789abcdef", "build", "output.jsonl")
+const { openLog, readRecords } = logs
 
 describe("JobLog", () => {
   it("writes one JSON line per record with seq, ts, kind and data", () => {
@@ -47,14 +27,14 @@ describe("JobLog", () => {
       expect(Object.keys(r)).toEqual(["seq", "ts", "kind", "data"])
       expect(r.ts).toBeGreaterThanOrEqual(before)
     }
-    expect(log.bytes).toBe(statSync(logPath).size)
+    expect(log.bytes).toBe(statSync(logs.logPath).size)
   })
 
   it("creates 0700 directories and a 0600 file", () => {
     openLog().status({ event: "started", pid: 1 })
-    expect(statSync(logPath).mode & 0o777).toBe(0o600)
-    expect(statSync(join(dir, "logs", "0123456789abcdef", "build")).mode & 0o777).toBe(0o700)
-    expect(statSync(join(dir, "logs")).mode & 0o777).toBe(0o700)
+    expect(statSync(logs.logPath).mode & 0o777).toBe(0o600)
+    expect(statSync(join(logs.dir, "logs", "0123456789abcdef", "build")).mode & 0o777).toBe(0o700)
+    expect(statSync(join(logs.dir, "logs")).mode & 0o777).toBe(0o700)
   })
 
   it("sampling every 3rd keeps output records whose seq is a multiple of 3 and every status record", () => {
@@ -105,27 +85,27 @@ describe("JobLog", () => {
     expect(again.isTerminal).toBe(false)
     again.append("stdout", "b")
     expect(readRecords().map((r) => r.seq)).toEqual([0, 1, 2])
-    expect(again.bytes).toBe(statSync(logPath).size)
+    expect(again.bytes).toBe(statSync(logs.logPath).size)
   })
 
   it("reopening a log whose last line is torn cuts it off and continues after the last whole record", () => {
     const first = openLog()
     first.append("stdout", "a")
     first.close()
-    appendFileSync(logPath, '{"seq":1,"ts":1,"ki')
+    appendFileSync(logs.logPath, '{"seq":1,"ts":1,"ki')
     const again = openLog()
     again.append("stdout", "b")
-    const lines = readFileSync(logPath, "utf8").split("\n")
+    const lines = readFileSync(logs.logPath, "utf8").split("\n")
     expect(lines.map((l) => (l === "" ? "" : JSON.parse(l).data))).toEqual(["a", "b", ""])
-    expect(again.bytes).toBe(statSync(logPath).size)
+    expect(again.bytes).toBe(statSync(logs.logPath).size)
   })
 
   it("a log that is nothing but a torn line starts over from seq 0", () => {
-    mkdirSync(dirname(logPath), { recursive: true })
-    writeFileSync(logPath, '{"seq')
+    mkdirSync(dirname(logs.logPath), { recursive: true })
+    writeFileSync(logs.logPath, '{"seq')
     const log = openLog()
     log.status({ event: "started", pid: 1 })
-    expect(readFileSync(logPath, "utf8")).toMatch(/^\{"seq":0,[^\n]*\n$/)
+    expect(readFileSync(logs.logPath, "utf8")).toMatch(/^\{"seq":0,[^\n]*\n$/)
   })
 
   it("a reopened log that ends in a terminal record is terminal", () => {
@@ -140,7 +120,7 @@ describe("JobLog", () => {
     const seen: Array<{ record: LogRecord; inFile: boolean }> = []
     let closed = 0
     const unsubscribe = log.subscribe(
-      (record) => seen.push({ record, inFile: readFileSync(logPath, "utf8").includes(`"seq":${record.seq},`) }),
+      (record) => seen.push({ record, inFile: readFileSync(logs.logPath, "utf8").includes(`"seq":${record.seq},`) }),
       () => closed++
     )
     log.append("stdout", "one")
@@ -175,15 +155,15 @@ describe("appendTerminalRecord", () => {
     log.status({ event: "started", pid: 9 })
     log.append("stdout", "working")
     log.close()
-    appendTerminalRecord(logPath, { event: "crashed", message: "supervisor restarted" })
-    appendTerminalRecord(logPath, { event: "crashed", message: "supervisor restarted" })
+    appendTerminalRecord(logs.logPath, { event: "crashed", message: "supervisor restarted" })
+    appendTerminalRecord(logs.logPath, { event: "crashed", message: "supervisor restarted" })
     const records = readRecords()
     expect(records.map((r) => r.seq)).toEqual([0, 1, 2])
     expect(records[2]).toMatchObject({ kind: "status", data: { event: "crashed", message: "supervisor restarted" } })
   })
 
   it("creates a missing log holding just the terminal record", () => {
-    appendTerminalRecord(logPath, { event: "cancelled", by: "supervisor restarted" })
+    appendTerminalRecord(logs.logPath, { event: "cancelled", by: "supervisor restarted" })
     expect(readRecords()).toMatchObject([{ seq: 0, kind: "status", data: { event: "cancelled" } }])
   })
 
@@ -191,8 +171,8 @@ describe("appendTerminalRecord", () => {
     const log = openLog()
     log.append("stdout", "working")
     log.close()
-    appendFileSync(logPath, '{"seq')
-    appendTerminalRecord(logPath, { event: "crashed", message: "supervisor restarted" })
+    appendFileSync(logs.logPath, '{"seq')
+    appendTerminalRecord(logs.logPath, { event: "crashed", message: "supervisor restarted" })
     expect(readRecords().map((r) => [r.seq, r.kind])).toEqual([[0, "stdout"], [1, "status"]])
   })
 
@@ -200,8 +180,8 @@ describe("appendTerminalRecord", () => {
     const log = openLog()
     log.status({ event: "finished", exit_code: 0 })
     log.close()
-    const before = readFileSync(logPath, "utf8")
-    appendTerminalRecord(logPath, { event: "crashed", message: "supervisor restarted" })
-    expect(readFileSync(logPath, "utf8")).toBe(before)
+    const before = readFileSync(logs.logPath, "utf8")
+    appendTerminalRecord(logs.logPath, { event: "crashed", message: "supervisor restarted" })
+    expect(readFileSync(logs.logPath, "utf8")).toBe(before)
   })
 })

@@ -4,7 +4,7 @@ import { LineSplitter } from "../../src/jobs/lines"
 /** Feeds `input` to a splitter cut at the given byte offsets and returns the emitted lines. */
 const split = (input: Buffer, cuts: ReadonlyArray<number> = [], max?: number): Array<string> => {
   const out: Array<string> = []
-  const splitter = new LineSplitter((l) => out.push(l), max)
+  const splitter = new LineSplitter((lines) => out.push(...lines.toString("utf8").split("\n")), max)
   let from = 0
   for (const cut of [...cuts, input.length]) {
     splitter.push(input.subarray(from, cut))
@@ -55,5 +55,33 @@ describe("LineSplitter", () => {
   it("a long line arriving in small chunks is cut into full pieces", () => {
     const input = Buffer.from("y".repeat(25) + "\n")
     expect(split(input, [3, 9, 10, 17, 24], 8)).toEqual(["yyyyyyyy", "yyyyyyyy", "yyyyyyyy", "y"])
+  })
+})
+
+describe("LineSplitter batches (log format 2)", () => {
+  const batches = (chunks: ReadonlyArray<string>, max?: number) => {
+    const out: Array<Buffer> = []
+    const splitter = new LineSplitter((lines) => out.push(Buffer.from(lines)), max)
+    for (const chunk of chunks) splitter.push(Buffer.from(chunk))
+    splitter.end()
+    return out.map((b) => b.toString("utf8"))
+  }
+
+  it("a chunk of whole lines is one batch: the chunk's own bytes, not a copy", () => {
+    const chunk = Buffer.from("a\nb\n\nc\nrest")
+    const seen: Array<Buffer> = []
+    new LineSplitter((lines) => seen.push(lines)).push(chunk)
+    expect(seen.map((b) => b.toString())).toEqual(["a\nb\n\nc"])
+    expect(seen[0]!.buffer).toBe(chunk.buffer)
+  })
+
+  it("the end of a pending line and the chunk's whole lines go out as one batch; the rest waits", () => {
+    expect(batches(["one\ntw", "o\nthree\nfo", "ur"])).toEqual(["one", "two\nthree", "four"])
+  })
+
+  it("\\r\\n, lines over the cap and a \\r-ended piece at the cap take the per-line path with the same result", () => {
+    expect(batches(["a\r\nb\r\n", "c\n"])).toEqual(["a\nb", "c"])
+    expect(batches(["x".repeat(10) + "\nabc\n"], 4)).toEqual(["xxxx\nxxxx\nxx\nabc"])
+    expect(batches(["yyyy\r", "\nz\n"], 4)).toEqual(["yyyy\nz"])
   })
 })

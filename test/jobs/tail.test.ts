@@ -1,7 +1,5 @@
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { afterEach, beforeEach, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -9,27 +7,13 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as Stream from "effect/Stream"
-import { JobLog } from "../../src/jobs/job-log"
+import type { JobLog } from "../../src/jobs/job-log"
+import { useJobLogDir } from "./log-sandbox"
 import { type TailOptions, tailJobLog } from "../../src/jobs/tail"
 import type { LogRecord } from "../../src/protocol/types"
 
-let dir: string
-let logPath: string
-const open: Array<JobLog> = []
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "hookd-tail-"))
-  logPath = join(dir, "job", "output.jsonl")
-})
-afterEach(() => {
-  for (const log of open.splice(0)) log.close()
-  rmSync(dir, { recursive: true, force: true })
-})
-
-const openLog = () => {
-  const log = JobLog.open(logPath, {})
-  open.push(log)
-  return log
-}
+const logs = useJobLogDir("hookd-tail-", "job", "output.jsonl")
+const { openLog } = logs
 
 /** A log holding `outputs` stdout lines after a started record, optionally finished. */
 const writeLog = (outputs: number, finished: boolean) => {
@@ -41,7 +25,7 @@ const writeLog = (outputs: number, finished: boolean) => {
 }
 
 const collect = (options: Partial<TailOptions>) =>
-  Stream.runCollect(tailJobLog({ path: logPath, live: undefined, follow: true, ...options })).pipe(
+  Stream.runCollect(tailJobLog({ path: logs.logPath, live: undefined, follow: true, ...options })).pipe(
     Effect.map(Chunk.toArray)
   )
 /** Completes once a follower has subscribed to the live log, running `then` right after its subscription. */
@@ -82,7 +66,7 @@ describe("tailJobLog", () => {
 
   it.live("a missing file without a live log is an empty stream", () =>
     Effect.gen(function* () {
-      expect(yield* collect({ path: join(dir, "nope", "output.jsonl") })).toEqual([])
+      expect(yield* collect({ path: join(logs.dir, "nope", "output.jsonl") })).toEqual([])
     }))
 
   it.live("since_seq replays from that seq on, without duplicates", () =>
@@ -162,7 +146,7 @@ describe("tailJobLog", () => {
     Effect.gen(function* () {
       writeLog(1000, true).close()
       const chunks = yield* Stream.runCollect(
-        tailJobLog({ path: logPath, live: undefined, follow: false }).pipe(Stream.chunks, Stream.map(Chunk.size))
+        tailJobLog({ path: logs.logPath, live: undefined, follow: false }).pipe(Stream.chunks, Stream.map(Chunk.size))
       )
       const sizes = Chunk.toArray(chunks)
       expect(sizes.reduce((a, b) => a + b, 0)).toBe(1002)

@@ -1,6 +1,6 @@
 // Hello and Status.
 import { Effect } from "effect"
-import { SUPPORTED_PROTOCOL_VERSIONS, type ResponsePayloads } from "../../protocol/types"
+import { LOG_FORMAT_VERSION, SUPPORTED_PROTOCOL_VERSIONS, type ResponsePayloads } from "../../protocol/types"
 import { JobContainment } from "../../jobs/containment"
 import { JobRunner } from "../../jobs/runner"
 import type { JobSlots } from "../../jobs/slots"
@@ -16,7 +16,8 @@ export const hello = Effect.map(
     protocol_versions: SUPPORTED_PROTOCOL_VERSIONS,
     pid: process.pid,
     started_at: s.startedAt,
-    state_dir: s.stateDir
+    state_dir: s.stateDir,
+    log_format: LOG_FORMAT_VERSION
   })
 )
 

@@ -1,0 +1,114 @@
+// An output record's line of output.jsonl, built from the job's bytes without a string in between
+// (issue 13): the JSON of `{"seq","ts","kind","data"}` where `data` is the batch of lines, escaped
+// byte by byte. Valid UTF-8 passes through unchanged (JSON allows every character but '"', '\' and
+// the controls below 0x20 unescaped), so the line is exactly what JSON.stringify would give for the
+// decoded text; anything else is decoded (invalid bytes become U+FFFD) and stringified.
+import { isUtf8 } from "node:buffer"
+import type { LogRecord } from "../protocol/types"
+
+/** Per byte: 0 copied as it is, else the character after "\" (or "u" for \u00XX). */
+const ESCAPES = new Uint8Array(256)
+for (let b = 0; b < 0x20; b++) ESCAPES[b] = 0x75 // u
+ESCAPES[0x08] = 0x62 // \b
+ESCAPES[0x09] = 0x74 // \t
+ESCAPES[0x0a] = 0x6e // \n
+ESCAPES[0x0c] = 0x66 // \f
+ESCAPES[0x0d] = 0x72 // \r
+ESCAPES[0x22] = 0x22 // \"
+ESCAPES[0x5c] = 0x5c // \\
+const HEX = Buffer.from("0123456789abcdef", "latin1")
+
+/** Writes the escape of byte `b` (escapes[b] !== 0) at `j`; returns the end. */
+const escapeByte = (out: Uint8Array, j: number, b: number, e: number): number => {
+  out[j++] = 0x5c
+  out[j++] = e
+  if (e === 0x75) {
+    out[j++] = 0x30
+    out[j++] = 0x30
+    out[j++] = HEX[b >> 4]!
+    out[j++] = HEX[b & 15]!
+  }
+  return j
+}
+
+/** Byte by byte: best when escapes are dense (`yes` prints a "\n" every 2 bytes). */
+const escapeDense = (src: Uint8Array, out: Uint8Array, at: number): number => {
+  const escapes = ESCAPES
+  let j = at
+  for (let i = 0, n = src.length; i < n; i++) {
+    const b = src[i]!
+    const e = escapes[b]!
+    if (e === 0) out[j++] = b
+    else j = escapeByte(out, j, b, e)
+  }
+  return j
+}
+
+/**
+ * Runs of plain bytes are found 4 bytes at a time (a word with no byte below 0x20, no '"' and no
+ * '\' — the usual bit tricks, which may flag a clean word but never miss one) and copied whole.
+ */
+const escapeSparse = (src: Uint8Array, out: Uint8Array, at: number): number => {
+  const escapes = ESCAPES
+  const n = src.length
+  const words = (src.byteOffset & 3) === 0 ? new Uint32Array(src.buffer, src.byteOffset, n >> 2) : undefined
+  let j = at
+  let run = 0
+  let i = 0
+  while (i < n) {
+    if (words !== undefined && (i & 3) === 0 && i + 4 <= n) {
+      const v = words[i >> 2]!
+      const q = v ^ 0x22222222
+      const s = v ^ 0x5c5c5c5c
+      if (((((v - 0x20202020) & ~v) | ((q - 0x01010101) & ~q) | ((s - 0x01010101) & ~s)) & 0x80808080) === 0) {
+        i += 4
+        continue
+      }
+    }
+    const b = src[i]!
+    const e = escapes[b]!
+    if (e === 0) {
+      i++
+      continue
+    }
+    if (i - run > 16) out.set(src.subarray(run, i), j)
+    else for (let k = run; k < i; k++) out[j + k - run] = src[k]!
+    j = escapeByte(out, j + i - run, b, e)
+    run = ++i
+  }
+  out.set(src.subarray(run, n), j)
+  return j + n - run
+}
+
+/** Escapes `src` into `out` from `at`; returns the end. `out` must have room for 6 bytes per input byte. */
+const escapeInto = (src: Uint8Array, out: Uint8Array, at: number): number => {
+  // The first 64 bytes tell which kind of output this is.
+  let sample = 0
+  for (let i = 0, n = Math.min(64, src.length); i < n; i++) if (ESCAPES[src[i]!] !== 0) sample++
+  return sample > 4 ? escapeDense(src, out, at) : escapeSparse(src, out, at)
+}
+
+/** Reused for every line (writes are synchronous); a rare huge batch gets a buffer of its own. */
+let scratch = Buffer.allocUnsafe(512 * 1024)
+const SCRATCH_MAX = 1024 * 1024
+
+/**
+ * The bytes of the record's line, "\n" included. The result may be a view on a shared buffer: use
+ * it (write it) before the next call.
+ */
+export const encodeOutputLine = (seq: number, ts: number, kind: "stdout" | "stderr", lines: Buffer): Buffer => {
+  if (!isUtf8(lines)) {
+    const record: LogRecord = { seq, ts, kind, data: lines.toString("utf8") }
+    return Buffer.from(JSON.stringify(record) + "\n", "utf8")
+  }
+  const head = `{"seq":${seq},"ts":${ts},"kind":"${kind}","data":"`
+  const need = head.length + lines.length * 6 + 3
+  const out = need <= scratch.length ? scratch : need <= SCRATCH_MAX ? (scratch = Buffer.allocUnsafe(need)) : Buffer.allocUnsafe(need)
+  let j = out.write(head, 0, "latin1")
+  // Plain Uint8Array views: element access on them is faster than on a Buffer.
+  j = escapeInto(new Uint8Array(lines.buffer, lines.byteOffset, lines.length), new Uint8Array(out.buffer, out.byteOffset, out.length), j)
+  out[j++] = 0x22 // "
+  out[j++] = 0x7d // }
+  out[j++] = 0x0a // \n
+  return out.subarray(0, j)
+}

@@ -1,0 +1,40 @@
+// A temp directory and a job log path per test, for the JobLog and tail tests: registered by the
+// test file that calls it (no state kept here between files), logs opened through it closed after.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterEach, beforeEach } from "vitest"
+import { JobLog, type JobLogOptions } from "../../src/jobs/job-log"
+import type { LogRecord } from "../../src/protocol/types"
+
+export const useJobLogDir = (prefix: string, ...logPathInDir: ReadonlyArray<string>) => {
+  const open: Array<JobLog> = []
+  const paths = { dir: "", logPath: "" }
+  beforeEach(() => {
+    paths.dir = mkdtempSync(join(tmpdir(), prefix))
+    paths.logPath = join(paths.dir, ...logPathInDir)
+  })
+  afterEach(() => {
+    for (const log of open.splice(0)) log.close()
+    rmSync(paths.dir, { recursive: true, force: true })
+  })
+  return {
+    get dir() {
+      return paths.dir
+    },
+    get logPath() {
+      return paths.logPath
+    },
+    openLog: (options: JobLogOptions = {}) => {
+      const log = JobLog.open(paths.logPath, options)
+      open.push(log)
+      return log
+    },
+    /** The file's records, parsed line by line. */
+    readRecords: (): Array<LogRecord> =>
+      readFileSync(paths.logPath, "utf8")
+        .split("\n")
+        .filter((l) => l.length > 0)
+        .map((l) => JSON.parse(l))
+  }
+}
