@@ -6,6 +6,7 @@ import { dirname } from "node:path"
 import type { LogRecord, StatusEvent } from "../protocol/types"
 import { decideOutput, encodeRecord, fittingPrefix, isTerminalEvent, isTerminalRecord, parseRecordLine } from "./log-records"
 import { encodeOutputLine } from "./record-bytes"
+import { OWN_JSON_MIN_BYTES } from "../protocol/encoded-record"
 
 export interface JobLogOptions {
   readonly samplingEveryNth?: number
@@ -136,7 +137,8 @@ export class JobLog {
    * record (log format 2) — a record per line made throughput a matter of lines, not bytes. The byte
    * budget cuts a batch between lines; with sampling every line stays a record of its own (sampling
    * keeps records whose seq is a multiple of n, so it must see lines). Nothing is written after the
-   * terminal record. `lines` is only read during the call.
+   * terminal record. Live readers may keep `lines` (their records write their JSON from it): the
+   * caller must not reuse the buffer.
    */
   appendLines(kind: "stdout" | "stderr", lines: Buffer): void {
     if (this.fd === undefined || this.terminal || this.writeError !== undefined) return
@@ -180,9 +182,12 @@ export class JobLog {
   private writeOutput(kind: "stdout" | "stderr", lines: Buffer): boolean {
     const seq = this.nextSeq
     const ts = Date.now()
-    if (!this.writeLine(encodeOutputLine(seq, ts, kind, lines))) return false
+    const encoded = encodeOutputLine(seq, ts, kind, lines)
+    if (!this.writeLine(encoded.line)) return false
     this.outputBytes += lines.length
-    if (this.listeners.size > 0) this.publish({ seq, ts, kind, data: lines.toString("utf8") })
+    // Readers of a big batch get a record that writes its JSON from the job's own bytes (no copy, no
+    // string); a small one is cheaper as a plain record (follow latency of a line-at-a-time job).
+    if (this.listeners.size > 0) this.publish(lines.length < OWN_JSON_MIN_BYTES ? { seq, ts, kind, data: lines.toString("utf8") } : encoded.record())
     return true
   }
 

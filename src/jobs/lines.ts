@@ -133,7 +133,8 @@ export interface LineReader {
 
 /**
  * Starts reading `readable` and calls `onLines` synchronously for every batch of lines, in order.
- * The batch is only valid during the call (it may be a slice of the stream's chunk).
+ * A batch is a slice of the stream's chunk or a buffer of its own, never reused afterwards: a live
+ * reader of the job's log may keep it.
  */
 export const readLines = (readable: Readable, onLines: (lines: Buffer) => void): LineReader => {
   const splitter = new LineSplitter(onLines)

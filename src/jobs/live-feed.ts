@@ -3,14 +3,13 @@
 // dropped and unsubscribed, and the reader goes back to the log file from its last delivered seq
 // (tail.ts) — so a stalled or slow reader costs the supervisor at most this window, never the job.
 import * as Effect from "effect/Effect"
+import { recordSizeOf } from "../protocol/encoded-record"
 import type { LogRecord } from "../protocol/types"
 import type { JobLog } from "./job-log"
 
 /** Per reader: about 1 MiB of records held in memory before it reads from the file instead. */
 export const LIVE_WINDOW_BYTES = 1024 * 1024
 
-/** Roughly the record's encoded size: its data plus the envelope around it. */
-const estimateBytes = (record: LogRecord): number => 96 + (typeof record.data === "string" ? record.data.length : 128)
 
 export class LiveFeed {
   private records: Array<LogRecord> = []
@@ -59,7 +58,7 @@ export class LiveFeed {
 
   private onRecord(record: LogRecord): void {
     if (this.overflowed) return
-    this.bytes += estimateBytes(record)
+    this.bytes += recordSizeOf(record)
     if (this.bytes > this.limitBytes) {
       this.overflowed = true
       this.stop()

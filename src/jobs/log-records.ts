@@ -28,6 +28,27 @@ export const parseRecordLine = (line: string): LogRecord | undefined => {
   return undefined
 }
 
+/** The head every stdout/stderr line has (the writer's key order, format 1 and 2 alike). */
+const OUTPUT_HEAD = /^\{"seq":(\d{1,15}),"ts":(\d{1,15}),"kind":"(stdout|stderr)","data":"/
+
+export interface OutputHead {
+  readonly seq: number
+  readonly ts: number
+  readonly kind: "stdout" | "stderr"
+}
+
+/**
+ * seq, ts and kind of a stdout/stderr line of output.jsonl, read from its first bytes — a replay
+ * passes the line on as it is (encoded-record.ts) and never decodes its data; undefined for any
+ * other line (a status record, a foreign shape), which parseRecordLine reads.
+ */
+export const parseOutputHead = (line: Buffer): OutputHead | undefined => {
+  if (line.length < 40 || line[line.length - 1] !== 0x7d || line[line.length - 2] !== 0x22) return undefined
+  const head = OUTPUT_HEAD.exec(line.toString("latin1", 0, Math.min(line.length, 64)))
+  if (head === null) return undefined
+  return { seq: Number(head[1]), ts: Number(head[2]), kind: head[3] as "stdout" | "stderr" }
+}
+
 export interface OutputState {
   readonly nextSeq: number
   /** Bytes of output data written so far (UTF-8 of `data`, not of the JSON line). */

@@ -4,6 +4,7 @@
 // the controls below 0x20 unescaped), so the line is exactly what JSON.stringify would give for the
 // decoded text; anything else is decoded (invalid bytes become U+FFFD) and stringified.
 import { isUtf8 } from "node:buffer"
+import { recordWithJson } from "../protocol/encoded-record"
 import type { LogRecord } from "../protocol/types"
 
 /** Per byte: 0 copied as it is, else the character after "\" (or "u" for \u00XX). */
@@ -92,23 +93,49 @@ const escapeInto = (src: Uint8Array, out: Uint8Array, at: number): number => {
 let scratch = Buffer.allocUnsafe(512 * 1024)
 const SCRATCH_MAX = 1024 * 1024
 
+/** The record's JSON up to its data's first byte. */
+const headOf = (seq: number, ts: number, kind: "stdout" | "stderr"): string => `{"seq":${seq},"ts":${ts},"kind":"${kind}","data":"`
+
 /**
- * The bytes of the record's line, "\n" included. The result may be a view on a shared buffer: use
- * it (write it) before the next call.
+ * Writes the record's JSON (no newline) at `at`; `lines` must be valid UTF-8 and `out` have room for
+ * the head and 6 bytes per byte of `lines`. Returns the end.
  */
-export const encodeOutputLine = (seq: number, ts: number, kind: "stdout" | "stderr", lines: Buffer): Buffer => {
-  if (!isUtf8(lines)) {
-    const record: LogRecord = { seq, ts, kind, data: lines.toString("utf8") }
-    return Buffer.from(JSON.stringify(record) + "\n", "utf8")
-  }
-  const head = `{"seq":${seq},"ts":${ts},"kind":"${kind}","data":"`
-  const need = head.length + lines.length * 6 + 3
-  const out = need <= scratch.length ? scratch : need <= SCRATCH_MAX ? (scratch = Buffer.allocUnsafe(need)) : Buffer.allocUnsafe(need)
-  let j = out.write(head, 0, "latin1")
+const writeOutputJson = (out: Buffer, at: number, head: string, lines: Buffer): number => {
+  let j = at + out.write(head, at, "latin1")
   // Plain Uint8Array views: element access on them is faster than on a Buffer.
   j = escapeInto(new Uint8Array(lines.buffer, lines.byteOffset, lines.length), new Uint8Array(out.buffer, out.byteOffset, out.length), j)
   out[j++] = 0x22 // "
   out[j++] = 0x7d // }
-  out[j++] = 0x0a // \n
-  return out.subarray(0, j)
+  return j
+}
+
+export interface OutputLine {
+  /** The record's line, "\n" included; may be a view on a shared buffer: write it before the next call. */
+  readonly line: Buffer
+  /** For a live reader: the record, writing its JSON from `lines` again (never a decoded string). */
+  readonly record: () => LogRecord
+}
+
+/**
+ * The bytes of an output record's line, and the record for live readers. The record keeps `lines`:
+ * the caller must not reuse that buffer (the job's pipe chunks are fresh buffers).
+ */
+export const encodeOutputLine = (seq: number, ts: number, kind: "stdout" | "stderr", lines: Buffer): OutputLine => {
+  if (!isUtf8(lines)) {
+    const record: LogRecord = { seq, ts, kind, data: lines.toString("utf8") }
+    return { line: Buffer.from(JSON.stringify(record) + "\n", "utf8"), record: () => record }
+  }
+  const head = headOf(seq, ts, kind)
+  const need = head.length + lines.length * 6 + 3
+  const out = need <= scratch.length ? scratch : need <= SCRATCH_MAX ? (scratch = Buffer.allocUnsafe(need)) : Buffer.allocUnsafe(need)
+  const end = writeOutputJson(out, 0, head, lines)
+  out[end] = 0x0a
+  return {
+    line: out.subarray(0, end + 1),
+    record: () =>
+      recordWithJson(seq, ts, kind, () => lines.toString("utf8"), {
+        size: end,
+        writeInto: (target, at) => void writeOutputJson(target, at, head, lines)
+      })
+  }
 }

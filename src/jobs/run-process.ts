@@ -41,7 +41,7 @@ export interface ProcessSink {
   onSpawned(info: { pid: number; pgid: number; fingerprint: string | undefined }): Effect.Effect<void>
   /**
    * Called synchronously per batch of output lines (their bytes joined by "\n", lines.ts), in order
-   * per stream; the buffer is only valid during the call. Must not throw.
+   * per stream; the buffer is never reused (a live log reader may keep it). Must not throw.
    */
   onOutput(kind: "stdout" | "stderr", lines: Buffer): void
   /** Called once when an interruption starts killing the group (before SIGTERM). */

@@ -18,7 +18,8 @@ import * as Stream from "effect/Stream"
 import type { LogKind, LogRecord } from "../protocol/types"
 import type { JobLog } from "./job-log"
 import { LiveFeed } from "./live-feed"
-import { isTerminalRecord, parseRecordLine } from "./log-records"
+import { isTerminalRecord, parseOutputHead, parseRecordLine } from "./log-records"
+import { ReplayBuffers } from "./replay-buffers"
 
 export class TailError extends Data.TaggedError("TailError")<{ readonly path: string; readonly message: string }> {}
 
@@ -42,62 +43,94 @@ const READ_BYTES = 256 * 1024
 
 /**
  * Reads whole lines from `fd` as records: up to `fixedEnd` (the size when a replay started), or —
- * following — up to the file's size at each call.
+ * following — up to the file's size at each call. Output records the tail would not emit (before
+ * since_seq, or of a kind not asked for) are not made at all.
  */
 class RecordReader {
   private position = 0
-  /** Reused for every read (no buffer per read for the garbage collector): the cut line, then new bytes. */
-  private buffer = Buffer.allocUnsafe(READ_BYTES)
-  private leftoverBytes = 0
+  private readonly buffers = new ReplayBuffers(READ_BYTES)
+  /** The start of a line cut by the last read (a view on the buffer it was read into). */
+  private carry: Buffer = Buffer.alloc(0)
 
   constructor(
     private readonly fd: number,
     private readonly progress: ReplayProgress,
-    private readonly fixedEnd: number | undefined
+    private readonly fixedEnd: number | undefined,
+    private readonly wanted: (kind: LogKind, seq: number) => boolean
   ) {}
 
   /** The next batch of records, or undefined at the end; a torn last line is ignored. */
   next(): Array<LogRecord> | undefined {
     const end = this.fixedEnd ?? fstatSync(this.fd).size
     while (this.position < end) {
-      // A line longer than the buffer (up to the 64 KiB line cap, escaped) grows it.
-      if (this.buffer.length - this.leftoverBytes < READ_BYTES / 2) {
-        const bigger = Buffer.allocUnsafe(this.buffer.length * 2)
-        this.buffer.copy(bigger, 0, 0, this.leftoverBytes)
-        this.buffer = bigger
-      }
-      const room = Math.min(this.buffer.length - this.leftoverBytes, end - this.position)
-      const read = readSync(this.fd, this.buffer, this.leftoverBytes, room, this.position)
+      // A line longer than a buffer (up to the 64 KiB line cap, escaped) gets a bigger one.
+      const buffer = this.buffers.next(this.carry, this.carry.length + READ_BYTES / 2)
+      const room = Math.min(buffer.length - this.carry.length, end - this.position)
+      const read = readSync(this.fd, buffer, this.carry.length, room, this.position)
       if (read === 0) break
       this.position += read
-      // Cut at the last "\n" byte, which never falls inside a multi-byte character; decode whole lines only.
-      const filled = this.leftoverBytes + read
-      const lastNewline = this.buffer.subarray(0, filled).lastIndexOf(0x0a)
+      const filled = this.carry.length + read
+      // Cut at the last "\n" byte, which never falls inside a multi-byte character.
+      const lastNewline = buffer.subarray(0, filled).lastIndexOf(0x0a)
       if (lastNewline === -1) {
-        this.leftoverBytes = filled
+        this.carry = buffer.subarray(0, filled)
         continue
       }
-      const lines = this.buffer.toString("utf8", 0, lastNewline)
-      this.leftoverBytes = filled - lastNewline - 1
-      this.buffer.copy(this.buffer, 0, lastNewline + 1, filled)
-      const records = this.parse(lines)
+      const records = this.parse(buffer.subarray(0, lastNewline))
+      this.carry = buffer.subarray(lastNewline + 1, filled)
       if (records.length > 0) return records
     }
     return undefined
   }
 
-  private parse(lines: string): Array<LogRecord> {
+  /**
+   * Whole lines (without the last "\n"). Few long lines (log format 2's output records): each
+   * output record keeps its bytes, never decoded here. Many short ones (status records, a format-1
+   * log): decoded and parsed at once, which is cheaper per line.
+   */
+  private parse(lines: Buffer): Array<LogRecord> {
     const records: Array<LogRecord> = []
-    for (const line of lines.split("\n")) {
-      const record = parseRecordLine(line)
-      // Already delivered (live, before this reader fell behind and came back to the file): skip.
-      if (!record || record.seq <= this.progress.lastSeq) continue
-      this.progress.lastSeq = record.seq
-      if (isTerminalRecord(record)) this.progress.sawTerminal = true
-      records.push(record)
+    if (hasManyLines(lines)) {
+      for (const line of lines.toString("utf8").split("\n")) this.take(records, parseRecordLine(line))
+      return records
+    }
+    for (let start = 0; start <= lines.length; ) {
+      let end = lines.indexOf(0x0a, start)
+      if (end === -1) end = lines.length
+      const line = lines.subarray(start, end)
+      start = end + 1
+      const head = parseOutputHead(line)
+      if (head === undefined) this.take(records, parseRecordLine(line.toString("utf8")))
+      else if (this.isNew(head.seq) && this.wanted(head.kind, head.seq)) {
+        const record = this.buffers.record(head.seq, head.ts, head.kind, line)
+        if (record !== undefined) records.push(record)
+      }
     }
     return records
   }
+
+  /** Already delivered (live, before this reader fell behind and came back to the file): false. */
+  private isNew(seq: number): boolean {
+    if (seq <= this.progress.lastSeq) return false
+    this.progress.lastSeq = seq
+    return true
+  }
+
+  private take(records: Array<LogRecord>, record: LogRecord | undefined): void {
+    if (record === undefined || !this.isNew(record.seq)) return
+    if (isTerminalRecord(record)) this.progress.sawTerminal = true
+    if (record.kind === "status" || this.wanted(record.kind, record.seq)) records.push(record)
+  }
+}
+
+/** More than 64 lines: short ones on average (under 4 KiB in a 256 KiB read). */
+const hasManyLines = (lines: Buffer): boolean => {
+  let at = -1
+  for (let n = 0; n < 64; n++) {
+    at = lines.indexOf(0x0a, at + 1)
+    if (at === -1) return false
+  }
+  return true
 }
 
 const openForReplay = (path: string): Effect.Effect<number | undefined, TailError> =>
@@ -120,9 +153,15 @@ const readError = (path: string, e: unknown) =>
  * The records of one tail, one chunk per pull: the file up to its end, then — following a live log —
  * the live window; when the window overflowed, the file again from the last seq delivered.
  */
-const tailPuller = (path: string, fd: number, initialLive: JobLog | undefined, progress: ReplayProgress) => {
+const tailPuller = (
+  path: string,
+  fd: number,
+  initialLive: JobLog | undefined,
+  progress: ReplayProgress,
+  wanted: (kind: LogKind, seq: number) => boolean
+) => {
   let live = initialLive
-  const reader = new RecordReader(fd, progress, live === undefined ? fstatSync(fd).size : undefined)
+  const reader = new RecordReader(fd, progress, live === undefined ? fstatSync(fd).size : undefined, wanted)
   let feed: LiveFeed | undefined
   let fromFile = true
   const end = Effect.fail(Option.none<TailError>())
@@ -185,10 +224,10 @@ export const tailJobLog = (options: TailOptions): Stream.Stream<LogRecord, TailE
       )
       if (fd === undefined) return Stream.empty
       const progress: ReplayProgress = { lastSeq: -1, sawTerminal: false }
-      const puller = tailPuller(options.path, fd, live, progress)
-      yield* Effect.addFinalizer(() => Effect.sync(puller.stop))
       const since = options.sinceSeq ?? 0
       const kinds = new Set<LogKind>(options.kinds ?? ["stdout", "stderr", "status"])
+      const puller = tailPuller(options.path, fd, live, progress, (kind, seq) => seq >= since && kinds.has(kind))
+      yield* Effect.addFinalizer(() => Effect.sync(puller.stop))
       return Stream.repeatEffectChunkOption(puller.pull).pipe(
         Stream.takeUntil(isTerminalRecord), // before the kinds filter: the end is seen even when status is hidden
         Stream.filter((record) => record.seq >= since && kinds.has(record.kind))

@@ -1,5 +1,6 @@
 // Length-prefixed JSON frames (SPEC §2): u32 big-endian length N, then N bytes of UTF-8 JSON.
 // Shared by the client and the supervisor; must not import `effect`.
+import { recordJsonOf, type RecordJson } from "./encoded-record"
 import { MAX_FRAME_BYTES } from "./types"
 
 /** Raised by the decoder for a header announcing more than the cap; the body is never read. */
@@ -30,18 +31,46 @@ export const encodeFrame = (value: unknown): Buffer => {
  * (issue 14 item 5: those piled up as RSS) — or into a new buffer when they do not. Returns the bytes.
  */
 export const encodeFramesInto = (values: ReadonlyArray<unknown>, scratch: Buffer): Buffer => {
-  const bodies = values.map((value) => JSON.stringify(value))
+  const parts = values.map(framePartsOf)
   let total = 0
-  for (const body of bodies) total += 4 + Buffer.byteLength(body, "utf8")
+  for (const part of parts) total += 4 + (typeof part === "string" ? Buffer.byteLength(part, "utf8") : part.size)
   const target = total <= scratch.length ? scratch : Buffer.allocUnsafe(total)
   let offset = 0
-  for (const body of bodies) {
-    const written = target.write(body, offset + 4, "utf8")
+  for (const part of parts) {
+    let written: number
+    if (typeof part === "string") {
+      written = target.write(part, offset + 4, "utf8")
+    } else {
+      written = target.write(part.head, offset + 4, "utf8")
+      part.json.writeInto(target, offset + 4 + written)
+      written += part.json.size
+      written += target.write(part.tail, offset + 4 + written, "utf8")
+    }
     if (written > MAX_FRAME_BYTES) throw new FrameTooLargeError(written, MAX_FRAME_BYTES)
     target.writeUInt32BE(written, offset)
     offset += 4 + written
   }
   return target.subarray(0, total)
+}
+
+type FrameParts = string | { readonly head: string; readonly json: RecordJson; readonly tail: string; readonly size: number }
+
+const RECORD_SLOT = '"record":0'
+
+/**
+ * A frame's JSON, or — for a StreamFrame whose record writes its own JSON (encoded-record.ts) —
+ * the JSON around the record, and the record's writer.
+ */
+const framePartsOf = (value: unknown): FrameParts => {
+  const payload = (value as { payload?: { record?: unknown } }).payload
+  const json = payload !== undefined ? recordJsonOf(payload.record) : undefined
+  if (json === undefined) return JSON.stringify(value)
+  const around = JSON.stringify({ ...(value as object), payload: { ...payload, record: 0 } })
+  // Only the payload's own record key can read "record":0 — a string's quotes would be escaped.
+  const at = around.indexOf(RECORD_SLOT)
+  const head = around.slice(0, at + RECORD_SLOT.length - 1)
+  const tail = around.slice(at + RECORD_SLOT.length)
+  return { head, json, tail, size: Buffer.byteLength(head, "utf8") + json.size + Buffer.byteLength(tail, "utf8") }
 }
 
 /** Concatenates many values into one buffer: one socket write per batch of frames. */

@@ -1,25 +1,44 @@
 // Issue 14 item 5: live readers must not make the supervisor's memory unbounded. A job writes 200 MB
-// (200,000 lines of 1,000 bytes; 50 MB unless HOOKD_FAULTS=full) once with no reader and once with
-// four: a stalled TailLogs follower
-// (never reads until the job has ended), a slow one, a fast foreground RunJobs{wait:true} and a
-// follower that leaves mid-run without reading. Every reader that stays gets every record, in seq
-// order, with no gap and no duplicate, and the supervisor's peak RSS (VmRSS of the real process) with
-// the readers stays near its peak without them. Before flow control it grew by ~930 MiB here; now it
-// grows by 60–80 MiB on this 2-core machine — the issue's target is 32 MiB, not reached yet: what is
-// left is garbage-collector heap sizing under three readers' encode/parse work (no reader holds more
-// than its 1 MiB live window and one batch), so the bound below is MAX_GROWTH, to be lowered to 32.
+// (200,000 lines of 1,000 bytes; 50 MB unless HOOKD_FAULTS=full) in a fresh supervisor once with no
+// reader and then with readers: a stalled TailLogs follower (never reads until the job has ended), a
+// slow one (about 20 MB/s, slower than the job), a fast foreground RunJobs{wait:true} — each alone —
+// and all of them with a follower that leaves mid-run without reading. Every reader that stays gets
+// every line, in seq order, with no gap and no duplicate, and the supervisor's peak RSS (VmRSS of the
+// real process) stays near its peak without readers. Before flow control four readers grew it by
+// ~930 MiB. The issue's target, 32 MiB per reader, is NOT met reliably yet: one reader adds 14–33 MiB
+// on a quiet run of this 2-core machine and up to 56 MiB inside a loaded npm test (the same job run
+// twice without a reader: +1–3 MiB). What is left is the garbage collector's sizing with a reader
+// attached (the young generation grows to its 16 MiB semi-spaces) and dead pipe-chunk buffers that
+// wait for a scavenge; no reader holds more than its 1 MiB live window, four read buffers and one
+// socket batch. The bounds below are what holds under load, to be lowered to 32 MiB.
 import { readFileSync } from "node:fs"
 import { afterEach, describe, expect, it } from "vitest"
 import type { LogRecord, ResponseEnvelope } from "../../src/protocol/types"
 import { isTerminalStatus } from "../../src/protocol/types"
-import { TestClient, type RunningSupervisor, type Sandbox } from "../support/supervisor"
-import { awaitStarted, getJob, job, payloadOf, runJobs, useSupervisedRepo } from "../e2e/helpers"
+import { join } from "node:path"
+import { makeGitRepo } from "../support/git"
+import { makeSandbox, startSupervisor, TestClient, type RunningSupervisor, type Sandbox } from "../support/supervisor"
+import { awaitStarted, getJob, job, payloadOf, runJobs } from "../e2e/helpers"
 
 let sandbox: Sandbox
 let hookd: RunningSupervisor
 let repo: string
 
-useSupervisedRepo({}, (started) => ({ sandbox, hookd, repo } = started))
+/** Each scenario in a supervisor of its own, so that none starts where another left its memory. */
+const inFreshSupervisor = async (scenario: () => Promise<void>): Promise<void> => {
+  sandbox = makeSandbox()
+  try {
+    hookd = await startSupervisor(sandbox)
+    try {
+      repo = makeGitRepo(join(sandbox.dir, "repo"))
+      await scenario()
+    } finally {
+      await hookd.stopCleanly()
+    }
+  } finally {
+    sandbox.cleanup()
+  }
+}
 
 // The issue's 200 MB with HOOKD_FAULTS=full (the fault suite's long rounds); 50 MB in the ordinary run.
 const LINES = process.env.HOOKD_FAULTS === "full" ? 200_000 : 50_000
@@ -27,7 +46,10 @@ const LINE = "y".repeat(999)
 // Fast output, in lines: `yes` of one 999-byte line, LINES of them.
 const CHATTY = `L=$(head -c 999 /dev/zero | tr '\\0' y); yes "$L" | head -n ${LINES}`
 const MiB = 1024 * 1024
-const MAX_GROWTH = 96 * MiB
+/** One reader of any kind (the issue's target is 32 MiB, see above). */
+const MAX_GROWTH = 64 * MiB
+/** Four at once. */
+const MAX_GROWTH_ALL = 96 * MiB
 
 const rssBytes = (pid: number): number => {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))
@@ -100,55 +122,95 @@ const drain = async (client: TestClient, check: RecordCheck, every = 0, pauseMs 
 
 const chatty = (name: string, background: boolean) => runJobs(repo, [job(name, CHATTY, { background })])
 
-describe("live readers and the supervisor's memory (issue 14 item 5)", () => {
-  it("a stalled, a slow, a fast and a vanishing reader of a chatty job keep RSS bounded (within 96 MiB of none), and each gets every record", async () => {
-    // Without a reader.
-    const quiet = sampleRss(hookd.pid)
-    const alone = await TestClient.connect(sandbox.socket)
-    const aloneId = payloadOf(await alone.request("RunJobs", chatty("alone", true)), "RunAccepted").invocation_id
-    alone.close()
-    await rowEnded(aloneId, "alone")
-    const withoutReaders = quiet.stop()
+/** Peak RSS of the chatty job run as a background job with no reader at all. */
+const peakWithoutReaders = async (): Promise<number> => {
+  const sampler = sampleRss(hookd.pid)
+  const alone = await TestClient.connect(sandbox.socket)
+  const aloneId = payloadOf(await alone.request("RunJobs", chatty("alone", true)), "RunAccepted").invocation_id
+  alone.close()
+  await rowEnded(aloneId, "alone")
+  return sampler.stop()
+}
 
-    // With readers: the fast one is the foreground hook that started the job.
-    const sampler = sampleRss(hookd.pid)
-    const hook = await TestClient.connect(sandbox.socket)
+type ReaderKind = "stalled" | "slow" | "fast" | "vanishing"
+
+/** Runs the chatty job with the given readers (the fast one is the foreground hook that starts it); peak RSS meanwhile. */
+const peakWithReaders = async (kinds: ReadonlyArray<ReaderKind>): Promise<number> => {
+  const sampler = sampleRss(hookd.pid)
+  const hook = await TestClient.connect(sandbox.socket)
+  let invocationId: string
+  let fast: Promise<void> | undefined
+  if (kinds.includes("fast")) {
     const hookId = hook.send("RunJobs", { ...chatty("chatty", false), wait: true })
-    const accepted = payloadOf(await hook.next({ id: hookId }), "RunAccepted")
+    invocationId = payloadOf(await hook.next({ id: hookId }), "RunAccepted").invocation_id
     const fastCheck = new RecordCheck()
-    const fast = drain(hook, fastCheck)
-    await awaitStarted(sandbox.socket, repo, accepted.invocation_id, "chatty")
-    const tail = { job: { repo_root: repo, invocation_prefix: accepted.invocation_id, name: "chatty" }, follow: true } as const
-
-    const stalled = await TestClient.connect(sandbox.socket)
-    stalled.send("TailLogs", tail)
-    const vanishing = await TestClient.connect(sandbox.socket)
-    vanishing.send("TailLogs", tail)
-    const slow = await TestClient.connect(sandbox.socket)
-    slow.send("TailLogs", tail)
+    fast = drain(hook, fastCheck).then((end) => {
+      expect(payloadOf(end, "StreamEnd").outcome).toBe("completed")
+      fastCheck.expectComplete()
+    })
+  } else {
+    invocationId = payloadOf(await hook.request("RunJobs", chatty("chatty", true)), "RunAccepted").invocation_id
+  }
+  await awaitStarted(sandbox.socket, repo, invocationId, "chatty")
+  const tail = { job: { repo_root: repo, invocation_prefix: invocationId, name: "chatty" }, follow: true } as const
+  const follower = async () => {
+    const c = await TestClient.connect(sandbox.socket)
+    c.send("TailLogs", tail)
+    return c
+  }
+  const stalled = kinds.includes("stalled") ? await follower() : undefined
+  const vanishing = kinds.includes("vanishing") ? await follower() : undefined
+  let slow: Promise<void> | undefined
+  if (kinds.includes("slow")) {
+    const c = await follower()
     const slowCheck = new RecordCheck()
-    const slowDone = drain(slow, slowCheck, 1000, 50)
-
-    // The vanishing reader reads one answer and leaves without reading the rest.
+    // About 1 MB (16 records of 64 KiB) then 50 ms: some 20 MB/s, slower than the job writes.
+    slow = drain(c, slowCheck, 16, 50).then((end) => {
+      expect(payloadOf(end, "StreamEnd").reason).toBe("terminal")
+      slowCheck.expectComplete()
+      c.close()
+    })
+  }
+  if (vanishing !== undefined) {
+    // Reads one answer and leaves without reading the rest.
     payloadOf(await vanishing.next(), "StreamFrame")
     vanishing.close()
-
-    expect(payloadOf(await fast, "StreamEnd").outcome).toBe("completed")
-    fastCheck.expectComplete()
-    hook.close()
-    await rowEnded(accepted.invocation_id, "chatty")
-    expect(payloadOf(await slowDone, "StreamEnd").reason).toBe("terminal")
-    slowCheck.expectComplete()
-    slow.close()
-
+  }
+  await fast
+  await rowEnded(invocationId, "chatty")
+  await slow
+  hook.close()
+  if (stalled !== undefined) {
     // The stalled reader finally reads: everything, from the log file at its own pace.
     const stalledCheck = new RecordCheck()
     expect(payloadOf(await drain(stalled, stalledCheck), "StreamEnd").reason).toBe("terminal")
     stalledCheck.expectComplete()
     stalled.close()
-    const withReaders = sampler.stop()
+  }
+  return sampler.stop()
+}
 
-    console.log(`supervisor peak RSS: ${(withoutReaders / MiB).toFixed(1)} MiB without readers, ${(withReaders / MiB).toFixed(1)} MiB with four`)
-    expect(withReaders - withoutReaders).toBeLessThan(MAX_GROWTH)
-  }, 240_000)
+const report = (what: string, without: number, withReaders: number) =>
+  console.log(`supervisor peak RSS: ${(without / MiB).toFixed(1)} MiB without readers, ${(withReaders / MiB).toFixed(1)} MiB with ${what} (+${((withReaders - without) / MiB).toFixed(1)} MiB)`)
+
+describe("live readers and the supervisor's memory (issue 14 item 5)", () => {
+  it.each<ReaderKind>(["stalled", "slow", "fast"])(
+    "a %s reader of a chatty job gets every record and keeps the supervisor's peak RSS within 64 MiB of none",
+    (kind) =>
+      inFreshSupervisor(async () => {
+        const without = await peakWithoutReaders()
+        const withReader = await peakWithReaders([kind])
+        report(`a ${kind} reader`, without, withReader)
+        expect(withReader - without).toBeLessThan(MAX_GROWTH)
+      }),
+    240_000
+  )
+
+  it("a stalled, a slow, a fast and a vanishing reader at once: each gets every record, RSS stays bounded", () =>
+    inFreshSupervisor(async () => {
+      const without = await peakWithoutReaders()
+      const withReaders = await peakWithReaders(["stalled", "slow", "fast", "vanishing"])
+      report("four readers", without, withReaders)
+      expect(withReaders - without).toBeLessThan(MAX_GROWTH_ALL)
+    }), 240_000)
 })

@@ -102,7 +102,7 @@ describe("the bytes of an output record", () => {
   it("are JSON.stringify's for every byte value, valid or not as UTF-8", () => {
     for (let b = 0; b < 256; b++) {
       const lines = Buffer.from([0x61, b, 0x62, 0x0a, b])
-      expect(encodeOutputLine(7, 1732450000123, "stderr", lines).toString("utf8")).toBe(stringified(lines))
+      expect(encodeOutputLine(7, 1732450000123, "stderr", lines).line.toString("utf8")).toBe(stringified(lines))
     }
   })
 
@@ -118,12 +118,12 @@ describe("the bytes of an output record", () => {
       const whole = Buffer.from("!" + text)
       for (const start of [0, 1]) {
         const lines = whole.subarray(start) // a slice at an odd offset takes the byte path
-        expect(encodeOutputLine(7, 1732450000123, "stderr", lines).toString("utf8")).toBe(stringified(lines))
+        expect(encodeOutputLine(7, 1732450000123, "stderr", lines).line.toString("utf8")).toBe(stringified(lines))
       }
     }
     // Invalid UTF-8 is decoded (U+FFFD), as the per-line writer did.
     const invalid = Buffer.from([0x61, 0xff, 0xc3, 0x0a, 0xe2, 0x82])
-    expect(encodeOutputLine(7, 1732450000123, "stderr", invalid).toString("utf8")).toBe(stringified(invalid))
+    expect(encodeOutputLine(7, 1732450000123, "stderr", invalid).line.toString("utf8")).toBe(stringified(invalid))
   })
 })
 
