@@ -4,13 +4,14 @@
 // the figures show how the work grows. Printed, never asserted. `node bench/config-validation.mjs [jobs…]`.
 import { availableParallelism, loadavg } from "node:os"
 import { importBundled } from "./lib/bundle.mjs"
+import { interleave, ratio } from "./lib/interleave.mjs"
 
-const { parseYaml, mergeLocal, validateConfig, findNeedsProblem, dependentsClosure } = await importBundled("config-validation", {
+const { parseYaml, mergeLocal, validateConfig, validateConfigBySchemaAlone, dependentsClosure } = await importBundled("config-validation", {
   stdin: {
     contents: `
       export { parseYaml } from "./src/config/yaml-source"
       export { mergeLocal } from "./src/config/merge"
-      export { validateConfig } from "./src/config/validate"
+      export { validateConfig, validateConfigBySchemaAlone } from "./src/config/validate"
       export { findNeedsProblem, dependentsClosure } from "./src/domain/dag"
     `,
     resolveDir: ".",
@@ -46,7 +47,39 @@ const time = (label, f) => {
 
 console.log(`load average ${loadavg()[0].toFixed(2)} on ${availableParallelism()} CPUs`)
 
+/** This process's CPU milliseconds for one call: steadier than wall time on the shared machine. */
+const cpuMs = (f) => {
+  const cpu = process.cpuUsage()
+  f()
+  const used = process.cpuUsage(cpu)
+  return (used.user + used.system) / 1000
+}
+
+/**
+ * validateConfig (the schema for the config's frame, the jobs by hand or one by one) against the
+ * whole config through the schema in one go (what it did before issue 14 item 8), interleaved.
+ */
+const compare = async (jobs) => {
+  const parsed = parseYaml("hookd.yml", configText(jobs))
+  const { value, locations } = parsed.parsed
+  const files = ["hookd.yml"]
+  const r = await interleave(
+    [
+      { name: "validateConfig", run: () => cpuMs(() => validateConfig(value, locations, files)) },
+      { name: "schema alone (before)", run: () => cpuMs(() => validateConfigBySchemaAlone(value, locations, files)) }
+    ],
+    { runs: 7, warmup: 1, budgetMs: 60_000, minRuns: 3 }
+  )
+  const fast = r.get("validateConfig").median
+  const before = r.get("schema alone (before)").median
+  console.log(
+    `${jobs} valid jobs, ${r.rounds} interleaved rounds, median cpu: validateConfig ${fast.toFixed(0)} ms, ` +
+      `schema alone ${before.toFixed(0)} ms (${ratio(fast, before)}), load ${loadavg()[0].toFixed(2)}`
+  )
+}
+
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0)
+for (const jobs of sizes.length > 0 ? sizes : [10_000, 50_000]) await compare(jobs)
 for (const jobs of sizes.length > 0 ? sizes : [10_000, 50_000]) {
   for (const flaw of [undefined, "duplicate", "unknown", "bad-key"]) {
     const text = configText(jobs, flaw)

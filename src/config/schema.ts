@@ -13,7 +13,7 @@ export { GIT_HOOK_NAMES, type GitHookName } from "./hook-names"
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
 /** Tags travel comma-separated (HOOKD_EXCLUDE_TAGS) and as CLI words: no commas, no spaces. */
-const TAG = /^[^\s,]+$/
+export const TAG = /^[^\s,]+$/
 
 const fixed = (text: string) => () => text
 
