@@ -2,16 +2,16 @@
 // templates expanded and units converted, plus the repo's retention policy.
 import { Effect } from "effect"
 import { DEFAULT_BACKOFF_MS } from "../domain/retry-backoff"
-import type { JobInputs, JobLogOptions, JobRetry, JobSpec } from "../protocol/types"
+import type { JobInputs, JobLimits, JobLogOptions, JobRetry, JobSpec } from "../protocol/types"
 import { onlyReason, skipReason, type ConditionContext } from "./conditions"
 import { DEFAULT_POLICY, type HookRunContext, type RepoPolicyConfig } from "./context"
 import { ConfigInvalid } from "./errors"
 import type { LoadedConfig } from "./files"
 import { makeGitFacts } from "./git-facts"
 import { processEnv, shellExitCode } from "./processes"
-import type { DurationValue, HookConfigValue, HookdConfig, InputsValue, JobConfigValue, SizeValue } from "./schema"
+import type { DurationValue, HookConfigValue, HookdConfig, InputsValue, JobConfigValue, JobLimitsValue, SizeValue } from "./schema"
 import { expandTemplates, usesStagedFiles } from "./templates"
-import { parseDuration, parseSize } from "./units"
+import { parseCpuPercent, parseDuration, parseSize } from "./units"
 import { formatPath } from "./yaml-source"
 
 /** How long a `{run: …}` condition may take before it counts as not met. */
@@ -82,6 +82,12 @@ const envStrings = (env: JobConfigValue["env"]): Record<string, string> | undefi
 export const jobInputs = (inputs: InputsValue): JobInputs =>
   isPatternList(inputs) ? { files: [...inputs], env: [] } : { files: [...(inputs.files ?? [])], env: [...(inputs.env ?? [])] }
 
+/** `limits: {memory: 2GiB, cpu: 50%}` → `{memory_bytes, cpu_percent}` (the schema checked both). */
+export const jobLimits = (limits: JobLimitsValue): JobLimits => ({
+  ...(limits.memory !== undefined && { memory_bytes: sizeBytes(limits.memory) }),
+  ...(limits.cpu !== undefined && { cpu_percent: parseCpuPercent(limits.cpu) ?? 100 })
+})
+
 const isPatternList = (inputs: InputsValue): inputs is ReadonlyArray<string> => Array.isArray(inputs)
 
 /** `retry: {attempts, backoff}` (the job's, else its hook's); attempts 1 is no retry. */
@@ -110,7 +116,8 @@ const baseSpec = (job: JobConfigValue, hook: HookConfigValue, background: boolea
     ...(retry !== undefined && { retry }),
     ...((job.notify ?? hook.notify) === true && { notify: true }),
     ...(job.inputs !== undefined && { inputs: jobInputs(job.inputs) }),
-    ...(job.outputs !== undefined && { outputs: [...job.outputs] })
+    ...(job.outputs !== undefined && { outputs: [...job.outputs] }),
+    ...(job.limits !== undefined && (job.limits.memory !== undefined || job.limits.cpu !== undefined) && { limits: jobLimits(job.limits) })
   }
 }
 

@@ -6,7 +6,7 @@ import { JOB_NAME_PATTERN } from "../protocol/paths"
 import { CONCURRENCY_POLICIES, MAX_JOB_ATTEMPTS } from "../protocol/types"
 /** The longest `retry.backoff` (every wait is capped there anyway). */
 const MAX_RETRY_BACKOFF_MS = 300_000
-import { DURATION_PATTERN, SIZE_PATTERN, parseDuration, parseSize } from "./units"
+import { CPU_PERCENT_PATTERN, DURATION_PATTERN, SIZE_PATTERN, parseCpuPercent, parseDuration, parseSize } from "./units"
 
 import { GIT_HOOK_NAMES, type GitHookName } from "./hook-names"
 export { GIT_HOOK_NAMES, type GitHookName } from "./hook-names"
@@ -215,6 +215,31 @@ export const Notify = Schema.Boolean.annotations({
   message: (issue) => `expected true or false (a desktop notification when the job fails), got ${JSON.stringify(issue.actual)}`
 })
 
+const MEMORY_HELP = "a size like 512MiB or 2GiB (or 2GB), the most memory the job's processes may use together"
+const CPU_HELP = "a share of one CPU like 50% (half a CPU) or 200% (two CPUs)"
+/** `limits: {memory, cpu}` — applied to the job's cgroup; refused when hookd cannot (see docs/operations.md). */
+export const JobLimitsConfig = Schema.Struct({
+  memory: opt(
+    Schema.Union(Schema.Number, Schema.String).pipe(
+      Schema.filter((v) => ((typeof v === "number" ? v : parseSize(v)) ?? 0) > 0 && (typeof v !== "number" || Number.isSafeInteger(v)), {
+        message: (issue) => `expected ${MEMORY_HELP}, got ${JSON.stringify(issue.actual)}`,
+        jsonSchema: { pattern: SIZE_PATTERN }
+      })
+    ).annotations({ description: MEMORY_HELP })
+  ),
+  cpu: opt(
+    Schema.String.pipe(
+      Schema.filter((s) => parseCpuPercent(s) !== undefined, {
+        message: (issue) => `expected ${CPU_HELP}, got ${JSON.stringify(issue.actual)}`,
+        jsonSchema: { pattern: CPU_PERCENT_PATTERN }
+      })
+    ).annotations({ description: CPU_HELP })
+  )
+}).annotations({
+  identifier: "JobLimitsConfig",
+  description: "Resource limits of the job's cgroup: they need cgroup containment with the memory/cpu controllers; a job whose limits cannot be applied fails without running"
+})
+
 export const JobConfig = Schema.Struct({
   name: JobName,
   run: NonEmptyText("run"),
@@ -235,7 +260,8 @@ export const JobConfig = Schema.Struct({
     Schema.Array(OutputPath).annotations({
       description: "Paths relative to the worktree the job makes (node_modules); if one is missing the job runs even when its inputs are unchanged"
     })
-  )
+  ),
+  limits: opt(JobLimitsConfig)
 }).annotations({ identifier: "JobConfig" })
 
 export const HookConfig = Schema.Struct({
@@ -280,6 +306,7 @@ export type HookdConfig = Schema.Schema.Type<typeof HookdConfigSchema>
 export type HookConfigValue = Schema.Schema.Type<typeof HookConfig>
 export type JobConfigValue = Schema.Schema.Type<typeof JobConfig>
 export type InputsValue = Schema.Schema.Type<typeof Inputs>
+export type JobLimitsValue = Schema.Schema.Type<typeof JobLimitsConfig>
 export type ConditionValue = Schema.Schema.Type<typeof Condition>
 export type ConditionItemValue = Schema.Schema.Type<typeof ConditionItem>
 export type DurationValue = Schema.Schema.Type<typeof Duration>

@@ -75,3 +75,17 @@ export const parseSize = (text: string): number | undefined => {
   const bytes = Math.round(Number(match[1]) * factor)
   return Number.isSafeInteger(bytes) ? bytes : undefined
 }
+
+/** Regular expression for the JSON Schema of the config; `parseCpuPercent` is the authority. */
+export const CPU_PERCENT_PATTERN = "^\\d+(\\.\\d+)?%$"
+
+/**
+ * A CPU share as `limits.cpu` takes it: `50%` is half of one CPU, `200%` two CPUs. Returns the
+ * percentage (> 0), or undefined for anything else (`0%`, `50`, `half`).
+ */
+export const parseCpuPercent = (text: string): number | undefined => {
+  const match = /^(\d+(?:\.\d+)?)%$/.exec(text.trim())
+  if (match === null) return undefined
+  const percent = Number(match[1])
+  return percent > 0 && Number.isFinite(percent) ? percent : undefined
+}

@@ -159,3 +159,58 @@ export const sweepCgroups = (base: string, graceMs: number): Effect.Effect<{ rea
     }
     return { killed, stuck }
   })
+
+/** What a job's `limits` become in its cgroup (issue 14 item 7). */
+export interface CgroupLimits {
+  readonly memoryBytes?: number
+  /** A share of one CPU: 50 = half a CPU, 200 = two. */
+  readonly cpuPercent?: number
+}
+
+/** cpu.max's period (the kernel's default); the quota is the share of it the job may run. */
+const CPU_PERIOD_US = 100_000
+
+/** `cpu.max` for a share of one CPU: `50` → "50000 100000" (at least 1 ms per period, the kernel's minimum). */
+export const cpuMaxValue = (cpuPercent: number): string =>
+  `${Math.max(1000, Math.round((cpuPercent / 100) * CPU_PERIOD_US))} ${CPU_PERIOD_US}`
+
+/**
+ * Writes the limits into a freshly created job cgroup, before any process enters it. memory.max
+ * is a hard limit: swap may not extend it (memory.swap.max 0, where the kernel has swap accounting).
+ * Throws with the file that refused.
+ */
+export const applyCgroupLimits = (cgroup: string, limits: CgroupLimits): void => {
+  const write = (file: string, value: string) => {
+    try {
+      writeFileSync(join(cgroup, file), value)
+    } catch (e) {
+      throw new Error(`cannot set ${file} of ${cgroup} to ${value}: ${(e as Error).message}`)
+    }
+  }
+  if (limits.memoryBytes !== undefined) {
+    write("memory.max", String(limits.memoryBytes))
+    try {
+      writeFileSync(join(cgroup, "memory.swap.max"), "0")
+    } catch {
+      // no swap accounting (or no swap): memory.max alone is the limit
+    }
+  }
+  if (limits.cpuPercent !== undefined) write("cpu.max", cpuMaxValue(limits.cpuPercent))
+}
+
+/** How many processes of the cgroup the kernel's OOM killer ended (memory.events `oom_kill`); 0 when unknown. */
+export const oomKills = (cgroup: string): number => {
+  try {
+    const match = /^oom_kill (\d+)$/m.exec(readFileSync(join(cgroup, "memory.events"), "utf8"))
+    return match === null ? 0 : Number(match[1])
+  } catch {
+    return 0
+  }
+}
+
+const mebibytes = (bytes: number): string => `${Math.round((bytes / 2 ** 20) * 10) / 10} MiB`
+
+/** The reason a job gets when the OOM killer ended some of its processes at its memory limit. */
+export const outOfMemoryReason = (kills: number, memoryBytes: number): string =>
+  `out of memory: the kernel killed ${kills} process${kills === 1 ? "" : "es"} of the job at its memory limit ` +
+  `(limits.memory ${mebibytes(memoryBytes)})`

@@ -3,7 +3,7 @@
 // only by their process group. Decided once at start, logged once, reported by Status.
 import { spawnSync } from "node:child_process"
 import { createHash } from "node:crypto"
-import { mkdirSync, readFileSync, realpathSync, statfsSync } from "node:fs"
+import { mkdirSync, readFileSync, realpathSync, statfsSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -11,10 +11,15 @@ import * as Layer from "effect/Layer"
 import { chooseCgroupRoot } from "../domain/cgroup-root"
 import { logInfo, logWarn } from "../logging/event-log"
 import { Settings } from "../settings/settings"
-import { removeCgroup, sweepCgroups } from "./cgroup"
+import type { JobLimits } from "../protocol/types"
+import { removeCgroup, sweepCgroups, type CgroupLimits } from "./cgroup"
 
 /** statfs(2) f_type of cgroup2 (linux/magic.h). */
 const CGROUP2_SUPER_MAGIC = 0x63677270
+
+/** The cgroup controllers job `limits` need. */
+export const LIMIT_CONTROLLERS = ["memory", "cpu"] as const
+export type LimitController = (typeof LIMIT_CONTROLLERS)[number]
 
 export type Containment =
   | {
@@ -22,6 +27,8 @@ export type Containment =
       /** This state dir's directory of job cgroups: `<root>/hookd-<hash of the state dir>`. */
       readonly base: string
       readonly source: "HOOKD_CGROUP_ROOT" | "systemd delegation"
+      /** Why a controller cannot serve the job cgroups (absent: it is enabled for them). */
+      readonly controllerProblems?: Partial<Record<LimitController, string>>
     }
   | { readonly kind: "process group"; readonly reason: string }
 
@@ -40,6 +47,81 @@ const readOr = (path: string, fallback: string): string => {
   } catch {
     return fallback
   }
+}
+
+/** Where a job runs, with the limits its cgroup gets — or why it cannot run with the limits it asks for. */
+export type JobPlacement =
+  | { readonly _tag: "Placed"; readonly cgroup?: string; readonly limits?: CgroupLimits }
+  | { readonly _tag: "Refused"; readonly reason: string }
+
+const LIMIT_KEYS: Record<LimitController, keyof JobLimits> = { memory: "memory_bytes", cpu: "cpu_percent" }
+
+/**
+ * The job's cgroup and limits. `limits` are never dropped silently: without cgroup containment, or
+ * without the controller a limit needs, the job is refused (it fails without running) with the reason.
+ */
+export const placeJob = (containment: Containment, invocationId: string, index: number, limits: JobLimits | undefined): JobPlacement => {
+  const cgroup = jobCgroupPath(containment, invocationId, index)
+  const wanted = LIMIT_CONTROLLERS.filter((c) => limits?.[LIMIT_KEYS[c]] !== undefined)
+  if (wanted.length === 0) return { _tag: "Placed", ...(cgroup !== undefined && { cgroup }) }
+  const keys = wanted.map((c) => `limits.${c}`).join(" and ")
+  if (containment.kind === "process group") {
+    return {
+      _tag: "Refused",
+      reason: `${keys} need cgroup containment, and this hookd contains jobs by process group only (${containment.reason}); ` +
+        `run hookd as the user service (hookctl service install: Delegate=yes) or with HOOKD_CGROUP_ROOT, or remove the limits`
+    }
+  }
+  for (const controller of wanted) {
+    const problem = containment.controllerProblems?.[controller]
+    if (problem !== undefined) return { _tag: "Refused", reason: `limits.${controller} needs the ${controller} cgroup controller for the job cgroups: ${problem}` }
+  }
+  return {
+    _tag: "Placed",
+    cgroup,
+    limits: {
+      ...(limits?.memory_bytes !== undefined && { memoryBytes: limits.memory_bytes }),
+      ...(limits?.cpu_percent !== undefined && { cpuPercent: limits.cpu_percent })
+    }
+  }
+}
+
+const words = (text: string): string[] => text.split(/\s+/).filter((w) => w !== "")
+
+/** True when a cgroup v1 hierarchy holds `controller` (the hybrid layout): cgroup v2 cannot have it then. */
+const boundToV1 = (controller: string, mounts: string): boolean =>
+  mounts.split("\n").some((line) => {
+    const [, , type, options] = line.split(" ")
+    return type === "cgroup" && (options ?? "").split(",").includes(controller)
+  })
+
+/** Enables `controller` for the children of `cgroup`; why it cannot be, or undefined. */
+const enableFor = (cgroup: string, controller: LimitController, mounts: string): string | undefined => {
+  if (words(readOr(join(cgroup, "cgroup.subtree_control"), "")).includes(controller)) return undefined
+  const available = words(readOr(join(cgroup, "cgroup.controllers"), ""))
+  if (!available.includes(controller)) {
+    const v1 = boundToV1(controller, mounts) ? `; on this machine it belongs to a cgroup v1 hierarchy (hybrid layout)` : ""
+    return `the ${controller} controller is not available in ${cgroup} (cgroup.controllers: ${available.join(" ") || "none"})${v1}`
+  }
+  try {
+    writeFileSync(join(cgroup, "cgroup.subtree_control"), `+${controller}`)
+    return undefined
+  } catch (e) {
+    const busy = (e as NodeJS.ErrnoException).code === "EBUSY"
+      ? " — a cgroup with processes of its own cannot hand controllers to its children (cgroup v2's no-internal-processes rule)"
+      : ""
+    return `cannot enable the ${controller} controller in ${join(cgroup, "cgroup.subtree_control")}: ${(e as Error).message}${busy}`
+  }
+}
+
+/** Enables the limit controllers from the root down to the base; the problem of each that cannot be. */
+const enableLimitControllers = (base: string, mounts: string): Partial<Record<LimitController, string>> => {
+  const problems: Partial<Record<LimitController, string>> = {}
+  for (const controller of LIMIT_CONTROLLERS) {
+    const problem = enableFor(dirname(base), controller, mounts) ?? enableFor(base, controller, mounts)
+    if (problem !== undefined) problems[controller] = problem
+  }
+  return problems
 }
 
 /**
@@ -80,9 +162,10 @@ const proveUsable = (base: string): Effect.Effect<string | undefined> =>
 
 export const detectContainment = (env: NodeJS.ProcessEnv, stateDir: string): Effect.Effect<Containment> =>
   Effect.gen(function* () {
+    const mounts = readOr("/proc/self/mounts", "")
     const choice = chooseCgroupRoot({
       configuredRoot: env.HOOKD_CGROUP_ROOT,
-      mounts: readOr("/proc/self/mounts", ""),
+      mounts,
       selfCgroup: readOr("/proc/self/cgroup", "")
     })
     if (choice._tag === "None") return { kind: "process group", reason: choice.reason } as const
@@ -92,7 +175,7 @@ export const detectContainment = (env: NodeJS.ProcessEnv, stateDir: string): Eff
       const fix = choice.source === "HOOKD_CGROUP_ROOT" ? "point HOOKD_CGROUP_ROOT at a writable cgroup v2 directory" : "add Delegate=yes to hookd.service"
       return { kind: "process group", reason: `${problem} (${fix})` } as const
     }
-    return { kind: "cgroup", base, source: choice.source } as const
+    return { kind: "cgroup", base, source: choice.source, controllerProblems: enableLimitControllers(base, mounts) } as const
   })
 
 /**
@@ -115,7 +198,13 @@ export const JobContainmentLive = (env: NodeJS.ProcessEnv) =>
         })
         return containment
       }
-      yield* logInfo("containment", { kind: containment.kind, cgroups: containment.base, source: containment.source })
+      const problems = Object.entries(containment.controllerProblems ?? {})
+      yield* logInfo("containment", {
+        kind: containment.kind,
+        cgroups: containment.base,
+        source: containment.source,
+        limits: problems.length === 0 ? "memory and cpu" : problems.map(([c, why]) => `no ${c}: ${why}`).join("; ")
+      })
       const swept = yield* sweepCgroups(containment.base, settings.killGraceMs)
       if (swept.killed.length > 0 || swept.stuck.length > 0) {
         yield* logWarn("orphan_cgroups_killed", { killed: swept.killed.join(" "), stuck: swept.stuck.join(" ") })

@@ -11,12 +11,12 @@ import { logError, logInfo, logWarn } from "../logging/event-log"
 import type { JobSpec, JobStatus, RequestPayloads, StatusEvent } from "../protocol/types"
 import type { OpenRepo } from "../repos/registry"
 import type { JobPatch } from "../store/rows"
-import { jobCgroupPath, type Containment } from "./containment"
+import { placeJob, type Containment } from "./containment"
 import { type KillFailed, LogWriteFailed } from "./errors"
 import { describeWriteError, type JobLog } from "./job-log"
 import { endedJob, notifyDesktop } from "./desktop-notify"
 import { makeJobRetries } from "./retries"
-import { runProcess, type ProcessResult, type SpawnFailed } from "./run-process"
+import { runProcess, SpawnFailed, type ProcessResult } from "./run-process"
 import { DEFAULT_TIMEOUT_MS } from "./rows"
 import { poolOf, type JobPools } from "./slots"
 
@@ -108,10 +108,14 @@ const terminalOf = ({ exit, cancelledBy = "user", supersededBy, killFailed }: En
     }
     const r = end.result
     switch (r._tag) {
+      // A failure the OOM killer caused says so (limits.memory); a job that got over it still completed.
       case "Exited":
-        return { patch: { status: r.code === 0 ? "completed" : "failed", exit_code: r.code, finished_at: now }, event: { event: "finished", exit_code: r.code } }
+        return {
+          patch: { status: r.code === 0 ? "completed" : "failed", exit_code: r.code, ...(r.code !== 0 && r.outOfMemory !== undefined && { error: r.outOfMemory }), finished_at: now },
+          event: { event: "finished", exit_code: r.code }
+        }
       case "Signaled":
-        return { patch: { status: "failed", signal: r.signal, finished_at: now }, event: { event: "signaled", signal: r.signal } }
+        return { patch: { status: "failed", signal: r.signal, ...(r.outOfMemory !== undefined && { error: r.outOfMemory }), finished_at: now }, event: { event: "signaled", signal: r.signal } }
       case "TimedOut":
         return { patch: { status: "timed_out", error: `timed out after ${r.afterMs} ms`, finished_at: now }, event: { event: "timed_out", after_ms: r.afterMs } }
     }
@@ -218,6 +222,9 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
         // concurrency queue/replace: never two runs of one job in one worktree at once.
         for (const earlier of after) yield* Deferred.await(earlier.done)
         const hookd = { HOOKD_REPO_ROOT: repo.root, HOOKD_WORKTREE: request.worktree, HOOKD_HOOK: request.hook }
+        // limits that cannot be applied here fail the job before it runs (never run it unlimited).
+        const placement = placeJob(deps.containment, invocationId, index, spec.limits)
+        if (placement._tag === "Refused") return yield* new SpawnFailed({ command: spec.run, cwd: request.worktree, message: placement.reason })
         const processSpec = {
           command: spec.run,
           cwd: resolve(request.worktree, spec.cwd ?? "."),
@@ -225,7 +232,8 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
           ...(request.stdin !== undefined ? { stdin: request.stdin } : {}),
           timeoutMs: spec.timeout_ms ?? DEFAULT_TIMEOUT_MS,
           graceMs: deps.killGraceMs,
-          cgroup: jobCgroupPath(deps.containment, invocationId, index)
+          ...(placement.cgroup !== undefined && { cgroup: placement.cgroup }),
+          ...(placement.limits !== undefined && { limits: placement.limits })
         }
         const result = yield* retries.run(poolOf(deps.pools, spec.background).withSlot(
           Effect.raceFirst(runProcess(processSpec, {

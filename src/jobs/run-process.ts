@@ -12,7 +12,7 @@ import * as FiberId from "effect/FiberId"
 import { processFingerprint } from "./fingerprint"
 import { readLines, type LineReader } from "./lines"
 import type { KillFailed } from "./errors"
-import { removeCgroup } from "./cgroup"
+import { applyCgroupLimits, oomKills, outOfMemoryReason, removeCgroup, type CgroupLimits } from "./cgroup"
 import { logWarn } from "../logging/event-log"
 import { jobHasLiveProcesses, killJobProcesses, type KillTarget } from "./process-group"
 
@@ -30,11 +30,14 @@ export interface ProcessSpec {
    * job then cannot escape a cancel or timeout by setsid(). Undefined: its process group only.
    */
   readonly cgroup?: string
+  /** Written into the job's cgroup before the job enters it (only with `cgroup`). */
+  readonly limits?: CgroupLimits
 }
 
+/** `outOfMemory`: the reason, when the kernel's OOM killer ended processes of the job at its limits.memory. */
 export type ProcessResult =
-  | { readonly _tag: "Exited"; readonly code: number }
-  | { readonly _tag: "Signaled"; readonly signal: string }
+  | { readonly _tag: "Exited"; readonly code: number; readonly outOfMemory?: string }
+  | { readonly _tag: "Signaled"; readonly signal: string; readonly outOfMemory?: string }
   | { readonly _tag: "TimedOut"; readonly afterMs: number }
 
 export interface ProcessSink {
@@ -107,7 +110,24 @@ const createCgroup = (spec: ProcessSpec & { readonly cgroup: string }): Effect.E
   Effect.try({
     try: () => void mkdirSync(spec.cgroup),
     catch: (e) => new SpawnFailed({ command: spec.command, cwd: spec.cwd, message: `cannot create the job's cgroup ${spec.cgroup}: ${(e as Error).message}` })
-  })
+  }).pipe(
+    Effect.zipRight(
+      spec.limits === undefined
+        ? Effect.void
+        : Effect.try({
+            try: () => applyCgroupLimits(spec.cgroup, spec.limits!),
+            catch: (e) => new SpawnFailed({ command: spec.command, cwd: spec.cwd, message: `cannot apply the job's limits: ${(e as Error).message}` })
+          })
+    )
+  )
+
+/** The result, with the reason when the OOM killer ended processes of a job that has limits.memory. */
+const withOutOfMemory = (spec: ProcessSpec, result: ProcessResult): ProcessResult => {
+  const memory = spec.limits?.memoryBytes
+  if (spec.cgroup === undefined || memory === undefined || result._tag === "TimedOut") return result
+  const kills = oomKills(spec.cgroup)
+  return kills > 0 ? { ...result, outOfMemory: outOfMemoryReason(kills, memory) } : result
+}
 
 /** After the group's release has killed everything; a cgroup left behind is swept at the next start. */
 const removeJobCgroup = (cgroup: string): Effect.Effect<void> =>
@@ -225,6 +245,6 @@ export const runProcess = (spec: ProcessSpec, sink: ProcessSink): Effect.Effect<
       yield* closePipes(group)
       // Background children the leader left behind must not survive the job (typed error here, not a defect).
       if (jobHasLiveProcesses(group.target)) yield* killJobProcesses(group.target, spec.graceMs)
-      return result
+      return withOutOfMemory(spec, result)
     })
   )

@@ -93,6 +93,13 @@ export const JobLogOptions = Schema.Struct({
 }).annotations({ identifier: "JobLogOptions" })
 export type JobLogOptions = typeof JobLogOptions.Type
 
+/** Per-job resource limits, applied to the job's cgroup (issue 14 item 7); refused without cgroup controllers. */
+export const JobLimits = Schema.Struct({
+  memory_bytes: optional(Schema.Number.pipe(Schema.int(), Schema.positive()).annotations({ description: "memory.max of the job's cgroup (swap not allowed beyond it)" })),
+  cpu_percent: optional(Schema.Number.pipe(Schema.positive(), Schema.finite()).annotations({ description: "cpu.max as a share of one CPU: 50 = half a CPU, 200 = two" }))
+}).annotations({ identifier: "JobLimits" })
+export type JobLimits = typeof JobLimits.Type
+
 export const JobInputs = Schema.Struct({
   files: Schema.Array(Schema.String).annotations({ description: "git glob pathspecs relative to the worktree" }),
   env: Schema.Array(Schema.String).annotations({ description: "names of environment variables whose values count" })
@@ -149,7 +156,8 @@ export const JobSpec = Schema.Struct({
   retry: optional(JobRetry),
   notify: optional(Schema.Boolean.annotations({
     description: "a desktop notification (notify-send / osascript, when on the job's PATH) when the job fails"
-  }))
+  })),
+  limits: optional(JobLimits)
 }).annotations({ identifier: "JobSpec" })
 export type JobSpec = typeof JobSpec.Type
 

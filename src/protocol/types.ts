@@ -78,6 +78,7 @@ export type {
   JobRetry,
   EarlierAttempt,
   JobInfo,
+  JobLimits,
   JobLogOptions,
   JobSpec,
   JobStatus,

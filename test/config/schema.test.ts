@@ -74,7 +74,7 @@ describe("JSON Schema of the config", () => {
 
   it("describes a job with its keys, required name and run, and the job-name pattern", () => {
     const job = schema.$defs.JobConfig
-    expect(Object.keys(job.properties)).toEqual(["name", "run", "cwd", "env", "needs", "tags", "background", "timeout", "log", "skip", "only", "concurrency", "retry", "notify", "inputs", "outputs"])
+    expect(Object.keys(job.properties)).toEqual(["name", "run", "cwd", "env", "needs", "tags", "background", "timeout", "log", "skip", "only", "concurrency", "retry", "notify", "inputs", "outputs", "limits"])
     expect(job.required).toEqual(["name", "run"])
     expect(job.additionalProperties).toBe(false)
     expect(JSON.stringify(schema.$defs.JobName)).toContain("A-Za-z0-9")
