@@ -1,7 +1,7 @@
 // Connect to the supervisor, starting it first when nobody listens (SPEC §10).
 // Concurrent starters are fine: the supervisor's singleton lock lets one win and the rest exit 0.
-import { spawn } from "node:child_process"
 import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from "node:fs"
+import { nodeChildProcess } from "../protocol/builtins"
 import { socketPath, stateDir, supervisorLogPath } from "../protocol/paths"
 import { ConnectError, openSocket } from "../protocol/client"
 import { Connection } from "./connection"
@@ -51,7 +51,8 @@ export const spawnSupervisor = (env: Env = process.env): Promise<number | null> 
   mkdirSync(state, { recursive: true, mode: 0o700 })
   const log = openSync(supervisorLogPath(state), "a", 0o600)
   try {
-    const child = spawn(process.execPath, [bundle, ...idleExit], {
+    // Loaded here, not at the top: only an autostart spawns, and child_process costs every command's startup.
+    const child = nodeChildProcess().spawn(process.execPath, [bundle, ...idleExit], {
       detached: true,
       stdio: ["ignore", log, log],
       env: env as NodeJS.ProcessEnv,

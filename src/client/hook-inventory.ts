@@ -1,7 +1,6 @@
 // Which hooks the config names against which hook files git would run (issue 12 item 5):
 // `hookctl hooks status`, and the once-per-config-change reminder a shim run prints when hookd.yml
 // names a hook that has no shim. The classification is pure; reading the hooks dir is a thin shell.
-import { createHash } from "node:crypto"
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { isGitHookName } from "../config/hook-names"
@@ -72,22 +71,38 @@ export const reminderLines = (configFile: string, inventory: Inventory, hooksDir
   return lines
 }
 
-/** A digest of the config file and its hookd-local.yml (whatever their content, even invalid). */
-export const configDigest = (configFile: string): string => {
-  const hash = createHash("sha256")
-  for (const path of [configFile, join(dirname(configFile), LOCAL_CONFIG_FILE_NAME)]) {
-    try {
-      hash.update(readFileSync(path)).update("\0")
-    } catch {
-      hash.update("-\0")
+/**
+ * 64 bits of FNV-1a (two 32-bit lanes) over `parts`: enough to notice an edit, and computed without
+ * node:crypto, whose loading would cost every hook run more than hashing a config does.
+ */
+export const fnv64 = (parts: ReadonlyArray<Uint8Array>): string => {
+  let a = 0x811c9dc5
+  let b = 0x050c5d1f
+  for (const part of parts) {
+    for (let i = 0; i < part.length; i++) {
+      a = Math.imul(a ^ part[i]!, 0x01000193)
+      b = Math.imul(b ^ part[i]!, 0x01000193) ^ (a >>> 15)
     }
+    a = Math.imul(a ^ 0x100, 0x01000193) // a separator outside the byte range: ["ab"] ≠ ["a", "b"]
   }
-  return hash.digest("hex").slice(0, 32)
+  return (a >>> 0).toString(16).padStart(8, "0") + (b >>> 0).toString(16).padStart(8, "0")
 }
+
+/** A digest of the config file and its hookd-local.yml (whatever their content, even invalid). */
+export const configDigest = (configFile: string): string =>
+  fnv64(
+    [configFile, join(dirname(configFile), LOCAL_CONFIG_FILE_NAME)].map((path) => {
+      try {
+        return readFileSync(path)
+      } catch {
+        return new Uint8Array([0xfe]) // absent: differs from any empty file
+      }
+    })
+  )
 
 /** Where the digest last checked for this config file is remembered (under `<state>/shim-check/`). */
 const seenFile = (stateDir: string, configFile: string): string =>
-  join(stateDir, "shim-check", createHash("sha256").update(configFile).digest("hex").slice(0, 16))
+  join(stateDir, "shim-check", fnv64([Buffer.from(configFile)]))
 
 const alreadyChecked = (seen: string, digest: string): boolean => {
   try {

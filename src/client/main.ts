@@ -1,18 +1,14 @@
 // hookctl: the thin client (SPEC §10). argv → one request → human or script output → exit code.
 // Nothing reachable from here may import `effect` (a test inspects the bundle's import graph).
-import { parseCommandLine, type Command } from "./cli"
-import { completionScript } from "./completion"
+//
+// Startup is most of a hookctl run, so each command's module is imported when it runs: bundled
+// into one file, esbuild turns these imports into lazy initialisers, so a command evaluates only
+// its own modules (and node's child_process and crypto load only where they are used).
+import type { Command } from "./cli"
 import { ClientError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, InterruptedError, UsageError } from "./errors"
 import { out } from "./output"
 import { terminalSafe } from "../protocol/terminal-text"
 import { HOOKCTL_VERSION } from "./version"
-import { runHooks } from "./commands/hooks"
-import { runLogs } from "./commands/logs"
-import { runHook } from "./commands/run-hook"
-import { runLs } from "./commands/ls"
-import { runShow } from "./commands/show"
-import { runCancel, runPrune, runRetry, runShutdown, runStatus } from "./commands/unary"
-import { runWait } from "./commands/wait"
 
 const execute = async (cmd: Command): Promise<number> => {
   switch (cmd.kind) {
@@ -28,30 +24,30 @@ const execute = async (cmd: Command): Promise<number> => {
       await out(HOOKCTL_VERSION + "\n")
       return EXIT_OK
     case "completion":
-      await out(completionScript(cmd.shell))
+      await out((await import("./completion")).completionScript(cmd.shell))
       return EXIT_OK
     case "status":
-      return runStatus(cmd)
+      return (await import("./commands/unary")).runStatus(cmd)
     case "ls":
-      return runLs(cmd)
+      return (await import("./commands/ls")).runLs(cmd)
     case "logs":
-      return runLogs(cmd)
+      return (await import("./commands/logs")).runLogs(cmd)
     case "wait":
-      return runWait(cmd)
+      return (await import("./commands/wait")).runWait(cmd)
     case "show":
-      return runShow(cmd)
+      return (await import("./commands/show")).runShow(cmd)
     case "cancel":
-      return runCancel(cmd)
+      return (await import("./commands/unary")).runCancel(cmd)
     case "retry":
-      return runRetry(cmd)
+      return (await import("./commands/unary")).runRetry(cmd)
     case "prune":
-      return runPrune(cmd)
+      return (await import("./commands/unary")).runPrune(cmd)
     case "run-hook":
-      return runHook(cmd)
+      return (await import("./commands/run-hook")).runHook(cmd)
     case "hooks":
-      return runHooks(cmd)
+      return (await import("./commands/hooks")).runHooks(cmd)
     case "shutdown":
-      return runShutdown()
+      return (await import("./commands/unary")).runShutdown()
     case "service":
       // Loaded only for this command: the service installer is not on the hot path.
       return (await import("../service/cli")).runServiceCommand(cmd.args)
@@ -85,7 +81,10 @@ const currentDirectory = (): string => {
 }
 
 const main = async (argv: ReadonlyArray<string>): Promise<number> => {
+  // `hookctl --version` answers before the argument parser (and node:util) is even loaded.
+  if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) return execute({ kind: "version" })
   try {
+    const { parseCommandLine } = await import("./cli")
     return await execute(parseCommandLine(argv, currentDirectory()))
   } catch (e) {
     return report(e)

@@ -1,10 +1,16 @@
 // Where things live (SPEC §1). Client and supervisor must compute the same paths, so this is
 // shared; it must not import `effect`.
-import { createHash } from "node:crypto"
 import { homedir } from "node:os"
+import { nodeCrypto } from "./builtins"
 import { join } from "node:path"
 
 type Env = Readonly<Record<string, string | undefined>>
+
+/**
+ * sha256 hex, with node:crypto loaded on first use: hookctl computes paths on every command but
+ * needs a hash only for an over-long socket path, and loading crypto costs its startup ~4 ms.
+ */
+const sha256Hex = (text: string): string => nodeCrypto().createHash("sha256").update(text).digest("hex")
 
 const uid = (): number => (typeof process.getuid === "function" ? process.getuid() : 0)
 
@@ -13,7 +19,7 @@ export const socketPathLimit = (platform: NodeJS.Platform = process.platform): n
   platform === "linux" ? 107 : 103
 
 const shortFallback = (path: string, id: number): string =>
-  join("/tmp", `hookd-${id}`, `${createHash("sha256").update(path).digest("hex").slice(0, 12)}.sock`)
+  join("/tmp", `hookd-${id}`, `${sha256Hex(path).slice(0, 12)}.sock`)
 
 /**
  * The socket the supervisor listens on and the client connects to. Without XDG_RUNTIME_DIR it lives
@@ -44,7 +50,7 @@ export const supervisorLogPath = (state: string): string => join(state, "hookd.l
 
 /** `repo-id`: first 16 hex chars of sha256 of the realpath of the repo's common git dir. */
 export const repoIdFromCommonDir = (realCommonDir: string): string =>
-  createHash("sha256").update(realCommonDir).digest("hex").slice(0, 16)
+  sha256Hex(realCommonDir).slice(0, 16)
 
 export const JOB_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/
 

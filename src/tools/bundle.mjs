@@ -40,6 +40,22 @@ const common = {
   define: { __HOOKD_VERSION__: JSON.stringify(version) }
 }
 
+/**
+ * hookctl's node builtins through `require` (the banner's createRequire) instead of ESM imports:
+ * an ESM import of a builtin builds its module namespace, which reads every export — `node:fs`
+ * then loads fs/promises, streams and readline, a few ms of every command's startup (issue 13).
+ * esbuild's CommonJS interop reads properties only when the code uses them.
+ */
+const requireBuiltins = {
+  name: "require-builtins",
+  setup(b) {
+    b.onResolve({ filter: /^node:/ }, (args) =>
+      args.kind === "require-call" || args.namespace === "builtin" ? { path: args.path, external: true } : { path: args.path, namespace: "builtin" }
+    )
+    b.onLoad({ filter: /.*/, namespace: "builtin" }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)})`, loader: "js" }))
+  }
+}
+
 const entries = schemaOnly
   ? [["src/tools/generate-json-schema.ts", "dist/gen-schema.mjs"]]
   : [
@@ -50,7 +66,12 @@ const entries = schemaOnly
 
 await Promise.all(
   entries.map(([entry, out]) =>
-    build({ ...common, entryPoints: [join(root, entry)], outfile: join(root, out) })
+    build({
+      ...common,
+      entryPoints: [join(root, entry)],
+      outfile: join(root, out),
+      ...(out === "dist/hookctl.mjs" && { plugins: [requireBuiltins] })
+    })
   )
 )
 for (const [, out] of entries) chmodSync(join(root, out), 0o755)

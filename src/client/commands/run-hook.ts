@@ -9,7 +9,7 @@ import type { Command } from "../cli"
 import { expectKind, type Connection } from "../connection"
 import { bypassHint, NON_BLOCKING_HOOKS } from "../../config/hook-names"
 import { ClientError, EXIT_FAILED, EXIT_OK, ServerError, UnreachableError, UnsafeSocketError } from "../errors"
-import { worktreeRoot } from "../git"
+import { hookWorktree } from "../git"
 import { decideWithoutSupervisor } from "../hook-config"
 import { shimReminders } from "../hook-inventory"
 import { stateDir } from "../../protocol/paths"
@@ -162,7 +162,7 @@ export const runHook = async (cmd: RunHookCommand): Promise<number> => {
 const runHookJobs = async (cmd: RunHookCommand): Promise<number> => {
   // cmd.repo is the current directory unless --repo: git runs hooks from the worktree root, a
   // person may pass --repo from anywhere, and the hook's config is that worktree's.
-  const worktree = worktreeRoot(cmd.repo) ?? cmd.repo
+  const worktree = hookWorktree(cmd.repo) ?? cmd.repo
   const reminders = await shimReminders(worktree, cmd.hook, stateDir())
   if (reminders.length > 0) await errLines(reminders.map((line) => terminalSafe(line)))
   const stdin = await readHookStdin(cmd.hook)

@@ -1,0 +1,12 @@
+// Node modules that hookctl needs only on some paths, loaded on first use instead of with the
+// bundle: child_process and crypto each cost every command's startup a few ms (issue 13), and only
+// an autostart, a git question or an over-long socket path needs them. Effect-free (shared).
+import { createRequire } from "node:module"
+
+const requireBuiltin = createRequire(import.meta.url)
+
+/** process.getBuiltinModule (Node ≥ 20.16), else require: both return the module without an ESM namespace. */
+const load = <T>(id: string): T => (process.getBuiltinModule?.(id) as T | undefined) ?? (requireBuiltin(id) as T)
+
+export const nodeChildProcess = (): typeof import("node:child_process") => load("node:child_process")
+export const nodeCrypto = (): typeof import("node:crypto") => load("node:crypto")
