@@ -1,6 +1,7 @@
 // How hookctl shows the attempts of a job with `retry:` (issue 12 item 8): the STATUS of ls, the
 // REASON while it waits, and show's attempt lines. Pure functions, table tests.
 import { describe, expect, it } from "vitest"
+import { queuedLine } from "../../src/client/commands/logs"
 import { showLines } from "../../src/client/commands/show"
 import { attemptText, statusLabel } from "../../src/client/format"
 import { reasonText, renderJobsTable } from "../../src/client/jobs-view"
@@ -88,5 +89,12 @@ describe("show", () => {
     const r = rows(job({ status: "queued", exit_code: null, attempt: 2, max_attempts: 3, retry_at: NOW + 4_000, earlier_attempts: [failedAttempt(1)] }))
     expect(r.status).toBe("queued (attempt 1 failed: exit 1)")
     expect(r["retry at"]).toBe("2023-11-14 22:13:24Z (in 4s)")
+  })
+})
+
+describe("logs -f of a job waiting to be retried", () => {
+  it("says which attempt comes when, and how the last one ended", () => {
+    const waiting = job({ status: "queued", exit_code: null, attempt: 2, max_attempts: 3, retry_at: NOW + 4_000, earlier_attempts: [failedAttempt(1)] })
+    expect(queuedLine(waiting, [waiting], NOW)).toBe("[hookd] queued (retry 2/3 in 4s; attempt 1 failed: exit 1)")
   })
 })

@@ -6,7 +6,8 @@ import { isTerminalRecord, isTerminalStatus, type JobAddress, type JobInfo, type
 import type { Command } from "../cli"
 import { expectKind, type Connection } from "../connection"
 import { EXIT_FAILED, EXIT_OK } from "../errors"
-import { jobLabel } from "../jobs-view"
+import { attemptText, formatDuration } from "../format"
+import { jobLabel, reasonText } from "../jobs-view"
 import { err, out } from "../output"
 import { terminalSafe } from "../../protocol/terminal-text"
 import { withConnection } from "./connect"
@@ -38,8 +39,15 @@ export const renderLogRecord = (
   return { stream: record.kind, text: record.data + "\n" }
 }
 
-/** `[hookd] queued (waiting for install)` or `(waiting for a slot)`: why a queued job has not started. */
-export const queuedLine = (job: JobInfo, siblings: ReadonlyArray<JobInfo>): string => {
+/**
+ * `[hookd] queued (waiting for install)` or `(waiting for a slot)`: why a queued job has not started;
+ * a job with `retry:` between attempts: `(retry 2/3 in 4s; attempt 1 failed: exit 1)`.
+ */
+export const queuedLine = (job: JobInfo, siblings: ReadonlyArray<JobInfo>, now = Date.now()): string => {
+  if (job.retry_at != null) {
+    const why = reasonText(job)
+    return `[hookd] queued (${attemptText(job, job.status)} in ${formatDuration(job.retry_at - now)}${why === "" ? "" : `; ${why}`})`
+  }
   const pending = job.needs.filter((need) => {
     const sibling = siblings.find((s) => s.name === need)
     return sibling !== undefined && !isTerminalStatus(sibling.status)
