@@ -109,6 +109,23 @@ describe("retry through git", () => {
   })
 })
 
+describe("retry of a job git waits for", () => {
+  it("pre-commit: the commit waits for the attempts; git shows each attempt's output and why it runs again", async () => {
+    const runs = join(sandbox.dir, `runs${counter}`)
+    const repo = await repoWithHooksIn(
+      sandbox,
+      join(sandbox.dir, `repo${counter++}`),
+      `hooks:\n  pre-commit:\n    jobs:\n      - name: flaky\n        run: ${JSON.stringify(flaky(runs, 2))}\n        retry: { attempts: 2, backoff: 50ms }\n`
+    )
+    const r = await runGit(repo, ["commit", "-q", "--allow-empty", "-m", "second try"], sandbox.env)
+    expect(r.code, r.stderr).toBe(0)
+    // git shows a commit hook's stdout on its stderr: attempt 1, why it runs again, attempt 2.
+    expect(r.stderr).toMatch(/^attempt 1\n\[hookd\] attempt_failed attempt=1 of=2 exit_code=1 retry_in_ms=\d+ \(flaky\)\nattempt 2$/m)
+    expect(r.stderr).toMatch(/^ {2}ok {3}flaky/m)
+    expect(readFileSync(runs, "utf8").trim()).toBe("2")
+  })
+})
+
 describe("a supervisor killed during the backoff", () => {
   it("the next supervisor ends the job as its last attempt did (failed, exit 1), saying which attempt never ran", async () => {
     const own = makeSandbox()

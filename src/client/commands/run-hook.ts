@@ -93,8 +93,8 @@ const streamJobs = async (
     const prefix = prefixed && name !== undefined ? `[${name}] ` : ""
     if (record.kind === "stdout") await out(prefixLines(record.data, prefix) + "\n")
     else if (record.kind === "stderr") await err(prefixLines(record.data, prefix) + "\n")
-    else if (isTerminalRecord(record) && !isCompletedEvent(record.data)) {
-      // Say why a commit is being refused: the job's own output may not.
+    else if ((isTerminalRecord(record) && !isCompletedEvent(record.data)) || (record.kind === "status" && record.data.event === "attempt_failed")) {
+      // Say why a commit is being refused, or why a job's output starts again (retry:): the job's own output may not.
       await err(`${formatStatusEvent(record.data)}${name !== undefined ? ` (${name})` : ""}\n`)
     }
   }
