@@ -26,11 +26,59 @@ export interface RetentionInvocation {
   readonly jobs: ReadonlyArray<RetentionJob>
 }
 
+/**
+ * What the decision needs of one invocation, aggregated over its jobs — the store computes it in
+ * SQL (no job row is read into memory), `summarizeInvocation` from job rows; both must agree.
+ */
+export interface InvocationSummary {
+  readonly invocation_id: string
+  readonly worktree: string
+  readonly created_at: number
+  readonly jobs: number
+  /** Sum of the jobs' log_bytes. */
+  readonly bytes: number
+  /** Some job is not terminal (queued, running, cancelling, or a status this build does not know). */
+  readonly active: boolean
+  /** Latest end (finished_at, else the invocation's creation) of the jobs without their own retention; null when none. */
+  readonly ended_at_default: number | null
+  /** Latest end + own retention_secs (in ms) of the jobs that have their own; null when none. */
+  readonly expires_at_own: number | null
+  /** Latest end of any job, and never before the invocation's creation. */
+  readonly last_ended_at: number
+}
+
+export const summarizeInvocation = (inv: RetentionInvocation): InvocationSummary => {
+  let bytes = 0
+  let active = false
+  let endedAtDefault: number | null = null
+  let expiresAtOwn: number | null = null
+  let lastEndedAt = inv.created_at
+  for (const j of inv.jobs) {
+    const ended = j.finished_at ?? inv.created_at
+    bytes += j.log_bytes
+    if (!isTerminal(j.status)) active = true
+    if (j.retention_secs === null) endedAtDefault = Math.max(endedAtDefault ?? ended, ended)
+    else expiresAtOwn = Math.max(expiresAtOwn ?? -Infinity, ended + j.retention_secs * 1000)
+    lastEndedAt = Math.max(lastEndedAt, ended)
+  }
+  return {
+    invocation_id: inv.invocation_id,
+    worktree: inv.worktree,
+    created_at: inv.created_at,
+    jobs: inv.jobs.length,
+    bytes,
+    active,
+    ended_at_default: endedAtDefault,
+    expires_at_own: expiresAtOwn,
+    last_ended_at: lastEndedAt
+  }
+}
+
 export interface RetentionInput {
   readonly now: number
   readonly policy: RetentionPolicy
   /** Every invocation of the repo: the budget counts them all. */
-  readonly invocations: ReadonlyArray<RetentionInvocation>
+  readonly invocations: ReadonlyArray<InvocationSummary>
   /** From `Prune{older_than_secs}`: also remove what is older than this. */
   readonly olderThanSecs?: number
 }
@@ -45,14 +93,12 @@ export interface RetentionDecision {
   readonly bytes: number
 }
 
-const bytesOf = (inv: RetentionInvocation): number => inv.jobs.reduce((sum, j) => sum + j.log_bytes, 0)
-
 /** Oldest first; equal times fall back to the id so the order never depends on input order. */
-const oldestFirst = (a: RetentionInvocation, b: RetentionInvocation): number =>
+const oldestFirst = (a: InvocationSummary, b: InvocationSummary): number =>
   a.created_at - b.created_at || (a.invocation_id < b.invocation_id ? -1 : a.invocation_id > b.invocation_id ? 1 : 0)
 
 /** The newest `keep_last` invocations of each worktree. */
-const protectedIds = (sorted: ReadonlyArray<RetentionInvocation>, keepLast: number): Set<string> => {
+const protectedIds = (sorted: ReadonlyArray<InvocationSummary>, keepLast: number): Set<string> => {
   const keep = new Set<string>()
   const kept = new Map<string, number>()
   for (let i = sorted.length - 1; i >= 0; i--) {
@@ -71,16 +117,14 @@ const protectedIds = (sorted: ReadonlyArray<RetentionInvocation>, keepLast: numb
  * finished (or from when the invocation was created, if it has no finish time). An invocation with
  * no jobs expires on the policy's retention from its creation.
  */
-const isExpired = (inv: RetentionInvocation, now: number, policy: RetentionPolicy): boolean => {
-  if (inv.jobs.length === 0) return now - inv.created_at >= policy.retention_secs * 1000
-  return inv.jobs.every(
-    (j) => now - (j.finished_at ?? inv.created_at) >= (j.retention_secs ?? policy.retention_secs) * 1000
+const isExpired = (inv: InvocationSummary, now: number, policy: RetentionPolicy): boolean => {
+  const retentionMs = policy.retention_secs * 1000
+  if (inv.jobs === 0) return now - inv.created_at >= retentionMs
+  return (
+    (inv.ended_at_default === null || now - inv.ended_at_default >= retentionMs) &&
+    (inv.expires_at_own === null || now >= inv.expires_at_own)
   )
 }
-
-/** Age for `older_than`: from the last job's finish, or creation when nothing has a finish time. */
-const finishedAt = (inv: RetentionInvocation): number =>
-  inv.jobs.reduce((latest, j) => Math.max(latest, j.finished_at ?? inv.created_at), inv.created_at)
 
 /**
  * Decides, in this order: (1) an invocation with any non-terminal job, or among the newest
@@ -95,25 +139,25 @@ export const planRetention = (input: RetentionInput): RetentionDecision[] => {
   const sorted = [...input.invocations].sort(oldestFirst)
   const keep = protectedIds(sorted, Math.max(0, policy.keep_last))
   const evictable = sorted.filter(
-    (inv) => !keep.has(inv.invocation_id) && inv.jobs.every((j) => isTerminal(j.status))
+    (inv) => !keep.has(inv.invocation_id) && !inv.active
   )
 
   const reasons = new Map<string, RetentionReason>()
   for (const inv of evictable) {
     if (isExpired(inv, now, policy)) reasons.set(inv.invocation_id, "expired")
-    else if (olderThanSecs !== undefined && now - finishedAt(inv) >= olderThanSecs * 1000) {
+    else if (olderThanSecs !== undefined && now - inv.last_ended_at >= olderThanSecs * 1000) {
       reasons.set(inv.invocation_id, "older_than")
     }
   }
 
   if (policy.max_total_bytes !== null) {
-    let remaining = sorted.reduce((sum, inv) => sum + bytesOf(inv), 0)
-    for (const inv of evictable) if (reasons.has(inv.invocation_id)) remaining -= bytesOf(inv)
+    let remaining = sorted.reduce((sum, inv) => sum + inv.bytes, 0)
+    for (const inv of evictable) if (reasons.has(inv.invocation_id)) remaining -= inv.bytes
     for (const inv of evictable) {
       if (remaining <= policy.max_total_bytes) break
       if (reasons.has(inv.invocation_id)) continue
       reasons.set(inv.invocation_id, "over_budget")
-      remaining -= bytesOf(inv)
+      remaining -= inv.bytes
     }
   }
 
@@ -123,8 +167,8 @@ export const planRetention = (input: RetentionInput): RetentionDecision[] => {
       invocation_id: inv.invocation_id,
       worktree: inv.worktree,
       reason: reasons.get(inv.invocation_id)!,
-      jobs: inv.jobs.length,
-      bytes: bytesOf(inv)
+      jobs: inv.jobs,
+      bytes: inv.bytes
     }))
 }
 

@@ -293,7 +293,15 @@ export const RequestPayloadSchemas = {
     limit: optional(NonNegativeInt),
     unnoticed_first: optional(Schema.Boolean.annotations({
       description: "background failures no hook run has reported yet (notified_at null) first, then the rest; each newest first"
-    }))
+    })),
+    /**
+     * Extra: answer in pages (each well under the frame cap, with `next_cursor` while more rows
+     * follow). Without it the whole answer comes in one frame, and one too large for a frame is a
+     * BAD_REQUEST saying to page or to pass a limit.
+     */
+    paged: optional(Schema.Boolean),
+    /** Extra: the `next_cursor` of the previous page (implies `paged`); the rows after it. */
+    cursor: optional(Schema.String)
   }),
   GetJob: Schema.Struct({ job: JobAddress }),
   CancelJob: Schema.Struct({ job: JobAddress }),
@@ -417,7 +425,9 @@ export const ResponsePayloadSchemas = {
   Jobs: Schema.Struct({
     jobs: Schema.Array(JobInfo),
     /** Extra (forward-compatible): how many jobs match the filters in all, before `limit` (hookctl's "… 143 more"). */
-    total: optional(NonNegativeInt)
+    total: optional(NonNegativeInt),
+    /** Extra: on a paged answer, present while more rows follow — send it back as `cursor`. */
+    next_cursor: optional(Schema.String)
   }),
   Job: Schema.Struct({ job: JobInfo }),
   Cancelled: Schema.Struct({ count: NonNegativeInt, names: Schema.Array(Schema.String) }),

@@ -1,7 +1,10 @@
-// The open repositories. The supervisor is the only process that opens a coordinator.db, so each
-// one is opened on first use (or at start, for those already under <state>/repos) and kept open
-// until shutdown, when the registry's scope closes them all.
-import { Context, Effect, Layer, Scope } from "effect"
+// The repositories. The supervisor is the only process that opens a coordinator.db. At start it only
+// lists <state>/repos (no database is opened: start-up costs the same at any history size); each
+// database is opened on first use, or by the background pass that runs once the socket is served
+// (openAll), and kept open until shutdown, when the registry's scope closes them all. The first open
+// of a database in this process runs the RepoPrepare hook (the supervisor's reconcile) before anyone
+// can use the repo, so a job a killed supervisor left `running` is never read as running.
+import { Context, Effect, Layer, Option, Scope } from "effect"
 import { existsSync, readdirSync, realpathSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { repoDbPath } from "../protocol/paths"
@@ -26,11 +29,26 @@ export interface RepoRegistryService {
   readonly resolve: (path: string) => Effect.Effect<OpenRepo, RepoNotFound | OpenError>
   /** Like resolve, but undefined for a repository hookd has never run a job for (no database is created). */
   readonly find: (path: string) => Effect.Effect<OpenRepo | undefined, RepoNotFound | OpenError>
-  readonly byId: (repoId: string) => OpenRepo | undefined
-  readonly all: () => ReadonlyArray<OpenRepo>
+  /** A repository with a database under <state>/repos, opened on first use; undefined when there is none. */
+  readonly byId: (repoId: string) => Effect.Effect<OpenRepo | undefined, OpenError>
+  /**
+   * Every repository with a database, each opened if it was not yet (one at a time, yielding to
+   * other requests in between); one that cannot be opened is logged (`repo_open_failed`) and left out.
+   */
+  readonly openAll: Effect.Effect<ReadonlyArray<OpenRepo>>
+  /** The repositories already open in this process (every repo a live job belongs to is). */
+  readonly opened: () => ReadonlyArray<OpenRepo>
+  /** How many repositories have a database (open or not). */
+  readonly count: () => number
 }
 
 export class RepoRegistry extends Context.Tag("hookd/RepoRegistry")<RepoRegistry, RepoRegistryService>() {}
+
+/**
+ * What runs once when a repository's database is first opened in this process, before the repo is
+ * handed to anyone (the supervisor reconciles there). Optional: without it a repo is only opened.
+ */
+export class RepoPrepare extends Context.Tag("hookd/RepoPrepare")<RepoPrepare, (repo: OpenRepo) => Effect.Effect<void>>() {}
 
 const canonical = (path: string): string => {
   try {
@@ -40,16 +58,34 @@ const canonical = (path: string): string => {
   }
 }
 
+const REPO_ID = /^[0-9a-f]{16}$/
+
+/** Lets pending I/O (a client's request) run before the next step: a microtask yield would not. */
+export const yieldToEventLoop: Effect.Effect<void> = Effect.async<void>((resume) => {
+  const handle = setImmediate(() => resume(Effect.void))
+  return Effect.sync(() => clearImmediate(handle))
+})
+
 export const RepoRegistryLive = Layer.scoped(
   RepoRegistry,
   Effect.gen(function* () {
     const settings = yield* Settings
     const store = yield* Store
+    const prepare = yield* Effect.serviceOption(RepoPrepare)
     const scope = yield* Effect.scope
     const repos = new Map<string, OpenRepo>()
     // Opening is serialised: two first requests for one repo must not open its database twice.
     const opening = yield* Effect.makeSemaphore(1)
     const reposDir = join(settings.stateDir, "repos")
+
+    // Repositories from earlier runs: only their ids (a directory listing), so that `ls --all-repos`,
+    // Prune and the background pass know them. Nothing is opened here. An unreadable repo dir is
+    // known too (databaseMayExist is false only when there is none): opening it names the chmod.
+    const known = new Set<string>()
+    for (const repoId of existsSync(reposDir) ? readdirSync(reposDir) : []) {
+      if (REPO_ID.test(repoId) && databaseMayExist(repoDbPath(settings.stateDir, repoId))) known.add(repoId)
+    }
+    if (known.size > 0) yield* logInfo("repos_discovered", { count: known.size })
 
     /**
      * A store whose file was damaged after it was opened (truncated, garbled) is closed and forgotten
@@ -63,12 +99,12 @@ export const RepoRegistryLive = Layer.scoped(
         return logWarn("repo_damaged", { repo_id: repo.repoId, path: repo.store.dbPath, action: "closed; opened afresh on next use" })
       }, { discard: true })
     )
-    const usable = (repo: OpenRepo | undefined): OpenRepo | undefined => (repo?.store.isDamaged() ? undefined : repo)
+    const usable = (repo: OpenRepo): boolean => !repo.store.isDamaged()
 
     const open = Effect.fn("RepoRegistry.open")(function* (repoId: string, root: string) {
       yield* forgetDamaged
-      const known = repos.get(repoId)
-      if (known) return known
+      const already = repos.get(repoId)
+      if (already) return already
       const dbPath = repoDbPath(settings.stateDir, repoId)
       // No mkdir here: opening creates the directories (0700) and explains one it cannot use.
       // We hold the singleton, and this database is not open in this process: any lock dir is stale.
@@ -78,45 +114,79 @@ export const RepoRegistryLive = Layer.scoped(
       const repoStore = yield* store.open({ dbPath, repoId, root }).pipe(Scope.extend(scope))
       const row = yield* repoStore.repo
       const repo: OpenRepo = { repoId, root: row.root, store: repoStore }
+      if (Option.isSome(prepare)) yield* prepare.value(repo)
       repos.set(repoId, repo)
+      known.add(repoId)
       return repo
     }, opening.withPermits(1))
 
+    const openedAt = (path: string): OpenRepo | undefined => {
+      const wanted = canonical(path)
+      for (const repo of repos.values()) if (repo.root === wanted || repo.root === path) return repo
+      return undefined
+    }
+
+    const openAll: RepoRegistryService["openAll"] = Effect.gen(function* () {
+      yield* forgetDamaged
+      for (const repoId of [...known]) {
+        if (repos.has(repoId)) continue
+        yield* yieldToEventLoop
+        yield* open(repoId, "").pipe(
+          Effect.catchAll((error) =>
+            logWarn("repo_open_failed", { repo_id: repoId, error: String((error as { message?: string }).message ?? error) })
+          )
+        )
+      }
+      return [...repos.values()].filter(usable)
+    })
+
+    /**
+     * A path git no longer knows (the worktree was deleted) can still be a recorded root: listing,
+     * tailing and pruning its history keep working. The roots are in the databases, so open them.
+     */
+    const recordedRoot = (path: string, notFound: RepoNotFound) =>
+      Effect.gen(function* () {
+        if (repos.size < known.size) yield* openAll
+        const repo = openedAt(path)
+        return repo ?? (yield* Effect.fail(notFound))
+      })
+
     const resolveRepo = Effect.fn("RepoRegistry.resolve")(function* (path: string) {
       yield* forgetDamaged
-      const wanted = canonical(path)
-      // A recorded root still answers when its directory is gone (listing, tailing, pruning).
-      for (const repo of repos.values()) if (repo.root === wanted || repo.root === path) return repo
-      const identity = yield* identifyRepo(path)
+      const repo = openedAt(path)
+      if (repo) return repo
+      const identity = yield* identifyRepo(path).pipe(
+        Effect.catchAll((notFound) => Effect.map(recordedRoot(path, notFound), (r) => ({ repoId: r.repoId, root: r.root })))
+      )
       return yield* open(identity.repoId, identity.root)
     })
 
     const findRepo = Effect.fn("RepoRegistry.find")(function* (path: string) {
       yield* forgetDamaged
-      const wanted = canonical(path)
-      for (const repo of repos.values()) if (repo.root === wanted || repo.root === path) return repo
-      const identity = yield* identifyRepo(path)
-      if (!databaseMayExist(repoDbPath(settings.stateDir, identity.repoId))) return undefined
+      const repo = openedAt(path)
+      if (repo) return repo
+      const identity = yield* identifyRepo(path).pipe(
+        Effect.catchAll((notFound) => Effect.map(recordedRoot(path, notFound), (r) => ({ repoId: r.repoId, root: r.root })))
+      )
+      if (!repos.has(identity.repoId) && !databaseMayExist(repoDbPath(settings.stateDir, identity.repoId))) return undefined
       return yield* open(identity.repoId, identity.root)
     })
 
-    // Discover repositories from earlier runs so reconcile and `ls --all-repos` see them.
-    const discovered = existsSync(reposDir) ? readdirSync(reposDir) : []
-    for (const repoId of discovered) {
-      if (!/^[0-9a-f]{16}$/.test(repoId) || !databaseMayExist(repoDbPath(settings.stateDir, repoId))) continue
-      yield* open(repoId, "").pipe(
-        Effect.catchAll((error) =>
-          logWarn("repo_open_failed", { repo_id: repoId, error: String((error as { message?: string }).message ?? error) })
-        )
-      )
-    }
-    if (discovered.length > 0) yield* logInfo("repos_discovered", { count: repos.size })
+    const byId = (repoId: string) =>
+      Effect.suspend(() => {
+        const repo = repos.get(repoId)
+        if (repo) return Effect.succeed(usable(repo) ? repo : undefined)
+        if (!REPO_ID.test(repoId) || !databaseMayExist(repoDbPath(settings.stateDir, repoId))) return Effect.succeed(undefined)
+        return open(repoId, "")
+      })
 
     return {
       resolve: resolveRepo,
       find: findRepo,
-      byId: (repoId) => usable(repos.get(repoId)),
-      all: () => [...repos.values()].filter((repo) => usable(repo) !== undefined)
+      byId,
+      openAll,
+      opened: () => [...repos.values()].filter(usable),
+      count: () => known.size
     } satisfies RepoRegistryService
   })
 )

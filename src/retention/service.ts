@@ -81,7 +81,7 @@ export const RetentionLive = Layer.effect(
     const sweepAll: RetentionService["sweepAll"] = Effect.fn("Retention.sweepAll")(function* (reason) {
       const now = yield* Clock.currentTimeMillis
       const results: RepoSweepResult[] = []
-      for (const repo of registry.all()) {
+      for (const repo of yield* registry.openAll) {
         // Uninterruptible per repo: a shutdown waits for the few renames and one transaction
         // rather than leaving leftovers for the next start to heal.
         const result = yield* sweepRepo(targetOf(repo), { now, dryRun: false }).pipe(

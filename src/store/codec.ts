@@ -1,6 +1,7 @@
 // Rows ↔ SQLite values: JSON columns, 0/1 booleans, and integers that the driver may hand back as
 // bigint. Pure functions, no I/O.
 import type { QueryResult } from "node-sqlite3-wasm"
+import type { InvocationSummary } from "../domain/retention"
 import { toJobStatus } from "../domain/status"
 import type { EarlierAttemptRow, FailureNoticeRow, InvocationRow, JobPatch, JobRow, ListedJobRow, RepoPolicyRow, RepoRow } from "./rows"
 import { scrubArgs, scrubEnv } from "./scrub"
@@ -135,7 +136,24 @@ export const decodeJob = (raw: QueryResult | Raw): JobRow => {
 
 export const decodeListedJob = (raw: QueryResult | Raw): ListedJobRow => {
   const { env: _none, ...job } = decodeJob(raw)
-  return { ...job, invocation_created_at: num((raw as Raw).invocation_created_at) }
+  const r = raw as Raw
+  return { ...job, invocation_created_at: num(r.invocation_created_at), invocation_rowid: num(r.invocation_rowid), job_rowid: num(r.job_rowid) }
+}
+
+export const decodeInvocationSummary = (raw: QueryResult | Raw): InvocationSummary => {
+  const r = raw as Raw
+  const orNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v))
+  return {
+    invocation_id: String(r.invocation_id),
+    worktree: String(r.worktree),
+    created_at: Number(r.created_at),
+    jobs: Number(r.jobs),
+    bytes: Number(r.bytes),
+    active: Number(r.active) !== 0,
+    ended_at_default: orNull(r.ended_at_default),
+    expires_at_own: orNull(r.expires_at_own),
+    last_ended_at: Number(r.last_ended_at)
+  }
 }
 
 export const decodePolicy = (raw: QueryResult | Raw): RepoPolicyRow => {

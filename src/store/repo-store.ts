@@ -4,6 +4,7 @@ import { Effect } from "effect"
 import {
   decodeFailureNotice,
   decodeInvocation,
+  decodeInvocationSummary,
   decodeJob,
   decodeListedJob,
   decodePolicy,
@@ -12,13 +13,18 @@ import {
   jobInsertParams,
   jobPatchParams
 } from "./codec"
-import { type Connection, makeTransactor } from "./connection"
+import { type Connection, makeTransactor, type PreparedStatement } from "./connection"
 import { damagedFix, diskFullFix } from "./diagnose"
 import { StoreError } from "./errors"
+import type { Keyset } from "../domain/list-page"
+import type { InvocationSummary } from "../domain/retention"
 import type { FailureNoticeRow, InvocationRow, JobFilter, JobPatch, JobRow, ListedJobRow, RepoPolicyRow, RepoRow } from "./rows"
-import { prepareStatements } from "./statements"
+import { countJobsQuery, prepareStatements } from "./statements"
 
-/** listJobs' and countJobs' filter parameters ?1…?5. */
+/** The keyset modes as listJobs' SQL numbers them. */
+const KEYSET_MODES: Record<Keyset["mode"], number> = { before: 1, "at-or-before": 2, within: 3 }
+
+/** listJobs' filter parameters ?1…?5. */
 const filterParams = (filter: JobFilter) => [
   filter.worktree ?? null,
   filter.hook ?? null,
@@ -26,6 +32,12 @@ const filterParams = (filter: JobFilter) => [
   filter.tag ?? null,
   filter.invocation_prefix ?? null
 ]
+
+/** Where a batch of invocationSummaries ended: the last invocation's created_at and rowid. */
+export interface SummaryCursor {
+  readonly createdAt: number
+  readonly rowid: number
+}
 
 export interface RepoStore {
   readonly repoId: string
@@ -51,8 +63,11 @@ export interface RepoStore {
   getJob(invocationId: string, name: string): Effect.Effect<JobRow | undefined, StoreError>
   /** In declaration (insertion) order. */
   jobsOfInvocation(invocationId: string): Effect.Effect<JobRow[], StoreError>
-  /** Newest invocation first, then declaration order. An empty `statuses` list means no status filter. */
-  listJobs(filter: JobFilter): Effect.Effect<ListedJobRow[], StoreError>
+  /**
+   * Newest invocation first, then declaration order; with a keyset, only the rows after a ListJobs
+   * cursor (domain/list-page). An empty `statuses` list means no status filter.
+   */
+  listJobs(filter: JobFilter, keyset?: Keyset): Effect.Effect<ListedJobRow[], StoreError>
   /** How many jobs match the filter, ignoring its limit. */
   countJobs(filter: JobFilter): Effect.Effect<number, StoreError>
   /** Newest first. */
@@ -64,6 +79,16 @@ export interface RepoStore {
   nonTerminalJobs(): Effect.Effect<JobRow[], StoreError>
   /** Every invocation (newest first) with its jobs (declaration order), for retention. */
   listInvocationsWithJobs(): Effect.Effect<Array<{ invocation: InvocationRow; jobs: JobRow[] }>, StoreError>
+  /**
+   * Retention's per-invocation aggregates, oldest first, at most `limit` after `after` (the `cursor`
+   * of the previous batch); computed in SQL, no job row is decoded.
+   */
+  invocationSummaries(
+    after: SummaryCursor | undefined,
+    limit: number
+  ): Effect.Effect<{ summaries: InvocationSummary[]; cursor: SummaryCursor | undefined }, StoreError>
+  /** Which of these invocation ids have rows. */
+  existingInvocations(ids: ReadonlyArray<string>): Effect.Effect<Set<string>, StoreError>
   /** One transaction; jobs go with their invocation (ON DELETE CASCADE). Returns invocations deleted. */
   deleteInvocations(ids: ReadonlyArray<string>): Effect.Effect<number, StoreError>
   /**
@@ -99,6 +124,9 @@ export const makeRepoStore = (
     const s = prepareStatements(connection)
     const transaction = makeTransactor(connection)
     s.upsertRepo.run([repoId, root, Date.now()])
+
+    // One count statement per filter shape (at most 32), prepared on first use.
+    const countStatements = new Map<string, PreparedStatement>()
 
     const patchOne = (invocationId: string, name: string, patch: JobPatch): void => {
       const { changes } = s.patchJob.run(jobPatchParams(invocationId, name, patch))
@@ -145,13 +173,23 @@ export const makeRepoStore = (
         }),
       jobsOfInvocation: (invocationId) =>
         attempt("jobsOfInvocation", () => s.jobsOfInvocation.all([invocationId]).map(decodeJob)),
-      listJobs: (filter) =>
+      listJobs: (filter, keyset) =>
         attempt("listJobs", () =>
           (filter.unnoticedFirst === true ? s.listJobsUnnoticedFirst : s.listJobs).all([
             ...filterParams(filter),
-            filter.limit ?? -1 // SQLite: a negative LIMIT means none
+            filter.limit ?? -1, // SQLite: a negative LIMIT means none
+            keyset?.createdAt ?? Number.MAX_SAFE_INTEGER,
+            KEYSET_MODES[keyset?.mode ?? "at-or-before"],
+            keyset?.invocationRowid ?? 0,
+            keyset?.jobRowid ?? 0
           ]).map(decodeListedJob)),
-      countJobs: (filter) => attempt("countJobs", () => Number(s.countJobs.get(filterParams(filter))?.total ?? 0)),
+      countJobs: (filter) =>
+        attempt("countJobs", () => {
+          const query = countJobsQuery(filter)
+          let statement = countStatements.get(query.key)
+          if (statement === undefined) countStatements.set(query.key, (statement = connection.prepare(query.sql)))
+          return Number(statement.get(query.params)?.total ?? 0)
+        }),
       invocationIdsByPrefix: (prefix) =>
         attempt("invocationIdsByPrefix", () =>
           s.invocationIdsByPrefix.all([prefix]).map((row) => String(row.invocation_id))),
@@ -179,6 +217,19 @@ export const makeRepoStore = (
             jobs: byInvocation.get(invocation.invocation_id) ?? []
           }))
         }),
+      invocationSummaries: (after, limit) =>
+        attempt("invocationSummaries", () => {
+          const rows = s.invocationSummaries.all([after?.createdAt ?? -1, after?.rowid ?? -1, limit])
+          const summaries = rows.map(decodeInvocationSummary)
+          const last = rows.at(-1)
+          return {
+            summaries,
+            cursor: last !== undefined && rows.length === limit ? { createdAt: Number(last.created_at), rowid: Number(last.rid) } : undefined
+          }
+        }),
+      existingInvocations: (ids) =>
+        attempt("existingInvocations", () =>
+          new Set(ids.length === 0 ? [] : s.existingInvocations.all([JSON.stringify(ids)]).map((row) => String(row.invocation_id)))),
       deleteInvocations: (ids) =>
         attempt("deleteInvocations", () =>
           transaction(() =>

@@ -82,6 +82,9 @@ export type JobPatch = Partial<Omit<JobRow, "invocation_id" | "name">>
 /** A listed job: no `env` (listings never show it, and it is the bulk of a row). */
 export interface ListedJobRow extends Omit<JobRow, "env"> {
   invocation_created_at: number
+  /** Where the row is in the listing order (a ListJobs cursor resumes after it). */
+  invocation_rowid: number
+  job_rowid: number
 }
 
 export interface RepoPolicyRow {

@@ -1,7 +1,9 @@
 // Every SQL statement the store runs, prepared once per connection. Values are always bound
 // parameters; the only generated SQL text is column lists built from the constant JOB_VALUE_COLUMNS.
+import { TERMINAL_STATUSES } from "../protocol/types"
 import { JOB_VALUE_COLUMNS } from "./codec"
 import type { Connection, PreparedStatement } from "./connection"
+import type { JobFilter } from "./rows"
 
 const jobColumns = ["invocation_id", "name", ...JOB_VALUE_COLUMNS]
 
@@ -10,12 +12,15 @@ const LISTED_JOB_COLUMNS = ["invocation_id", "name", ...JOB_VALUE_COLUMNS.filter
   .map((c) => `j.${c}`)
   .join(", ")
 
-/** The filter of listJobs and countJobs: [worktree, hook, statuses (JSON array), tag, invocation prefix]; each "unset (NULL) or matches". */
+/** The filter of listJobs: [worktree, hook, statuses (JSON array), tag, invocation prefix]; each "unset (NULL) or matches". */
 const JOB_FILTER = `WHERE (?1 IS NULL OR j.worktree = ?1)
       AND (?2 IS NULL OR j.hook = ?2)
       AND (?3 IS NULL OR j.status IN (SELECT value FROM json_each(?3)))
       AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(j.tags_json) WHERE value = ?4))
       AND (?5 IS NULL OR substr(j.invocation_id, 1, length(?5)) = ?5)`
+
+/** The terminal statuses as an SQL list of string literals (constants, never input). */
+const TERMINAL_LIST = TERMINAL_STATUSES.map((status) => `'${status}'`).join(", ")
 
 const SQL = {
   /** [repo_id, root, created_at] */
@@ -60,30 +65,57 @@ const SQL = {
     WHERE j.worktree = ?1 AND j.name = ?2 AND j.status IN (SELECT value FROM json_each(?3))
     ORDER BY i.created_at DESC, i.rowid DESC LIMIT 1`,
   /**
-   * [worktree, hook, statuses (JSON array), tag, invocation prefix, limit (-1 = none)];
-   * each filter is "unset (NULL) or matches".
+   * [worktree, hook, statuses (JSON array), tag, invocation prefix, limit (-1 = none),
+   *  keyset created_at, keyset mode (1 before, 2 at or before, 3 within), keyset invocation rowid, keyset job rowid];
+   * each filter is "unset (NULL) or matches"; the keyset (domain/list-page) resumes after a cursor.
    */
   // Every column but env_json (listings never show it; it is the whole hook environment). CROSS JOIN
-  // keeps invocations as the outer loop, walked newest first by invocations_by_created, with each
-  // one's jobs in rowid order from jobs_by_invocation: no sort of the whole table, and LIMIT stops
-  // early (measured 0.5 ms instead of 9.8 ms for 50 of 1,000 jobs).
-  listJobs: `SELECT ${LISTED_JOB_COLUMNS}, i.created_at AS invocation_created_at
+  // keeps invocations as the outer loop, walked newest first by invocations_by_created — from the
+  // keyset's created_at down, a range on the index — with each one's jobs in rowid order from
+  // jobs_by_invocation: no sort of the whole table, and LIMIT stops early (measured 0.5 ms instead
+  // of 9.8 ms for 50 of 1,000 jobs).
+  listJobs: `SELECT ${LISTED_JOB_COLUMNS}, i.created_at AS invocation_created_at, i.rowid AS invocation_rowid, j.rowid AS job_rowid
     FROM invocations i CROSS JOIN jobs j ON j.invocation_id = i.invocation_id
     ${JOB_FILTER}
+      AND i.created_at <= ?7
+      AND (i.created_at < ?7 OR ?8 = 2 OR (?8 = 3 AND (i.rowid < ?9 OR (i.rowid = ?9 AND j.rowid > ?10))))
     ORDER BY i.created_at DESC, i.rowid DESC, j.rowid ASC
     LIMIT ?6`,
   /**
    * listJobs' parameters, with the background failures no hook run has reported yet (notified_at
    * NULL) first — `hookctl ls --failed`, whose status filter keeps the rows few, so the sort is cheap.
    */
-  listJobsUnnoticedFirst: `SELECT ${LISTED_JOB_COLUMNS}, i.created_at AS invocation_created_at
+  // Same parameters as listJobs (the keyset too, though ListJobs never pages this order).
+  listJobsUnnoticedFirst: `SELECT ${LISTED_JOB_COLUMNS}, i.created_at AS invocation_created_at, i.rowid AS invocation_rowid, j.rowid AS job_rowid
     FROM invocations i CROSS JOIN jobs j ON j.invocation_id = i.invocation_id
     ${JOB_FILTER}
+      AND i.created_at <= ?7
+      AND (i.created_at < ?7 OR ?8 = 2 OR (?8 = 3 AND (i.rowid < ?9 OR (i.rowid = ?9 AND j.rowid > ?10))))
     ORDER BY (j.background = 1 AND j.notified_at IS NULL) DESC, i.created_at DESC, i.rowid DESC, j.rowid ASC
     LIMIT ?6`,
-  /** The same filter's match count (what `ls` reports beyond its limit): [worktree, hook, statuses, tag, prefix]. */
-  countJobs: `SELECT count(*) AS total FROM jobs j
-    ${JOB_FILTER}`,
+
+  /**
+   * [after created_at, after rowid, limit]: retention's per-invocation aggregates (domain/retention's
+   * InvocationSummary), oldest first after the keyset cursor — the batch of invocations is picked on
+   * invocations_by_created, then only its jobs are read (by jobs_by_invocation), and no job row
+   * leaves SQLite. A status this build does not know counts as active, as in domain/status.
+   */
+  invocationSummaries: `WITH batch AS (
+      SELECT rowid AS rid, invocation_id, worktree, created_at FROM invocations
+      WHERE (created_at, rowid) > (?1, ?2)
+      ORDER BY created_at, rowid LIMIT ?3)
+    SELECT b.rid, b.invocation_id, b.worktree, b.created_at,
+      count(j.name) AS jobs,
+      coalesce(sum(j.log_bytes), 0) AS bytes,
+      coalesce(max(j.status NOT IN (${TERMINAL_LIST})), 0) AS active,
+      max(CASE WHEN j.name IS NOT NULL AND j.retention_secs IS NULL THEN coalesce(j.finished_at, b.created_at) END) AS ended_at_default,
+      max(CASE WHEN j.retention_secs IS NOT NULL THEN coalesce(j.finished_at, b.created_at) + j.retention_secs * 1000 END) AS expires_at_own,
+      max(b.created_at, coalesce(max(coalesce(j.finished_at, b.created_at)), b.created_at)) AS last_ended_at
+    FROM batch b LEFT JOIN jobs j ON j.invocation_id = b.invocation_id
+    GROUP BY b.rid
+    ORDER BY b.created_at, b.rid`,
+  /** [invocation ids (JSON array)]: those that have rows. */
+  existingInvocations: `SELECT invocation_id FROM invocations WHERE invocation_id IN (SELECT value FROM json_each(?1))`,
 
   /** Background failures nobody was told about yet, oldest first (uses jobs_pending_notices). */
   pendingNotices: `SELECT invocation_id, name, hook, status, exit_code, signal, finished_at FROM jobs
@@ -101,9 +133,32 @@ const SQL = {
       updated_at = excluded.updated_at`
 } as const
 
+/**
+ * How many jobs match `filter` (what `ls` reports beyond its limit). Only the filters that are set
+ * appear in the SQL, so SQLite counts on the smallest index that answers it (all jobs: a walk of
+ * jobs_by_status) instead of reading every row with its environment — 50,000 jobs are ~100 MB of
+ * table but ~1 MB of index. `key` names the shape: one prepared statement per shape.
+ */
+export const countJobsQuery = (filter: JobFilter): { key: string; sql: string; params: string[] } => {
+  const terms: Array<[string | undefined, (n: number) => string]> = [
+    [filter.worktree, (n) => `worktree = ?${n}`],
+    [filter.hook, (n) => `hook = ?${n}`],
+    [filter.statuses && filter.statuses.length > 0 ? JSON.stringify(filter.statuses) : undefined, (n) => `status IN (SELECT value FROM json_each(?${n}))`],
+    [filter.tag, (n) => `EXISTS (SELECT 1 FROM json_each(tags_json) WHERE value = ?${n})`],
+    [filter.invocation_prefix, (n) => `substr(invocation_id, 1, length(?${n})) = ?${n}`]
+  ]
+  const set = terms.filter(([value]) => value !== undefined)
+  const where = set.map(([, term], i) => term(i + 1)).join(" AND ")
+  return {
+    key: terms.map(([value]) => (value === undefined ? "-" : "+")).join(""),
+    sql: `SELECT count(*) AS total FROM jobs${where !== "" ? ` WHERE ${where}` : ""}`,
+    params: set.map(([value]) => value!)
+  }
+}
+
 export type Statements = { readonly [K in keyof typeof SQL]: PreparedStatement }
 
-/** Prepare every statement on `connection` (which finalizes them when it closes). */
+/** Every statement of `connection` (prepared on first use; finalized when the connection closes). */
 export const prepareStatements = (connection: Connection): Statements => {
   const prepared: Partial<Record<keyof typeof SQL, PreparedStatement>> = {}
   for (const key of Object.keys(SQL) as Array<keyof typeof SQL>) prepared[key] = connection.prepare(SQL[key])

@@ -1,5 +1,5 @@
-// hookd: the per-user supervisor. Takes the singleton lock, opens state, reconciles what a
-// previous supervisor left, serves the socket, and shuts down gracefully (SPEC §7).
+// hookd: the per-user supervisor. Takes the singleton lock, serves the socket, opens and reconciles
+// each repository on first use (and all of them in the background), and shuts down gracefully (SPEC §7).
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import type { Teardown } from "@effect/platform/Runtime"
 import { Cause, Data, Deferred, Effect, Exit, Layer, Scope } from "effect"
@@ -12,7 +12,7 @@ import { JobContainmentLive } from "../jobs/containment"
 import { JobRunner, JobRunnerLive } from "../jobs/runner"
 import { Lifecycle, LifecycleLive } from "../lifecycle/lifecycle"
 import { reconcileRepo } from "./reconcile"
-import { RepoRegistry, RepoRegistryLive } from "../repos/registry"
+import { type OpenRepo, RepoPrepare, RepoRegistry, RepoRegistryLive } from "../repos/registry"
 import { RetentionLive, retentionSweeps } from "../retention/service"
 import { HOOKD_USAGE, layerSettings, readSettings, Settings, UsageError, type SupervisorSettings } from "../settings/settings"
 import { acquireSingleton } from "./singleton"
@@ -48,18 +48,15 @@ const stopInOrder = (server: ServerHandle) =>
     yield* lifecycle.awaitRequestsDone(1000)
   })
 
+/** How long the start-up work (opening, reconciling, sweeping) waits for the first request to be answered. */
+const START_WORK_DELAY = "100 millis"
+
 /** Everything that needs the singleton: reconcile, then serving until shutdown. */
 const serveUntilShutdown = (activationFd: number | undefined) =>
   Effect.gen(function* () {
     const settings = yield* Settings
     const lifecycle = yield* Lifecycle
     const registry = yield* RepoRegistry
-
-    for (const repo of registry.all()) {
-      yield* reconcileRepo(repo).pipe(
-        Effect.catchAll((e) => logError("reconcile_failed", { repo_id: repo.repoId, error: String(e.message) }))
-      )
-    }
 
     // Fire-and-forget shims' requests (src/spool/): started before the socket, so the scan at start
     // already runs what was spooled while no supervisor was up.
@@ -84,12 +81,15 @@ const serveUntilShutdown = (activationFd: number | undefined) =>
       listen = { _tag: "Path", path: settings.socketPath }
     }
     const handler = yield* makeDispatcher
+    const firstAnswered = yield* Deferred.make<void>()
     const server = yield* serve({
       listen,
       // Requests spooled before this one are started first: `git checkout && hookctl ls` shows the
       // checkout's jobs, and hook runs keep git's order whichever path they took.
       handler: (request, reply, connection) =>
-        lifecycle.track(SPOOL_FIRST.has(request.req) ? Effect.zipRight(spool.drain, handler(request, reply, connection)) : handler(request, reply, connection)),
+        lifecycle
+          .track(SPOOL_FIRST.has(request.req) ? Effect.zipRight(spool.drain, handler(request, reply, connection)) : handler(request, reply, connection))
+          .pipe(Effect.ensuring(Deferred.succeed(firstAnswered, undefined))),
       isDraining: lifecycle.isDraining,
       ...frameDeadlineFromEnv(process.env.HOOKD_FRAME_DEADLINE_MS),
       onInternalError: (cause) => logError("internal_error", { cause: Cause.pretty(cause) })
@@ -98,16 +98,28 @@ const serveUntilShutdown = (activationFd: number | undefined) =>
     yield* spool.announce
     // Runs before the server's own finalizers (they run in reverse order).
     yield* Effect.addFinalizer(() => stopInOrder(server))
-    // Retention (SPEC §9): once now that reconcile is done, then hourly, until shutdown.
-    yield* Effect.forkScoped(retentionSweeps)
-    yield* logInfo("started", {
-      version: settings.version,
-      state_dir: settings.stateDir,
-      socket: activationFd !== undefined ? `fd ${activationFd} (socket activation)` : settings.socketPath,
-      repos: registry.all().length,
-      max_parallel: settings.maxParallel,
-      max_foreground: settings.maxForeground
-    })
+    const socket = activationFd !== undefined ? `fd ${activationFd} (socket activation)` : settings.socketPath
+    yield* logInfo("serving", { socket })
+    // Served first: the client that started us (a hook, hookctl) is answered before any start-up
+    // work, which waits for that first answer (at most START_WORK_DELAY). Then, in the background,
+    // every repository is opened — and so reconciled: a job a killed supervisor left running is
+    // marked crashed within moments, not only at its repo's first use — and "started" says the
+    // start-up is complete; then retention sweeps once (SPEC §9) and hourly, until shutdown.
+    yield* Effect.forkScoped(
+      Effect.gen(function* () {
+        yield* Deferred.await(firstAnswered).pipe(Effect.timeout(START_WORK_DELAY), Effect.ignore)
+        const opened = yield* registry.openAll
+        yield* logInfo("started", {
+          version: settings.version,
+          state_dir: settings.stateDir,
+          socket,
+          repos: opened.length,
+          max_parallel: settings.maxParallel,
+          max_foreground: settings.maxForeground
+        })
+        yield* retentionSweeps
+      })
+    )
     if (settings.idleExitMs !== undefined) yield* Effect.forkScoped(watchIdle(settings.idleExitMs))
     yield* Deferred.await(lifecycle.shutdown)
   }).pipe(Effect.scoped)
@@ -135,12 +147,24 @@ const stopOnSignals = Effect.withFiberRuntime<void, never, Lifecycle | Scope.Sco
   })
 )
 
+/** A repository's first open in this process reconciles what a previous supervisor left in it. */
+const ReconcileOnOpen = Layer.effect(
+  RepoPrepare,
+  Effect.map(Settings, (settings) => (repo: OpenRepo) =>
+    reconcileRepo(repo).pipe(
+      Effect.asVoid,
+      Effect.catchAll((e) => logError("reconcile_failed", { repo_id: repo.repoId, error: String(e.message) })),
+      Effect.provideService(Settings, settings)
+    ))
+)
+
 // Built only after the singleton is held: opening databases clears stale lock dirs, and the job
 // containment sweeps the cgroups a previous supervisor left (before any job starts; its directory
 // is removed after the runner has cancelled every job).
 const ServingLive = RetentionLive.pipe(
   Layer.provideMerge(JobRunnerLive),
   Layer.provideMerge(RepoRegistryLive),
+  Layer.provideMerge(ReconcileOnOpen),
   Layer.provideMerge(JobContainmentLive(process.env)),
   Layer.provideMerge(StoreLive)
 )

@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest"
 import type { JobStatus } from "../../src/domain/status"
 import {
+  type InvocationSummary,
   planRetention,
   type RetentionInput,
   type RetentionInvocation,
   type RetentionJob,
   type RetentionPolicy,
+  summarizeInvocation,
   summarizeRetention
 } from "../../src/domain/retention"
 
@@ -22,12 +24,9 @@ const done = (finishedAgo: number | null, over: Partial<RetentionJob> = {}): Ret
   log_bytes: 100,
   ...over
 })
-const inv = (id: string, worktree: string, createdAgo: number, jobs: RetentionJob[]): RetentionInvocation => ({
-  invocation_id: id,
-  worktree,
-  created_at: ago(createdAgo),
-  jobs
-})
+/** The decision reads per-invocation aggregates; these tables describe the jobs they aggregate. */
+const inv = (id: string, worktree: string, createdAgo: number, jobs: RetentionJob[]): InvocationSummary =>
+  summarizeInvocation({ invocation_id: id, worktree, created_at: ago(createdAgo), jobs } satisfies RetentionInvocation)
 /** One terminal job finished right after the invocation was created. */
 const simple = (id: string, worktree: string, createdAgo: number, over: Partial<RetentionJob> = {}) =>
   inv(id, worktree, createdAgo, [done(createdAgo, over)])
@@ -42,7 +41,7 @@ const plan = (input: Omit<RetentionInput, "now">) =>
   planRetention({ now: NOW, ...input }).map((d) => [d.invocation_id, d.reason])
 
 describe("planRetention: expiry by time", () => {
-  it.each<[string, RetentionInvocation[], Array<[string, string]>]>([
+  it.each<[string, InvocationSummary[], Array<[string, string]>]>([
     ["past the policy retention: expired", [simple("a", "w", 2 * DAY)], [["a", "expired"]]],
     ["exactly at the retention: expired", [simple("a", "w", DAY)], [["a", "expired"]]],
     ["one second short of the retention: kept", [simple("a", "w", DAY - 1)], []],
@@ -56,7 +55,7 @@ describe("planRetention: expiry by time", () => {
 })
 
 describe("planRetention: per-job retention override", () => {
-  it.each<[string, RetentionInvocation[], Array<[string, string]>]>([
+  it.each<[string, InvocationSummary[], Array<[string, string]>]>([
     ["a shorter per-job retention expires sooner", [simple("a", "w", 2 * HOUR, { retention_secs: HOUR })], [["a", "expired"]]],
     ["a longer per-job retention keeps it past the policy", [simple("a", "w", 2 * DAY, { retention_secs: 30 * DAY })], []],
     [

@@ -163,7 +163,9 @@ describe("Store: repository functions", () => {
     Effect.gen(function* () {
       const store = yield* open()
       yield* seed(store)
-      for (const filter of [{}, { worktree: "/wt" }, { hook: "post-checkout" }, { statuses: ["failed", "queued"] }, { tag: "deps" }, { invocation_prefix: "aaa" }]) {
+      for (const filter of [{}, { worktree: "/wt" }, { hook: "post-checkout" }, { statuses: ["failed", "queued"] }, { tag: "deps" }, { invocation_prefix: "aaa" },
+        { hook: "post-checkout", worktree: "/repo", tag: "deps" }, { statuses: ["running", "failed"], invocation_prefix: "aaab" },
+        { worktree: "/wt", hook: "pre-commit", statuses: ["cancelling"], tag: "x", invocation_prefix: "bbbb" }]) {
         expect(yield* store.countJobs({ ...filter, limit: 1 })).toBe((yield* store.listJobs(filter)).length)
       }
       expect(yield* store.countJobs({ tag: "nothing" })).toBe(0)

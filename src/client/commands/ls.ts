@@ -1,4 +1,4 @@
-// `hookctl ls`: one ListJobs, shown as a fitted table (with a "… N more" footer) or a script format;
+// `hookctl ls`: ListJobs (in pages), shown as a fitted table (with a "… N more" footer) or a script format;
 // `--watch` redraws the table on an interval until Ctrl-C.
 import { homedir } from "node:os"
 import type { JobInfo, RequestPayloads } from "../../protocol/types"
@@ -28,9 +28,27 @@ const listRequest = (cmd: LsCommand): RequestPayloads["ListJobs"] => {
   }
 }
 
+/**
+ * Page after page up to the limit: the supervisor keeps each answer far below the frame cap, so a
+ * listing of any size works. An older supervisor ignores `paged` and answers once, without a cursor.
+ */
 const fetchJobs = async (c: Connection, request: RequestPayloads["ListJobs"]) => {
-  const answer = expectKind(await c.request("ListJobs", request), "Jobs")
-  return { jobs: answer.jobs as ReadonlyArray<JobInfo>, total: answer.total }
+  const jobs: JobInfo[] = []
+  let total: number | undefined
+  let cursor: string | undefined
+  for (;;) {
+    const page: RequestPayloads["ListJobs"] = {
+      ...request,
+      paged: true,
+      ...(cursor !== undefined && { cursor }),
+      ...(request.limit !== undefined && { limit: request.limit - jobs.length })
+    }
+    const answer = expectKind(await c.request("ListJobs", page), "Jobs")
+    if (cursor === undefined) total = answer.total
+    for (const job of answer.jobs) jobs.push(job)
+    cursor = answer.next_cursor
+    if (cursor === undefined || (request.limit !== undefined && jobs.length >= request.limit)) return { jobs, total }
+  }
 }
 
 const tableLines = (cmd: LsCommand, jobs: ReadonlyArray<JobInfo>, total: number | undefined): string[] => [

@@ -65,7 +65,7 @@ export const cancelMatching = (request: RequestPayloads["CancelMatching"]) =>
       return yield* new NoMatch({ message: "CancelMatching needs at least one predicate (hook, worktree, tag, invocation_prefix, older_than_secs or repo_root)" })
     }
     const repos: ReadonlyArray<OpenRepo> =
-      request.repo_root !== undefined ? [yield* registry.find(request.repo_root)].filter((r): r is OpenRepo => r !== undefined) : registry.all()
+      request.repo_root !== undefined ? [yield* registry.find(request.repo_root)].filter((r): r is OpenRepo => r !== undefined) : registry.opened() // a live job's repo is open
     const now = Date.now()
     const targets: Array<{ repoId: string; invocationId: string; name: string }> = []
     for (const repo of repos) {

@@ -100,7 +100,7 @@ export const prune = (request: RequestPayloads["Prune"]) =>
     const retention = yield* Retention
     // A repository without a database has no history; a prune (even a dry run) must not create one.
     const found = request.repo_root !== undefined ? yield* registry.find(request.repo_root) : undefined
-    const repos = request.repo_root === undefined ? registry.all() : found !== undefined ? [found] : []
+    const repos = request.repo_root === undefined ? yield* registry.openAll : found !== undefined ? [found] : []
     return yield* retention.prune(repos, {
       dryRun: request.dry_run,
       ...(request.older_than_secs !== undefined ? { olderThanSecs: request.older_than_secs } : {})

@@ -33,7 +33,7 @@ export const status = Effect.gen(function* () {
   const payload: ResponsePayloads["SupervisorStatus"] = {
     pid: process.pid,
     uptime_ms: Date.now() - settings.startedAt,
-    repos: registry.all().length,
+    repos: registry.count(),
     running: live.filter((e) => e.status === "running" || e.status === "cancelling").length,
     queued: live.filter((e) => e.status === "queued").length,
     connections: yield* lifecycle.connectionCount,
