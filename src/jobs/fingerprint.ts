@@ -21,6 +21,12 @@ const linuxBootId = (): string => {
   return cachedBootId
 }
 
+/** The fingerprint of the process whose `/proc/<pid>/stat` line this is (Linux; read by the spawner). */
+export const fingerprintFromStat = (stat: string): string | undefined => {
+  const start = startTimeFromStat(stat)
+  return start === undefined ? undefined : `${linuxBootId()}:${start}`
+}
+
 const linuxFingerprint = (pid: number): string | undefined => {
   let stat: string
   try {
@@ -28,8 +34,7 @@ const linuxFingerprint = (pid: number): string | undefined => {
   } catch {
     return undefined
   }
-  const start = startTimeFromStat(stat)
-  return start === undefined ? undefined : `${linuxBootId()}:${start}`
+  return fingerprintFromStat(stat)
 }
 
 const runQuiet = (file: string, args: ReadonlyArray<string>): string | undefined => {

@@ -16,7 +16,7 @@ import { type KillFailed, LogWriteFailed } from "./errors"
 import { describeWriteError, type JobLog } from "./job-log"
 import { endedJob, notifyDesktop } from "./desktop-notify"
 import { makeJobRetries } from "./retries"
-import { runProcess, SpawnFailed, type ProcessResult } from "./run-process"
+import { LaunchLeader, runProcess, SpawnFailed, type LeaderLost, type ProcessResult } from "./run-process"
 import { DEFAULT_TIMEOUT_MS } from "./rows"
 import { poolOf, type JobPools } from "./slots"
 
@@ -65,6 +65,8 @@ export interface InvocationPlan {
 export interface InvocationDeps {
   readonly pools: JobPools
   readonly killGraceMs: number
+  /** How job leaders are started (the spawner process, or in this process). */
+  readonly launch: LaunchLeader["Type"]
   /** Under cgroup containment each job gets its own cgroup. */
   readonly containment: Containment
   /** Called as each job is finalized, before its `done` completes (the runner's index drops it). */
@@ -93,7 +95,7 @@ interface Terminal {
 
 /** What a job's fiber ended with, and who cancelled it (when it was interrupted). */
 interface Ending {
-  readonly exit: Exit.Exit<JobEnd, SpawnFailed | KillFailed | LogWriteFailed>
+  readonly exit: Exit.Exit<JobEnd, SpawnFailed | KillFailed | LogWriteFailed | LeaderLost>
   readonly cancelledBy: string | undefined
   readonly supersededBy: string | undefined
   readonly killFailed: KillFailed | undefined
@@ -252,7 +254,7 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
                 return persist(spec.name, { status: "cancelling" })
               }),
             onKillFailed: (failure) => Effect.sync(() => void (killFailed = failure))
-          }), endWhenLogFails)
+          }).pipe(Effect.provideService(LaunchLeader, deps.launch)), endWhenLogFails)
         ))
         return { _tag: "Process", result } as const
       })

@@ -155,6 +155,9 @@ export const readLines = (readable: Readable, onLines: (lines: Buffer) => void):
   readable.once("end", finish)
   readable.once("close", finish)
   readable.once("error", finish)
+  // A stream that has already ended (a spawner connection whose header read consumed its last
+  // bytes emits "end" before it is handed over) would never tell these listeners.
+  if (readable.readableEnded || readable.destroyed) finish()
   return {
     done,
     close: () => {

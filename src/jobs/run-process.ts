@@ -4,16 +4,19 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdirSync, statSync } from "node:fs"
 import { join } from "node:path"
+import type { Readable } from "node:stream"
+import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
-import { processFingerprint } from "./fingerprint"
+import { fingerprintFromStat, processFingerprint } from "./fingerprint"
 import { readLines, type LineReader } from "./lines"
 import type { KillFailed } from "./errors"
 import { applyCgroupLimits, oomKills, outOfMemoryReason, removeCgroup, type CgroupLimits } from "./cgroup"
 import { logWarn } from "../logging/event-log"
+import type { LaunchError, Spawner } from "./spawner"
 import { jobHasLiveProcesses, killJobProcesses, type KillTarget } from "./process-group"
 
 export interface ProcessSpec {
@@ -65,13 +68,30 @@ export class SpawnFailed extends Data.TaggedError("SpawnFailed")<{
 /** How long the pipes may take to deliver their last bytes once the leader has exited. */
 const DRAIN_MS = 200
 
-type LeaderExit = { readonly _tag: "Exited"; readonly code: number } | { readonly _tag: "Signaled"; readonly signal: string }
+type LeaderExit =
+  | { readonly _tag: "Exited"; readonly code: number }
+  | { readonly _tag: "Signaled"; readonly signal: string }
+  /** The spawner process died before the leader: its exit status is unknown. */
+  | { readonly _tag: "Lost" }
+
+/** The job's leader as a launcher started it: its pid (== pgid), output streams and exit. */
+export interface Leader {
+  readonly pid: number
+  /** Known at launch (the spawner reads it); otherwise read here. */
+  readonly fingerprint?: string
+  readonly stdout: Readable
+  readonly stderr: Readable
+  readonly exit: Deferred.Deferred<LeaderExit>
+  /** Closes whatever of the leader's streams is still open here. */
+  readonly destroy: () => void
+}
+
+export class LeaderLost extends Data.TaggedError("LeaderLost")<{ readonly message: string }> {}
 
 interface RunningGroup {
-  readonly child: ChildProcess
+  readonly leader: Leader
   readonly pgid: number
   readonly target: KillTarget
-  readonly leaderExit: Deferred.Deferred<LeaderExit>
   readers: ReadonlyArray<LineReader>
 }
 
@@ -133,13 +153,17 @@ const withOutOfMemory = (spec: ProcessSpec, result: ProcessResult): ProcessResul
 const removeJobCgroup = (cgroup: string): Effect.Effect<void> =>
   removeCgroup(cgroup).pipe(Effect.catchAll((e) => logWarn("job_cgroup_not_removed", { cgroup, error: e.message })))
 
-const spawnLeader = (spec: ProcessSpec): Effect.Effect<RunningGroup, SpawnFailed> =>
-  Effect.async<RunningGroup, SpawnFailed>((resume) => {
-    const leaderExit = Deferred.unsafeMake<LeaderExit>(FiberId.none)
+/** The shell command line: the job's command, after moving into its cgroup when it has one. */
+const shellScript = (spec: ProcessSpec): string => (spec.cgroup === undefined ? spec.command : enterCgroup(spec.cgroup) + spec.command)
+
+/** Starts `sh -c` in this process: the fallback, and what direct runProcess tests use. */
+const spawnInProcess = (spec: ProcessSpec): Effect.Effect<Leader, SpawnFailed> =>
+  Effect.async<Leader, SpawnFailed>((resume) => {
+    const exit = Deferred.unsafeMake<LeaderExit>(FiberId.none)
     let child: ChildProcess
     try {
       // Absolute path: the job's env may have no PATH. detached = setsid(): pgid == pid.
-      child = spawn("/bin/sh", ["-c", spec.cgroup === undefined ? spec.command : enterCgroup(spec.cgroup) + spec.command], {
+      child = spawn("/bin/sh", ["-c", shellScript(spec)], {
         cwd: spec.cwd,
         env: spec.env,
         stdio: ["pipe", "pipe", "pipe"],
@@ -154,17 +178,64 @@ const spawnLeader = (spec: ProcessSpec): Effect.Effect<RunningGroup, SpawnFailed
       resume(Effect.fail(new SpawnFailed({ command: spec.command, cwd: spec.cwd, message: cause.message })))
     )
     child.once("exit", (code, signal) =>
-      Deferred.unsafeDone(
-        leaderExit,
-        Exit.succeed<LeaderExit>(code !== null ? { _tag: "Exited", code } : { _tag: "Signaled", signal: signal ?? "SIGKILL" })
-      )
+      Deferred.unsafeDone(exit, Exit.succeed<LeaderExit>(code !== null ? { _tag: "Exited", code } : { _tag: "Signaled", signal: signal ?? "SIGKILL" }))
     )
     child.once("spawn", () => {
       child.stdin!.on("error", () => {}) // EPIPE when the job does not read its stdin
       child.stdin!.end(spec.stdin ?? "")
-      resume(Effect.succeed({ child, pgid: child.pid!, target: { pgid: child.pid!, cgroup: spec.cgroup }, leaderExit, readers: [] }))
+      resume(Effect.succeed({
+        pid: child.pid!,
+        stdout: child.stdout!,
+        stderr: child.stderr!,
+        exit,
+        destroy: () => {
+          child.stdin?.destroy()
+          child.stdout?.destroy()
+          child.stderr?.destroy()
+        }
+      }))
     })
   })
+
+/** Starts `sh -c` through the spawner process (spawner.ts): the supervisor never forks itself. */
+export const spawnWithSpawner = (spawner: Spawner) => (spec: ProcessSpec): Effect.Effect<Leader, SpawnFailed> =>
+  Effect.async<Leader, SpawnFailed>((resume) => {
+    spawner
+      .launch({ script: shellScript(spec), cwd: spec.cwd, env: spec.env, ...(spec.stdin ? { stdin: spec.stdin } : {}) })
+      .then(
+        (launched) => {
+          const exit = Deferred.unsafeMake<LeaderExit>(FiberId.none)
+          void launched.exit.then((end) => Deferred.unsafeDone(exit, Exit.succeed<LeaderExit>(end)))
+          const fingerprint = launched.stat !== undefined ? fingerprintFromStat(launched.stat) : undefined
+          resume(Effect.succeed({
+            pid: launched.pid,
+            ...(fingerprint !== undefined ? { fingerprint } : {}),
+            stdout: launched.stdout,
+            stderr: launched.stderr,
+            exit,
+            destroy: () => {
+              launched.stdout.destroy()
+              launched.stderr.destroy()
+            }
+          }))
+        },
+        (e: LaunchError) =>
+          resume(Effect.fail(new SpawnFailed({ command: spec.command, cwd: spec.cwd, message: e.code === "E2BIG" ? spawnThrewMessage(e) : e.message })))
+      )
+  })
+
+/**
+ * How a job's leader is started: in this process by default; the runner provides the spawner
+ * process (spawnWithSpawner), so a supervisor grown large does not pay for fork() per job.
+ */
+export class LaunchLeader extends Context.Reference<LaunchLeader>()("hookd/LaunchLeader", {
+  defaultValue: () => spawnInProcess
+}) {}
+
+const spawnLeader = (spec: ProcessSpec): Effect.Effect<RunningGroup, SpawnFailed> =>
+  Effect.flatMap(LaunchLeader, (launch) => launch(spec)).pipe(
+    Effect.map((leader) => ({ leader, pgid: leader.pid, target: { pgid: leader.pid, cgroup: spec.cgroup }, readers: [] }))
+  )
 
 /** Waits until both pipes have ended, at most `ms`; a plain timer, so it also works in finalizers. */
 const drainPipes = (group: RunningGroup, ms: number): Effect.Effect<void> =>
@@ -182,9 +253,7 @@ const drainPipes = (group: RunningGroup, ms: number): Effect.Effect<void> =>
 const closePipes = (group: RunningGroup): Effect.Effect<void> =>
   Effect.sync(() => {
     for (const reader of group.readers) reader.close()
-    group.child.stdin?.destroy()
-    group.child.stdout?.destroy()
-    group.child.stderr?.destroy()
+    group.leader.destroy()
   })
 
 /**
@@ -204,13 +273,17 @@ const releaseGroup = (group: RunningGroup, exit: Exit.Exit<unknown, unknown>, si
     yield* closePipes(group)
   })
 
-const awaitLeaderOrTimeout = (group: RunningGroup, spec: ProcessSpec): Effect.Effect<ProcessResult, KillFailed> => {
-  const leader = Deferred.await(group.leaderExit) as Effect.Effect<ProcessResult>
+const awaitLeaderOrTimeout = (group: RunningGroup, spec: ProcessSpec): Effect.Effect<ProcessResult, KillFailed | LeaderLost> => {
+  const leader = Effect.flatMap(Deferred.await(group.leader.exit), (end) =>
+    end._tag === "Lost"
+      ? Effect.fail(new LeaderLost({ message: "the spawner process exited while the job ran: its exit status is unknown" }))
+      : Effect.succeed<ProcessResult>(end)
+  )
   if (spec.timeoutMs <= 0) return leader
   return leader.pipe(
     Effect.timeoutTo({
       duration: spec.timeoutMs,
-      onSuccess: (result): Effect.Effect<ProcessResult, KillFailed> => Effect.succeed(result),
+      onSuccess: (result): Effect.Effect<ProcessResult, KillFailed | LeaderLost> => Effect.succeed(result),
       onTimeout: () =>
         killJobProcesses(group.target, spec.graceMs).pipe(
           Effect.as<ProcessResult>({ _tag: "TimedOut", afterMs: spec.timeoutMs })
@@ -225,7 +298,7 @@ const awaitLeaderOrTimeout = (group: RunningGroup, spec: ProcessSpec): Effect.Ef
  * it is dead); a timeout kills it and returns TimedOut; a leader that exits leaving background
  * children gets them killed before runProcess returns.
  */
-export const runProcess = (spec: ProcessSpec, sink: ProcessSink): Effect.Effect<ProcessResult, SpawnFailed | KillFailed> =>
+export const runProcess = (spec: ProcessSpec, sink: ProcessSink): Effect.Effect<ProcessResult, SpawnFailed | KillFailed | LeaderLost> =>
   Effect.scoped(
     Effect.gen(function* () {
       yield* checkCwd(spec)
@@ -234,11 +307,11 @@ export const runProcess = (spec: ProcessSpec, sink: ProcessSink): Effect.Effect<
       const group = yield* Effect.acquireRelease(spawnLeader(spec), (group, exit) =>
         releaseGroup(group, exit, sink, spec.graceMs)
       )
-      yield* sink.onSpawned({ pid: group.pgid, pgid: group.pgid, fingerprint: processFingerprint(group.pgid) })
+      yield* sink.onSpawned({ pid: group.pgid, pgid: group.pgid, fingerprint: group.leader.fingerprint ?? processFingerprint(group.pgid) })
       // Start reading only now, so no line reaches the sink before onSpawned (the pipes buffer meanwhile).
       group.readers = [
-        readLines(group.child.stdout!, (lines) => sink.onOutput("stdout", lines)),
-        readLines(group.child.stderr!, (lines) => sink.onOutput("stderr", lines))
+        readLines(group.leader.stdout, (lines) => sink.onOutput("stdout", lines)),
+        readLines(group.leader.stderr, (lines) => sink.onOutput("stderr", lines))
       ]
       const result = yield* awaitLeaderOrTimeout(group, spec)
       yield* drainPipes(group, DRAIN_MS)

@@ -16,7 +16,9 @@ import { launchInvocation, quietly, type InvocationDeps, type LiveJob, type Plan
 import { makeJobKeyIndex } from "./job-keys"
 import { JobLog } from "./job-log"
 import { newJobRow } from "./rows"
+import { spawnWithSpawner } from "./run-process"
 import { makeJobPools, type JobPools } from "./slots"
+import { Spawner } from "./spawner"
 
 export type { JobEnded, LiveJob } from "./invocation"
 
@@ -70,7 +72,10 @@ export const JobRunnerLive = Layer.scoped(
     const byJobKey = makeJobKeyIndex()
     // Starts are serialized: a concurrency decision must see every run started before it.
     const startLock = yield* Effect.makeSemaphore(1)
+    // Job leaders are started by the spawner process, so fork() never copies this (large) process.
+    const spawner = yield* Effect.acquireRelease(Effect.sync(() => new Spawner()), (s) => Effect.sync(() => s.close()))
     const deps: InvocationDeps = {
+      launch: spawnWithSpawner(spawner),
       pools: makeJobPools({ foreground: settings.maxForeground, background: settings.maxParallel }),
       killGraceMs: settings.killGraceMs,
       containment: yield* JobContainment,

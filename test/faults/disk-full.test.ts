@@ -3,11 +3,12 @@
 // answering, and once space is freed the same supervisor records the job's end and runs new jobs
 // — no restart. In process (test/support/harness.ts): real store, real processes, real tmpfs.
 import { describe, expect, it } from "@effect/vitest"
-import { Deferred, Effect, Logger } from "effect"
+import { Deferred, Effect, Logger, Stream } from "effect"
 import { readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll } from "vitest"
 import { JobRunner } from "../../src/jobs/runner"
+import { tailJobLog } from "../../src/jobs/tail"
 import { jobLogPath } from "../../src/protocol/paths"
 import { RepoRegistry } from "../../src/repos/registry"
 import { toProtocolError } from "../../src/supervisor/errors"
@@ -99,6 +100,13 @@ describe("fault: the state dir's disk fills up", () => {
       yield* Effect.gen(function* () {
         const started = yield* startJobs(repo, [job("done", "echo hi"), job("stuck", "sleep 300")])
         expect((yield* Deferred.await(started.liveJob("done").done)).status).toBe("completed")
+        // "stuck" must have started before it is cancelled (jobs start through the spawner process,
+        // so "done" ending first says nothing about it): its log then holds started, cancelled.
+        yield* tailJobLog({ path: jobLogPath(stateDir, started.repo.repoId, started.invocationId, "stuck"), live: started.liveJob("stuck").log, follow: true }).pipe(
+          Stream.filter((r) => r.kind === "status" && (r.data as { event?: string }).event === "started"),
+          Stream.runHead,
+          Effect.orDie
+        )
         // As after a full disk: the log says it finished, the row still says running.
         yield* started.repo.store.updateJob(started.invocationId, "done", { status: "running", exit_code: null, finished_at: null })
         yield* (yield* JobRunner).cancel(started.repo.repoId, started.invocationId, "stuck", "user")
