@@ -10,6 +10,7 @@
 //   node bench/spawn-throughput.mjs [--jobs N] [--rounds N] [--parallel P] [--baseline DIR] [--rss-wait-s S]
 //     --baseline DIR   another checkout's root (with dist/hookd.mjs and node_modules): timed beside this one
 //     --node-args "…"  node flags for the supervisors (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")
+//     BENCH_HOOKD_ENV=K=V,K=V  extra environment for the supervisors (e.g. MALLOC_ARENA_MAX=2)
 //     --rss-wait-s S   after the rounds, wait S seconds and print RSS again (issue 13: 60)
 // Figures are printed, never asserted.
 import { execFileSync, spawn, spawnSync } from "node:child_process"
@@ -36,7 +37,9 @@ const { values: opts } = parseArgs({
 })
 const JOBS = Number(opts.jobs)
 const ROUNDS = Number(opts.rounds)
-const P = Number(opts.parallel)
+/** `--parallel 2,8`: one supervisor of this tree per value (the peers and --baseline use the last). */
+const PS = opts.parallel.split(",").map(Number)
+const P = PS[PS.length - 1]
 
 const rssMiB = (pid) => {
   try {
@@ -50,8 +53,9 @@ const rssMiB = (pid) => {
 const diskBytes = (dir) => Number(execFileSync("du", ["-sk", dir], { encoding: "utf8" }).split("\t")[0]) * 1024
 
 /** A supervisor from `bundle`, in its own sandbox, with a repo to run jobs in. */
-const startHookd = async (label, bundle) => {
-  const sandbox = makeSandbox({ HOOKD_MAX_PARALLEL: String(P), HOOKD_MAX_FOREGROUND: String(P) })
+const startHookd = async (label, bundle, parallel = P) => {
+  const extra = Object.fromEntries((process.env.BENCH_HOOKD_ENV ?? "").split(",").filter(Boolean).map((kv) => kv.split("=")))
+  const sandbox = makeSandbox({ HOOKD_MAX_PARALLEL: String(parallel), HOOKD_MAX_FOREGROUND: String(parallel), ...extra })
   const repo = makeGitRepo(sandbox, "repo")
   const spawnedAt = performance.now()
   const proc = spawn(process.execPath, [...opts["node-args"].split(" ").filter(Boolean), bundle], { env: sandbox.env, stdio: ["ignore", "ignore", "pipe"] })
@@ -134,7 +138,8 @@ const runNodeLoop = () =>
     for (let i = 0; i < P; i++) next()
   })
 
-const hookds = [await startHookd("hookd (this tree)", HOOKD_BUNDLE)]
+const hookds = []
+for (const parallel of PS) hookds.push(await startHookd(PS.length > 1 ? `hookd (this tree) P=${parallel}` : "hookd (this tree)", HOOKD_BUNDLE, parallel))
 if (opts.baseline) {
   const bundle = join(resolve(opts.baseline), "dist", "hookd.mjs")
   if (!existsSync(bundle)) throw new Error(`no ${bundle}`)
@@ -185,10 +190,10 @@ const topMappings = (pid, n = 6) => {
   }
   return [...kinds].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, rss]) => `${(rss / 1024).toFixed(1)} MiB ${k}`)
 }
-if (opts.smaps) for (const h of hookds) console.log(`  ${h.label} largest mappings:\n    ${topMappings(h.proc.pid).join("\n    ")}`)
 const wait = Number(opts["rss-wait-s"])
 if (wait > 0) {
   await new Promise((r) => setTimeout(r, wait * 1000))
   for (const h of hookds) console.log(`  ${h.label}: RSS ${wait} s after the last burst ${rssMiB(h.proc.pid).toFixed(0)} MiB (idle was ${h.idleRss.toFixed(0)})`)
 }
+if (opts.smaps) for (const h of hookds) console.log(`  ${h.label} largest mappings:\n    ${topMappings(h.proc.pid).join("\n    ")}`)
 for (const h of hookds) await stopHookd(h)

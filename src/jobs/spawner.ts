@@ -92,8 +92,13 @@ export class Spawner {
   private dir: string | undefined
   private readonly jobs = new Map<string, Pending>()
   private closed = false
+  private idleTimer: NodeJS.Timeout | undefined
 
-  constructor(spawners: number = DEFAULT_SPAWNERS) {
+  constructor(
+    spawners: number = DEFAULT_SPAWNERS,
+    /** The helpers leave after this long without a job, and start again with the next one. */
+    private readonly idleStopMs: number = 30_000
+  ) {
     this.children = Array.from({ length: spawners }, () => undefined)
     this.inFlight = this.children.map(() => 0)
   }
@@ -104,6 +109,8 @@ export class Spawner {
     const id = randomBytes(8).toString("hex")
     let exited!: (end: LeaderEnd) => void
     const exit = new Promise<LeaderEnd>((resolve) => (exited = resolve))
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer)
+    this.idleTimer = undefined
     const slot = this.inFlight.indexOf(Math.min(...this.inFlight))
     return new Promise<Launched>((resolve, reject) => {
       let child: ChildProcess
@@ -200,7 +207,7 @@ export class Spawner {
     if (job.launched || job.pid === undefined || job.stdout === undefined || job.stderr === undefined) return
     job.launched = true
     job.resolve({ pid: job.pid, stat: job.stat, stdout: job.stdout, stderr: job.stderr, exit: job.exit })
-    if (job.ended) this.jobs.delete(id)
+    if (job.ended) this.forget(id)
   }
 
   /** A job is forgotten once it is both launched and ended (its sockets may still be on their way). */
@@ -208,13 +215,13 @@ export class Spawner {
     if (job.ended) return
     job.ended = true
     job.exited(how)
-    if (job.launched) this.jobs.delete(id)
+    if (job.launched) this.forget(id)
   }
 
   private fail(id: string, error: LaunchError): void {
     const job = this.jobs.get(id)
     if (job === undefined) return
-    this.jobs.delete(id)
+    this.forget(id)
     job.stdout?.destroy()
     job.stderr?.destroy()
     job.reject(error)
@@ -232,13 +239,30 @@ export class Spawner {
     }
   }
 
-  private stop(): void {
+  /** Forgets a job; the helpers leave once none has had a job for a while (they cost ~40 MB each). */
+  private forget(id: string): void {
+    this.jobs.delete(id)
+    if (this.jobs.size > 0 || this.closed) return
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer)
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined
+      if (this.jobs.size === 0) this.stopHelpers()
+    }, this.idleStopMs)
+    this.idleTimer.unref()
+  }
+
+  private stopHelpers(): void {
     for (const [slot, child] of this.children.entries()) {
       this.children[slot] = undefined
       if (child === undefined) continue
       if (child.connected) child.disconnect()
       child.kill("SIGTERM")
     }
+  }
+
+  private stop(): void {
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer)
+    this.stopHelpers()
     this.server?.close()
     this.server = undefined
     if (this.dir !== undefined) rmSync(this.dir, { recursive: true, force: true })

@@ -79,4 +79,17 @@ describe("spawner process", () => {
       const again = yield* run(s, "echo again")
       expect(textOf(again.sink, "stdout")).toEqual(["again"])
     }))
+
+  it.scopedLive("idle helpers leave (they cost memory) and come back with the next job", () =>
+    Effect.gen(function* () {
+      const s = yield* Effect.acquireRelease(Effect.sync(() => new Spawner(2, 100)), (s) => Effect.sync(() => s.close()))
+      expect(textOf((yield* run(s, "echo one")).sink, "stdout")).toEqual(["one"])
+      const helpers = s.pids
+      expect(helpers.length).toBeGreaterThan(0)
+      // Bounded wait for the helpers' own exit (they are not this test's children to await).
+      for (let i = 0; i < 200 && helpers.some(isAlive); i++) yield* Effect.sleep("50 millis")
+      expect(helpers.filter(isAlive)).toEqual([])
+      expect(s.pids).toEqual([])
+      expect(textOf((yield* run(s, "echo two")).sink, "stdout")).toEqual(["two"])
+    }))
 })
