@@ -104,7 +104,7 @@ export const benchLogThroughput = async ({ report, sizes }) => {
         probe = await throughJob({ supervisor, repo, producer: row.producer, bytes: probeBytes, rounds: { runs: 1, warmup: 0 } })
       }
       const fullSeconds = sizes.logBytes / MB / probe.hookd
-      const full = fullSeconds <= sizes.rowBudgetMs / 2000
+      const full = fullSeconds <= sizes.rowBudgetMs / 3000
       const m = full
         ? await throughJob({
             supervisor,

@@ -42,7 +42,7 @@ const runs = Number(process.env.BENCH_RUNS ?? 15)
 const sizes = flags["dry-run"]
   ? { jobs: 20, throughputRuns: 1, runs: 1, gitRuns: 1, startRuns: 1, warmup: 0, rowBudgetMs: 5_000, rssWaitS: 0, settleMs: 100,
       manyRepos: 3, jobsPerRepo: 5, bigRepoJobs: 50, lsJobs: 20, logBytes: 1e6, logProbeBytes: 1e5, logRuns: 1, followLines: 5 }
-  : { jobs: 1000, throughputRuns: 5, runs, gitRuns: 10, startRuns: 5, warmup: 1, rowBudgetMs: 40_000,
+  : { jobs: 1000, throughputRuns: 5, runs, gitRuns: 10, startRuns: 5, warmup: 1, rowBudgetMs: 30_000,
       rssWaitS: Number(process.env.BENCH_RSS_WAIT_S ?? 10), settleMs: 2000,
       manyRepos: 100, jobsPerRepo: 100, bigRepoJobs: 49_000, lsJobs: 1000, logBytes: 200e6, logProbeBytes: 2e6, logRuns: 3, followLines: 200 }
 
@@ -114,7 +114,7 @@ const parts = [
   ["start", () => benchStartHistory(ctx)],
   ["memory", () => benchMemory(ctx)],
   ["logs", () => benchLogThroughput(ctx)],
-  ["hook-shims", script("hook-shims.mjs", "Spool shim vs the hookctl path (bench/hook-shims.mjs, perf-shim's A/B, 5 rounds)", ["5"])],
+  ["hook-shims", script("hook-shims.mjs", "Spool shim vs the hookctl path (bench/hook-shims.mjs, perf-shim's A/B, 3 rounds)", ["3"])],
   ["store", script("store.mjs", "Store (bench/store.mjs: RepoStore in process, fresh WAL database)")],
   ["follow-in-process", script("follow-latency.mjs", "Job log live feed, in process (bench/follow-latency.mjs)")],
   ...(flags.all
