@@ -151,25 +151,30 @@ export const RepoRegistryLive = Layer.scoped(
         return repo ?? (yield* Effect.fail(notFound))
       })
 
+    /** The repository already open at `path`, or else the identity to open: git's, or a recorded root. */
+    const locate = (path: string) =>
+      Effect.gen(function* () {
+        yield* forgetDamaged
+        const repo = openedAt(path)
+        if (repo) return { repo }
+        const identity = yield* identifyRepo(path).pipe(
+          Effect.catchAll((notFound) => Effect.map(recordedRoot(path, notFound), (r) => ({ repoId: r.repoId, root: r.root })))
+        )
+        return { identity }
+      })
+
     const resolveRepo = Effect.fn("RepoRegistry.resolve")(function* (path: string) {
-      yield* forgetDamaged
-      const repo = openedAt(path)
-      if (repo) return repo
-      const identity = yield* identifyRepo(path).pipe(
-        Effect.catchAll((notFound) => Effect.map(recordedRoot(path, notFound), (r) => ({ repoId: r.repoId, root: r.root })))
-      )
-      return yield* open(identity.repoId, identity.root)
+      const found = yield* locate(path)
+      if (found.repo) return found.repo
+      return yield* open(found.identity.repoId, found.identity.root)
     })
 
     const findRepo = Effect.fn("RepoRegistry.find")(function* (path: string) {
-      yield* forgetDamaged
-      const repo = openedAt(path)
-      if (repo) return repo
-      const identity = yield* identifyRepo(path).pipe(
-        Effect.catchAll((notFound) => Effect.map(recordedRoot(path, notFound), (r) => ({ repoId: r.repoId, root: r.root })))
-      )
-      if (!repos.has(identity.repoId) && !databaseMayExist(repoDbPath(settings.stateDir, identity.repoId))) return undefined
-      return yield* open(identity.repoId, identity.root)
+      const found = yield* locate(path)
+      if (found.repo) return found.repo
+      const { repoId, root } = found.identity
+      if (!repos.has(repoId) && !databaseMayExist(repoDbPath(settings.stateDir, repoId))) return undefined
+      return yield* open(repoId, root)
     })
 
     const byId = (repoId: string) =>
