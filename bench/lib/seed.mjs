@@ -1,16 +1,17 @@
-// History for the start-up and listing benchmarks, written through the real store API
-// (src/store: openRepoStore + insertInvocation) into a state dir no supervisor has open: finished
-// `true` jobs, as many hook runs would have left them. Much faster than running the jobs.
+// History for the start-up and listing benchmarks: test/support/seed-history.ts (the tests' own
+// seeder, through the real store API: openRepoStore + insertInvocation), bundled for plain .mjs —
+// finished jobs with a realistic ~1.5 KB hook environment each, into a state dir no supervisor has
+// open. Much faster than running the jobs.
 import { randomBytes } from "node:crypto"
 import { realpathSync } from "node:fs"
 import { join } from "node:path"
-import { importBundled, ROOT } from "./bundle.mjs"
+import { importBundled } from "./bundle.mjs"
 
-const { Effect, store, paths } = await importBundled("seed-store", {
+const { Effect, seedHistory, repoIdFromCommonDir } = await importBundled("seed-history", {
   stdin: {
     contents: [
-      `export * as store from "./src/store/index"`,
-      `export * as paths from "./src/protocol/paths"`,
+      `export { seedHistory } from "./test/support/seed-history"`,
+      `export { repoIdFromCommonDir } from "./src/protocol/paths"`,
       `export * as Effect from "effect/Effect"`
     ].join("\n"),
     resolveDir: ".",
@@ -18,40 +19,14 @@ const { Effect, store, paths } = await importBundled("seed-store", {
   }
 })
 
-const finishedJob = (invocation_id, name, worktree, at) => ({
-  invocation_id, name, hook: "post-checkout", worktree, command: "true", cwd: null,
-  env: { PATH: "/usr/bin:/bin", HOME: "/home/u" }, needs: [], tags: [], background: true,
-  status: "completed", exit_code: 0, signal: null, pid: null, pgid: null, proc_start: null,
-  queued_at: at, started_at: at + 1, finished_at: at + 5, timeout_ms: 300_000, retention_secs: null,
-  sampling_every_nth: null, max_log_bytes: null, log_bytes: 171, skip_reason: null, error: null,
-  input_key: null, input_match: null
-})
-
 /** The repo id hookd gives a git repository (sha256 of its common dir's realpath). */
-export const repoIdOf = (gitRepo) => paths.repoIdFromCommonDir(realpathSync(join(gitRepo, ".git")))
+export const repoIdOf = (gitRepo) => repoIdFromCommonDir(realpathSync(join(gitRepo, ".git")))
 
-/**
- * Writes `jobs` finished jobs (in invocations of `perInvocation`) for repo `repoId` rooted at `root`
- * into `stateDir`, all within the last hour (no retention rule removes them at the next start).
- */
-export const seedRepo = async (stateDir, { repoId, root, jobs, perInvocation = 10 }) => {
-  const migrations = await Effect.runPromise(store.loadMigrations(join(ROOT, "schema", "migrations")))
-  const now = Date.now() - 3_600_000
-  const program = Effect.gen(function* () {
-    const s = yield* store.openRepoStore({ dbPath: paths.repoDbPath(stateDir, repoId), repoId, root, migrations })
-    for (let done = 0, k = 0; done < jobs; k++) {
-      const invocation_id = randomBytes(8).toString("hex")
-      const at = now + k * 10
-      const n = Math.min(perInvocation, jobs - done)
-      yield* s.insertInvocation(
-        { invocation_id, hook: "post-checkout", worktree: root, args: [], created_at: at, status: "completed", supervisor_pid: 1 },
-        Array.from({ length: n }, (_, j) => finishedJob(invocation_id, `job-${j}`, root, at))
-      )
-      done += n
-    }
-  })
-  await Effect.runPromise(Effect.scoped(program))
-}
+/** `jobs` finished jobs (in invocations of `perInvocation`, one second apart, the newest now) for one repo. */
+export const seedRepo = (stateDir, { repoId, root, jobs, perInvocation = 10 }) =>
+  Effect.runPromise(
+    seedHistory({ stateDir, repoId, root, invocations: Math.ceil(jobs / perInvocation), jobsPerInvocation: perInvocation })
+  )
 
 /** `repos` made-up repositories (roots that no longer exist, as history keeps them) of `jobs` each. */
 export const seedManyRepos = async (stateDir, repos, jobs) => {
