@@ -6,7 +6,7 @@
 // its own modules (and node's child_process and crypto load only where they are used).
 import type { Command } from "./cli"
 import { ClientError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, InterruptedError, UsageError } from "./errors"
-import { out } from "./output"
+import { finish, out } from "./output"
 import { terminalSafe } from "../protocol/terminal-text"
 import { HOOKCTL_VERSION } from "./version"
 
@@ -92,13 +92,13 @@ const main = async (argv: ReadonlyArray<string>): Promise<number> => {
 }
 
 // stdout or stderr closed early (`hookctl ls | head`, `hookctl logs x |& head`): stop quietly
-// instead of crashing with EPIPE (an unhandled stderr error would end with exit 1).
+// instead of crashing with EPIPE (an unhandled stderr error would end with exit 1). Nobody reads
+// any more, so nothing is lost by leaving at once.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on("error", (e: NodeJS.ErrnoException) => {
     if (e.code === "EPIPE") process.exit(EXIT_OK)
   })
 }
 
-const code = await main(process.argv.slice(2))
-// exitCode (not exit()) lets buffered output to a pipe drain first.
-process.exitCode = code
+// A CommonJS bundle has no top-level await: the exit code is set once main's output is out.
+void main(process.argv.slice(2)).then(finish)

@@ -5,6 +5,20 @@ import { shouldUseColour } from "./format"
 const write = (stream: NodeJS.WriteStream, text: string): Promise<void> | undefined =>
   stream.write(text) ? undefined : new Promise((resolve) => stream.once("drain", () => resolve()))
 
+/** Resolves once everything written to `stream` so far has been handed to the OS (a write callback runs in order). */
+const flushed = (stream: NodeJS.WriteStream): Promise<void> =>
+  stream.writableLength === 0 ? Promise.resolve() : new Promise((resolve) => stream.write("", () => resolve()))
+
+/**
+ * Ends a run with `code` once stdout and stderr are flushed. Leaving is then safe whatever holds the
+ * event loop: a write still queued for a slow pipe reader is never cut off (issue 13: `hookctl ls
+ * --json` once exited 0 with an empty stdout under load).
+ */
+export const finish = async (code: number): Promise<void> => {
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)])
+  process.exitCode = code
+}
+
 export const out = (text: string) => write(process.stdout, text)
 export const err = (text: string) => write(process.stderr, text)
 export const outLines = (lines: ReadonlyArray<string>) => (lines.length === 0 ? undefined : out(lines.join("\n") + "\n"))

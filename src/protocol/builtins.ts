@@ -3,10 +3,8 @@
 // an autostart, a git question or an over-long socket path needs them. Effect-free (shared).
 import { createRequire } from "node:module"
 
-const requireBuiltin = createRequire(import.meta.url)
-
 /** process.getBuiltinModule (Node ≥ 20.16), else require: both return the module without an ESM namespace. */
-const load = <T>(id: string): T => (process.getBuiltinModule?.(id) as T | undefined) ?? (requireBuiltin(id) as T)
+const load = <T>(id: string): T => (process.getBuiltinModule?.(id) as T | undefined) ?? (createRequire(import.meta.url)(id) as T)
 
 export const nodeChildProcess = (): typeof import("node:child_process") => load("node:child_process")
 export const nodeCrypto = (): typeof import("node:crypto") => load("node:crypto")

@@ -1,5 +1,5 @@
 // Where this installation of hookd lives, so the service files can name it by absolute path.
-// The same code runs bundled (dist/hookctl.mjs) and from source under vitest (src/service/*.ts):
+// The same code runs bundled (dist/hookctl.cjs) and from source under vitest (src/service/*.ts):
 // walking up to the directory that holds package.json and bin/hookd works for both.
 import { existsSync, readFileSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"

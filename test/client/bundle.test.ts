@@ -73,8 +73,8 @@ describe("the hookctl bundle", () => {
     expect(Object.keys(meta.inputs).filter((p) => p.includes("node_modules/yaml/"))).toEqual([])
   })
 
-  it("writes a dist/hookctl.mjs with no effect code when no input needs it", () => {
-    const bundle = readFileSync(join(ROOT, "dist", "hookctl.mjs"), "utf8")
+  it("writes a dist/hookctl.cjs with no effect code when no input needs it", () => {
+    const bundle = readFileSync(join(ROOT, "dist", "hookctl.cjs"), "utf8")
     expect(bundle).toContain("hookd shim v1") // it is the client bundle
     if (Object.keys(meta.inputs).some(isEffect)) {
       // Only the lazily loaded service module may have brought effect in.

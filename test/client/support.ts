@@ -11,23 +11,21 @@ export const HOOKCTL_BIN = join(ROOT, "bin", "hookctl")
 
 /**
  * The import graph of src/client/main.ts bundled with the options of src/tools/bundle.mjs, built in
- * memory (dist/ is left alone). The global setup already built dist/hookctl.mjs, which the tests
+ * memory (dist/ is left alone). The global setup already built dist/hookctl.cjs, which the tests
  * that run hookctl use; only the bundle test needs the graph.
  */
 export const clientBundleGraph = async (): Promise<Metafile> => {
   const result = await build({
     entryPoints: [join(ROOT, "src", "client", "main.ts")],
-    outfile: join(ROOT, "dist", "hookctl.mjs"),
+    outfile: join(ROOT, "dist", "hookctl.cjs"),
     write: false,
     bundle: true,
     platform: "node",
-    format: "esm",
+    format: "cjs",
     target: "node20",
     logLevel: "error",
     external: ["node-sqlite3-wasm"],
-    banner: {
-      js: "import { createRequire as __hookdCreateRequire } from 'node:module'; const require = __hookdCreateRequire(import.meta.url);"
-    },
+    define: { "import.meta.url": "__hookctlImportMeta.url" },
     metafile: true
   })
   return result.metafile

@@ -37,7 +37,7 @@ describe("node bin/hookctl service", () => {
     expect(r.stderr).toBe("")
     expect(r.code).toBe(0)
     expect(r.stdout).toContain(`would write ${join(sb.config, "systemd", "user", "hookd.service")}`)
-    // Bundled into dist/hookctl.mjs, the package root is still found: bin/hookd beside it.
+    // Bundled into dist/hookctl.cjs, the package root is still found: bin/hookd beside it.
     expect(r.stdout).toContain(`ExecStart="${process.execPath}" "${join(REPO_ROOT, "bin", "hookd")}" --idle-exit 30m`)
     expect(r.stdout).toContain("would run: systemctl --user enable --now hookd.socket")
     expect(filesUnder(sb.home)).toEqual([])

@@ -1,4 +1,4 @@
-// Builds the bundles once per test run: black-box tests drive dist/hookd.mjs and dist/hookctl.mjs.
+// Builds the bundles once per test run: black-box tests drive dist/hookd.mjs and dist/hookctl.cjs.
 // A failed build is reported but does not stop unit tests; the black-box tests then fail on their own.
 import { execFileSync } from "node:child_process"
 import { join } from "node:path"
