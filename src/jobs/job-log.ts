@@ -1,12 +1,13 @@
-// The per-job output.jsonl writer and its live feed (SPEC §5). Writes are synchronous, so a record
-// is in the file before any subscriber hears of it; that ordering is what lets a tail replay the
-// file and then switch to live records without a gap.
+// The per-job output.jsonl writer (SPEC §5). Writes are synchronous, so a record is in the file
+// before any watcher hears that the log grew; that ordering is what lets a tail read the file to its
+// end, wait for the next write, and read on from where it was without a gap. Watchers get no
+// records, only the news that there are more (issue 14 item 5): every reader reads the file at its
+// own pace, so nothing of the job's output is held in memory for a reader.
 import { closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, writeSync } from "node:fs"
 import { dirname } from "node:path"
 import type { LogRecord, StatusEvent } from "../protocol/types"
 import { decideOutput, encodeRecord, fittingPrefix, isTerminalEvent, isTerminalRecord, parseRecordLine } from "./log-records"
 import { encodeOutputLine } from "./record-bytes"
-import { OWN_JSON_MIN_BYTES } from "../protocol/encoded-record"
 
 export interface JobLogOptions {
   readonly samplingEveryNth?: number
@@ -14,7 +15,7 @@ export interface JobLogOptions {
   readonly maxBytes?: number
 }
 
-type Listener = { readonly onRecord: (record: LogRecord) => void; readonly onClose: (() => void) | undefined }
+type Watcher = { readonly onGrow: () => void; readonly onClose: (() => void) | undefined }
 
 /** The last well-formed record of a file, reading backwards in growing windows (logs can be large). */
 export const readLastRecord = (path: string, size: number): LogRecord | undefined => {
@@ -78,7 +79,7 @@ export class JobLog {
   private fileBytes: number
   /** The file holds part of a record past `fileBytes` (a failed write whose cut-back failed too). */
   private tornTail = false
-  private readonly listeners = new Set<Listener>()
+  private readonly watchers = new Set<Watcher>()
   private readonly failureListeners = new Set<(error: Error) => void>()
   /**
    * The first write error (disk full, I/O error). From then on output is dropped (the job is ended
@@ -118,7 +119,7 @@ export class JobLog {
     }
   }
 
-  /** Bytes in the file so far. */
+  /** Bytes in the file so far: the end of its last whole record (a reader of a live log reads up to here). */
   get bytes(): number {
     return this.fileBytes
   }
@@ -137,8 +138,7 @@ export class JobLog {
    * record (log format 2) — a record per line made throughput a matter of lines, not bytes. The byte
    * budget cuts a batch between lines; with sampling every line stays a record of its own (sampling
    * keeps records whose seq is a multiple of n, so it must see lines). Nothing is written after the
-   * terminal record. Live readers may keep `lines` (their records write their JSON from it): the
-   * caller must not reuse the buffer.
+   * terminal record. `lines` is not kept: the caller may reuse its buffer once this returns.
    */
   appendLines(kind: "stdout" | "stderr", lines: Buffer): void {
     if (this.fd === undefined || this.terminal || this.writeError !== undefined) return
@@ -178,16 +178,11 @@ export class JobLog {
     this.write({ seq: this.nextSeq, ts: Date.now(), kind: "status", data: { event: "truncated", at_bytes: this.outputBytes } })
   }
 
-  /** Writes an output record from its bytes; the record object is only made for live subscribers. */
+  /** Writes an output record from its bytes: no record object, no string. */
   private writeOutput(kind: "stdout" | "stderr", lines: Buffer): boolean {
-    const seq = this.nextSeq
-    const ts = Date.now()
-    const encoded = encodeOutputLine(seq, ts, kind, lines)
-    if (!this.writeLine(encoded.line)) return false
+    if (!this.writeLine(encodeOutputLine(this.nextSeq, Date.now(), kind, lines))) return false
     this.outputBytes += lines.length
-    // Readers of a big batch get a record that writes its JSON from the job's own bytes (no copy, no
-    // string); a small one is cheaper as a plain record (follow latency of a line-at-a-time job).
-    if (this.listeners.size > 0) this.publish(lines.length < OWN_JSON_MIN_BYTES ? { seq, ts, kind, data: lines.toString("utf8") } : encoded.record())
+    this.grew()
     return true
   }
 
@@ -205,17 +200,18 @@ export class JobLog {
   }
 
   /**
-   * Live records, each after it is in the file. `onClose` fires when the log is closed (with or
-   * without a terminal record). Listeners must only enqueue: they run on the job's output path.
+   * `onGrow` after each record is in the file (read it from there: `bytes` is its end); `onClose`
+   * when the log is closed (with or without a terminal record). Watchers must only take note: they
+   * run on the job's output path.
    */
-  subscribe(listener: (record: LogRecord) => void, onClose?: () => void): () => void {
-    const entry: Listener = { onRecord: listener, onClose }
+  watch(onGrow: () => void, onClose?: () => void): () => void {
+    const entry: Watcher = { onGrow, onClose }
     if (this.fd === undefined) {
       onClose?.()
       return () => {}
     }
-    this.listeners.add(entry)
-    return () => void this.listeners.delete(entry)
+    this.watchers.add(entry)
+    return () => void this.watchers.delete(entry)
   }
 
   /** Called once, with the first write error; at once if there already was one. */
@@ -228,19 +224,19 @@ export class JobLog {
     if (this.fd === undefined) return
     closeSync(this.fd)
     this.fd = undefined
-    const listeners = [...this.listeners]
-    this.listeners.clear()
-    for (const l of listeners) guard(() => l.onClose?.())
+    const watchers = [...this.watchers]
+    this.watchers.clear()
+    for (const w of watchers) guard(() => w.onClose?.())
   }
 
   private write(record: LogRecord): boolean {
     if (!this.writeLine(Buffer.from(encodeRecord(record), "utf8"))) return false
-    this.publish(record)
+    this.grew()
     return true
   }
 
-  private publish(record: LogRecord): void {
-    for (const l of this.listeners) guard(() => l.onRecord(record))
+  private grew(): void {
+    for (const w of this.watchers) guard(w.onGrow)
   }
 
   /**
@@ -284,12 +280,12 @@ export class JobLog {
   }
 }
 
-/** A failing subscriber must not break the job's log. */
+/** A failing watcher must not break the job's log. */
 const guard = (f: () => void): void => {
   try {
     f()
   } catch {
-    // the subscriber's problem, not the job's
+    // the watcher's problem, not the job's
   }
 }
 

@@ -4,8 +4,6 @@
 // the controls below 0x20 unescaped), so the line is exactly what JSON.stringify would give for the
 // decoded text; anything else is decoded (invalid bytes become U+FFFD) and stringified.
 import { isUtf8 } from "node:buffer"
-import { recordWithJson } from "../protocol/encoded-record"
-import type { LogRecord } from "../protocol/types"
 
 /** Per byte: 0 copied as it is, else the character after "\" (or "u" for \u00XX). */
 const ESCAPES = new Uint8Array(256)
@@ -109,33 +107,16 @@ const writeOutputJson = (out: Buffer, at: number, head: string, lines: Buffer): 
   return j
 }
 
-export interface OutputLine {
-  /** The record's line, "\n" included; may be a view on a shared buffer: write it before the next call. */
-  readonly line: Buffer
-  /** For a live reader: the record, writing its JSON from `lines` again (never a decoded string). */
-  readonly record: () => LogRecord
-}
-
 /**
- * The bytes of an output record's line, and the record for live readers. The record keeps `lines`:
- * the caller must not reuse that buffer (the job's pipe chunks are fresh buffers).
+ * The bytes of an output record's line, "\n" included: a view on a buffer reused by the next call
+ * (write it before then). `lines` is not kept.
  */
-export const encodeOutputLine = (seq: number, ts: number, kind: "stdout" | "stderr", lines: Buffer): OutputLine => {
-  if (!isUtf8(lines)) {
-    const record: LogRecord = { seq, ts, kind, data: lines.toString("utf8") }
-    return { line: Buffer.from(JSON.stringify(record) + "\n", "utf8"), record: () => record }
-  }
+export const encodeOutputLine = (seq: number, ts: number, kind: "stdout" | "stderr", lines: Buffer): Buffer => {
+  if (!isUtf8(lines)) return Buffer.from(JSON.stringify({ seq, ts, kind, data: lines.toString("utf8") }) + "\n", "utf8")
   const head = headOf(seq, ts, kind)
   const need = head.length + lines.length * 6 + 3
   const out = need <= scratch.length ? scratch : need <= SCRATCH_MAX ? (scratch = Buffer.allocUnsafe(need)) : Buffer.allocUnsafe(need)
   const end = writeOutputJson(out, 0, head, lines)
   out[end] = 0x0a
-  return {
-    line: out.subarray(0, end + 1),
-    record: () =>
-      recordWithJson(seq, ts, kind, () => lines.toString("utf8"), {
-        size: end,
-        writeInto: (target, at) => void writeOutputJson(target, at, head, lines)
-      })
-  }
+  return out.subarray(0, end + 1)
 }

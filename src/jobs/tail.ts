@@ -1,14 +1,16 @@
-// TailLogs (SPEC §5): replay output.jsonl from a seq, then follow the live feed with no gap and no
+// TailLogs (SPEC §5): replay output.jsonl from a seq, then follow the live log with no gap and no
 // duplicate, ending right after the terminal record.
 //
-// No gap: a reader subscribes to the live log BEFORE it reads the file to its end, and a record is in
-// the file before subscribers hear of it, so every record is in the file, the live window, or both. No
-// duplicate: records with seq ≤ the last seq delivered are dropped.
+// A follower reads only the file: it watches the live log (live-feed.ts) BEFORE it reads the file to
+// its end, and each record is in the file before watchers hear that the log grew, so a record written
+// at any moment is either read by the read under way or announced for the next one — no gap. Each
+// read starts where the last one stopped and records with seq ≤ the last seq delivered are dropped —
+// no duplicate.
 //
-// Flow control (issue 14 item 5): the live window is bounded (live-feed.ts). A reader that falls
-// behind loses its window and reads the file again from where it was, at its own pace, then
-// subscribes afresh — so a slow or stalled reader holds at most one window and one chunk in memory,
-// and the job's output path never waits for it.
+// Flow control (issue 14 item 5): the job's records are never held in memory for a reader. A reader
+// pulls the next batch from the file once the last one reached its socket, so a slow or stalled
+// reader costs its read buffers and one batch, however far behind it is, and the job's output path
+// never waits for it.
 import { closeSync, fstatSync, openSync, readSync } from "node:fs"
 import * as Chunk from "effect/Chunk"
 import * as Data from "effect/Data"
@@ -42,9 +44,8 @@ interface ReplayProgress {
 const READ_BYTES = 256 * 1024
 
 /**
- * Reads whole lines from `fd` as records: up to `fixedEnd` (the size when a replay started), or —
- * following — up to the file's size at each call. Output records the tail would not emit (before
- * since_seq, or of a kind not asked for) are not made at all.
+ * Reads whole lines from `fd` as records, up to the end each call is given. Output records the tail
+ * would not emit (before since_seq, or of a kind not asked for) are not made at all.
  */
 class RecordReader {
   private position = 0
@@ -55,13 +56,11 @@ class RecordReader {
   constructor(
     private readonly fd: number,
     private readonly progress: ReplayProgress,
-    private readonly fixedEnd: number | undefined,
     private readonly wanted: (kind: LogKind, seq: number) => boolean
   ) {}
 
-  /** The next batch of records, or undefined at the end; a torn last line is ignored. */
-  next(): Array<LogRecord> | undefined {
-    const end = this.fixedEnd ?? fstatSync(this.fd).size
+  /** The next batch of records before `end`, or undefined at the end; a torn last line is ignored. */
+  next(end: number): Array<LogRecord> | undefined {
     while (this.position < end) {
       // A line longer than a buffer (up to the 64 KiB line cap, escaped) gets a bigger one.
       const buffer = this.buffers.next(this.carry, this.carry.length + READ_BYTES / 2)
@@ -151,7 +150,7 @@ const readError = (path: string, e: unknown) =>
 
 /**
  * The records of one tail, one chunk per pull: the file up to its end, then — following a live log —
- * the live window; when the window overflowed, the file again from the last seq delivered.
+ * what each write added, read from the file once the log has grown.
  */
 const tailPuller = (
   path: string,
@@ -161,51 +160,40 @@ const tailPuller = (
   wanted: (kind: LogKind, seq: number) => boolean
 ) => {
   let live = initialLive
-  const reader = new RecordReader(fd, progress, live === undefined ? fstatSync(fd).size : undefined, wanted)
+  // Where reads stop: a live log's last whole record (a write in progress is never half read); a
+  // finished log's size when the replay started; a log that closed while followed, its final size.
+  const replayEnd = live === undefined ? fstatSync(fd).size : undefined
+  const endOfReads = () => (live !== undefined ? live.bytes : (replayEnd ?? fstatSync(fd).size))
+  const reader = new RecordReader(fd, progress, wanted)
   let feed: LiveFeed | undefined
-  let fromFile = true
   const end = Effect.fail(Option.none<TailError>())
   const emit = (records: Array<LogRecord>) => Effect.succeed(Chunk.unsafeFromArray(records))
 
   const pull: Effect.Effect<Chunk.Chunk<LogRecord>, Option.Option<TailError>> = Effect.suspend(() => {
     for (;;) {
       if (progress.sawTerminal) return end
-      if (fromFile) {
-        let records: Array<LogRecord> | undefined
-        try {
-          records = reader.next()
-        } catch (e) {
-          return Effect.fail(Option.some(readError(path, e)))
-        }
-        if (records !== undefined) return emit(records)
-        if (live === undefined) return end
-        // At the end of the file: subscribe, then read to the (new) end once more before going live.
-        if (feed === undefined) feed = new LiveFeed(live)
-        else fromFile = false
+      let records: Array<LogRecord> | undefined
+      try {
+        records = reader.next(endOfReads())
+      } catch (e) {
+        return Effect.fail(Option.some(readError(path, e)))
+      }
+      if (records !== undefined) return emit(records)
+      if (live === undefined) return end
+      // At the end of the file: watch, then read to the (new) end once more before waiting.
+      if (feed === undefined) {
+        feed = new LiveFeed(live)
         continue
       }
-      const current = feed!
-      if (current.overflowed) {
-        // Fell behind: drop the window, read the file from the last seq delivered, subscribe again.
-        feed = undefined
-        fromFile = true
-        continue
-      }
-      const records = current.take().filter((record) => record.seq > progress.lastSeq)
-      for (const record of records) {
-        progress.lastSeq = record.seq
-        if (isTerminalRecord(record)) progress.sawTerminal = true
-      }
-      if (records.length > 0) return emit(records)
-      if (current.closed) {
+      if (feed.takeGrown()) continue
+      if (feed.closed) {
         // The log closed without a terminal record: whatever reached the file is the rest.
-        current.stop()
+        feed.stop()
         feed = undefined
         live = undefined
-        fromFile = true
         continue
       }
-      return Effect.zipRight(current.ready, pull)
+      return Effect.zipRight(feed.ready, pull)
     }
   })
   return { pull, stop: () => feed?.stop() }

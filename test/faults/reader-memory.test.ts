@@ -9,8 +9,8 @@
 // on a quiet run of this 2-core machine and up to 56 MiB inside a loaded npm test (the same job run
 // twice without a reader: +1–3 MiB). What is left is the garbage collector's sizing with a reader
 // attached (the young generation grows to its 16 MiB semi-spaces) and dead pipe-chunk buffers that
-// wait for a scavenge; no reader holds more than its 1 MiB live window, four read buffers and one
-// socket batch. The bounds below are what holds under load, to be lowered to 32 MiB.
+// wait for a scavenge; no reader holds more than its four read buffers and one socket batch (every
+// reader reads the job's log file; the job's writes only wake it). The bounds below are what holds under load, to be lowered to 32 MiB.
 import { readFileSync } from "node:fs"
 import { afterEach, describe, expect, it } from "vitest"
 import type { LogRecord, ResponseEnvelope } from "../../src/protocol/types"

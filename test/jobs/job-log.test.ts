@@ -115,33 +115,32 @@ describe("JobLog", () => {
     expect(openLog().isTerminal).toBe(true)
   })
 
-  it("subscribers get each record after it is in the file, until they unsubscribe; close is announced", () => {
+  it("watchers hear of each record once it is in the file (up to `bytes`), until they stop watching; close is announced", () => {
     const log = openLog()
-    const seen: Array<{ record: LogRecord; inFile: boolean }> = []
+    const seen: Array<{ bytes: number; inFile: string }> = []
     let closed = 0
-    const unsubscribe = log.subscribe(
-      (record) => seen.push({ record, inFile: readFileSync(logs.logPath, "utf8").includes(`"seq":${record.seq},`) }),
+    const unwatch = log.watch(
+      () => seen.push({ bytes: log.bytes, inFile: readFileSync(logs.logPath, "utf8") }),
       () => closed++
     )
     log.append("stdout", "one")
     log.status({ event: "started", pid: 3 })
-    unsubscribe()
+    unwatch()
     log.append("stdout", "two")
-    expect(seen.map((s) => [s.record.seq, s.inFile])).toEqual([
-      [0, true],
-      [1, true]
-    ])
+    expect(seen).toHaveLength(2)
+    expect(seen.map((s) => s.inFile.length)).toEqual(seen.map((s) => s.bytes))
+    expect(seen.map((s) => s.inFile.trimEnd().split("\n").map((line) => (JSON.parse(line) as LogRecord).seq))).toEqual([[0], [0, 1]])
     const closeSeen: Array<number> = []
-    log.subscribe(() => {}, () => closeSeen.push(1))
+    log.watch(() => {}, () => closeSeen.push(1))
     log.close()
     expect(closeSeen).toEqual([1])
     expect(closed).toBe(0)
   })
 
-  it("a throwing subscriber does not break writing", () => {
+  it("a throwing watcher does not break writing", () => {
     const log = openLog()
-    log.subscribe(() => {
-      throw new Error("bad subscriber")
+    log.watch(() => {
+      throw new Error("bad watcher")
     })
     log.append("stdout", "one")
     log.append("stdout", "two")

@@ -43,11 +43,11 @@ describe("log format 2: several lines per record", () => {
         log.appendLines("stdout", Buffer.from(lines.join("\n")))
       }
       for (let i = 0; i < 30; i++) append(i)
-      // A follower attaches mid-run; two batches land between its subscription and its replay.
+      // A follower attaches mid-run; two batches land between its watch and its next read.
       const subscribed = Deferred.unsafeMake<void>(FiberId.none)
-      const subscribe = log.subscribe.bind(log)
-      log.subscribe = (listener, onClose) => {
-        const unsubscribe = subscribe(listener, onClose)
+      const watch = log.watch.bind(log)
+      log.watch = (onGrow, onClose) => {
+        const unsubscribe = watch(onGrow, onClose)
         append(30)
         append(31)
         Deferred.unsafeDone(subscribed, Exit.void)
@@ -102,7 +102,7 @@ describe("the bytes of an output record", () => {
   it("are JSON.stringify's for every byte value, valid or not as UTF-8", () => {
     for (let b = 0; b < 256; b++) {
       const lines = Buffer.from([0x61, b, 0x62, 0x0a, b])
-      expect(encodeOutputLine(7, 1732450000123, "stderr", lines).line.toString("utf8")).toBe(stringified(lines))
+      expect(encodeOutputLine(7, 1732450000123, "stderr", lines).toString("utf8")).toBe(stringified(lines))
     }
   })
 
@@ -118,12 +118,12 @@ describe("the bytes of an output record", () => {
       const whole = Buffer.from("!" + text)
       for (const start of [0, 1]) {
         const lines = whole.subarray(start) // a slice at an odd offset takes the byte path
-        expect(encodeOutputLine(7, 1732450000123, "stderr", lines).line.toString("utf8")).toBe(stringified(lines))
+        expect(encodeOutputLine(7, 1732450000123, "stderr", lines).toString("utf8")).toBe(stringified(lines))
       }
     }
     // Invalid UTF-8 is decoded (U+FFFD), as the per-line writer did.
     const invalid = Buffer.from([0x61, 0xff, 0xc3, 0x0a, 0xe2, 0x82])
-    expect(encodeOutputLine(7, 1732450000123, "stderr", invalid).line.toString("utf8")).toBe(stringified(invalid))
+    expect(encodeOutputLine(7, 1732450000123, "stderr", invalid).toString("utf8")).toBe(stringified(invalid))
   })
 })
 

@@ -1,9 +1,10 @@
-// Records that write their own JSON (issue 14 item 5): a live record (from the job's bytes) and a
-// replayed one (from the log file's bytes) go into StreamFrames byte-identical to frames of the plain
+// Records that write their own JSON (issue 14 item 5): a replayed or followed record (from the log
+// file's bytes) goes into StreamFrames byte-identical to frames of the plain
 // record, without their data ever being decoded on the way; reading `data` still gives the text.
 import { describe, expect, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
 import { parseOutputHead } from "../../src/jobs/log-records"
 import { tailJobLog } from "../../src/jobs/tail"
@@ -30,22 +31,25 @@ const expectSameFrames = (records: ReadonlyArray<LogRecord>, again = true) => {
 }
 
 describe("records that write their own JSON", () => {
-  it("a live record writes its JSON from the job's bytes; its frame equals the plain record's", () => {
-    const log = logs.openLog()
-    const live: Array<LogRecord> = []
-    log.subscribe((r) => live.push(r))
-    log.status({ event: "started", pid: 1 })
-    log.appendLines("stdout", Buffer.from(TEXT))
-    log.appendLines("stderr", Buffer.from([0x61, 0xff, 0x62])) // invalid UTF-8: a plain, decoded record
-    log.append("stdout", "x".repeat(70_000))
-    log.append("stdout", "short")
-    expect(live.map((r) => recordJsonOf(r) !== undefined)).toEqual([false, true, false, true, false])
-    expect(live[1]!.data).toBe(TEXT)
-    expect(live[2]!.data).toBe("a\uFFFDb")
-    expectSameFrames(live)
-    // What the file holds is what the live records carried.
-    expect(logs.readRecords()).toEqual(live.map(plain))
-  })
+  it.live("a followed record is read from the file's bytes too; its frame equals the plain record's", () =>
+    Effect.gen(function* () {
+      const log = logs.openLog()
+      log.status({ event: "started", pid: 1 })
+      const follower = yield* Effect.fork(Stream.runCollect(tailJobLog({ path: logs.logPath, live: log, follow: true })))
+      yield* Effect.yieldNow()
+      log.appendLines("stdout", Buffer.from(TEXT))
+      log.appendLines("stderr", Buffer.from([0x61, 0xff, 0x62])) // invalid UTF-8: a plain, decoded record
+      yield* Effect.yieldNow()
+      log.append("stdout", "x".repeat(70_000))
+      log.append("stdout", "short")
+      log.status({ event: "finished", exit_code: 0 })
+      const live = Chunk.toArray(yield* Fiber.join(follower))
+      expect(live.map((r) => recordJsonOf(r) !== undefined)).toEqual([false, true, false, true, false, false])
+      expect(live[1]!.data).toBe(TEXT)
+      expect(live[2]!.data).toBe("a\uFFFDb")
+      expectSameFrames(live, false)
+      expect(logs.readRecords()).toEqual(live.map(plain))
+    }))
 
   it.live("a replayed record keeps the file's bytes; its frame equals the plain record's, and data decodes on demand", () =>
     Effect.gen(function* () {

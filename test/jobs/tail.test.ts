@@ -28,12 +28,12 @@ const collect = (options: Partial<TailOptions>) =>
   Stream.runCollect(tailJobLog({ path: logs.logPath, live: undefined, follow: true, ...options })).pipe(
     Effect.map(Chunk.toArray)
   )
-/** Completes once a follower has subscribed to the live log, running `then` right after its subscription. */
+/** Completes once a follower watches the live log, running `then` right after it started watching. */
 const whenSubscribed = (log: JobLog, then: () => void = () => {}) => {
   const subscribed = Deferred.unsafeMake<void>(FiberId.none)
-  const subscribe = log.subscribe.bind(log)
-  log.subscribe = (listener, onClose) => {
-    const unsubscribe = subscribe(listener, onClose)
+  const watch = log.watch.bind(log)
+  log.watch = (onGrow, onClose) => {
+    const unsubscribe = watch(onGrow, onClose)
     then()
     Deferred.unsafeDone(subscribed, Exit.void)
     return unsubscribe
