@@ -24,6 +24,8 @@ import { startSpool, staleAfterFromEnv } from "../spool/intake"
 import { startRun } from "./handlers/run-jobs"
 import { toProtocolError } from "./errors"
 import { HOOKD_VERSION } from "./version"
+import { saveCodeCache } from "./code-cache-log"
+import { codeCacheLink } from "./code-cache"
 
 class StateDirUnusable extends Data.TaggedError("StateDirUnusable")<{ readonly message: string }> {}
 
@@ -115,8 +117,10 @@ const serveUntilShutdown = (activationFd: number | undefined) =>
           socket,
           repos: opened.length,
           max_parallel: settings.maxParallel,
-          max_foreground: settings.maxForeground
+          max_foreground: settings.maxForeground,
+          code_cache: codeCacheLink()?.status ?? "none"
         })
+        yield* saveCodeCache
         yield* retentionSweeps
       })
     )

@@ -1,5 +1,6 @@
 // Bundles the two programs with esbuild. Bundling is what makes `hookctl` and
 // the supervisor start fast (NOTES.md: unbundled effect costs ~0.5–1 s).
+import { createHash } from "node:crypto"
 import { chmodSync, existsSync, readFileSync, rmSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -15,7 +16,7 @@ const CLIENT_BUNDLE = "dist/hookctl.cjs"
 // dist/ instead of failing the install. `npm run build` and `prepack` insist on a real build.
 const esbuild = await import("esbuild").catch(() => undefined)
 if (esbuild === undefined) {
-  const shipped = ["dist/hookd.mjs", CLIENT_BUNDLE].every((f) => existsSync(join(root, f)))
+  const shipped = ["dist/hookd.mjs", "dist/hookd.cjs", CLIENT_BUNDLE].every((f) => existsSync(join(root, f)))
   if (process.argv.includes("--if-esbuild") && shipped) {
     process.stderr.write("hookd: esbuild is not installed; keeping the bundles already in dist/\n")
     process.exit(0)
@@ -58,20 +59,48 @@ const clientOptions = {
 const entries = schemaOnly
   ? [["src/tools/generate-json-schema.ts", "dist/gen-schema.mjs"]]
   : [
-      ["src/supervisor/main.ts", "dist/hookd.mjs"],
       ["src/client/main.ts", CLIENT_BUNDLE],
       ["src/tools/generate-json-schema.ts", "dist/gen-schema.mjs"]
     ]
 
-await Promise.all(
-  entries.map(([entry, out]) =>
+/**
+ * The supervisor is two files: dist/hookd.cjs, the supervisor itself as CommonJS (V8 can cache the
+ * code of a script it compiles through node:vm, not of an ES module: src/supervisor/code-cache.ts),
+ * and dist/hookd.mjs, the small entry that loads it with that cache, told the bundle's hash.
+ */
+const buildSupervisor = async () => {
+  await build({
+    ...common,
+    format: "cjs",
+    entryPoints: [join(root, "src/supervisor/main.ts")],
+    outfile: join(root, "dist/hookd.cjs"),
+    // CommonJS has a real require; import.meta.url (the store finds its migrations and
+    // node-sqlite3-wasm from it) becomes the bundle's own file URL.
+    banner: { js: 'var __hookdImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+    define: { ...common.define, "import.meta.url": "__hookdImportMetaUrl" }
+  })
+  const hash = createHash("sha256").update(readFileSync(join(root, "dist/hookd.cjs"))).digest("hex").slice(0, 16)
+  await build({
+    ...common,
+    entryPoints: [join(root, "src/supervisor/loader.ts")],
+    outfile: join(root, "dist/hookd.mjs"),
+    sourcemap: false,
+    banner: {},
+    define: { ...common.define, __HOOKD_CORE_HASH__: JSON.stringify(hash) }
+  })
+}
+
+await Promise.all([
+  ...entries.map(([entry, out]) =>
     build({
       ...(out === CLIENT_BUNDLE ? clientOptions : common),
       entryPoints: [join(root, entry)],
       outfile: join(root, out)
     })
-  )
-)
+  ),
+  ...(schemaOnly ? [] : [buildSupervisor()])
+])
 for (const [, out] of entries) chmodSync(join(root, out), 0o755)
-// The ESM client bundle of earlier builds: nothing loads it any more.
-if (!schemaOnly) for (const stale of ["dist/hookctl.mjs", "dist/hookctl.mjs.map"]) rmSync(join(root, stale), { force: true })
+if (!schemaOnly) chmodSync(join(root, "dist/hookd.mjs"), 0o755)
+// The ESM client bundle of earlier builds and the supervisor's old map: nothing loads them any more.
+if (!schemaOnly) for (const stale of ["dist/hookctl.mjs", "dist/hookctl.mjs.map", "dist/hookd.mjs.map"]) rmSync(join(root, stale), { force: true })

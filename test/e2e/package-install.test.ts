@@ -70,6 +70,7 @@ describe("the package's manifest", () => {
       "bin/hookd",
       "bin/hookctl",
       "dist/hookd.mjs",
+      "dist/hookd.cjs",
       "bin/package.json",
       "dist/hookctl.cjs",
       "schema/migrations/001_initial.sql",

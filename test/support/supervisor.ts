@@ -52,14 +52,18 @@ export interface RunningSupervisor {
   stopCleanly(): Promise<void>
 }
 
-/** Starts `node dist/hookd.mjs` (as another user with `as`) and resolves once its socket answers Hello. */
+/**
+ * Starts `node dist/hookd.mjs` (as another user with `as`; another copy of the bundles with `bundle`)
+ * and resolves once it logged "started".
+ */
 export const startSupervisor = async (
   sandbox: Sandbox,
   args: ReadonlyArray<string> = [],
   env: Record<string, string> = {},
-  as: { readonly uid: number; readonly gid: number } | undefined = undefined
+  as: { readonly uid: number; readonly gid: number } | undefined = undefined,
+  bundle: string = HOOKD_BUNDLE
 ): Promise<RunningSupervisor> => {
-  const proc = spawn(process.execPath, [HOOKD_BUNDLE, ...args], {
+  const proc = spawn(process.execPath, [bundle, ...args], {
     env: { ...sandbox.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
     ...(as !== undefined ? { uid: as.uid, gid: as.gid } : {})

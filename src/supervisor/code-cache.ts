@@ -1,0 +1,135 @@
+// Loading the supervisor's bundle (dist/hookd.cjs) through a V8 code cache (issue 13, start-up).
+// Compiling the 2 MB bundle is a good part of every start; V8 can instead deserialize the
+// bytecode it compiled last time (vm.Script's cachedData). The cache is written once the
+// supervisor has started up (so it holds the functions start-up compiled, not only the top level)
+// and is keyed by the bundle's content hash, the node version and the architecture. V8 rejects a
+// cache made by another V8 or with other flags itself; a rejected, unreadable or damaged cache
+// costs one ordinary compile and is written again — never an error, never a crash.
+// Effect-free: dist/hookd.mjs (loader.ts) is this plus the paths, so that it starts in no time.
+import type * as Fs from "node:fs"
+import type * as Vm from "node:vm"
+import { dirname, join } from "node:path"
+
+/**
+ * V8 flags set before the bundle is compiled, always: V8 keys a cache by a hash of its flags, and
+ * changing one later (the store sets --liftoff-only on its first open, connection.ts) would make
+ * every cache written after that open be rejected at the next start. --verify-snapshot-checksum
+ * makes V8 checksum the caches it writes and check that sum before deserializing one: without it a
+ * damaged cache file whose header is intact aborts the process inside V8 ("Fatal error … unreachable code").
+ */
+export const CODE_CACHE_FLAGS = ["--verify-snapshot-checksum", "--liftoff-only"] as const
+
+/** How the bundle was compiled: from a cache V8 took, or from source (and why). */
+export type CodeCacheStatus = "accepted" | "rejected" | "absent" | "unreadable"
+
+/** What writing the cache did, for the supervisor's log. */
+export type CodeCacheSave =
+  | { readonly _tag: "Kept" }
+  | { readonly _tag: "Written"; readonly path: string; readonly bytes: number }
+  | { readonly _tag: "Failed"; readonly path: string; readonly message: string }
+
+export interface CodeCacheLink {
+  readonly status: CodeCacheStatus
+  readonly path: string
+  /** Writes the cache unless V8 accepted the one it was given. Never throws. */
+  readonly save: () => CodeCacheSave
+}
+
+const LINK = Symbol.for("hookd.codeCache")
+
+/** The supervisor's view of how it was loaded; undefined when it was not loaded by loader.ts (tests). */
+export const codeCacheLink = (): CodeCacheLink | undefined => (globalThis as Record<symbol, CodeCacheLink | undefined>)[LINK]
+
+const CACHE_SUFFIX = ".v8cache"
+
+/** `hookd.cjs.<hash>.<node version>-<arch>.v8cache`: one file per build and node; a new build's replaces the old ones. */
+export const codeCacheName = (bundleName: string, bundleHash: string, nodeVersion: string, arch: string): string =>
+  `${bundleName}.${bundleHash}.${nodeVersion}-${arch}${CACHE_SUFFIX}`
+
+/** Caches of other builds of the same bundle (any node), to be removed when this build's is written. */
+export const isStaleCacheName = (name: string, bundleName: string, bundleHash: string): boolean =>
+  name.startsWith(`${bundleName}.`) && name.endsWith(CACHE_SUFFIX) && !name.startsWith(`${bundleName}.${bundleHash}.`)
+
+/**
+ * Beside the bundle when this user may write there (one cache for every user of the checkout; the
+ * cache is code, so it is trusted exactly as far as the bundle next to it), else in the user's own
+ * 0700 state dir (a system-wide install).
+ */
+export const codeCacheDir = (fs: typeof Fs, bundle: string, stateDir: string): string => {
+  try {
+    fs.accessSync(dirname(bundle), fs.constants.W_OK)
+    return dirname(bundle)
+  } catch {
+    return join(stateDir, "cache")
+  }
+}
+
+// The bundle is CommonJS; this is Node's own module wrapper, on the bundle's first line so that
+// line numbers in stack traces stay the bundle's.
+const WRAPPER_HEAD = "(function (exports, require, module, __filename, __dirname) { "
+const WRAPPER_TAIL = "\n})"
+
+const readCache = (fs: typeof Fs, path: string): { readonly data?: Buffer; readonly status?: CodeCacheStatus } => {
+  try {
+    const data = fs.readFileSync(path)
+    // V8 takes an empty buffer as "no cache" without saying so: call it rejected, so it is rewritten.
+    return data.length > 0 ? { data } : { status: "rejected" }
+  } catch (e) {
+    return { status: (e as NodeJS.ErrnoException).code === "ENOENT" ? "absent" : "unreadable" }
+  }
+}
+
+const writeCache = (fs: typeof Fs, path: string, data: Buffer, bundleName: string, bundleHash: string): void => {
+  fs.mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+  const temp = `${path}.${process.pid}.tmp`
+  try {
+    fs.writeFileSync(temp, data, { mode: 0o644 })
+    fs.renameSync(temp, path)
+  } finally {
+    fs.rmSync(temp, { force: true })
+  }
+  for (const name of fs.readdirSync(dirname(path))) {
+    if (isStaleCacheName(name, bundleName, bundleHash)) fs.rmSync(join(dirname(path), name), { force: true })
+  }
+}
+
+export interface RunBundleOptions {
+  readonly fs: typeof Fs
+  readonly vm: typeof Vm
+  /** Absolute path of the CommonJS bundle. */
+  readonly bundle: string
+  readonly bundleHash: string
+  readonly cachePath: string
+  /** The `require` the bundle gets (resolving from the bundle's directory). */
+  readonly require: NodeJS.Require
+}
+
+/**
+ * Compiles the bundle (with its cache when there is a usable one), publishes the link the
+ * supervisor saves the cache through once started, and runs the bundle.
+ */
+export const runBundleWithCodeCache = (options: RunBundleOptions): void => {
+  const { fs, vm, bundle, bundleHash, cachePath } = options
+  const source = fs.readFileSync(bundle, "utf8")
+  const cached = readCache(fs, cachePath)
+  const script = new vm.Script(WRAPPER_HEAD + source + WRAPPER_TAIL, { filename: bundle, ...(cached.data && { cachedData: cached.data }) })
+  const status: CodeCacheStatus = cached.data === undefined ? (cached.status ?? "absent") : script.cachedDataRejected === true ? "rejected" : "accepted"
+  let saved = false
+  const save = (): CodeCacheSave => {
+    if (status === "accepted" || saved) return { _tag: "Kept" }
+    saved = true
+    try {
+      const data = script.createCachedData()
+      writeCache(fs, cachePath, data, bundleName(bundle), bundleHash)
+      return { _tag: "Written", path: cachePath, bytes: data.length }
+    } catch (e) {
+      return { _tag: "Failed", path: cachePath, message: (e as Error).message }
+    }
+  }
+  ;(globalThis as Record<symbol, CodeCacheLink>)[LINK] = { status, path: cachePath, save }
+  const module = { exports: {} }
+  const wrapper = script.runInThisContext() as (...args: unknown[]) => void
+  wrapper.call(module.exports, module.exports, options.require, module, bundle, dirname(bundle))
+}
+
+const bundleName = (bundle: string): string => bundle.slice(dirname(bundle).length + 1)
