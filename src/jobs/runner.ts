@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto"
 import { isSatisfiedSkip, type CachedJobSpec } from "../domain/input-cache"
 import { Lifecycle } from "../lifecycle/lifecycle"
 import { jobLogPath } from "../protocol/paths"
+import { join } from "node:path"
 import type { JobSpec, RunAcceptedJob } from "../protocol/types"
 import type { OpenRepo } from "../repos/registry"
 import { Settings } from "../settings/settings"
@@ -73,7 +74,11 @@ export const JobRunnerLive = Layer.scoped(
     // Starts are serialized: a concurrency decision must see every run started before it.
     const startLock = yield* Effect.makeSemaphore(1)
     // Job leaders are started by the spawner process, so fork() never copies this (large) process.
-    const spawner = yield* Effect.acquireRelease(Effect.sync(() => new Spawner()), (s) => Effect.sync(() => s.close()))
+    // Its output socket lives in the state dir's run dir (<state>/run/spawner.sock), not in $TMPDIR.
+    const spawner = yield* Effect.acquireRelease(
+      Effect.sync(() => new Spawner(undefined, undefined, join(settings.stateDir, "run"))),
+      (s) => Effect.sync(() => s.close())
+    )
     const deps: InvocationDeps = {
       launch: spawnWithSpawner(spawner),
       pools: makeJobPools({ foreground: settings.maxForeground, background: settings.maxParallel }),

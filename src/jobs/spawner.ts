@@ -5,10 +5,11 @@
 // died with it) and their process groups are killed like any job's.
 import { type ChildProcess, spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
-import { mkdtempSync, rmSync } from "node:fs"
-import { createServer, type Server, type Socket } from "node:net"
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs"
+import { connect, createServer, type Server, type Socket } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { socketPathLimit } from "../protocol/paths"
 import { spawnerProgram } from "./spawner-program"
 
 export interface LaunchRequest {
@@ -89,6 +90,8 @@ export class Spawner {
   /** Launches in flight (not yet answered) per spawner: a launch goes to the least busy one. */
   private readonly inFlight: Array<number>
   private server: Server | undefined
+  private socketPath: string | undefined
+  /** The temp directory of the socket when it could not be in `runDir` (removed at close). */
   private dir: string | undefined
   private readonly jobs = new Map<string, Pending>()
   private closed = false
@@ -97,7 +100,14 @@ export class Spawner {
   constructor(
     spawners: number = DEFAULT_SPAWNERS,
     /** The helpers leave after this long without a job, and start again with the next one. */
-    private readonly idleStopMs: number = 30_000
+    private readonly idleStopMs: number = 30_000,
+    /**
+     * The supervisor's own 0700 run directory (`<state>/run`): the jobs' output socket is
+     * `spawner.sock` in it, so a supervisor killed with -9 leaves nothing in $TMPDIR and the next
+     * one reuses the path (the singleton lock makes it ours). Without it (tests), or when the path
+     * is too long for a socket, a private temp directory as before.
+     */
+    private readonly runDir: string | undefined = undefined
   ) {
     this.children = Array.from({ length: spawners }, () => undefined)
     this.inFlight = this.children.map(() => 0)
@@ -151,8 +161,7 @@ export class Spawner {
   private ensureStarted(slot: number): ChildProcess {
     const running = this.children[slot]
     if (running !== undefined && running.connected) return running
-    this.dir ??= mkdtempSync(join(tmpdir(), "hookd-spawn-"))
-    const socketPath = join(this.dir, "out.sock")
+    const socketPath = (this.socketPath ??= this.chooseSocketPath())
     if (this.server === undefined) {
       rmSync(socketPath, { force: true })
       const server = createServer((socket) => readHeader(socket, (id, stream) => this.attach(id, stream, socket)))
@@ -175,6 +184,18 @@ export class Spawner {
     ;(child.channel as { unref?: () => void } | null | undefined)?.unref?.()
     this.children[slot] = child
     return child
+  }
+
+  private chooseSocketPath(): string {
+    if (this.runDir !== undefined) {
+      const path = join(this.runDir, "spawner.sock")
+      if (Buffer.byteLength(path) <= socketPathLimit()) {
+        mkdirSync(this.runDir, { recursive: true, mode: 0o700 })
+        return path
+      }
+    }
+    this.dir = mkdtempSync(join(tmpdir(), SPAWN_DIR_PREFIX))
+    return join(this.dir, "out.sock")
   }
 
   private attach(id: string, stream: string, socket: Socket): void {
@@ -265,7 +286,55 @@ export class Spawner {
     this.stopHelpers()
     this.server?.close()
     this.server = undefined
+    if (this.socketPath !== undefined) rmSync(this.socketPath, { force: true })
+    this.socketPath = undefined
     if (this.dir !== undefined) rmSync(this.dir, { recursive: true, force: true })
     this.dir = undefined
   }
+}
+
+const SPAWN_DIR_PREFIX = "hookd-spawn-"
+
+/** A temp dir without its socket yet is left alone this long (it may be a starting supervisor's). */
+const UNBOUND_GRACE_MS = 60_000
+
+/** Whether a unix socket nobody listens on is at `path` (connect refused); false when someone answers. */
+const refusesConnections = (path: string): Promise<boolean> =>
+  new Promise((resolve) => {
+    const socket = connect({ path })
+    socket.once("connect", () => (socket.destroy(), resolve(false)))
+    socket.once("error", (e: NodeJS.ErrnoException) => resolve(e.code === "ECONNREFUSED"))
+  })
+
+/**
+ * Removes the `hookd-spawn-*` directories in `dir` ($TMPDIR) that supervisors killed with -9 left
+ * (before the socket moved into the state dir, or where its path was too long): ours (same uid),
+ * and dead — the socket in it refuses connections, or it never got one and is older than a minute.
+ * A live supervisor's socket answers and its directory stays. Never throws; returns what it removed.
+ */
+export const sweepStaleSpawnerDirs = async (dir: string = tmpdir(), now: number = Date.now()): Promise<ReadonlyArray<string>> => {
+  const removed: string[] = []
+  const uid = typeof process.getuid === "function" ? process.getuid() : undefined
+  let names: string[]
+  try {
+    names = readdirSync(dir).filter((n) => n.startsWith(SPAWN_DIR_PREFIX))
+  } catch {
+    return removed
+  }
+  for (const name of names) {
+    const path = join(dir, name)
+    try {
+      const stat = lstatSync(path)
+      if (!stat.isDirectory() || (uid !== undefined && stat.uid !== uid)) continue
+      const socket = join(path, "out.sock")
+      const hasSocket = lstatSync(socket, { throwIfNoEntry: false })?.isSocket() === true
+      const dead = hasSocket ? await refusesConnections(socket) : now - stat.mtimeMs > UNBOUND_GRACE_MS
+      if (!dead) continue
+      rmSync(path, { recursive: true, force: true })
+      removed.push(path)
+    } catch {
+      // gone meanwhile, or not ours to read: leave it
+    }
+  }
+  return removed
 }

@@ -26,6 +26,7 @@ import { toProtocolError } from "./errors"
 import { HOOKD_VERSION } from "./version"
 import { saveCodeCache } from "./code-cache-log"
 import { codeCacheLink } from "./code-cache"
+import { sweepStaleSpawnerDirs } from "../jobs/spawner"
 
 class StateDirUnusable extends Data.TaggedError("StateDirUnusable")<{ readonly message: string }> {}
 
@@ -121,6 +122,8 @@ const serveUntilShutdown = (activationFd: number | undefined) =>
           code_cache: codeCacheLink()?.status ?? "none"
         })
         yield* saveCodeCache
+        const swept = yield* Effect.promise(() => sweepStaleSpawnerDirs())
+        if (swept.length > 0) yield* logInfo("stale_spawner_dirs_removed", { removed: swept })
         yield* retentionSweeps
       })
     )
