@@ -436,8 +436,10 @@ export const ResponsePayloadSchemas = {
    * `reason` ends a TailLogs stream ("terminal" after the terminal record, "replayed" for follow:false,
    * "shutdown" when the supervisor stops). `outcome` ends a RunJobs{wait:true} stream:
    * "completed" when every waited job completed, "failed" otherwise, "cancelled" when cancelled.
+   * `jobs` (extra, forward-compatible) ends a RunJobs{wait:true} stream too: the waited jobs as they
+   * ended (skipped ones included), so the hook prints its summary without another round trip.
    */
-  StreamEnd: Schema.Struct({ reason: optional(StreamEndReason), outcome: optional(StreamOutcome) }),
+  StreamEnd: Schema.Struct({ reason: optional(StreamEndReason), outcome: optional(StreamOutcome), jobs: optional(Schema.Array(JobInfo)) }),
   Pruned: Schema.Struct({
     invocations: NonNegativeInt,
     jobs: NonNegativeInt,

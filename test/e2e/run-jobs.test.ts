@@ -41,6 +41,36 @@ describe("a job's outcome", () => {
     expect(info.log_bytes).toBe(readFileSync(jobLogPath(sandbox.stateDir, accepted.repo_id, accepted.invocation_id, "hello")).length)
   })
 
+  it("StreamEnd carries the waited jobs as they ended (a skipped one too), never a background one", async () => {
+    const c = await TestClient.connect(sandbox.socket)
+    c.send(
+      "RunJobs",
+      runJobs(
+        repo,
+        [
+          job("lint", "true", { background: false }),
+          job("types", "exit 2", { background: false }),
+          job("test", "true", { background: false, needs: ["types"] }),
+          job("later", "true", { background: true })
+        ],
+        { wait: true }
+      )
+    )
+    const accepted = payloadOf(await c.next(), "RunAccepted")
+    const frames = await c.collect()
+    c.close()
+    const end = payloadOf(frames[frames.length - 1], "StreamEnd")
+    expect(end.outcome).toBe("failed")
+    expect(end.jobs?.map((j) => [j.name, j.status, j.exit_code, j.invocation_id])).toEqual([
+      ["lint", "completed", 0, accepted.invocation_id],
+      ["types", "failed", 2, accepted.invocation_id],
+      ["test", "skipped", null, accepted.invocation_id]
+    ])
+    // The same rows ListJobs would give (what the hook asked for before StreamEnd carried them).
+    const listed = await listJobs(sandbox.socket, { repo_root: repo, invocation_prefix: accepted.invocation_id })
+    expect(end.jobs).toEqual(["lint", "types", "test"].map((name) => listed.find((j) => j.name === name)))
+  })
+
   it("a non-zero exit ends failed with its code", async () => {
     const inv = await start(sandbox.socket, runJobs(repo, [job("bad", "exit 3")]))
     expect(await finished(sandbox.socket, repo, inv, "bad")).toMatchObject({ status: "failed", exit_code: 3 })

@@ -66,6 +66,7 @@ const streamJobs = async (
   let outcome: string | undefined
   let invocation: string | undefined
   let declared: ReadonlyArray<string> = []
+  let ended: ReadonlyArray<JobInfo> | undefined
   for await (const answer of connection.stream("RunJobs", {
     repo_root: cmd.repo,
     worktree,
@@ -86,6 +87,7 @@ const streamJobs = async (
     }
     if (answer.kind === "StreamEnd") {
       outcome = answer.payload.outcome
+      ended = answer.payload.jobs
       break
     }
     const { record, job } = expectKind(answer, "StreamFrame")
@@ -98,25 +100,26 @@ const streamJobs = async (
       await err(`${formatStatusEvent(record.data)}${name !== undefined ? ` (${name})` : ""}\n`)
     }
   }
-  if (invocation !== undefined && declared.length > 0) await printSummary(connection, cmd, invocation, declared)
+  if (invocation !== undefined && declared.length > 0) await printSummary(connection, cmd, invocation, declared, ended)
   return outcome === "completed" ? EXIT_OK : EXIT_FAILED
 }
 
 /**
- * The summary block after the waited jobs ended: one ListJobs of this invocation (a few ms) for
- * their statuses and durations. It only informs, so a failure to fetch it never changes the hook's
- * outcome — the jobs' own output and status lines above already told the story.
+ * The summary block after the waited jobs ended, from the jobs StreamEnd carries; a supervisor of
+ * an older version sends none, and is asked with one ListJobs of this invocation. It only informs,
+ * so a failure to fetch it never changes the hook's outcome — the jobs' own output and status lines
+ * above already told the story.
  */
 const printSummary = async (
   connection: Connection,
   cmd: RunHookCommand,
   invocation: string,
-  declared: ReadonlyArray<string>
+  declared: ReadonlyArray<string>,
+  ended: ReadonlyArray<JobInfo> | undefined
 ): Promise<void> => {
   let jobs: ReadonlyArray<JobInfo>
   try {
-    const answer = await connection.request("ListJobs", { repo_root: cmd.repo, invocation_prefix: invocation.slice(0, 16) })
-    jobs = expectKind(answer, "Jobs").jobs.filter((job) => job.invocation_id === invocation)
+    jobs = ended ?? (await listInvocation(connection, cmd, invocation))
   } catch {
     return
   }
@@ -124,6 +127,11 @@ const printSummary = async (
   const position = (name: string) => declared.indexOf(name)
   const ordered = [...jobs].sort((a, b) => position(a.name) - position(b.name))
   await errLines(hookSummary(cmd.hook, ordered, useSymbols(process.stderr.isTTY, process.env)))
+}
+
+const listInvocation = async (connection: Connection, cmd: RunHookCommand, invocation: string): Promise<ReadonlyArray<JobInfo>> => {
+  const answer = await connection.request("ListJobs", { repo_root: cmd.repo, invocation_prefix: invocation.slice(0, 16) })
+  return expectKind(answer, "Jobs").jobs.filter((job) => job.invocation_id === invocation)
 }
 
 /**

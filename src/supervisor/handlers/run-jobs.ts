@@ -10,9 +10,10 @@ import { response, type JobSpec, type JobStatus, type RequestPayloads, type Resp
 import type { Connection, Replier } from "../socket-server"
 import { BadRequest } from "../errors"
 import { JobRunner, type LiveJob } from "../../jobs/runner"
+import { toJobInfo } from "../../jobs/rows"
 import { planInputCache, type CacheNote } from "../../inputs/cache"
 import { logInfo, logWarn } from "../../logging/event-log"
-import { RepoRegistry } from "../../repos/registry"
+import { RepoRegistry, type OpenRepo } from "../../repos/registry"
 import { Settings } from "../../settings/settings"
 
 type RunJobs = RequestPayloads["RunJobs"]
@@ -109,6 +110,21 @@ export const startRun = (request: RunJobs, options: StartOptions) =>
     return { repo, specs, started, notices }
   })
 
+/**
+ * The waited jobs' rows once they ended (each is terminal by then: `done` completes after its row is
+ * written), in declaration order, for the hook's summary in StreamEnd — one read in the supervisor
+ * instead of a ListJobs round trip from the hook (issue 13: a waited hook's time). The summary only
+ * informs, so a store that cannot answer leaves it out.
+ */
+const waitedJobsAsEnded = (repo: OpenRepo, invocationId: string, backgroundOf: ReadonlyMap<string, boolean>) =>
+  repo.store.jobsOfInvocation(invocationId).pipe(
+    Effect.map((rows) => {
+      const now = Date.now()
+      return rows.filter((row) => backgroundOf.get(row.name) === false).map((row) => toJobInfo(repo, row, now))
+    }),
+    Effect.orElseSucceed(() => undefined)
+  )
+
 export const handleRunJobs = (request: RunJobs, id: string | undefined, reply: Replier, _connection: Connection) =>
   Effect.gen(function* () {
     const settings = yield* Settings
@@ -144,7 +160,9 @@ export const handleRunJobs = (request: RunJobs, id: string | undefined, reply: R
     const end = Stream.fromEffect(
       Effect.gen(function* () {
         const statuses = yield* Effect.forEach(waited, (e) => Effect.map(Deferred.await(e.done), (ended) => ended.status))
-        return response("StreamEnd", { outcome: outcomeOf([...statuses, ...skippedWaited.map((): JobStatus => "skipped")]) }, id) as ResponseEnvelope
+        const outcome = outcomeOf([...statuses, ...skippedWaited.map((): JobStatus => "skipped")])
+        const jobs = yield* waitedJobsAsEnded(repo, started.invocationId, backgroundOf)
+        return response("StreamEnd", { outcome, ...(jobs !== undefined && { jobs }) }, id) as ResponseEnvelope
       })
     )
     yield* reply.stream(Stream.concat(records, end))
