@@ -5,6 +5,7 @@ import { CONFIG_FILE_NAMES, LOCAL_CONFIG_FILE_NAME } from "../config/file-names"
 import { execFileSync } from "node:child_process"
 import { existsSync, readFileSync } from "node:fs"
 import { dirname, join, relative } from "node:path"
+import { loadYaml } from "./yaml-module"
 
 /** The worktree's config file (SPEC §8 search order), if any. */
 export const findConfigFile = (worktree: string): string | undefined =>
@@ -15,14 +16,8 @@ const isObject = (v: unknown): v is Loose => typeof v === "object" && v !== null
 
 export class ConfigReadError extends Error {}
 
-/**
- * Resolved at run time from node_modules instead of being bundled: parsing the bundled yaml
- * (~200 KB) would cost every hookctl command startup time, and only two paths need it.
- */
-const YAML_MODULE: string = "yaml"
-
 const parseYamlFile = async (path: string): Promise<unknown> => {
-  const { parse } = (await import(YAML_MODULE)) as typeof import("yaml")
+  const { parse } = loadYaml()
   try {
     return parse(readFileSync(path, "utf8"))
   } catch (e) {

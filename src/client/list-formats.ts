@@ -2,6 +2,7 @@
 // TSV, CSV (RFC 4180), a GFM markdown table or YAML. The human table lives in jobs-view.ts.
 import type { JobInfo } from "../protocol/types"
 import { terminalSafe } from "../protocol/terminal-text"
+import { loadYaml } from "./yaml-module"
 
 export const LIST_FORMATS = ["table", "json", "ndjson", "tsv", "csv", "markdown", "yaml"] as const
 export type ListFormat = (typeof LIST_FORMATS)[number]
@@ -66,12 +67,6 @@ const markdownCell = (value: unknown): string =>
 
 const row = (job: JobInfo, cell: (v: unknown) => string): string[] => JOB_INFO_FIELDS.map((f) => cell(job[f]))
 
-/**
- * Resolved at run time, not bundled: only `--format yaml` needs it, and parsing the bundled module
- * would cost every hookctl command start-up time (see hook-config.ts).
- */
-const YAML_MODULE: string = "yaml"
-
 /** The text to print for a machine format (ends with a newline unless empty). */
 export const renderMachineFormat = async (jobs: ReadonlyArray<JobInfo>, format: Exclude<ListFormat, "table">): Promise<string> => {
   switch (format) {
@@ -92,7 +87,7 @@ export const renderMachineFormat = async (jobs: ReadonlyArray<JobInfo>, format: 
         ].join("\n") + "\n"
       )
     case "yaml": {
-      const { stringify } = (await import(YAML_MODULE)) as typeof import("yaml")
+      const { stringify } = loadYaml()
       return jobs.length === 0 ? "[]\n" : stringify(jobs)
     }
   }

@@ -65,8 +65,11 @@ export const openSocket = (path: string, timeoutMs: number = CONNECT_TIMEOUT_MS)
 type Arrived = { readonly answer: ResponseEnvelope; readonly at: number }
 type Waiter = { resolve: (a: Arrived) => void; reject: (e: Error) => void }
 
-/** Epoch milliseconds with sub-millisecond precision. */
-const now = () => performance.timeOrigin + performance.now()
+/**
+ * The monotonic clock in ms. Not `performance.now()`: the global `performance` loads perf_hooks,
+ * a few % of a hookctl run (issue 13) for a figure only the benchmarks read (lastArrivalMs).
+ */
+const monotonicMs = () => Number(process.hrtime.bigint()) / 1e6
 
 export class FramedClient {
   private readonly decoder: FrameDecoder
@@ -76,8 +79,12 @@ export class FramedClient {
   private nextId = 1
   /** Resolves once the socket has closed (whoever closed it). */
   readonly closed: Promise<void>
+  private lastArrivalMonotonicMs = 0
   /** When the last answer `next` returned was read off the socket (epoch ms, sub-ms precision). */
-  lastArrivalMs = 0
+  get lastArrivalMs(): number {
+    // Both clocks are libuv's hrtime: the epoch of a past monotonic moment, converted when asked.
+    return performance.timeOrigin + performance.now() - (monotonicMs() - this.lastArrivalMonotonicMs)
+  }
 
   static async connect(path: string, options: ConnectOptions = {}): Promise<FramedClient> {
     return new FramedClient(await openSocket(path, options.timeoutMs), path, options.maxFrameBytes)
@@ -135,7 +142,7 @@ export class FramedClient {
       for (;;) {
         const { answer, at } = await this.take()
         if (id !== undefined && answer.id !== undefined && answer.id !== id) continue
-        this.lastArrivalMs = at
+        this.lastArrivalMonotonicMs = at
         return answer
       }
     } finally {
@@ -199,7 +206,7 @@ export class FramedClient {
   }
 
   private onData(chunk: Buffer): void {
-    const at = now()
+    const at = monotonicMs()
     try {
       for (const body of this.decoder.push(chunk)) this.deliver({ answer: parseFrameBody(body) as unknown as ResponseEnvelope, at })
     } catch (e) {
