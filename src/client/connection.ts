@@ -121,6 +121,40 @@ export class Connection {
   }
 
   /**
+   * Two requests in one write, and both answers: the supervisor answers a connection's requests in
+   * turn, so the second costs no round trip of its own (issue 13: `ls` and its sweep footer). The
+   * first is as `request` (BUSY retried, an `Error` thrown); the second's answer is returned as it
+   * came, an `Error` included, or undefined when it could not be read — callers use it to inform.
+   */
+  async requestWithFollower<N extends RequestName, M extends RequestName>(
+    first: { readonly req: N; readonly payload: RequestPayloads[N] },
+    second: { readonly req: M; readonly payload: RequestPayloads[M] },
+    timeoutMs: number = UNARY_TIMEOUT_MS
+  ): Promise<{ readonly first: ResponseEnvelope; readonly second: ResponseEnvelope | undefined }> {
+    let secondId = ""
+    let answer: ResponseEnvelope
+    try {
+      answer = throwIfError(
+        await this.untilNotBusy(() => {
+          const socket = this.client.socket
+          socket.cork()
+          try {
+            const id = this.send(first.req, first.payload)
+            secondId = this.client.send(second.req, second.payload)
+            return this.answerTo(id, timeoutMs, first.req)
+          } finally {
+            socket.uncork()
+          }
+        })
+      )
+    } catch (e) {
+      throw asClientError(e)
+    }
+    const follower = await this.answerTo(secondId, timeoutMs, second.req).catch(() => undefined)
+    return { first: answer, second: follower }
+  }
+
+  /**
    * A streaming request: every answer up to and including `StreamEnd` (an `Error` answer throws).
    * `firstAnswerTimeoutMs` bounds the wait for the first answer (a frozen supervisor must not hang a
    * git hook forever); the stream itself may then run as long as it needs.

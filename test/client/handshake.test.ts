@@ -45,6 +45,30 @@ describe("hookctl's Hello", () => {
     expect(r.stderr).toBe("") // same version: nothing to say
   })
 
+  it("ls's table asks for its jobs and the sweep footer's Status in that same write (no round trip of their own)", async () => {
+    const sweep = { at: Date.now() - 5000, invocations: 2, bytes: 420 }
+    const s = await serve((request) =>
+      request.req === "ListJobs"
+        ? { answers: [{ kind: "Jobs", payload: { jobs: [], total: 0 } }] }
+        : { answers: [{ kind: "SupervisorStatus", payload: { ...STATUS.payload, last_sweep: sweep } }] }
+    )
+    const r = await runHookctl(["ls"], { cwd: repo, env })
+    expect(r.code, r.stderr).toBe(0)
+    expect(s.chunks[0]).toEqual(["Hello", "ListJobs", "Status"])
+    expect(r.stdout.trimEnd().split("\n").at(-1)).toMatch(/^last sweep \d+s ago: freed 2 invocations, 420 B$/)
+  })
+
+  it("ls's table without a Status answer (an Error, as from an older supervisor) is printed without the footer", async () => {
+    await serve((request) =>
+      request.req === "ListJobs"
+        ? { answers: [{ kind: "Jobs", payload: { jobs: [], total: 0 } }] }
+        : { answers: [{ kind: "Error", payload: { code: "BAD_REQUEST", message: "unknown request" } }] }
+    )
+    const r = await runHookctl(["ls"], { cwd: repo, env })
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).not.toContain("last sweep")
+  })
+
   it("a supervisor of another version is pointed out once per supervisor start", async () => {
     const stateDir = mkdtempSync(join(tmpdir(), "hookctl-hello-state-"))
     await serve(() => ({ answers: [STATUS] }), { version: "0.0.1", pid: 777, startedAt: 5000, stateDir })

@@ -1,7 +1,7 @@
 // `hookctl ls`: ListJobs (in pages), shown as a fitted table (with a "… N more" footer) or a script format;
 // `--watch` redraws the table on an interval until Ctrl-C.
 import { homedir } from "node:os"
-import type { JobInfo, RequestPayloads } from "../../protocol/types"
+import type { JobInfo, RequestPayloads, ResponseEnvelope } from "../../protocol/types"
 import type { Command } from "../cli"
 import { expectKind, type Connection } from "../connection"
 import { EXIT_INTERRUPTED, EXIT_OK } from "../errors"
@@ -31,11 +31,14 @@ const listRequest = (cmd: LsCommand): RequestPayloads["ListJobs"] => {
 /**
  * Page after page up to the limit: the supervisor keeps each answer far below the frame cap, so a
  * listing of any size works. An older supervisor ignores `paged` and answers once, without a cursor.
+ * With `withStatus`, a Status goes out in the same write as the first page (the table's sweep footer
+ * without a round trip of its own); its answer comes back as `status`.
  */
-const fetchJobs = async (c: Connection, request: RequestPayloads["ListJobs"]) => {
+const fetchJobs = async (c: Connection, request: RequestPayloads["ListJobs"], withStatus = false) => {
   const jobs: JobInfo[] = []
   let total: number | undefined
   let cursor: string | undefined
+  let status: ResponseEnvelope | undefined
   for (;;) {
     const page: RequestPayloads["ListJobs"] = {
       ...request,
@@ -43,11 +46,19 @@ const fetchJobs = async (c: Connection, request: RequestPayloads["ListJobs"]) =>
       ...(cursor !== undefined && { cursor }),
       ...(request.limit !== undefined && { limit: request.limit - jobs.length })
     }
-    const answer = expectKind(await c.request("ListJobs", page), "Jobs")
+    let answered: ResponseEnvelope
+    if (cursor === undefined && withStatus) {
+      const both = await c.requestWithFollower({ req: "ListJobs", payload: page }, { req: "Status", payload: {} })
+      answered = both.first
+      status = both.second
+    } else {
+      answered = await c.request("ListJobs", page)
+    }
+    const answer = expectKind(answered, "Jobs")
     if (cursor === undefined) total = answer.total
     for (const job of answer.jobs) jobs.push(job)
     cursor = answer.next_cursor
-    if (cursor === undefined || (request.limit !== undefined && jobs.length >= request.limit)) return { jobs, total }
+    if (cursor === undefined || (request.limit !== undefined && jobs.length >= request.limit)) return { jobs, total, status }
   }
 }
 
@@ -66,26 +77,25 @@ export const runLs = (cmd: LsCommand) =>
   withConnection(async (c) => {
     const request = listRequest(cmd)
     if (cmd.watchMs !== undefined) return watch(c, cmd, request, cmd.watchMs)
-    const { jobs, total } = await fetchJobs(c, request)
-    if (cmd.format !== "table") {
+    const table = cmd.format === "table"
+    const { jobs, total, status } = await fetchJobs(c, request, table)
+    if (!table) {
       await out(await renderMachineFormat(jobs, cmd.format))
       return EXIT_OK
     }
-    await outLines([...tableLines(cmd, jobs, total), ...(await sweepFooter(c))])
+    await outLines([...tableLines(cmd, jobs, total), ...sweepFooter(status)])
     return EXIT_OK
   })
 
-/** `last sweep 3m ago: freed 2 invocations, 420 B` — from Status; nothing if the supervisor has no sweep to report. */
-const sweepFooter = async (c: Connection): Promise<string[]> => {
-  try {
-    const answer = await c.request("Status", {})
-    const sweep = answer.kind === "SupervisorStatus" ? answer.payload.last_sweep : undefined
-    if (sweep === undefined) return []
-    const what = `${sweep.invocations} invocation${sweep.invocations === 1 ? "" : "s"}, ${formatBytes(sweep.bytes)}`
-    return [`last sweep ${formatRelativeTime(sweep.at, Date.now())}: freed ${what}`]
-  } catch {
-    return [] // an older supervisor or a failed Status: the table stands on its own
-  }
+/**
+ * `last sweep 3m ago: freed 2 invocations, 420 B` — from the Status answer; nothing if the supervisor
+ * has no sweep to report, or the Status failed (an older supervisor): the table stands on its own.
+ */
+const sweepFooter = (answer: ResponseEnvelope | undefined): string[] => {
+  const sweep = answer?.kind === "SupervisorStatus" ? answer.payload.last_sweep : undefined
+  if (sweep === undefined) return []
+  const what = `${sweep.invocations} invocation${sweep.invocations === 1 ? "" : "s"}, ${formatBytes(sweep.bytes)}`
+  return [`last sweep ${formatRelativeTime(sweep.at, Date.now())}: freed ${what}`]
 }
 
 /** Cursor home and clear the screen: each frame replaces the last on a terminal. */
