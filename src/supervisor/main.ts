@@ -8,6 +8,7 @@ import { supervisorLogPath } from "../protocol/paths"
 import { makeDispatcher } from "./dispatch"
 import { logError, logInfo, logWarn, makeLogWriter, SupervisorLoggerLive } from "../logging/event-log"
 import { watchIdle } from "./idle-exit"
+import { collectWhenIdle } from "./idle-gc"
 import { JobContainmentLive } from "../jobs/containment"
 import { JobRunner, JobRunnerLive } from "../jobs/runner"
 import { Lifecycle, LifecycleLive } from "../lifecycle/lifecycle"
@@ -128,6 +129,7 @@ const serveUntilShutdown = (activationFd: number | undefined) =>
       })
     )
     if (settings.idleExitMs !== undefined) yield* Effect.forkScoped(watchIdle(settings.idleExitMs))
+    yield* Effect.forkScoped(collectWhenIdle)
     yield* Deferred.await(lifecycle.shutdown)
   }).pipe(Effect.scoped)
 

@@ -1,0 +1,39 @@
+// An idle supervisor gives back the heap a burst of jobs grew (issue 13: RSS after a burst): once
+// quiet, it collects (event idle_gc) and its heap is smaller afterwards. The RSS figures are bench's.
+import { join } from "node:path"
+import { afterEach, describe, expect, it } from "vitest"
+import { makeGitRepo } from "../support/git"
+import { makeSandbox, startSupervisor, type Sandbox } from "../support/supervisor"
+import { finished, job, runJobs, start } from "./helpers"
+
+let sandbox: Sandbox | undefined
+afterEach(() => sandbox?.cleanup())
+
+describe("idle garbage collection", () => {
+  it("after a burst of jobs, the quiet supervisor collects and its heap shrinks", async () => {
+    sandbox = makeSandbox({ HOOKD_MAX_PARALLEL: "8" })
+    const repo = makeGitRepo(join(sandbox.dir, "repo"))
+    const hookd = await startSupervisor(sandbox)
+    try {
+      const jobs = Array.from({ length: 300 }, (_, i) => job(`j${i}`, "echo some output"))
+      const inv = await start(sandbox.socket, runJobs(repo, jobs))
+      expect((await finished(sandbox.socket, repo, inv, "j299")).status).toBe("completed")
+      const before = hookd.output().split('"event":"idle_gc"').length
+      // Waits for a collection after the burst (the quiet period is seconds; no fixed sleep).
+      await new Promise<void>((resolve) => {
+        const check = () => {
+          if (hookd.output().split('"event":"idle_gc"').length <= before) return
+          hookd.proc.stderr!.off("data", check)
+          resolve()
+        }
+        hookd.proc.stderr!.on("data", check)
+        check()
+      })
+      const line = hookd.output().split("\n").filter((l) => l.includes('"event":"idle_gc"')).at(-1)!
+      const fields = JSON.parse(line) as { heap_total_mib: number; heap_total_after_mib: number }
+      expect(fields.heap_total_after_mib).toBeLessThan(fields.heap_total_mib)
+    } finally {
+      await hookd.stopCleanly()
+    }
+  }, 60_000)
+})
