@@ -73,7 +73,7 @@ describe("the hookctl bundle", () => {
     expect(Object.keys(meta.inputs).filter((p) => p.includes("node_modules/yaml/"))).toEqual([])
   })
 
-  it("has no import() in dist/hookctl.cjs: it would start node's ESM loader, which the CommonJS client avoids", () => {
+  it("has no import() in dist/hookctl.cjs: bin/hookctl runs it from a vm.Script (code cache), where import() has no loader", () => {
     const bundle = readFileSync(join(ROOT, "dist", "hookctl.cjs"), "utf8")
     expect(bundle).toContain("hookd shim v1") // it is the client bundle
     expect(bundle.match(/(?<![\w$.])import\s*\(/g) ?? []).toEqual([])
