@@ -2,7 +2,7 @@
 // first run writes it, later runs use it as it is, a damaged one is replaced (never a crash inside
 // V8), a cache of another build is removed, and the cache is never a reason for a command to fail,
 // to create the state dir, or to load code from a directory others may write to.
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { beforeEach, describe, expect, it } from "vitest"
 import { useScriptedServer } from "./scripted-server"
@@ -82,12 +82,18 @@ describe("hookctl's code cache", () => {
     expect(wellFormed(file)).toBe(true)
   })
 
-  it("a cache of another build is removed when this build writes its own", async () => {
+  it("other builds' caches are kept up to the newest three (two installs used in turn do not rewrite theirs each run)", async () => {
     mkdirSync(cacheDir(), { mode: 0o700 })
-    writeFileSync(join(cacheDir(), "hookctl-v0.0.0-x64-1-1.v8"), "old")
+    const others = [1, 2, 3, 4, 5].map((i) => `hookctl-v0.0.${i}-x64-1-1.v8`)
+    others.forEach((name, i) => {
+      writeFileSync(join(cacheDir(), name), "another build's")
+      utimesSync(join(cacheDir(), name), 1_700_000_000 + i, 1_700_000_000 + i) // v0.0.5 newest
+    })
+    writeFileSync(join(cacheDir(), "unrelated"), "kept")
     await status()
-    expect(caches()).toEqual([expect.stringMatching(/^hookctl-v\d/)])
-    expect(caches()[0]).not.toBe("hookctl-v0.0.0-x64-1-1.v8")
+    const own = caches().filter((name) => name.startsWith(`hookctl-${process.version}-`))
+    expect(own).toHaveLength(1)
+    expect(caches().sort()).toEqual([...own, "hookctl-v0.0.3-x64-1-1.v8", "hookctl-v0.0.4-x64-1-1.v8", "hookctl-v0.0.5-x64-1-1.v8", "unrelated"].sort())
   })
 
   it("a cache dir that others may write to is neither read nor written", async () => {
