@@ -26,7 +26,7 @@ import { dirname, join } from "node:path"
 export const CODE_CACHE_FLAGS = ["--verify-snapshot-checksum", "--liftoff-only", "--expose-gc", "--optimize-for-size"] as const
 
 /** How the bundle was compiled: from a cache V8 took, or from source (and why). */
-export type CodeCacheStatus = "accepted" | "rejected" | "absent" | "unreadable"
+export type CodeCacheStatus = "accepted" | "rejected" | "absent" | "unreadable" | "unsafe_dir"
 
 /** What writing the cache did, for the supervisor's log. */
 export type CodeCacheSave =
@@ -59,15 +59,21 @@ export const isStaleCacheName = (name: string, bundleName: string, bundleHash: s
 /**
  * Beside the bundle when this user may write there (one cache for every user of the checkout; the
  * cache is code, so it is trusted exactly as far as the bundle next to it), else in the user's own
- * 0700 state dir (a system-wide install).
+ * state dir (a system-wide install) — but not from a `cache` directory that is not a directory,
+ * another user's, or writable by group or others (code would be loaded from there): undefined.
  */
-export const codeCacheDir = (fs: typeof Fs, bundle: string, stateDir: string): string => {
+export const codeCacheDir = (fs: typeof Fs, bundle: string, stateDir: string): string | undefined => {
   try {
     fs.accessSync(dirname(bundle), fs.constants.W_OK)
     return dirname(bundle)
   } catch {
-    return join(stateDir, "cache")
+    // not ours to write: the state dir's
   }
+  const dir = join(stateDir, "cache")
+  const stat = fs.lstatSync(dir, { throwIfNoEntry: false })
+  const uid = typeof process.getuid === "function" ? process.getuid() : undefined
+  if (stat !== undefined && (!stat.isDirectory() || (uid !== undefined && stat.uid !== uid) || (stat.mode & 0o022) !== 0)) return undefined
+  return dir
 }
 
 // The bundle is CommonJS; this is Node's own module wrapper, on the bundle's first line so that
@@ -105,7 +111,8 @@ export interface RunBundleOptions {
   /** Absolute path of the CommonJS bundle. */
   readonly bundle: string
   readonly bundleHash: string
-  readonly cachePath: string
+  /** Undefined when there is no safe place for it (codeCacheDir): compiled from source, nothing written. */
+  readonly cachePath: string | undefined
   /** The `require` the bundle gets (resolving from the bundle's directory). */
   readonly require: NodeJS.Require
 }
@@ -117,12 +124,12 @@ export interface RunBundleOptions {
 export const runBundleWithCodeCache = (options: RunBundleOptions): void => {
   const { fs, vm, bundle, bundleHash, cachePath } = options
   const source = fs.readFileSync(bundle, "utf8")
-  const cached = readCache(fs, cachePath)
+  const cached = cachePath !== undefined ? readCache(fs, cachePath) : { status: "unsafe_dir" as const }
   const script = new vm.Script(WRAPPER_HEAD + source + WRAPPER_TAIL, { filename: bundle, ...(cached.data && { cachedData: cached.data }) })
   const status: CodeCacheStatus = cached.data === undefined ? (cached.status ?? "absent") : script.cachedDataRejected === true ? "rejected" : "accepted"
   let saved = false
   const save = (): CodeCacheSave => {
-    if (status === "accepted" || saved) return { _tag: "Kept" }
+    if (status === "accepted" || saved || cachePath === undefined) return { _tag: "Kept" }
     saved = true
     try {
       const data = script.createCachedData()
@@ -132,7 +139,7 @@ export const runBundleWithCodeCache = (options: RunBundleOptions): void => {
       return { _tag: "Failed", path: cachePath, message: (e as Error).message }
     }
   }
-  ;(globalThis as Record<symbol, CodeCacheLink>)[LINK] = { status, path: cachePath, save }
+  ;(globalThis as Record<symbol, CodeCacheLink>)[LINK] = { status, path: cachePath ?? "", save }
   const module = { exports: {} }
   const wrapper = script.runInThisContext() as (...args: unknown[]) => void
   wrapper.call(module.exports, module.exports, options.require, module, bundle, dirname(bundle))

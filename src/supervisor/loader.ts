@@ -19,5 +19,6 @@ if (!fs.existsSync(bundle)) {
   process.stderr.write(`hookd: ${bundle} is missing; run \`npm run build\` in the hookd checkout\n`)
   process.exit(3)
 }
-const cachePath = join(codeCacheDir(fs, bundle, stateDir(process.env)), codeCacheName("hookd.cjs", __HOOKD_CORE_HASH__, process.version, process.arch))
+const cacheDir = codeCacheDir(fs, bundle, stateDir(process.env))
+const cachePath = cacheDir !== undefined ? join(cacheDir, codeCacheName("hookd.cjs", __HOOKD_CORE_HASH__, process.version, process.arch)) : undefined
 runBundleWithCodeCache({ fs, vm: require("node:vm"), bundle, bundleHash: __HOOKD_CORE_HASH__, cachePath, require: createRequire(bundle) })

@@ -147,5 +147,12 @@ describe("the supervisor's code cache when the bundle's directory is not the use
     const second = await startCopy(dir, as)
     expect(startedLine(second).code_cache).toBe("accepted")
     await second.stopCleanly()
+
+    // A cache dir others may write to is not read (code is loaded from it) nor written.
+    chmodSync(join(box.stateDir, "cache"), 0o777)
+    const third = await startCopy(dir, as)
+    expect(startedLine(third).code_cache).toBe("unsafe_dir")
+    expect(third.output()).not.toContain("code_cache_written")
+    await third.stopCleanly()
   })
 })
