@@ -20,7 +20,7 @@ export interface HeapSample {
 
 /** Quiet this long before each collection (V8 judges the allocation rate over the last ~5 s). */
 export const IDLE_GC_QUIET_MS = 6_000
-/** Only a heap with at least this much unused is worth a collection. */
+/** Only a heap with at least this much unused is worth a second or third collection. */
 export const IDLE_GC_MIN_SLACK = 8 * 1024 * 1024
 /** At most this many per quiet period: an idle supervisor whose heap does not shrink stops trying. */
 export const IDLE_GC_MAX_PER_QUIET = 3
@@ -29,4 +29,6 @@ export const shouldCollectIdle = (s: HeapSample): boolean =>
   !s.busy &&
   s.collectionsWhileQuiet < IDLE_GC_MAX_PER_QUIET &&
   s.quietMs >= IDLE_GC_QUIET_MS * (s.collectionsWhileQuiet + 1) &&
-  s.heapTotal - s.heapUsed >= IDLE_GC_MIN_SLACK
+  // The first collection of a quiet period always runs (one ~10–30 ms pause after activity); the
+  // later ones only while a good part of the heap is still unused.
+  (s.collectionsWhileQuiet === 0 || s.heapTotal - s.heapUsed >= IDLE_GC_MIN_SLACK)

@@ -1,5 +1,5 @@
 // When an idle supervisor collects: quiet long enough (longer before each further collection),
-// enough unused heap, at most three times per quiet period, never while busy.
+// the first always and later ones only with enough unused heap, at most three times per quiet period, never while busy.
 import { describe, expect, it } from "vitest"
 import { IDLE_GC_MAX_PER_QUIET, IDLE_GC_MIN_SLACK, IDLE_GC_QUIET_MS, shouldCollectIdle, type HeapSample } from "../../src/domain/idle-gc"
 
@@ -11,8 +11,9 @@ describe("shouldCollectIdle", () => {
     ["quiet for the period, 30 MiB unused", {}, true],
     ["busy (a job or a request)", { busy: true }, false],
     ["quiet, but not long enough yet", { quietMs: IDLE_GC_QUIET_MS - 1 }, false],
-    ["too little unused heap to be worth it", { heapUsed: 90 * MiB - IDLE_GC_MIN_SLACK + 1 }, false],
-    ["exactly the minimum unused", { heapUsed: 90 * MiB - IDLE_GC_MIN_SLACK }, true],
+    ["the first of a quiet period, however little is unused", { heapUsed: 90 * MiB }, true],
+    ["a second with too little unused heap to be worth it", { collectionsWhileQuiet: 1, quietMs: 2 * IDLE_GC_QUIET_MS, heapUsed: 90 * MiB - IDLE_GC_MIN_SLACK + 1 }, false],
+    ["a second with exactly the minimum unused", { collectionsWhileQuiet: 1, quietMs: 2 * IDLE_GC_QUIET_MS, heapUsed: 90 * MiB - IDLE_GC_MIN_SLACK }, true],
     ["the second collection waits a second quiet period", { collectionsWhileQuiet: 1, quietMs: 2 * IDLE_GC_QUIET_MS - 1 }, false],
     ["… and then runs", { collectionsWhileQuiet: 1, quietMs: 2 * IDLE_GC_QUIET_MS }, true],
     ["the third after three periods", { collectionsWhileQuiet: 2, quietMs: 3 * IDLE_GC_QUIET_MS }, true],
