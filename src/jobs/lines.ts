@@ -3,16 +3,29 @@
 // UTF-8 character), and output that does not end in a newline becomes a last line at the end.
 //
 // A batch is the bytes of one or more lines joined by "\n" (no final "\n", no "\r" before a "\n"):
-// one log record per batch instead of one per line. The common chunk — nothing pending, no "\r", at
-// most the cap up to its last newline — is passed on as a slice of itself, without a copy or a scan
-// per line; the rest takes the per-line path.
-import type { Readable } from "node:stream"
+// one log record per batch instead of one per line. The common chunk — no "\r", no line over the
+// cap — is passed on as a slice of itself (after the end of a line begun in the previous chunk),
+// without a copy or a scan per line; the rest takes the per-line path.
+import type { OutputSource } from "./output-source"
 
 export const MAX_LINE_BYTES = 65536
 
 const LF = 0x0a
 const CR = 0x0d
-const NEWLINE = Buffer.from([LF])
+
+/**
+ * Where several lines are joined into one batch: reused, as a batch is handed over synchronously and
+ * finished with before the next (a chunk whose first line began in the previous chunk is the common
+ * case — a fresh 64 KiB buffer per chunk was most of the supervisor's external memory churn).
+ */
+let joinScratch = Buffer.allocUnsafe(0)
+const JOIN_SCRATCH_MAX = 1024 * 1024
+const joinBuffer = (size: number): Buffer => {
+  if (size <= joinScratch.length) return joinScratch
+  if (size > JOIN_SCRATCH_MAX) return Buffer.allocUnsafe(size)
+  joinScratch = Buffer.allocUnsafe(Math.max(size, 256 * 1024))
+  return joinScratch
+}
 
 /** Where to cut `bytes` at most `max` bytes in: before a UTF-8 continuation byte is never a cut. */
 const pieceEnd = (bytes: Buffer, max: number): number => {
@@ -20,6 +33,20 @@ const pieceEnd = (bytes: Buffer, max: number): number => {
   // A continuation byte is 10xxxxxx; a character has at most 3 of them.
   for (let back = 0; back < 3 && end > 1 && (bytes[end]! & 0xc0) === 0x80; back++) end--
   return (bytes[end]! & 0xc0) === 0x80 ? max : end
+}
+
+/**
+ * Whether every line of `body` (which ends in "\n") is at most `cap` bytes: a few native searches
+ * of up to `cap` bytes each, not one per line.
+ */
+const linesWithinCap = (body: Buffer, cap: number): boolean => {
+  for (let start = 0; body.length - 1 - start > cap; ) {
+    // The last newline at most `cap` bytes after `start` ends the lines before it, each within the cap.
+    const nl = body.lastIndexOf(LF, start + cap)
+    if (nl < start) return false
+    start = nl + 1
+  }
+  return true
 }
 
 export class LineSplitter {
@@ -41,15 +68,14 @@ export class LineSplitter {
       if (head > 0) this.splitLines(lines, this.takePending(chunk.subarray(0, head)))
       const body = chunk.subarray(head, lastLf + 1)
       if (body.length > 0) {
-        // No line of `body` can be longer than body minus its newline: at most the cap, and no "\r"
-        // to drop, means its bytes are the lines as they are.
-        if (body.length - 1 <= this.maxLineBytes && body.indexOf(CR) === -1) lines.push(body.subarray(0, body.length - 1))
+        // No line over the cap and no "\r" to drop: its bytes are the lines as they are.
+        if (body.indexOf(CR) === -1 && linesWithinCap(body, this.maxLineBytes)) lines.push(body.subarray(0, body.length - 1))
         else this.splitLines(lines, body)
       }
       this.emitJoined(lines)
     }
     if (lastLf + 1 < chunk.length) {
-      // Copied: a slice would keep the whole chunk it came from alive until the line ends.
+      // Copied: the chunk is a view on the read buffer that the next read reuses (output-source.ts).
       this.pending.push(Buffer.from(chunk.subarray(lastLf + 1)))
       this.pendingBytes += chunk.length - lastLf - 1
       this.cutOverlongPending()
@@ -96,12 +122,16 @@ export class LineSplitter {
   private emitJoined(lines: ReadonlyArray<Buffer>): void {
     if (lines.length === 0) return
     if (lines.length === 1) return this.emit(lines[0]!)
-    const parts: Array<Buffer> = []
-    for (const [i, line] of lines.entries()) {
-      if (i > 0) parts.push(NEWLINE)
-      parts.push(line)
+    let size = lines.length - 1
+    for (const line of lines) size += line.length
+    const joined = joinBuffer(size)
+    let at = 0
+    for (let i = 0; i < lines.length; i++) {
+      if (i > 0) joined[at++] = LF
+      joined.set(lines[i]!, at)
+      at += lines[i]!.length
     }
-    this.emit(Buffer.concat(parts))
+    this.emit(joined.subarray(0, size))
   }
 
   /** Cuts full pieces off a line that has no newline yet, so memory stays bounded. */
@@ -132,11 +162,10 @@ export interface LineReader {
 }
 
 /**
- * Starts reading `readable` and calls `onLines` synchronously for every batch of lines, in order.
- * A batch is a slice of the stream's chunk or a buffer of its own, never reused afterwards: a live
- * reader of the job's log may keep it.
+ * Starts reading `source` and calls `onLines` synchronously for every batch of lines, in order. A
+ * batch may be a view on the source's reused read buffer: it is valid only during the call.
  */
-export const readLines = (readable: Readable, onLines: (lines: Buffer) => void): LineReader => {
+export const readLines = (source: OutputSource, onLines: (lines: Buffer) => void): LineReader => {
   const splitter = new LineSplitter(onLines)
   let finished = false
   let resolveDone: () => void = () => {}
@@ -149,20 +178,14 @@ export const readLines = (readable: Readable, onLines: (lines: Buffer) => void):
     splitter.end()
     resolveDone()
   }
-  readable.on("data", (chunk: Buffer | string) => {
-    if (!finished) splitter.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk)
-  })
-  readable.once("end", finish)
-  readable.once("close", finish)
-  readable.once("error", finish)
-  // A stream that has already ended (a spawner connection whose header read consumed its last
-  // bytes emits "end" before it is handed over) would never tell these listeners.
-  if (readable.readableEnded || readable.destroyed) finish()
+  source.start((bytes) => {
+    if (!finished) splitter.push(bytes)
+  }, finish)
   return {
     done,
     close: () => {
       finish()
-      readable.destroy()
+      source.destroy()
     }
   }
 }

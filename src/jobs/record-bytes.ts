@@ -45,37 +45,41 @@ const escapeDense = (src: Uint8Array, out: Uint8Array, at: number): number => {
 
 /**
  * Runs of plain bytes are found 4 bytes at a time (a word with no byte below 0x20, no '"' and no
- * '\' — the usual bit tricks, which may flag a clean word but never miss one) and copied whole.
+ * '\' — the usual bit tricks, which may flag a clean word but never miss one) and moved whole.
+ * `src` is first copied to the end of `out`, past anything the output can reach before it has been
+ * read (out has room for 6 bytes per byte), so a run is moved with copyWithin inside one buffer:
+ * no view allocated per run (a `set(src.subarray())` per line was most of the supervisor's garbage
+ * with a fast log reader, and its slowest step).
  */
 const escapeSparse = (src: Uint8Array, out: Uint8Array, at: number): number => {
   const escapes = ESCAPES
   const n = src.length
-  const words = (src.byteOffset & 3) === 0 ? new Uint32Array(src.buffer, src.byteOffset, n >> 2) : undefined
+  // 4-aligned in the ArrayBuffer, at least 5n bytes after `at`: the output never overtakes the input.
+  const base = ((out.byteOffset + out.length - n) & ~3) - out.byteOffset
+  out.set(src, base)
+  const words = new Uint32Array(out.buffer, out.byteOffset + base, n >> 2)
   let j = at
   let run = 0
   let i = 0
   while (i < n) {
-    if (words !== undefined && (i & 3) === 0 && i + 4 <= n) {
+    // Whole clean words, then the bytes of the first word that may hold an escape (or of the tail).
+    for (; i + 4 <= n; i += 4) {
       const v = words[i >> 2]!
       const q = v ^ 0x22222222
       const s = v ^ 0x5c5c5c5c
-      if (((((v - 0x20202020) & ~v) | ((q - 0x01010101) & ~q) | ((s - 0x01010101) & ~s)) & 0x80808080) === 0) {
-        i += 4
-        continue
-      }
+      if (((((v - 0x20202020) & ~v) | ((q - 0x01010101) & ~q) | ((s - 0x01010101) & ~s)) & 0x80808080) !== 0) break
     }
-    const b = src[i]!
-    const e = escapes[b]!
-    if (e === 0) {
-      i++
-      continue
+    for (const stop = Math.min(i + 4, n); i < stop; i++) {
+      const b = out[base + i]!
+      const e = escapes[b]!
+      if (e === 0) continue
+      if (i - run > 16) out.copyWithin(j, base + run, base + i)
+      else for (let k = run; k < i; k++) out[j + k - run] = out[base + k]!
+      j = escapeByte(out, j + i - run, b, e)
+      run = i + 1
     }
-    if (i - run > 16) out.set(src.subarray(run, i), j)
-    else for (let k = run; k < i; k++) out[j + k - run] = src[k]!
-    j = escapeByte(out, j + i - run, b, e)
-    run = ++i
   }
-  out.set(src.subarray(run, n), j)
+  out.copyWithin(j, base + run, base + n)
   return j + n - run
 }
 
@@ -87,9 +91,13 @@ const escapeInto = (src: Uint8Array, out: Uint8Array, at: number): number => {
   return sample > 4 ? escapeDense(src, out, at) : escapeSparse(src, out, at)
 }
 
-/** Reused for every line (writes are synchronous); a rare huge batch gets a buffer of its own. */
+/**
+ * Reused for every record (writes are synchronous). It must hold the worst case (6 bytes per byte)
+ * of the largest batch a read gives — 256 KiB (output-source.ts) plus a pending line — or every
+ * record would allocate a buffer of its own; only a rarer, bigger batch does.
+ */
 let scratch = Buffer.allocUnsafe(512 * 1024)
-const SCRATCH_MAX = 1024 * 1024
+const SCRATCH_MAX = 2 * 1024 * 1024
 
 /** The record's JSON up to its data's first byte. */
 const headOf = (seq: number, ts: number, kind: "stdout" | "stderr"): string => `{"seq":${seq},"ts":${ts},"kind":"${kind}","data":"`

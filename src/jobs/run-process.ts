@@ -4,7 +4,6 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdirSync, statSync } from "node:fs"
 import { join } from "node:path"
-import type { Readable } from "node:stream"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
@@ -13,6 +12,7 @@ import * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
 import { fingerprintFromStat, processFingerprint } from "./fingerprint"
 import { readLines, type LineReader } from "./lines"
+import { sourceOfReadable, type OutputSource } from "./output-source"
 import type { KillFailed } from "./errors"
 import { applyCgroupLimits, oomKills, outOfMemoryReason, removeCgroup, type CgroupLimits } from "./cgroup"
 import { logWarn } from "../logging/event-log"
@@ -47,7 +47,8 @@ export interface ProcessSink {
   onSpawned(info: { pid: number; pgid: number; fingerprint: string | undefined }): Effect.Effect<void>
   /**
    * Called synchronously per batch of output lines (their bytes joined by "\n", lines.ts), in order
-   * per stream; the buffer is never reused (a live log reader may keep it). Must not throw.
+   * per stream; the buffer is valid only during the call (it may be the reused read buffer,
+   * output-source.ts). Must not throw.
    */
   onOutput(kind: "stdout" | "stderr", lines: Buffer): void
   /** Called once when an interruption starts killing the group (before SIGTERM). */
@@ -79,8 +80,8 @@ export interface Leader {
   readonly pid: number
   /** Known at launch (the spawner reads it); otherwise read here. */
   readonly fingerprint?: string
-  readonly stdout: Readable
-  readonly stderr: Readable
+  readonly stdout: OutputSource
+  readonly stderr: OutputSource
   readonly exit: Deferred.Deferred<LeaderExit>
   /** Closes whatever of the leader's streams is still open here. */
   readonly destroy: () => void
@@ -185,8 +186,8 @@ const spawnInProcess = (spec: ProcessSpec): Effect.Effect<Leader, SpawnFailed> =
       child.stdin!.end(spec.stdin ?? "")
       resume(Effect.succeed({
         pid: child.pid!,
-        stdout: child.stdout!,
-        stderr: child.stderr!,
+        stdout: sourceOfReadable(child.stdout!),
+        stderr: sourceOfReadable(child.stderr!),
         exit,
         destroy: () => {
           child.stdin?.destroy()

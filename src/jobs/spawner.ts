@@ -1,15 +1,17 @@
 // The supervisor's side of the spawner process (spawner-program.ts): starts it on first use,
-// listens on a private Unix socket for the jobs' output connections, and turns each job's
-// IPC messages into a launched leader (pid, its stdout and stderr sockets, its exit).
+// connects to its private Unix socket for each job's output (output-source.ts: read into one reused
+// buffer), and turns each job's IPC messages into a launched leader (pid, its stdout and stderr, its
+// exit).
 // The spawner is started again if it dies; jobs it had started then end "lost" (their exit status
 // died with it) and their process groups are killed like any job's.
 import { type ChildProcess, spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs"
-import { connect, createServer, type Server, type Socket } from "node:net"
+import { connect, createServer, type Server } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { socketPathLimit } from "../protocol/paths"
+import { connectOutput, type OutputSource } from "./output-source"
 import { spawnerProgram } from "./spawner-program"
 
 export interface LaunchRequest {
@@ -29,8 +31,8 @@ export interface Launched {
   readonly pid: number
   /** The leader's `/proc/<pid>/stat` line as the spawner read it (Linux), for its fingerprint. */
   readonly stat: string | undefined
-  readonly stdout: Socket
-  readonly stderr: Socket
+  readonly stdout: OutputSource
+  readonly stderr: OutputSource
   readonly exit: Promise<LeaderEnd>
 }
 
@@ -43,8 +45,8 @@ export class LaunchError extends Error {
 
 interface Pending {
   readonly child: ChildProcess
-  stdout?: Socket
-  stderr?: Socket
+  stdout?: OutputSource
+  stderr?: OutputSource
   pid?: number
   stat?: string
   launched?: boolean
@@ -58,23 +60,11 @@ interface Pending {
 /** What the spawner answers (spawner-program.ts): spawned, exit or error, per job id. */
 type SpawnerMessage = { t: string; id: string; pid?: number; stat?: string; code?: number | string | null; signal?: string | null; message?: string }
 
-const HEADER_BYTES = 16 + 2 // the id (16 hex), "o" or "e", "\n"
-
-/** Reads the "<id><stream>\n" header a spawner connection starts with. */
-const readHeader = (socket: Socket, onHeader: (id: string, stream: string) => void): void => {
-  const timer = setTimeout(() => socket.destroy(), 10_000)
-  const tryRead = () => {
-    const header = socket.read(HEADER_BYTES) as Buffer | null
-    if (header === null) return
-    clearTimeout(timer)
-    socket.off("readable", tryRead)
-    const text = header.toString("latin1")
-    if (text[HEADER_BYTES - 1] !== "\n") return void socket.destroy()
-    onHeader(text.slice(0, 16), text[16]!)
-  }
-  socket.on("readable", tryRead)
-  socket.once("close", () => clearTimeout(timer))
-  socket.on("error", () => {})
+/** A spawner helper: its process, the socket it listens on for the jobs' output, and when it does. */
+interface Helper {
+  readonly child: ChildProcess
+  readonly socketPath: string
+  readonly listening: Promise<void>
 }
 
 /**
@@ -86,13 +76,15 @@ const readHeader = (socket: Socket, onHeader: (id: string, stream: string) => vo
 const DEFAULT_SPAWNERS = 2
 
 export class Spawner {
-  private readonly children: Array<ChildProcess | undefined>
+  private readonly children: Array<Helper | undefined>
   /** Launches in flight (not yet answered) per spawner: a launch goes to the least busy one. */
   private readonly inFlight: Array<number>
-  private server: Server | undefined
-  private socketPath: string | undefined
-  /** The temp directory of the socket when it could not be in `runDir` (removed at close). */
+  /** Where the helpers' sockets are: `runDir`, or a temp directory (removed at close). */
+  private socketDir: string | undefined
+  /** The temp directory of the sockets when they could not be in `runDir`. */
   private dir: string | undefined
+  /** In the temp directory: a socket that answers while this supervisor lives (sweepStaleSpawnerDirs). */
+  private liveness: Server | undefined
   private readonly jobs = new Map<string, Pending>()
   private closed = false
   private idleTimer: NodeJS.Timeout | undefined
@@ -102,10 +94,10 @@ export class Spawner {
     /** The helpers leave after this long without a job, and start again with the next one. */
     private readonly idleStopMs: number = 30_000,
     /**
-     * The supervisor's own 0700 run directory (`<state>/run`): the jobs' output socket is
-     * `spawner.sock` in it, so a supervisor killed with -9 leaves nothing in $TMPDIR and the next
-     * one reuses the path (the singleton lock makes it ours). Without it (tests), or when the path
-     * is too long for a socket, a private temp directory as before.
+     * The supervisor's own 0700 run directory (`<state>/run`): the helpers' sockets for the jobs'
+     * output are `spawner-<n>.sock` in it, so a supervisor killed with -9 leaves nothing in $TMPDIR
+     * and the next one reuses the paths (the singleton lock makes them ours). Without it (tests), or
+     * when the path is too long for a socket, a private temp directory as before.
      */
     private readonly runDir: string | undefined = undefined
   ) {
@@ -123,9 +115,9 @@ export class Spawner {
     this.idleTimer = undefined
     const slot = this.inFlight.indexOf(Math.min(...this.inFlight))
     return new Promise<Launched>((resolve, reject) => {
-      let child: ChildProcess
+      let helper: Helper
       try {
-        child = this.ensureStarted(slot)
+        helper = this.ensureStarted(slot)
       } catch (e) {
         return reject(new LaunchError(`cannot start the spawner process: ${(e as Error).message}`, undefined))
       }
@@ -134,6 +126,7 @@ export class Spawner {
         this.inFlight[slot]!--
         settle()
       }
+      const child = helper.child
       this.jobs.set(id, {
         child,
         resolve: (launched) => answered(() => resolve(launched))(),
@@ -144,7 +137,24 @@ export class Spawner {
       child.send({ id, ...request }, (e) => {
         if (e) this.fail(id, new LaunchError(`cannot reach the spawner process: ${e.message}`, undefined))
       })
+      void helper.listening.then(() => this.connectOutputs(id, helper.socketPath))
     })
+  }
+
+  /** The job's stdout and stderr: two connections to its spawner, which hands them to the shell. */
+  private async connectOutputs(id: string, socketPath: string): Promise<void> {
+    const [out, err] = await Promise.allSettled([connectOutput(socketPath, `${id}o\n`), connectOutput(socketPath, `${id}e\n`)])
+    const job = this.jobs.get(id)
+    if (job === undefined || out.status === "rejected" || err.status === "rejected") {
+      if (out.status === "fulfilled") out.value.destroy()
+      if (err.status === "fulfilled") err.value.destroy()
+      const failed = out.status === "rejected" ? out.reason : err.status === "rejected" ? err.reason : undefined
+      if (failed !== undefined) this.fail(id, new LaunchError(`cannot connect the job's output to its spawner: ${(failed as Error).message}`, undefined))
+      return
+    }
+    job.stdout = out.value
+    job.stderr = err.value
+    this.settleIfReady(id, job)
   }
 
   /** Stops the spawner (the jobs it started are not its children's business any more). */
@@ -155,55 +165,47 @@ export class Spawner {
 
   /** The spawners' pids, of those that run (tests). */
   get pids(): ReadonlyArray<number> {
-    return this.children.flatMap((c) => (c?.pid !== undefined ? [c.pid] : []))
+    return this.children.flatMap((c) => (c?.child.pid !== undefined ? [c.child.pid] : []))
   }
 
-  private ensureStarted(slot: number): ChildProcess {
+  private ensureStarted(slot: number): Helper {
     const running = this.children[slot]
-    if (running !== undefined && running.connected) return running
-    const socketPath = (this.socketPath ??= this.chooseSocketPath())
-    if (this.server === undefined) {
-      rmSync(socketPath, { force: true })
-      const server = createServer((socket) => readHeader(socket, (id, stream) => this.attach(id, stream, socket)))
-      server.listen(socketPath)
-      server.unref()
-      this.server = server
-    }
+    if (running !== undefined && running.child.connected) return running
+    const socketPath = join((this.socketDir ??= this.chooseSocketDir()), `spawner-${slot}.sock`)
+    rmSync(socketPath, { force: true }) // left by a helper that died, or by a supervisor killed with -9
     const child = spawn(process.execPath, ["-e", `(${spawnerProgram.toString()})(require)`], {
       env: { HOOKD_SPAWNER_SOCKET: socketPath },
       stdio: ["ignore", "ignore", "inherit", "ipc"],
       serialization: "json"
     })
-    child.on("message", (m: SpawnerMessage) =>
-      this.onMessage(m)
-    )
+    let listened!: () => void
+    const listening = new Promise<void>((resolve) => (listened = resolve))
+    child.on("message", (m: SpawnerMessage) => (m.t === "ready" ? listened() : this.onMessage(m)))
     child.once("exit", () => this.onSpawnerExit(slot, child))
     child.on("error", () => this.onSpawnerExit(slot, child))
     child.unref()
     // The IPC channel must not keep the supervisor alive either.
     ;(child.channel as { unref?: () => void } | null | undefined)?.unref?.()
-    this.children[slot] = child
-    return child
+    const helper: Helper = { child, socketPath, listening }
+    this.children[slot] = helper
+    return helper
   }
 
-  private chooseSocketPath(): string {
+  private chooseSocketDir(): string {
     if (this.runDir !== undefined) {
-      const path = join(this.runDir, "spawner.sock")
-      if (Buffer.byteLength(path) <= socketPathLimit()) {
+      const longest = join(this.runDir, `spawner-${this.children.length - 1}.sock`)
+      if (Buffer.byteLength(longest) <= socketPathLimit()) {
         mkdirSync(this.runDir, { recursive: true, mode: 0o700 })
-        return path
+        return this.runDir
       }
     }
     this.dir = mkdtempSync(join(tmpdir(), SPAWN_DIR_PREFIX))
-    return join(this.dir, "out.sock")
-  }
-
-  private attach(id: string, stream: string, socket: Socket): void {
-    const job = this.jobs.get(id)
-    if (job === undefined || (stream !== "o" && stream !== "e")) return void socket.destroy()
-    if (stream === "o") job.stdout = socket
-    else job.stderr = socket
-    this.settleIfReady(id, job)
+    // The helpers' sockets come and go (they leave when idle): this one tells a sweep that we live.
+    const liveness = createServer((socket) => socket.destroy())
+    liveness.listen(join(this.dir, LIVENESS_SOCKET))
+    liveness.unref()
+    this.liveness = liveness
+    return this.dir
   }
 
   private onMessage(m: SpawnerMessage): void {
@@ -251,7 +253,7 @@ export class Spawner {
 
   /** Jobs not started yet fail; started ones end Lost (the caller kills their groups). */
   private onSpawnerExit(slot: number, child: ChildProcess): void {
-    if (this.children[slot] !== child) return
+    if (this.children[slot]?.child !== child) return
     this.children[slot] = undefined
     for (const [id, job] of [...this.jobs]) {
       if (job.child !== child) continue
@@ -273,9 +275,10 @@ export class Spawner {
   }
 
   private stopHelpers(): void {
-    for (const [slot, child] of this.children.entries()) {
+    for (const [slot, helper] of this.children.entries()) {
       this.children[slot] = undefined
-      if (child === undefined) continue
+      if (helper === undefined) continue
+      const child = helper.child
       if (child.connected) child.disconnect()
       child.kill("SIGTERM")
     }
@@ -284,16 +287,20 @@ export class Spawner {
   private stop(): void {
     if (this.idleTimer !== undefined) clearTimeout(this.idleTimer)
     this.stopHelpers()
-    this.server?.close()
-    this.server = undefined
-    if (this.socketPath !== undefined) rmSync(this.socketPath, { force: true })
-    this.socketPath = undefined
+    this.liveness?.close()
+    this.liveness = undefined
+    if (this.socketDir !== undefined) {
+      for (const slot of this.children.keys()) rmSync(join(this.socketDir, `spawner-${slot}.sock`), { force: true })
+    }
+    this.socketDir = undefined
     if (this.dir !== undefined) rmSync(this.dir, { recursive: true, force: true })
     this.dir = undefined
   }
 }
 
 const SPAWN_DIR_PREFIX = "hookd-spawn-"
+/** In a temp directory, the socket that answers while its supervisor lives. */
+const LIVENESS_SOCKET = "out.sock"
 
 /** A temp dir without its socket yet is left alone this long (it may be a starting supervisor's). */
 const UNBOUND_GRACE_MS = 60_000
@@ -326,7 +333,7 @@ export const sweepStaleSpawnerDirs = async (dir: string = tmpdir(), now: number 
     try {
       const stat = lstatSync(path)
       if (!stat.isDirectory() || (uid !== undefined && stat.uid !== uid)) continue
-      const socket = join(path, "out.sock")
+      const socket = join(path, LIVENESS_SOCKET)
       const hasSocket = lstatSync(socket, { throwIfNoEntry: false })?.isSocket() === true
       const dead = hasSocket ? await refusesConnections(socket) : now - stat.mtimeMs > UNBOUND_GRACE_MS
       if (!dead) continue

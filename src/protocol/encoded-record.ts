@@ -14,9 +14,11 @@ export interface RecordJson {
 
 /**
  * Records smaller than this are plain, decoded ones: a writer and a lazy `data` cost more than the
- * string of a short line (and every such record would have a hidden class of its own).
+ * string of a short line. Above it a decoded record costs two strings of its size (the decode and the
+ * frame's JSON.stringify) per reader — with a fast reader of a chatty job, whose records are a few KiB
+ * each, that was most of the supervisor's garbage (issue 14 item 5).
  */
-export const OWN_JSON_MIN_BYTES = 4096
+export const OWN_JSON_MIN_BYTES = 512
 
 /** Kept beside the record, not on it: the record stays a plain object to JSON.stringify and to equality. */
 const jsonOf = new WeakMap<object, RecordJson>()

@@ -159,31 +159,33 @@ const watchSocket = (socket: net.Socket, inbox: Mailbox.Mailbox<Buffer, FrameToo
 const makeReplier = (socket: net.Socket, closed: Deferred.Deferred<void>): Replier => {
   const peerGone = Deferred.await(closed)
   let scratch: Buffer | undefined
-  const write = (bytes: Buffer): Effect.Effect<void> =>
-    Effect.suspend(() => {
-      if (socket.destroyed || !socket.writable || bytes.length === 0) return Effect.void
-      // The write callback fires once the bytes reach the kernel (or with an error): natural backpressure.
-      const written = Effect.async<void>((resume) => {
-        socket.write(bytes, () => resume(Effect.void))
-      })
-      return Effect.race(written, peerGone)
-    })
+  /** The write callback fires once the bytes reach the kernel (or with an error): natural backpressure. */
+  const writeOnly = (bytes: Buffer): Effect.Effect<void> =>
+    Effect.suspend(() =>
+      socket.destroyed || !socket.writable || bytes.length === 0
+        ? Effect.void
+        : Effect.async<void>((resume) => {
+            socket.write(bytes, () => resume(Effect.void))
+          })
+    )
   return {
-    send: (response) => Effect.suspend(() => write(encodeFrame(response))),
+    send: (response) => Effect.race(Effect.suspend(() => writeOnly(encodeFrame(response))), peerGone),
     stream: (responses) =>
-      responses.pipe(
-        Stream.interruptWhenDeferred(closed),
-        // One write per upstream chunk, encoded only when the peer is still there, and the next chunk
-        // pulled only once this one reached the kernel: a reader's backlog stays upstream (tail.ts
-        // bounds it), never in this socket's buffer.
-        Stream.runForEachChunk((chunk) =>
+      // One race with the peer's leaving for the whole stream, not one per chunk: each race (or
+      // interruptWhen) forks fibers, some 50 KB of garbage per chunk — most of what a fast log
+      // reader cost the supervisor (issue 14 item 5).
+      Effect.race(
+        Stream.runForEachChunk(responses, (chunk) =>
           Effect.suspend(() => {
             if (Chunk.isEmpty(chunk) || socket.destroyed) return Effect.void
-            // The previous batch reached the kernel (write waits for that), so its buffer is free again.
+            // One write per upstream chunk, encoded only when the peer is still there, and the next
+            // chunk pulled only once this one reached the kernel (the write waits for that, so the
+            // buffer is free again): a reader's backlog stays upstream, never in this socket's buffer.
             scratch ??= Buffer.allocUnsafe(STREAM_SCRATCH_BYTES)
-            return write(encodeFramesInto(Chunk.toReadonlyArray(chunk), scratch))
+            return writeOnly(encodeFramesInto(Chunk.toReadonlyArray(chunk), scratch))
           })
-        )
+        ),
+        peerGone
       )
   }
 }

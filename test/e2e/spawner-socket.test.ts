@@ -1,8 +1,8 @@
-// The spawner's output socket lives in the state dir's run dir, so a supervisor killed with -9
+// The spawner helpers' output sockets live in the state dir's run dir, so a supervisor killed with -9
 // leaves nothing behind in $TMPDIR, and the next supervisor reuses the path. hookd-spawn-* dirs
 // that older supervisors left in $TMPDIR are removed at start when dead, kept when alive.
 import { spawn } from "node:child_process"
-import { existsSync, lstatSync, mkdirSync, readdirSync, utimesSync } from "node:fs"
+import { lstatSync, mkdirSync, readdirSync, utimesSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { makeGitRepo } from "../support/git"
@@ -22,7 +22,7 @@ const listenOn = async (path: string) => {
 }
 
 describe("the spawner's socket", () => {
-  it("is <state>/run/spawner.sock: a kill -9 leaves nothing in $TMPDIR and the next supervisor runs jobs", async () => {
+  it("is <state>/run/spawner-<n>.sock: a kill -9 leaves nothing in $TMPDIR and the next supervisor runs jobs", async () => {
     sandbox = makeSandbox()
     const tmp = (sandbox.env.TMPDIR = join(sandbox.dir, "tmp"))
     mkdirSync(tmp)
@@ -30,7 +30,8 @@ describe("the spawner's socket", () => {
     const first = await startSupervisor(sandbox)
     const inv = await start(sandbox.socket, runJobs(repo, [job("one", "echo one")]))
     expect((await finished(sandbox.socket, repo, inv, "one")).status).toBe("completed")
-    expect(lstatSync(join(sandbox.stateDir, "run", "spawner.sock")).isSocket()).toBe(true)
+    // The first helper's (each helper listens on its own; the supervisor connects for a job's output).
+    expect(lstatSync(join(sandbox.stateDir, "run", "spawner-0.sock")).isSocket()).toBe(true)
     expect(spawnDirs(tmp)).toEqual([])
     await first.stop("SIGKILL")
 
@@ -42,7 +43,7 @@ describe("the spawner's socket", () => {
     } finally {
       await second.stopCleanly()
     }
-    expect(existsSync(join(sandbox.stateDir, "run", "spawner.sock"))).toBe(false)
+    expect(readdirSync(join(sandbox.stateDir, "run")).filter((n) => n.startsWith("spawner"))).toEqual([])
   })
 
   it("hookd-spawn-* dirs in $TMPDIR: a dead one (socket refused, or none for over a minute) is removed at start, a live one kept", async () => {

@@ -75,6 +75,20 @@ describe("LineSplitter batches (log format 2)", () => {
     expect(seen[0]!.buffer).toBe(chunk.buffer)
   })
 
+  it("a chunk longer than the cap whose lines are all within it is still one batch of its own bytes", () => {
+    for (const text of ["ab\ncd\nef\ngh\n", "abcd\nefgh\nijkl\n", "a\n\n\n\n\n\n\nb\n"]) {
+      const chunk = Buffer.from(text)
+      const seen: Array<Buffer> = []
+      new LineSplitter((lines) => seen.push(lines), 4).push(chunk)
+      expect(seen.map((b) => b.toString())).toEqual([text.slice(0, -1)])
+      expect(seen[0]!.buffer).toBe(chunk.buffer)
+    }
+    // One line over the cap anywhere (first, middle, last) takes the per-line path and is cut.
+    expect(batches(["abcde\nf\n"], 4)).toEqual(["abcd\ne\nf"])
+    expect(batches(["ab\ncdefgh\nij\n"], 4)).toEqual(["ab\ncdef\ngh\nij"])
+    expect(batches(["ab\ncd\nefghi\n"], 4)).toEqual(["ab\ncd\nefgh\ni"])
+  })
+
   it("the end of a pending line and the chunk's whole lines go out as one batch; the rest waits", () => {
     expect(batches(["one\ntw", "o\nthree\nfo", "ur"])).toEqual(["one", "two\nthree", "four"])
   })

@@ -152,11 +152,10 @@ export const handleRunJobs = (request: RunJobs, id: string | undefined, reply: R
       )
     // Waited jobs skipped by a condition are streamed too (their one `skipped` record), so the hook
     // can say why a check did not run.
-    const records = Stream.mergeAll(
-      [...skippedWaited.map((j) => framesOf(j.name, undefined)), ...waited.map((entry) => framesOf(entry.name, entry.log))],
-      // No read-ahead beyond one chunk per job: the hook's socket sets the pace (issue 14 item 5).
-      { concurrency: "unbounded", bufferSize: 1 }
-    )
+    const streams = [...skippedWaited.map((j) => framesOf(j.name, undefined)), ...waited.map((entry) => framesOf(entry.name, entry.log))]
+    // No read-ahead beyond one chunk per job: the hook's socket sets the pace (issue 14 item 5). One
+    // job's stream goes as it is: a merge costs fibers and a queue per chunk.
+    const records = streams.length === 1 ? streams[0]! : Stream.mergeAll(streams, { concurrency: "unbounded", bufferSize: 1 })
     const end = Stream.fromEffect(
       Effect.gen(function* () {
         const statuses = yield* Effect.forEach(waited, (e) => Effect.map(Deferred.await(e.done), (ended) => ended.status))

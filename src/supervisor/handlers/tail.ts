@@ -17,25 +17,21 @@ export const tailLogs = (request: RequestPayloads["TailLogs"], id: string | unde
     const repo = yield* knownRepo(request.job.repo_root)
     const row = yield* resolveJob(repo, request.job)
     const entry = runner.live(repo.repoId, row.invocation_id, row.name)
-    let shutDown = false
     const frames = tailJobLog({
       path: jobLogPath(settings.stateDir, repo.repoId, row.invocation_id, row.name),
       live: entry?.log,
       follow: request.follow,
       ...(request.since_seq !== undefined ? { sinceSeq: request.since_seq } : {}),
       ...(request.kinds !== undefined ? { kinds: request.kinds } : {})
-    }).pipe(
-      Stream.map((record): ResponseEnvelope => response("StreamFrame", { record }, id)),
-      // Supervisor shutdown ends open tails with reason "shutdown".
-      Stream.interruptWhen(lifecycle.shutdown.pipe(Effect.tap(() => Effect.sync(() => (shutDown = true)))))
+    }).pipe(Stream.map((record): ResponseEnvelope => response("StreamFrame", { record }, id)))
+    // Supervisor shutdown ends open tails with reason "shutdown": one race for the whole tail (a
+    // Stream.interruptWhen races every pull, some 50 KB of garbage per chunk; issue 14 item 5).
+    const shutDown = yield* Effect.race(
+      Effect.as(reply.stream(frames.pipe(Stream.orDie)), false),
+      Effect.as(lifecycle.shutdown, true)
     )
-    const end = Stream.fromEffect(
-      Effect.gen(function* () {
-        if (shutDown) return response("StreamEnd", { reason: "shutdown" }, id) as ResponseEnvelope
-        const now = yield* repo.store.getJob(row.invocation_id, row.name)
-        const terminal = now !== undefined && isTerminalStatus(now.status)
-        return response("StreamEnd", { reason: terminal ? "terminal" : "replayed" }, id) as ResponseEnvelope
-      }).pipe(Effect.orDie)
-    )
-    yield* reply.stream(Stream.concat(frames.pipe(Stream.orDie), end))
+    if (shutDown) return yield* reply.send(response("StreamEnd", { reason: "shutdown" }, id))
+    const now = yield* repo.store.getJob(row.invocation_id, row.name).pipe(Effect.orDie)
+    const terminal = now !== undefined && isTerminalStatus(now.status)
+    yield* reply.send(response("StreamEnd", { reason: terminal ? "terminal" : "replayed" }, id))
   })
