@@ -365,6 +365,21 @@ export const FailureNotice = Schema.Struct({
 })
 export type FailureNotice = typeof FailureNotice.Type
 
+/**
+ * A repository a cross-repo request (ListJobs all_repos, Prune without repo_root) left out because
+ * its state cannot be used (a damaged or unreadable database): the answer carries the others, and
+ * this says which one is missing, why (`code`, as the error answer for that repository alone would
+ * be) and how to fix it (`message`).
+ */
+export const UnavailableRepo = Schema.Struct({
+  repo_id: Schema.String,
+  /** The repository's root when it is known (its database was open before it was damaged). */
+  root: optional(Schema.String),
+  code: ErrorCode,
+  message: Schema.String
+}).annotations({ identifier: "UnavailableRepo" })
+export type UnavailableRepo = typeof UnavailableRepo.Type
+
 export const PrunedItem = Schema.Struct({
   repo_id: Schema.String,
   invocation_id: Schema.String,
@@ -427,7 +442,9 @@ export const ResponsePayloadSchemas = {
     /** Extra (forward-compatible): how many jobs match the filters in all, before `limit` (hookctl's "… 143 more"). */
     total: optional(NonNegativeInt),
     /** Extra: on a paged answer, present while more rows follow — send it back as `cursor`. */
-    next_cursor: optional(Schema.String)
+    next_cursor: optional(Schema.String),
+    /** Extra: present (non-empty) when a cross-repo listing left repositories out; the jobs are the others'. */
+    unavailable: optional(Schema.Array(UnavailableRepo))
   }),
   Job: Schema.Struct({ job: JobInfo }),
   Cancelled: Schema.Struct({ count: NonNegativeInt, names: Schema.Array(Schema.String) }),
@@ -445,7 +462,9 @@ export const ResponsePayloadSchemas = {
     jobs: NonNegativeInt,
     bytes: NonNegativeInt,
     dry_run: Schema.Boolean,
-    items: Schema.Array(PrunedItem)
+    items: Schema.Array(PrunedItem),
+    /** Extra: present (non-empty) when a prune of every repository left some out; the others were pruned. */
+    unavailable: optional(Schema.Array(UnavailableRepo))
   }),
   Ack: Schema.Struct({ message: Schema.String }),
   Error: Schema.Struct({ code: ErrorCode, message: Schema.String, details: optional(Schema.Unknown) })

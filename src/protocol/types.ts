@@ -85,6 +85,7 @@ export type {
   LogKind,
   LogRecord,
   PrunedItem,
+  UnavailableRepo,
   RequestEnvelope,
   RequestPayloads,
   ResponseEnvelope,

@@ -24,6 +24,22 @@ export interface OpenRepo {
 
 type OpenError = Effect.Effect.Error<ReturnType<typeof openRepoStore>>
 
+/** A repository with a database that could not be opened (damaged, unreadable, …): why, for the client. */
+export interface UnavailableRepo {
+  readonly repoId: string
+  /** Its root, when this process had it open before (it was damaged since). */
+  readonly root: string | undefined
+  /** The database that could not be opened. */
+  readonly dbPath: string
+  readonly error: OpenError
+}
+
+/** Every repository with a database: the ones open and usable, and the ones that could not be opened. */
+export interface AllRepos {
+  readonly repos: ReadonlyArray<OpenRepo>
+  readonly unavailable: ReadonlyArray<UnavailableRepo>
+}
+
 export interface RepoRegistryService {
   /** The repository containing `path` (any path inside a worktree), opened on first use. */
   readonly resolve: (path: string) => Effect.Effect<OpenRepo, RepoNotFound | OpenError>
@@ -33,9 +49,10 @@ export interface RepoRegistryService {
   readonly byId: (repoId: string) => Effect.Effect<OpenRepo | undefined, OpenError>
   /**
    * Every repository with a database, each opened if it was not yet (one at a time, yielding to
-   * other requests in between); one that cannot be opened is logged (`repo_open_failed`) and left out.
+   * other requests in between); one that cannot be opened is logged (`repo_open_failed`) and
+   * returned in `unavailable` with its error, so a cross-repo answer can name it.
    */
-  readonly openAll: Effect.Effect<ReadonlyArray<OpenRepo>>
+  readonly openAll: Effect.Effect<AllRepos>
   /** The repositories already open in this process (every repo a live job belongs to is). */
   readonly opened: () => ReadonlyArray<OpenRepo>
   /** How many repositories have a database (open or not). */
@@ -82,6 +99,8 @@ export const RepoRegistryLive = Layer.scoped(
     // Prune and the background pass know them. Nothing is opened here. An unreadable repo dir is
     // known too (databaseMayExist is false only when there is none): opening it names the chmod.
     const known = new Set<string>()
+    // The root of each repository this process has opened, kept after a damaged one is forgotten.
+    const rootOf = new Map<string, string>()
     for (const repoId of existsSync(reposDir) ? readdirSync(reposDir) : []) {
       if (REPO_ID.test(repoId) && databaseMayExist(repoDbPath(settings.stateDir, repoId))) known.add(repoId)
     }
@@ -116,6 +135,7 @@ export const RepoRegistryLive = Layer.scoped(
       const repo: OpenRepo = { repoId, root: row.root, store: repoStore }
       if (Option.isSome(prepare)) yield* prepare.value(repo)
       repos.set(repoId, repo)
+      rootOf.set(repoId, repo.root)
       known.add(repoId)
       return repo
     }, opening.withPermits(1))
@@ -128,16 +148,18 @@ export const RepoRegistryLive = Layer.scoped(
 
     const openAll: RepoRegistryService["openAll"] = Effect.gen(function* () {
       yield* forgetDamaged
+      const unavailable: UnavailableRepo[] = []
       for (const repoId of [...known]) {
         if (repos.has(repoId)) continue
         yield* yieldToEventLoop
         yield* open(repoId, "").pipe(
-          Effect.catchAll((error) =>
-            logWarn("repo_open_failed", { repo_id: repoId, error: String((error as { message?: string }).message ?? error) })
-          )
+          Effect.catchAll((error) => {
+            unavailable.push({ repoId, root: rootOf.get(repoId), dbPath: repoDbPath(settings.stateDir, repoId), error })
+            return logWarn("repo_open_failed", { repo_id: repoId, error: String((error as { message?: string }).message ?? error) })
+          })
         )
       }
-      return [...repos.values()].filter(usable)
+      return { repos: [...repos.values()].filter(usable), unavailable }
     })
 
     /**

@@ -15,9 +15,16 @@ export interface LastSweep {
   readonly bytes: number
 }
 
+type SweepError = Effect.Effect.Error<ReturnType<typeof sweepRepo>>
+
 export interface PruneOptions {
   readonly dryRun: boolean
   readonly olderThanSecs?: number
+  /**
+   * Wraps each repository's sweep: a prune of every repository leaves one that fails out (the
+   * caller names it in the answer) and prunes the rest; without it the first failure is the answer.
+   */
+  readonly eachRepo?: (repo: OpenRepo, sweep: Effect.Effect<RepoSweepResult, SweepError>) => Effect.Effect<RepoSweepResult | undefined, SweepError>
 }
 
 export interface RetentionService {
@@ -26,7 +33,7 @@ export interface RetentionService {
   readonly prune: (
     repos: ReadonlyArray<OpenRepo>,
     options: PruneOptions
-  ) => Effect.Effect<ResponsePayloads["Pruned"], Effect.Effect.Error<ReturnType<typeof sweepRepo>>>
+  ) => Effect.Effect<ResponsePayloads["Pruned"], SweepError>
   readonly lastSweep: () => LastSweep | undefined
 }
 
@@ -81,7 +88,7 @@ export const RetentionLive = Layer.effect(
     const sweepAll: RetentionService["sweepAll"] = Effect.fn("Retention.sweepAll")(function* (reason) {
       const now = yield* Clock.currentTimeMillis
       const results: RepoSweepResult[] = []
-      for (const repo of yield* registry.openAll) {
+      for (const repo of (yield* registry.openAll).repos) {
         // Uninterruptible per repo: a shutdown waits for the few renames and one transaction
         // rather than leaving leftovers for the next start to heal.
         const result = yield* sweepRepo(targetOf(repo), { now, dryRun: false }).pipe(
@@ -97,13 +104,15 @@ export const RetentionLive = Layer.effect(
 
     const prune: RetentionService["prune"] = Effect.fn("Retention.prune")(function* (repos, options) {
       const now = yield* Clock.currentTimeMillis
-      const results = yield* Effect.forEach(repos, (repo) =>
-        sweepRepo(targetOf(repo), {
+      const swept = yield* Effect.forEach(repos, (repo) => {
+        const sweep = sweepRepo(targetOf(repo), {
           now,
           dryRun: options.dryRun,
           ...(options.olderThanSecs !== undefined ? { olderThanSecs: options.olderThanSecs } : {})
         }).pipe(Effect.uninterruptible)
-      )
+        return options.eachRepo !== undefined ? options.eachRepo(repo, sweep) : sweep
+      })
+      const results = swept.filter((r): r is RepoSweepResult => r !== undefined)
       if (!options.dryRun) record(now, results)
       yield* logInfo("retention_sweep", sweepLogFields("prune", results, options.dryRun, (yield* Clock.currentTimeMillis) - now))
       const items = itemsOf(results)

@@ -112,7 +112,7 @@ const serveUntilShutdown = (activationFd: number | undefined) =>
     yield* Effect.forkScoped(
       Effect.gen(function* () {
         yield* Deferred.await(firstAnswered).pipe(Effect.timeout(START_WORK_DELAY), Effect.ignore)
-        const opened = yield* registry.openAll
+        const opened = (yield* registry.openAll).repos
         yield* logInfo("started", {
           version: settings.version,
           state_dir: settings.stateDir,

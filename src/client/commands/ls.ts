@@ -1,14 +1,15 @@
 // `hookctl ls`: ListJobs (in pages), shown as a fitted table (with a "… N more" footer) or a script format;
 // `--watch` redraws the table on an interval until Ctrl-C.
 import { homedir } from "node:os"
-import type { JobInfo, RequestPayloads, ResponseEnvelope } from "../../protocol/types"
+import type { JobInfo, RequestPayloads, ResponseEnvelope, UnavailableRepo } from "../../protocol/types"
 import type { Command } from "../cli"
 import { expectKind, type Connection } from "../connection"
-import { EXIT_INTERRUPTED, EXIT_OK } from "../errors"
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from "../errors"
 import { formatBytes, formatRelativeTime } from "../format"
 import { moreFooter, renderJobsTable } from "../jobs-view"
+import { formatLeftOut, mergeLeftOut } from "../left-out"
 import { renderMachineFormat } from "../list-formats"
-import { colourEnabled, out, outLines, terminalWidth } from "../output"
+import { colourEnabled, errLines, out, outLines, terminalWidth } from "../output"
 import { withConnection, worktreeFilter } from "./connect"
 
 type LsCommand = Extract<Command, { kind: "ls" }>
@@ -36,6 +37,7 @@ const listRequest = (cmd: LsCommand): RequestPayloads["ListJobs"] => {
  */
 const fetchJobs = async (c: Connection, request: RequestPayloads["ListJobs"], withStatus = false) => {
   const jobs: JobInfo[] = []
+  const leftOut = new Map<string, UnavailableRepo>()
   let total: number | undefined
   let cursor: string | undefined
   let status: ResponseEnvelope | undefined
@@ -57,8 +59,9 @@ const fetchJobs = async (c: Connection, request: RequestPayloads["ListJobs"], wi
     const answer = expectKind(answered, "Jobs")
     if (cursor === undefined) total = answer.total
     for (const job of answer.jobs) jobs.push(job)
+    mergeLeftOut(leftOut, answer.unavailable)
     cursor = answer.next_cursor
-    if (cursor === undefined || (request.limit !== undefined && jobs.length >= request.limit)) return { jobs, total, status }
+    if (cursor === undefined || (request.limit !== undefined && jobs.length >= request.limit)) return { jobs, total, status, leftOut }
   }
 }
 
@@ -78,13 +81,17 @@ export const runLs = (cmd: LsCommand) =>
     const request = listRequest(cmd)
     if (cmd.watchMs !== undefined) return watch(c, cmd, request, cmd.watchMs)
     const table = cmd.format === "table"
-    const { jobs, total, status } = await fetchJobs(c, request, table)
+    const { jobs, total, status, leftOut } = await fetchJobs(c, request, table)
+    // A repository --all-repos could not read: the others are listed, it is named on stderr, exit 1.
+    const exit = leftOut.size > 0 ? EXIT_FAILED : EXIT_OK
     if (!table) {
       await out(await renderMachineFormat(jobs, cmd.format))
-      return EXIT_OK
+      await errLines(formatLeftOut(leftOut.values()))
+      return exit
     }
     await outLines([...tableLines(cmd, jobs, total), ...sweepFooter(status)])
-    return EXIT_OK
+    await errLines(formatLeftOut(leftOut.values()))
+    return exit
   })
 
 /**
@@ -112,9 +119,9 @@ const watch = async (c: Connection, cmd: LsCommand, request: RequestPayloads["Li
   const tty = process.stdout.isTTY === true
   try {
     for (;;) {
-      const { jobs, total } = await fetchJobs(c, request)
+      const { jobs, total, leftOut } = await fetchJobs(c, request)
       const heading = `every ${intervalMs >= 1000 ? `${intervalMs / 1000}s` : `${intervalMs}ms`} · ${new Date().toLocaleTimeString()} · Ctrl-C to stop`
-      await out((tty ? CLEAR : "") + [heading, "", ...tableLines(cmd, jobs, total)].join("\n") + "\n" + (tty ? "" : "\n"))
+      await out((tty ? CLEAR : "") + [heading, "", ...tableLines(cmd, jobs, total), ...formatLeftOut(leftOut.values())].join("\n") + "\n" + (tty ? "" : "\n"))
       let timer: NodeJS.Timeout | undefined
       const ticked = await Promise.race([
         new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), intervalMs))),

@@ -3,11 +3,12 @@ import type { Command } from "../cli"
 import { socketPath } from "../../protocol/paths"
 import { openSocket } from "../../protocol/client"
 import { Connection, expectKind } from "../connection"
-import { asUnsafeSocket, EXIT_OK, UnreachableError } from "../errors"
+import { asUnsafeSocket, EXIT_FAILED, EXIT_OK, UnreachableError } from "../errors"
 import { withConnection, worktreeFilter } from "./connect"
 import { withJobSuggestion } from "./job-lookup"
 import { formatBytes, formatDuration } from "../format"
-import { out, outLines } from "../output"
+import { formatLeftOut } from "../left-out"
+import { errLines, out, outLines } from "../output"
 import { terminalSafe } from "../../protocol/terminal-text"
 
 type Of<K extends Command["kind"]> = Extract<Command, { kind: K }>
@@ -94,16 +95,21 @@ export const runPrune = (cmd: Of<"prune">) =>
       ...(cmd.olderThanSecs !== undefined && { older_than_secs: cmd.olderThanSecs })
     })
     const p = expectKind(answer, "Pruned")
+    // A repository --all-repos could not read: the others are pruned, it is named on stderr, exit 1.
+    const leftOut = formatLeftOut(p.unavailable ?? [])
+    const exit = leftOut.length > 0 ? EXIT_FAILED : EXIT_OK
     if (cmd.json) {
       await out(JSON.stringify(p) + "\n")
-      return EXIT_OK
+      await errLines(leftOut)
+      return exit
     }
     const verb = p.dry_run ? "would prune" : "pruned"
     await outLines([
       ...p.items.map((i) => terminalSafe(`${verb} ${i.invocation_id.slice(0, 8)}  ${i.worktree}  ${i.jobs} jobs, ${formatBytes(i.bytes)} (${i.reason})`)),
       `${verb} ${p.invocations} invocation${p.invocations === 1 ? "" : "s"}, ${p.jobs} job${p.jobs === 1 ? "" : "s"}, ${formatBytes(p.bytes)}`
     ])
-    return EXIT_OK
+    await errLines(leftOut)
+    return exit
   })
 
 /** Never autostarts: starting a supervisor just to stop it would be silly. */

@@ -9,6 +9,7 @@ import { BadRequest, JobNotFound, NoMatch, WorktreeGone } from "../errors"
 import { knownRepo, resolveInvocation, resolveJob } from "../job-address"
 import { specFromRow } from "../../jobs/rows"
 import { JobRunner } from "../../jobs/runner"
+import { LeftOut, perRepo } from "../left-out-repos"
 import { RepoRegistry } from "../../repos/registry"
 
 type Retry = RequestPayloads["Retry"]
@@ -99,10 +100,14 @@ export const prune = (request: RequestPayloads["Prune"]) =>
     const registry = yield* RepoRegistry
     const retention = yield* Retention
     // A repository without a database has no history; a prune (even a dry run) must not create one.
-    const found = request.repo_root !== undefined ? yield* registry.find(request.repo_root) : undefined
-    const repos = request.repo_root === undefined ? yield* registry.openAll : found !== undefined ? [found] : []
-    return yield* retention.prune(repos, {
-      dryRun: request.dry_run,
-      ...(request.older_than_secs !== undefined ? { olderThanSecs: request.older_than_secs } : {})
-    })
+    const options = { dryRun: request.dry_run, ...(request.older_than_secs !== undefined ? { olderThanSecs: request.older_than_secs } : {}) }
+    if (request.repo_root !== undefined) {
+      const found = yield* registry.find(request.repo_root)
+      return yield* retention.prune(found !== undefined ? [found] : [], options)
+    }
+    // Every repository: one that cannot be read is named in `unavailable`, the rest pruned.
+    const all = yield* registry.openAll
+    const leftOut = new LeftOut(all.unavailable)
+    const pruned = yield* retention.prune(all.repos, { ...options, eachRepo: (repo, sweep) => perRepo(leftOut, repo, undefined, sweep) })
+    return { ...pruned, ...leftOut.field() }
   })

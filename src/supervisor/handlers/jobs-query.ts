@@ -11,6 +11,7 @@ import { knownRepo, resolveJob } from "../job-address"
 import { toJobInfo } from "../../jobs/rows"
 import { JobRunner } from "../../jobs/runner"
 import { RepoRegistry, type OpenRepo } from "../../repos/registry"
+import { LeftOut, perRepo } from "../left-out-repos"
 
 const liveFactsOf = (runner: JobRunner["Type"], repoId: string, invocationId: string, name: string) => {
   const entry = runner.live(repoId, invocationId, name)
@@ -54,13 +55,15 @@ const readPage = (
   filter: JobFilter,
   cursor: ListPosition | undefined,
   want: number,
-  maxBytes: number
+  maxBytes: number,
+  leftOut: LeftOut | undefined
 ) =>
   Effect.gen(function* () {
     const runner = yield* JobRunner
     const rows: Array<{ repo: OpenRepo; row: ListedJobRow; position: ListPosition }> = []
     for (const repo of repos) {
-      for (const row of yield* repo.store.listJobs({ ...filter, limit: want + 1 }, keysetAfter(cursor, repo.repoId))) {
+      if (leftOut?.has(repo.repoId)) continue
+      for (const row of yield* perRepo(leftOut, repo, [], repo.store.listJobs({ ...filter, limit: want + 1 }, keysetAfter(cursor, repo.repoId)))) {
         rows.push({ repo, row, position: positionOf(repo.repoId, row) })
       }
     }
@@ -81,14 +84,15 @@ const readPage = (
   })
 
 /** Un-noticed background failures first, then newest first (flow's `ls --failed`), in one answer. */
-const unnoticedFirst = (repos: ReadonlyArray<OpenRepo>, filter: JobFilter, limit: number, total: number | undefined) =>
+const unnoticedFirst = (repos: ReadonlyArray<OpenRepo>, filter: JobFilter, limit: number, total: number | undefined, leftOut: LeftOut | undefined) =>
   Effect.gen(function* () {
     const runner = yield* JobRunner
     const now = Date.now()
     const listed: Array<{ info: JobInfo; position: ListPosition }> = []
     for (const repo of repos) {
+      if (leftOut?.has(repo.repoId)) continue
       const want = limit === Number.MAX_SAFE_INTEGER ? {} : { limit }
-      for (const row of yield* repo.store.listJobs({ ...filter, ...want, unnoticedFirst: true })) {
+      for (const row of yield* perRepo(leftOut, repo, [], repo.store.listJobs({ ...filter, ...want, unnoticedFirst: true }))) {
         listed.push({ info: toJobInfo(repo, row, now, liveFactsOf(runner, repo.repoId, row.invocation_id, row.name)), position: positionOf(repo.repoId, row) })
       }
     }
@@ -100,7 +104,7 @@ const unnoticedFirst = (repos: ReadonlyArray<OpenRepo>, filter: JobFilter, limit
       bytes += Buffer.byteLength(JSON.stringify(job)) + 1
       if (bytes > ANSWER_MAX_BYTES) return yield* tooLarge(n)
     }
-    return { jobs, total: total ?? jobs.length }
+    return { jobs, total: total ?? jobs.length, ...leftOut?.field() }
   })
 
 export const listJobs = (request: RequestPayloads["ListJobs"]) =>
@@ -111,6 +115,8 @@ export const listJobs = (request: RequestPayloads["ListJobs"]) =>
       return yield* new BadRequest({ message: "payload.cursor: not a cursor hookd handed out (send back next_cursor as it came)" })
     }
     let repos: ReadonlyArray<OpenRepo>
+    // Across repositories, one that cannot be read is named in `unavailable`, and the rest listed.
+    let leftOut: LeftOut | undefined
     if (request.repo_id !== undefined) {
       const repo = yield* registry.byId(request.repo_id)
       repos = repo ? [repo] : []
@@ -118,7 +124,9 @@ export const listJobs = (request: RequestPayloads["ListJobs"]) =>
       const repo = yield* registry.find(request.repo_root)
       repos = repo ? [repo] : []
     } else {
-      repos = yield* registry.openAll
+      const all = yield* registry.openAll
+      repos = all.repos
+      leftOut = new LeftOut(all.unavailable)
     }
     const filter: JobFilter = {
       ...(request.worktree !== undefined ? { worktree: request.worktree } : {}),
@@ -130,19 +138,20 @@ export const listJobs = (request: RequestPayloads["ListJobs"]) =>
     // The footer's "N more": counted on the first page only (cheap — an index walk — but not free).
     const counted = request.limit !== undefined && cursor === undefined
     let total = 0
-    if (counted) for (const repo of repos) total += yield* repo.store.countJobs(filter)
+    if (counted) for (const repo of repos) total += yield* perRepo(leftOut, repo, 0, repo.store.countJobs(filter))
     const limit = request.limit ?? Number.MAX_SAFE_INTEGER
 
     // `ls --failed`: un-noticed background failures first. That order has no cursor; the status
     // filter keeps such a listing small, so it is one answer (still refused if over a frame).
-    if (request.unnoticed_first === true) return yield* unnoticedFirst(repos, filter, limit, counted ? total : undefined)
+    if (request.unnoticed_first === true) return yield* unnoticedFirst(repos, filter, limit, counted ? total : undefined, leftOut)
 
     if (request.paged === true || request.cursor !== undefined) {
-      const page = yield* readPage(repos, filter, cursor, Math.min(limit, PAGE_MAX_ROWS), PAGE_MAX_BYTES)
+      const page = yield* readPage(repos, filter, cursor, Math.min(limit, PAGE_MAX_ROWS), PAGE_MAX_BYTES, leftOut)
       return {
         jobs: page.jobs,
         ...(counted ? { total } : {}),
-        ...(page.next !== undefined ? { next_cursor: encodeCursor(page.next) } : {})
+        ...(page.next !== undefined ? { next_cursor: encodeCursor(page.next) } : {}),
+        ...leftOut?.field()
       }
     }
     // Unpaged: the whole answer in one frame, read page by page so a history too large for a frame
@@ -151,14 +160,14 @@ export const listJobs = (request: RequestPayloads["ListJobs"]) =>
     let bytes = 0
     let next: ListPosition | undefined
     do {
-      const page = yield* readPage(repos, filter, next, Math.min(limit - jobs.length, PAGE_MAX_ROWS), Number.MAX_SAFE_INTEGER)
+      const page = yield* readPage(repos, filter, next, Math.min(limit - jobs.length, PAGE_MAX_ROWS), Number.MAX_SAFE_INTEGER, leftOut)
       for (const job of page.jobs) jobs.push(job)
       bytes += page.bytes
       if (bytes > ANSWER_MAX_BYTES) return yield* tooLarge(jobs.length)
       next = page.next
     } while (next !== undefined && jobs.length < limit)
     // Without a limit the list is the whole answer; with one, `total` says how many matched in all.
-    return { jobs, total: counted ? total : jobs.length }
+    return { jobs, total: counted ? total : jobs.length, ...leftOut?.field() }
   })
 
 export const getJob = (request: RequestPayloads["GetJob"]) =>
