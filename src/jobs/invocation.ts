@@ -10,6 +10,8 @@ import { invocationStatus } from "../domain/status"
 import { logError, logInfo, logWarn } from "../logging/event-log"
 import type { JobSpec, JobStatus, RequestPayloads, StatusEvent } from "../protocol/types"
 import type { OpenRepo } from "../repos/registry"
+import { isMissingRow } from "../store/errors"
+import type { RepoStore } from "../store/repo-store"
 import type { JobPatch } from "../store/rows"
 import { placeJob, type Containment } from "./containment"
 import { type KillFailed, LogWriteFailed } from "./errors"
@@ -73,10 +75,19 @@ export interface InvocationDeps {
   readonly onJobEnded: (job: LiveJob) => void
   /** True once the runner shuts down: a job's end that cannot be recorded is no longer retried. */
   readonly stopping: () => boolean
+  /**
+   * The repository's store to write a job's end through: its own, or — once that one was found
+   * damaged and closed — the one opened afresh from the (repaired) file.
+   */
+  readonly currentStore: (repo: OpenRepo) => Effect.Effect<RepoStore, { readonly message: string }>
 }
 
-/** How often a job's end that could not be recorded (a full disk) is tried again. */
-const RECORD_RETRY = Schedule.spaced("1 second")
+/**
+ * When a job's end that could not be recorded (a full disk, a damaged database) is tried again:
+ * after 1 s, then twice as long each time, at most once a minute — until it is written, the row is
+ * gone (the database was replaced), or the runner stops (the log holds the end; reconcile records it).
+ */
+export const RECORD_RETRY = Schedule.exponential("1 second").pipe(Schedule.union(Schedule.spaced("1 minute")))
 
 /** A failed bookkeeping write is logged, never allowed to fail the job or the request. */
 export const quietly = (repo: OpenRepo, fields: Record<string, string>) => <A>(write: Effect.Effect<A, { readonly message: string }>) =>
@@ -153,45 +164,66 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
   const scope = yield* Scope.make()
   const doneOf = new Map<string, Deferred.Deferred<JobEnded>>()
   for (const { spec } of plan.jobs) doneOf.set(spec.name, yield* Deferred.make<JobEnded>())
-  const persist = (name: string, patch: JobPatch) => repo.store.updateJob(invocationId, name, patch).pipe(quietly(repo, { job: name }))
+  const persist = (name: string, patch: JobPatch) =>
+    Effect.flatMap(deps.currentStore(repo), (store) => store.updateJob(invocationId, name, patch)).pipe(quietly(repo, { job: name }))
   /**
    * A write that ends a job or an invocation. On a full disk it fails: it is tried again until it
    * is written (or the runner stops; reconcile then finishes the job on the next start), and the
    * condition is logged once, not per attempt.
    */
-  const untilWritten = (fields: Record<string, string>, write: Effect.Effect<void, { readonly message: string }>) => {
+  const untilWritten = (
+    fields: Record<string, string>,
+    write: (store: RepoStore) => Effect.Effect<void, { readonly message: string }>,
+    onFirstFailure: Effect.Effect<void> = Effect.void
+  ) => {
     let attempts = 0
     return Effect.suspend(() => {
       attempts++
-      return write
+      return Effect.flatMap(deps.currentStore(repo), write)
     }).pipe(
       Effect.tapError((e) =>
-        attempts === 1 ? logWarn("end_not_recorded", { repo_id: repo.repoId, ...fields, error: e.message, retry: "every second until written" }) : Effect.void
+        attempts === 1 && !isMissingRow(e)
+          ? Effect.zipRight(onFirstFailure, logWarn("end_not_recorded", { repo_id: repo.repoId, ...fields, error: e.message, retry: "after 1 s, then backing off to once a minute, until written" }))
+          : Effect.void
       ),
-      Effect.retry({ schedule: RECORD_RETRY, while: () => !deps.stopping() }),
+      Effect.retry({ schedule: RECORD_RETRY, while: (e) => !deps.stopping() && !isMissingRow(e) }),
       Effect.zipRight(Effect.suspend(() => (attempts > 1 ? logInfo("end_recorded", { repo_id: repo.repoId, ...fields, attempts }) : Effect.void))),
-      quietly(repo, fields)
+      Effect.catchAll((e) =>
+        logError("end_not_recorded", {
+          repo_id: repo.repoId,
+          ...fields,
+          error: e.message,
+          attempts,
+          gave_up: isMissingRow(e) ? "the database no longer has the row (it was replaced); the job's log holds its end" : "hookd is stopping; the next start records the end from the job's log"
+        })
+      )
     )
   }
-  const rollUp = untilWritten(
-    { invocation_id: invocationId },
+  const rollUp = untilWritten({ invocation_id: invocationId }, (store) =>
     Effect.gen(function* () {
-      const jobs = yield* repo.store.jobsOfInvocation(invocationId)
-      yield* repo.store.setInvocationStatus(invocationId, invocationStatus(jobs.map((j) => j.status)))
+      const jobs = yield* store.jobsOfInvocation(invocationId)
+      yield* store.setInvocationStatus(invocationId, invocationStatus(jobs.map((j) => j.status)))
     })
   )
-  /** The terminal row, then the terminal record (a tail that sees the record finds the row final). */
-  const recordEnd = (name: string, terminal: Terminal, log: JobLog) =>
-    untilWritten(
+  /**
+   * The terminal row, then the terminal record (a tail that sees the record finds the row final).
+   * When the row cannot be written, the record is written at once all the same: whoever records the
+   * end later — this fiber once the database is back, or reconcile — takes it from the log.
+   */
+  const recordEnd = (name: string, terminal: Terminal, log: JobLog) => {
+    const terminalRecord = Effect.suspend(() => {
+      if (log.status(terminal.event) === undefined && !log.isTerminal) {
+        const reason = describeWriteError(log.writeError ?? new Error("the log is closed"))
+        return new LogWriteFailed({ path: log.path, message: `log write failed: ${reason}` })
+      }
+      return Effect.void
+    })
+    return untilWritten(
       { invocation_id: invocationId, job: name },
-      Effect.gen(function* () {
-        yield* repo.store.updateJob(invocationId, name, terminal.patch)
-        if (log.status(terminal.event) === undefined && !log.isTerminal) {
-          const reason = describeWriteError(log.writeError ?? new Error("the log is closed"))
-          return yield* new LogWriteFailed({ path: log.path, message: `log write failed: ${reason}` })
-        }
-      })
+      (store) => Effect.zipRight(store.updateJob(invocationId, name, terminal.patch), terminalRecord),
+      Effect.ignore(terminalRecord)
     )
+  }
   let unfinished = plan.jobs.length
 
   const launched = yield* Effect.forEach(plan.jobs, ({ spec, log, after }, index) =>

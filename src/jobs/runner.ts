@@ -1,14 +1,14 @@
 // The job runner service: starts invocations (invocation.ts runs each one as a scope of job
 // fibers), bounds running jobs with two FIFO slot pools (foreground, background), keeps the index of live jobs by
 // (repo, invocation, name) for lookups and cancel, and cancels everything at shutdown.
-import { Context, Effect, FiberSet, Layer } from "effect"
+import { Context, Effect, FiberSet, Layer, Option } from "effect"
 import { randomBytes } from "node:crypto"
 import { isSatisfiedSkip, type CachedJobSpec } from "../domain/input-cache"
 import { Lifecycle } from "../lifecycle/lifecycle"
 import { jobLogPath } from "../protocol/paths"
 import { join } from "node:path"
 import type { JobSpec, RunAcceptedJob } from "../protocol/types"
-import type { OpenRepo } from "../repos/registry"
+import { RepoRegistry, type OpenRepo } from "../repos/registry"
 import { Settings } from "../settings/settings"
 import type { StoreError } from "../store/errors"
 import { JobContainment } from "./containment"
@@ -19,6 +19,7 @@ import { JobLog } from "./job-log"
 import { newJobRow } from "./rows"
 import { spawnWithSpawner } from "./run-process"
 import { makeJobPools, type JobPools } from "./slots"
+import { makeRunningHere, RunningHere } from "./running-here"
 import { Spawner } from "./spawner"
 
 export type { JobEnded, LiveJob } from "./invocation"
@@ -69,6 +70,9 @@ export const JobRunnerLive = Layer.scoped(
     // cancelled, and closing waits for the (uninterruptible) roll-ups still writing.
     const invocations = yield* FiberSet.make()
     const live = new Map<string, LiveJob>()
+    // Shared with reconcile when the supervisor provides it (a reopened database's reconcile skips these).
+    const here = Option.getOrElse(yield* Effect.serviceOption(RunningHere), makeRunningHere)
+    const registry = yield* RepoRegistry
     let stopping = false
     const byJobKey = makeJobKeyIndex()
     // Starts are serialized: a concurrency decision must see every run started before it.
@@ -86,8 +90,11 @@ export const JobRunnerLive = Layer.scoped(
       containment: yield* JobContainment,
       onJobEnded: (job) => {
         live.delete(keyOf(job.repoId, job.invocationId, job.name))
+        here.remove(job.repoId, job.invocationId, job.name)
         byJobKey.remove(job)
       },
+      // A store found damaged was closed by the registry: write through the one it opens afresh.
+      currentStore: (repo) => (repo.store.isDamaged() ? registry.current(repo.repoId) : Effect.succeed(repo.store)),
       stopping: () => stopping
     }
 
@@ -155,6 +162,7 @@ export const JobRunnerLive = Layer.scoped(
       // Indexed before `supervise` runs: only it finalizes a job, which takes the job out again.
       for (const job of launched.jobs) {
         live.set(keyOf(repo.repoId, invocationId, job.name), job)
+        here.add(repo.repoId, invocationId, job.name)
         byJobKey.add(job)
       }
       yield* FiberSet.run(invocations, launched.supervise)

@@ -11,6 +11,7 @@ import { repoDbPath } from "../protocol/paths"
 import { identifyRepo, RepoNotFound } from "./identity"
 import type { openRepoStore } from "../store/open"
 import { Store } from "../store/service"
+import { StoreError } from "../store/errors"
 import { databaseMayExist } from "../store/diagnose"
 import type { RepoStore } from "../store/repo-store"
 import { logInfo, logWarn } from "../logging/event-log"
@@ -53,6 +54,12 @@ export interface RepoRegistryService {
    * returned in `unavailable` with its error, so a cross-repo answer can name it.
    */
   readonly openAll: Effect.Effect<AllRepos>
+  /**
+   * The usable store of a repository now: a store found damaged is closed and the file opened
+   * afresh (a repaired file serves again); fails while it cannot be opened, or when it has no
+   * database any more (moved aside).
+   */
+  readonly current: (repoId: string) => Effect.Effect<RepoStore, OpenError>
   /** The repositories already open in this process (every repo a live job belongs to is). */
   readonly opened: () => ReadonlyArray<OpenRepo>
   /** How many repositories have a database (open or not). */
@@ -207,10 +214,20 @@ export const RepoRegistryLive = Layer.scoped(
         return open(repoId, "")
       })
 
+    const current = (repoId: string) =>
+      Effect.gen(function* () {
+        yield* forgetDamaged
+        const repo = yield* byId(repoId)
+        if (repo !== undefined) return repo.store
+        const dbPath = repoDbPath(settings.stateDir, repoId)
+        return yield* new StoreError({ path: dbPath, operation: "reopen", cause: new Error("there is no database any more (moved aside?)") })
+      })
+
     return {
       resolve: resolveRepo,
       find: findRepo,
       byId,
+      current,
       openAll,
       opened: () => [...repos.values()].filter(usable),
       count: () => known.size

@@ -119,4 +119,10 @@ export class StoreError extends Data.TaggedError("StoreError")<{
   }
 }
 
+/** The cause of a StoreError when a job or invocation row to update is not there (the database was replaced since). */
+export class MissingRow extends Error {}
+
+/** True for a StoreError whose job row is not in the database: writing it again cannot help. */
+export const isMissingRow = (error: unknown): boolean => error instanceof StoreError && error.cause instanceof MissingRow
+
 export type OpenError = PermissionsTooOpen | ForeignDatabase | NewerSchema | DatabaseLocked | DatabaseDamaged | StatePathUnusable | StoreError

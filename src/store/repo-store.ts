@@ -15,7 +15,7 @@ import {
 } from "./codec"
 import { type Connection, makeTransactor, type PreparedStatement } from "./connection"
 import { damagedFix, diskFullFix } from "./diagnose"
-import { StoreError } from "./errors"
+import { MissingRow, StoreError } from "./errors"
 import type { Keyset } from "../domain/list-page"
 import type { InvocationSummary } from "../domain/retention"
 import type { FailureNoticeRow, InvocationRow, JobFilter, JobPatch, JobRow, ListedJobRow, RepoPolicyRow, RepoRow } from "./rows"
@@ -130,7 +130,7 @@ export const makeRepoStore = (
 
     const patchOne = (invocationId: string, name: string, patch: JobPatch): void => {
       const { changes } = s.patchJob.run(jobPatchParams(invocationId, name, patch))
-      if (changes === 0) throw new Error(`no job ${name} in invocation ${invocationId}`)
+      if (changes === 0) throw new MissingRow(`no job ${name} in invocation ${invocationId}`)
     }
 
     const store: RepoStore = {
@@ -159,7 +159,7 @@ export const makeRepoStore = (
       setInvocationStatus: (invocationId, status) =>
         attempt("setInvocationStatus", () => {
           const { changes } = s.setInvocationStatus.run([invocationId, status])
-          if (changes === 0) throw new Error(`no invocation ${invocationId}`)
+          if (changes === 0) throw new MissingRow(`no invocation ${invocationId}`)
         }),
       getInvocation: (invocationId) =>
         attempt("getInvocation", () => {

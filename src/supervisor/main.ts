@@ -11,9 +11,10 @@ import { watchIdle } from "./idle-exit"
 import { collectWhenIdle } from "./idle-gc"
 import { JobContainmentLive } from "../jobs/containment"
 import { JobRunner, JobRunnerLive } from "../jobs/runner"
+import { RunningHereLive } from "../jobs/running-here"
 import { Lifecycle, LifecycleLive } from "../lifecycle/lifecycle"
-import { reconcileRepo } from "./reconcile"
-import { type OpenRepo, RepoPrepare, RepoRegistry, RepoRegistryLive } from "../repos/registry"
+import { ReconcileOnOpen } from "./reconcile"
+import { RepoRegistry, RepoRegistryLive } from "../repos/registry"
 import { RetentionLive, retentionSweeps } from "../retention/service"
 import { HOOKD_USAGE, layerSettings, readSettings, Settings, UsageError, type SupervisorSettings } from "../settings/settings"
 import { acquireSingleton } from "./singleton"
@@ -156,17 +157,6 @@ const stopOnSignals = Effect.withFiberRuntime<void, never, Lifecycle | Scope.Sco
   })
 )
 
-/** A repository's first open in this process reconciles what a previous supervisor left in it. */
-const ReconcileOnOpen = Layer.effect(
-  RepoPrepare,
-  Effect.map(Settings, (settings) => (repo: OpenRepo) =>
-    reconcileRepo(repo).pipe(
-      Effect.asVoid,
-      Effect.catchAll((e) => logError("reconcile_failed", { repo_id: repo.repoId, error: String(e.message) })),
-      Effect.provideService(Settings, settings)
-    ))
-)
-
 // Built only after the singleton is held: opening databases clears stale lock dirs, and the job
 // containment sweeps the cgroups a previous supervisor left (before any job starts; its directory
 // is removed after the runner has cancelled every job).
@@ -175,7 +165,9 @@ const ServingLive = RetentionLive.pipe(
   Layer.provideMerge(RepoRegistryLive),
   Layer.provideMerge(ReconcileOnOpen),
   Layer.provideMerge(JobContainmentLive(process.env)),
-  Layer.provideMerge(StoreLive)
+  Layer.provideMerge(StoreLive),
+  // One index for the runner (it keeps it) and reconcile on a reopened database (it reads it).
+  Layer.provideMerge(RunningHereLive)
 )
 
 const runSupervisor = (settings: SupervisorSettings) =>

@@ -1,15 +1,16 @@
 // Reconcile on start (SPEC §6): the shell around the pure planReconcile. Probes every recorded
 // process group, kills orphans whose fingerprint still matches, marks rows terminal and appends
 // each job's terminal record.
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
 import { statSync } from "node:fs"
 import { endFromTerminalEvent, planReconcile, summarizeReconcile, invocationStatus, type LoggedEnd, type PgidProbe, type ReconcileDecision } from "../domain/reconcile"
 import { processFingerprint } from "../jobs/fingerprint"
 import { appendTerminalRecord, readLastRecord } from "../jobs/job-log"
 import { groupHasLiveMembers, killGroup } from "../jobs/process-group"
 import { jobLogPath } from "../protocol/paths"
-import { logInfo, logWarn } from "../logging/event-log"
-import type { OpenRepo } from "../repos/registry"
+import { logError, logInfo, logWarn } from "../logging/event-log"
+import { RepoPrepare, type OpenRepo } from "../repos/registry"
+import { RunningHere } from "../jobs/running-here"
 import { Settings } from "../settings/settings"
 
 /** How the job's log says it ended, when its last record is terminal (its row was never written). */
@@ -24,10 +25,15 @@ const loggedEnd = (logPath: string): LoggedEnd | undefined => {
   return last?.kind === "status" ? endFromTerminalEvent(last.data) : undefined
 }
 
-export const reconcileRepo = (repo: OpenRepo) =>
+/**
+ * `runningHere`: jobs this process runs. When a database is opened again in the same process (it
+ * was damaged, closed and repaired while jobs ran), their rows are not leftovers: each job's own
+ * fiber records its end, so they are neither killed nor marked.
+ */
+export const reconcileRepo = (repo: OpenRepo, runningHere: (invocationId: string, name: string) => boolean = () => false) =>
   Effect.gen(function* () {
     const settings = yield* Settings
-    const leftovers = yield* repo.store.nonTerminalJobs()
+    const leftovers = (yield* repo.store.nonTerminalJobs()).filter((job) => !runningHere(job.invocation_id, job.name))
     if (leftovers.length === 0) return { crashed: 0, cancelled: 0, killed: 0 }
     const probes = new Map<number, PgidProbe>()
     for (const job of leftovers) {
@@ -80,3 +86,14 @@ export const reconcileRepo = (repo: OpenRepo) =>
     yield* logInfo("reconciled", { repo_id: repo.repoId, root: repo.root, ...summary })
     return summary
   })
+
+/** Each open of a repository's database in this process reconciles what a previous supervisor left in it (never a job running here). */
+export const ReconcileOnOpen = Layer.effect(
+  RepoPrepare,
+  Effect.map(Effect.all([Settings, RunningHere]), ([settings, here]) => (repo: OpenRepo) =>
+    reconcileRepo(repo, (invocationId, name) => here.has(repo.repoId, invocationId, name)).pipe(
+      Effect.asVoid,
+      Effect.catchAll((e) => logError("reconcile_failed", { repo_id: repo.repoId, error: String(e.message) })),
+      Effect.provideService(Settings, settings)
+    ))
+)
