@@ -11,8 +11,21 @@ export interface CgroupFacts {
 }
 
 export type CgroupRootChoice =
-  | { readonly _tag: "Root"; readonly root: string; readonly source: "HOOKD_CGROUP_ROOT" | "systemd delegation" }
+  | {
+      readonly _tag: "Root"
+      readonly root: string
+      readonly source: "HOOKD_CGROUP_ROOT" | "systemd delegation"
+      /**
+       * hookd's own process is in the root itself (systemd puts a service's processes there): it
+       * must move to `<root>/supervisor` (SUPERVISOR_CGROUP) before the root can hand controllers to
+       * the job cgroups — cgroup v2's no-internal-processes rule.
+       */
+      readonly leaveRoot: boolean
+    }
   | { readonly _tag: "None"; readonly reason: string }
+
+/** The child of a delegated root that hookd moves its own processes into. */
+export const SUPERVISOR_CGROUP = "supervisor"
 
 /** Mount points escape space, tab, newline and backslash as octal (\040…). */
 const unescapeMountPoint = (text: string): string => text.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)))
@@ -43,16 +56,22 @@ const joinPath = (mountPoint: string, cgroupPath: string): string => `${mountPoi
  */
 export const chooseCgroupRoot = (facts: CgroupFacts): CgroupRootChoice => {
   const configured = facts.configuredRoot
-  if (configured !== undefined && configured !== "") {
-    return configured.startsWith("/")
-      ? { _tag: "Root", root: configured, source: "HOOKD_CGROUP_ROOT" }
-      : { _tag: "None", reason: `HOOKD_CGROUP_ROOT must be an absolute path, got "${configured}"` }
-  }
   const mountPoint = cgroup2MountPoint(facts.mounts)
-  if (mountPoint === undefined) return { _tag: "None", reason: "no cgroup v2 filesystem is mounted" }
   const own = ownCgroupPath(facts.selfCgroup)
+  if (configured !== undefined && configured !== "") {
+    if (!configured.startsWith("/")) return { _tag: "None", reason: `HOOKD_CGROUP_ROOT must be an absolute path, got "${configured}"` }
+    const root = configured.replace(/(.)\/+$/, "$1")
+    const leaveRoot = mountPoint !== undefined && own !== undefined && joinPath(mountPoint, own) === root
+    return { _tag: "Root", root, source: "HOOKD_CGROUP_ROOT", leaveRoot }
+  }
+  if (mountPoint === undefined) return { _tag: "None", reason: "no cgroup v2 filesystem is mounted" }
   if (own === undefined) return { _tag: "None", reason: "hookd is not in a cgroup v2 hierarchy" }
-  const unit = own.split("/").pop() ?? ""
+  const parts = own.split("/")
+  // Started again inside the service's supervisor cgroup (a hookd that moved there exec'd itself): the same root.
+  if (parts.at(-1) === SUPERVISOR_CGROUP && (parts.at(-2) ?? "").endsWith(".service")) {
+    return { _tag: "Root", root: joinPath(mountPoint, parts.slice(0, -1).join("/")), source: "systemd delegation", leaveRoot: false }
+  }
+  const unit = parts.at(-1) ?? ""
   if (!unit.endsWith(".service")) {
     const where = own === "/" ? "the root cgroup" : `the cgroup ${own}`
     return {
@@ -60,5 +79,5 @@ export const chooseCgroupRoot = (facts: CgroupFacts): CgroupRootChoice => {
       reason: `hookd runs in ${where}, not in a systemd service's delegated cgroup (run it as hookd.service with Delegate=yes, or set HOOKD_CGROUP_ROOT to a writable cgroup v2 directory)`
     }
   }
-  return { _tag: "Root", root: joinPath(mountPoint, own), source: "systemd delegation" }
+  return { _tag: "Root", root: joinPath(mountPoint, own), source: "systemd delegation", leaveRoot: true }
 }

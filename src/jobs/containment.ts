@@ -8,7 +8,7 @@ import { dirname, join } from "node:path"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { chooseCgroupRoot } from "../domain/cgroup-root"
+import { chooseCgroupRoot, SUPERVISOR_CGROUP } from "../domain/cgroup-root"
 import { logInfo, logWarn } from "../logging/event-log"
 import { Settings } from "../settings/settings"
 import type { JobLimits } from "../protocol/types"
@@ -29,6 +29,10 @@ export type Containment =
       readonly source: "HOOKD_CGROUP_ROOT" | "systemd delegation"
       /** Why a controller cannot serve the job cgroups (absent: it is enabled for them). */
       readonly controllerProblems?: Partial<Record<LimitController, string>>
+      /** The controllers enabled for the job cgroups (whatever the root offers: memory, cpu, pids, hugetlb…). */
+      readonly controllers?: ReadonlyArray<string>
+      /** Where hookd moved its own processes out of a root it sat in (`<root>/supervisor`). */
+      readonly supervisorCgroup?: string
     }
   | { readonly kind: "process group"; readonly reason: string }
 
@@ -96,7 +100,7 @@ const boundToV1 = (controller: string, mounts: string): boolean =>
   })
 
 /** Enables `controller` for the children of `cgroup`; why it cannot be, or undefined. */
-const enableFor = (cgroup: string, controller: LimitController, mounts: string): string | undefined => {
+const enableFor = (cgroup: string, controller: string, mounts: string): string | undefined => {
   if (words(readOr(join(cgroup, "cgroup.subtree_control"), "")).includes(controller)) return undefined
   const available = words(readOr(join(cgroup, "cgroup.controllers"), ""))
   if (!available.includes(controller)) {
@@ -114,14 +118,49 @@ const enableFor = (cgroup: string, controller: LimitController, mounts: string):
   }
 }
 
-/** Enables the limit controllers from the root down to the base; the problem of each that cannot be. */
-const enableLimitControllers = (base: string, mounts: string): Partial<Record<LimitController, string>> => {
-  const problems: Partial<Record<LimitController, string>> = {}
-  for (const controller of LIMIT_CONTROLLERS) {
-    const problem = enableFor(dirname(base), controller, mounts) ?? enableFor(base, controller, mounts)
-    if (problem !== undefined) problems[controller] = problem
+const isLimitController = (controller: string): controller is LimitController => (LIMIT_CONTROLLERS as ReadonlyArray<string>).includes(controller)
+
+/**
+ * Enables, from the root down to the base, the limit controllers and every other controller the
+ * root offers (systemd delegates them all with Delegate=yes); what the job cgroups got, and why
+ * each limit controller could not be had.
+ */
+const enableControllers = (base: string, mounts: string) => {
+  const root = dirname(base)
+  const controllerProblems: Partial<Record<LimitController, string>> = {}
+  for (const controller of new Set([...LIMIT_CONTROLLERS, ...words(readOr(join(root, "cgroup.controllers"), ""))])) {
+    const problem = enableFor(root, controller, mounts) ?? enableFor(base, controller, mounts)
+    if (problem !== undefined && isLimitController(controller)) controllerProblems[controller] = problem
   }
-  return problems
+  return { controllerProblems, controllers: words(readOr(join(base, "cgroup.subtree_control"), "")) }
+}
+
+/**
+ * Moves every process of `root` — hookd itself, and whatever else systemd started in the service's
+ * cgroup — into `<root>/supervisor`: only a cgroup without processes of its own can hand
+ * controllers to its children (the job cgroups). Where it went, or why it could not.
+ */
+const leaveRoot = (root: string): { readonly moved: string } | { readonly problem: string } => {
+  const leaf = join(root, SUPERVISOR_CGROUP)
+  try {
+    mkdirSync(leaf, { recursive: true })
+  } catch (e) {
+    return { problem: `cannot create ${leaf}: ${(e as Error).message}` }
+  }
+  // A few rounds: a process forked meanwhile is born in the root.
+  for (let round = 0; round < 5; round++) {
+    const pids = words(readOr(join(root, "cgroup.procs"), ""))
+    if (pids.length === 0) return { moved: leaf }
+    for (const pid of pids) {
+      try {
+        writeFileSync(join(leaf, "cgroup.procs"), pid)
+      } catch (e) {
+        // One that exited meanwhile is gone anyway.
+        if ((e as NodeJS.ErrnoException).code !== "ESRCH") return { problem: `cannot move pid ${pid} into ${leaf}: ${(e as Error).message}` }
+      }
+    }
+  }
+  return { problem: `processes keep appearing in ${root}: ${words(readOr(join(root, "cgroup.procs"), "")).join(" ")}` }
 }
 
 /**
@@ -175,7 +214,17 @@ export const detectContainment = (env: NodeJS.ProcessEnv, stateDir: string): Eff
       const fix = choice.source === "HOOKD_CGROUP_ROOT" ? "point HOOKD_CGROUP_ROOT at a writable cgroup v2 directory" : "add Delegate=yes to hookd.service"
       return { kind: "process group", reason: `${problem} (${fix})` } as const
     }
-    return { kind: "cgroup", base, source: choice.source, controllerProblems: enableLimitControllers(base, mounts) } as const
+    // Proven usable first: a root hookd may not use is never rearranged. A failed move leaves the
+    // processes where they were; the controllers' EBUSY then says why limits are unavailable.
+    const left = choice.leaveRoot ? leaveRoot(choice.root) : undefined
+    if (left !== undefined && "problem" in left) yield* logWarn("cgroup_leave_root_failed", { root: choice.root, error: left.problem })
+    return {
+      kind: "cgroup",
+      base,
+      source: choice.source,
+      ...enableControllers(base, mounts),
+      ...(left !== undefined && "moved" in left && { supervisorCgroup: left.moved })
+    } as const
   })
 
 /**
@@ -203,6 +252,8 @@ export const JobContainmentLive = (env: NodeJS.ProcessEnv) =>
         kind: containment.kind,
         cgroups: containment.base,
         source: containment.source,
+        ...(containment.supervisorCgroup !== undefined && { supervisor: containment.supervisorCgroup }),
+        controllers: (containment.controllers ?? []).join(" ") || "none",
         limits: problems.length === 0 ? "memory and cpu" : problems.map(([c, why]) => `no ${c}: ${why}`).join("; ")
       })
       const swept = yield* sweepCgroups(containment.base, settings.killGraceMs)

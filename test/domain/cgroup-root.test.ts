@@ -33,15 +33,26 @@ describe("chooseCgroupRoot", () => {
     [
       "a systemd service's own cgroup (Delegate=yes)",
       {},
-      { _tag: "Root", root: "/sys/fs/cgroup/user.slice/user-1000.slice/user@1000.service/app.slice/hookd.service", source: "systemd delegation" }
+      { _tag: "Root", root: "/sys/fs/cgroup/user.slice/user-1000.slice/user@1000.service/app.slice/hookd.service", source: "systemd delegation", leaveRoot: true }
     ],
     [
       "the same in the hybrid layout",
       { mounts: HYBRID },
-      { _tag: "Root", root: "/sys/fs/cgroup/unified/user.slice/user-1000.slice/user@1000.service/app.slice/hookd.service", source: "systemd delegation" }
+      { _tag: "Root", root: "/sys/fs/cgroup/unified/user.slice/user-1000.slice/user@1000.service/app.slice/hookd.service", source: "systemd delegation", leaveRoot: true }
     ],
-    ["HOOKD_CGROUP_ROOT wins", { configuredRoot: "/sys/fs/cgroup/mine" }, { _tag: "Root", root: "/sys/fs/cgroup/mine", source: "HOOKD_CGROUP_ROOT" }],
-    ["HOOKD_CGROUP_ROOT wins even without a mount (the probe decides)", { configuredRoot: "/x", mounts: "" }, { _tag: "Root", root: "/x", source: "HOOKD_CGROUP_ROOT" }],
+    [
+      "already in the service's supervisor cgroup (moved there by an earlier start): the service's cgroup, nothing to leave",
+      { selfCgroup: "0::/user.slice/user-1000.slice/user@1000.service/app.slice/hookd.service/supervisor\n" },
+      { _tag: "Root", root: "/sys/fs/cgroup/user.slice/user-1000.slice/user@1000.service/app.slice/hookd.service", source: "systemd delegation", leaveRoot: false }
+    ],
+    ["a supervisor cgroup that is not a service's", { selfCgroup: "0::/user.slice/session-2.scope/supervisor\n" }, { _tag: "None", reason: expect.stringContaining("not in a systemd service's") }],
+    [
+      "HOOKD_CGROUP_ROOT naming hookd's own cgroup: it leaves it",
+      { configuredRoot: "/sys/fs/cgroup/user.slice/user-1000.slice/user@1000.service/app.slice/hookd.service/" },
+      { _tag: "Root", root: "/sys/fs/cgroup/user.slice/user-1000.slice/user@1000.service/app.slice/hookd.service", source: "HOOKD_CGROUP_ROOT", leaveRoot: true }
+    ],
+    ["HOOKD_CGROUP_ROOT wins", { configuredRoot: "/sys/fs/cgroup/mine" }, { _tag: "Root", root: "/sys/fs/cgroup/mine", source: "HOOKD_CGROUP_ROOT", leaveRoot: false }],
+    ["HOOKD_CGROUP_ROOT wins even without a mount (the probe decides)", { configuredRoot: "/x", mounts: "" }, { _tag: "Root", root: "/x", source: "HOOKD_CGROUP_ROOT", leaveRoot: false }],
     ["an empty HOOKD_CGROUP_ROOT is unset", { configuredRoot: "", selfCgroup: "0::/\n" }, { _tag: "None", reason: expect.stringContaining("the root cgroup") }],
     ["a relative HOOKD_CGROUP_ROOT", { configuredRoot: "cg" }, { _tag: "None", reason: 'HOOKD_CGROUP_ROOT must be an absolute path, got "cg"' }],
     ["no cgroup2 mount", { mounts: "cgroup /sys/fs/cgroup/memory cgroup rw 0 0\n" }, { _tag: "None", reason: "no cgroup v2 filesystem is mounted" }],

@@ -61,9 +61,14 @@ export const startSupervisor = async (
   args: ReadonlyArray<string> = [],
   env: Record<string, string> = {},
   as: { readonly uid: number; readonly gid: number } | undefined = undefined,
-  bundle: string = HOOKD_BUNDLE
+  bundle: string = HOOKD_BUNDLE,
+  /** A cgroup v2 directory the supervisor's process enters before node starts (as systemd puts a service in its cgroup). */
+  cgroup: string | undefined = undefined
 ): Promise<RunningSupervisor> => {
-  const proc = spawn(process.execPath, [bundle, ...args], {
+  const command: [string, string[]] = cgroup === undefined
+    ? [process.execPath, [bundle, ...args]]
+    : ["/bin/sh", ["-c", 'echo $$ > "$0" && exec "$@"', join(cgroup, "cgroup.procs"), process.execPath, bundle, ...args]]
+  const proc = spawn(command[0], command[1], {
     env: { ...sandbox.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
     ...(as !== undefined ? { uid: as.uid, gid: as.gid } : {})
