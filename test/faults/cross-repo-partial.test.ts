@@ -4,12 +4,10 @@
 // before the supervisor started (it cannot be opened): black box, the built supervisor and hookctl.
 // Damaged under an open store (its query fails): in process, the handlers over the real store —
 // through the socket the store's page cache (exclusive WAL) may still answer from memory.
-import { randomBytes } from "node:crypto"
-import { closeSync, openSync, readdirSync, statSync, writeFileSync, writeSync } from "node:fs"
+import { readdirSync, realpathSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect } from "effect"
-import { realpathSync } from "node:fs"
 import { afterEach } from "vitest"
 import type { JobInfo, UnavailableRepo } from "../../src/protocol/types"
 import { identifyRepo } from "../../src/repos/identity"
@@ -20,6 +18,7 @@ import { listJobs } from "../../src/supervisor/handlers/jobs-query"
 import { harnessLayer, job, scratchDir, startJobs } from "../support/harness"
 import { repoDbPath } from "../../src/protocol/paths"
 import { makeGitRepo } from "../support/git"
+import { garble } from "./support"
 import { hookctl } from "../support/hookctl"
 import { makeSandbox, startSupervisor, type Sandbox } from "../support/supervisor"
 
@@ -30,16 +29,6 @@ const repoRunning = (dir: string, job: string) => {
   const repo = makeGitRepo(dir)
   writeFileSync(join(repo, "hookd.yml"), `hooks:\n  pre-commit:\n    jobs:\n      - {name: ${job}, run: 'true'}\n`)
   return repo
-}
-
-/** Garbles every page behind the header, in place (as a bad disk or a stray write would). */
-const garble = (dbPath: string) => {
-  const fd = openSync(dbPath, "r+")
-  try {
-    writeSync(fd, randomBytes(statSync(dbPath).size - 4096), 0, undefined, 4096)
-  } finally {
-    closeSync(fd)
-  }
 }
 
 const DAMAGED = /hookctl: warning: left out repository (\S+ \()?[0-9a-f]{16}\)?: REPO_UNAVAILABLE .*(damaged|not a database).*mv \S+ \S+\.broken/

@@ -9,8 +9,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Deferred, Duration, Effect, Layer, Logger, Schedule } from "effect"
 import { execFileSync } from "node:child_process"
-import { randomBytes } from "node:crypto"
-import { closeSync, copyFileSync, existsSync, openSync, realpathSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs"
+import { copyFileSync, existsSync, realpathSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { RECORD_RETRY } from "../../src/jobs/invocation"
 import { RunningHereLive } from "../../src/jobs/running-here"
@@ -21,6 +20,7 @@ import { layerSettings } from "../../src/settings/settings"
 import { toProtocolError } from "../../src/supervisor/errors"
 import { ReconcileOnOpen } from "../../src/supervisor/reconcile"
 import { makeGitRepo } from "../support/git"
+import { garble } from "./support"
 import { harnessLayer, harnessSettings, job, recordsOf, scratchDir, startJobs, untilLine } from "../support/harness"
 import { waitForGate } from "../support/hookctl"
 import { seedHistory } from "../support/seed-history"
@@ -28,16 +28,6 @@ import { seedHistory } from "../support/seed-history"
 /** The harness plus what main adds: reconcile on every open, sharing the runner's index of running jobs. */
 const withReconcile = (stateDir: string) =>
   Layer.provideMerge(harnessLayer({ stateDir, killGraceMs: 500 }), ReconcileOnOpen.pipe(Layer.provideMerge(RunningHereLive), Layer.provide(layerSettings(harnessSettings({ stateDir })))))
-
-/** Garbles every page behind the header, in place (as a bad disk or a stray write would). */
-const garble = (dbPath: string) => {
-  const fd = openSync(dbPath, "r+")
-  try {
-    writeSync(fd, randomBytes(statSync(dbPath).size - 4096), 0, undefined, 4096)
-  } finally {
-    closeSync(fd)
-  }
-}
 
 /** The supervisor's log events, and a Deferred per event name completed at its first occurrence. */
 const watchEvents = () => {

@@ -2,7 +2,8 @@
 // line, `fault <name>: …`, so a run shows what was exercised. HOOKD_FAULTS=full runs the long
 // rounds of the original fault run; by default (and in CI) a short form of each runs.
 import { execFileSync } from "node:child_process"
-import { readdirSync, readFileSync } from "node:fs"
+import { randomBytes } from "node:crypto"
+import { closeSync, openSync, readdirSync, readFileSync, statSync, writeSync } from "node:fs"
 
 export const FULL = process.env.HOOKD_FAULTS === "full"
 
@@ -31,3 +32,13 @@ export const liveInGroup = (pgid: number): number[] =>
         return []
       }
     })
+
+/** Garbles every page of a database behind its header, in place (as a bad disk or a stray write would). */
+export const garble = (dbPath: string): void => {
+  const fd = openSync(dbPath, "r+")
+  try {
+    writeSync(fd, randomBytes(statSync(dbPath).size - 4096), 0, undefined, 4096)
+  } finally {
+    closeSync(fd)
+  }
+}
