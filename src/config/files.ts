@@ -7,7 +7,8 @@ import { CONFIG_FILE_NAMES, LOCAL_CONFIG_FILE_NAME } from "./file-names"
 import { mergeLocal } from "./merge"
 import type { HookdConfig } from "./schema"
 import { validateConfig } from "./validate"
-import { formatPath, parseYaml, type ConfigPath, type Locations, type ParsedYaml } from "./yaml-source"
+import { parseYamlOffThread } from "./parse-off-thread"
+import { formatPath, type ConfigPath, type Locations, type ParsedYaml } from "./yaml-source"
 
 const isFile = (path: string): Effect.Effect<boolean> =>
   Effect.promise(() =>
@@ -41,9 +42,9 @@ const decodeUtf8 = (bytes: Buffer): { readonly text: string } | { readonly badLi
 }
 
 /**
- * Caps on what one config may hold. Parsing and validating are synchronous, so a config far beyond
- * any real one (a generated file, a mistake) would hold up every other client of the supervisor
- * meanwhile; a clear error is better. 1 MiB holds about 20,000 short jobs; 10,000 jobs is far
+ * Caps on what one config may hold. A big file is parsed in a worker thread, but merging and
+ * validating run on the supervisor's thread (between yields), so a config far beyond any real one
+ * (a generated file, a mistake) gets a clear error instead. 1 MiB holds about 20,000 short jobs; 10,000 jobs is far
  * more than one hook can sensibly run.
  */
 export const MAX_CONFIG_BYTES = 1024 * 1024
@@ -95,8 +96,8 @@ const readAndParse = (file: string): Effect.Effect<ParsedYaml, ConfigInvalid> =>
         ? Effect.succeed(decoded.text)
         : Effect.fail(new ConfigInvalid({ file, line: decoded.badLine, path: "(root)", message: "the file is not valid UTF-8" }))
     }),
-    Effect.flatMap((text) => {
-      const result = parseYaml(file, text)
+    Effect.flatMap((text) => parseYamlOffThread(file, text)),
+    Effect.flatMap((result) => {
       if (result._tag === "Parsed") return Effect.succeed(result.parsed)
       const { problem } = result
       return Effect.fail(new ConfigInvalid({ file: problem.file, line: problem.line, path: "(root)", message: problem.message }))

@@ -85,6 +85,15 @@ export class Locations {
     this.nodeAt(toPrefix.slice(0, -1), true)!.children.set(toPrefix[toPrefix.length - 1]!, copied)
   }
 
+  /** A Locations that went through structured clone (a worker's postMessage): the same tree, made a Locations again. */
+  static fromClone(cloned: Locations): Locations {
+    const out = new Locations()
+    const root = (cloned as unknown as { root: LocationNode }).root
+    out.root.location = root.location
+    for (const [key, child] of root.children) out.root.children.set(key, child)
+    return out
+  }
+
   copy(): Locations {
     const out = new Locations()
     out.root.location = this.root.location

@@ -12,6 +12,7 @@ import { collectWhenIdle } from "./idle-gc"
 import { JobContainmentLive } from "../jobs/containment"
 import { JobRunner, JobRunnerLive } from "../jobs/runner"
 import { RunningHereLive } from "../jobs/running-here"
+import { ConfigParse } from "../config/parse-off-thread"
 import { Lifecycle, LifecycleLive } from "../lifecycle/lifecycle"
 import { ReconcileOnOpen } from "./reconcile"
 import { RepoRegistry, RepoRegistryLive } from "../repos/registry"
@@ -167,7 +168,9 @@ const ServingLive = RetentionLive.pipe(
   Layer.provideMerge(JobContainmentLive(process.env)),
   Layer.provideMerge(StoreLive),
   // One index for the runner (it keeps it) and reconcile on a reopened database (it reads it).
-  Layer.provideMerge(RunningHereLive)
+  Layer.provideMerge(RunningHereLive),
+  // A config parse says where it runs (a big file: in a worker thread) and how big it is.
+  Layer.provideMerge(Layer.succeed(ConfigParse, { parsing: (fields) => logInfo("config_parse", fields) }))
 )
 
 const runSupervisor = (settings: SupervisorSettings) =>

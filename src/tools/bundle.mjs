@@ -59,6 +59,8 @@ const clientOptions = {
 const entries = schemaOnly
   ? [["src/tools/generate-json-schema.ts", "dist/gen-schema.mjs"]]
   : [
+      // The YAML parse of a big config runs in a worker thread from this file (config/parse-off-thread.ts).
+      ["src/config/parse-worker.ts", "dist/yaml-worker.mjs"],
       ["src/client/main.ts", CLIENT_BUNDLE],
       ["src/tools/generate-json-schema.ts", "dist/gen-schema.mjs"]
     ]

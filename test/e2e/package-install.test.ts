@@ -73,6 +73,7 @@ describe("the package's manifest", () => {
       "dist/hookd.cjs",
       "bin/package.json",
       "dist/hookctl.cjs",
+      "dist/yaml-worker.mjs",
       "schema/migrations/001_initial.sql",
       "schema/config.json",
       "systemd/hookd.service",

@@ -5,7 +5,7 @@ import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { MAX_CONFIG_BYTES, MAX_CONFIG_JOBS } from "../../src/config/files"
 import type { ResponseEnvelope } from "../../src/protocol/types"
-import { TestClient, type Sandbox } from "../support/supervisor"
+import { TestClient, type RunningSupervisor, type Sandbox } from "../support/supervisor"
 import { payloadOf, runJobs, useSupervisedRepo } from "../e2e/helpers"
 
 /** `count` jobs in block style (about 44 bytes each, like the reported 2.2 MB file of 50,000 jobs). */
@@ -30,10 +30,35 @@ const configError = async (socket: string, repo: string) => {
   }
 }
 
+/**
+ * RunJobs loading the repo's config on one connection, and Status on another — sent once `before`
+ * resolves (at once by default); the answers, and the order they came in.
+ */
+const loadWhileAsking = async (socket: string, repo: string, before: () => Promise<void> = async () => undefined) => {
+  const loader = await TestClient.connect(socket)
+  const asker = await TestClient.connect(socket)
+  try {
+    const order: string[] = []
+    const answered = (label: string) => (answer: ResponseEnvelope) => {
+      order.push(label)
+      return answer
+    }
+    const run = loader.request("RunJobs", fromConfig(repo), 60_000).then(answered("RunJobs"))
+    await before()
+    const status = asker.request("Status", {}, 60_000).then(answered("Status"))
+    const [runAnswer, statusAnswer] = await Promise.all([run, status])
+    return { runAnswer, statusAnswer, order }
+  } finally {
+    loader.close()
+    asker.close()
+  }
+}
+
 describe("huge configs (issue 14 item 8)", () => {
   let sandbox: Sandbox
   let repo: string
-  useSupervisedRepo({}, (s) => ((sandbox = s.sandbox), (repo = s.repo)))
+  let hookd: RunningSupervisor
+  useSupervisedRepo({}, (s) => ((sandbox = s.sandbox), (repo = s.repo), (hookd = s.hookd)))
 
   it("a generated 50,000-job hookd.yml (2 MB) is refused with the size cap, naming the file", async () => {
     const text = config(blockJobs(50_000))
@@ -77,25 +102,40 @@ describe("huge configs (issue 14 item 8)", () => {
     expect(text.length).toBeLessThan(MAX_CONFIG_BYTES)
     writeFileSync(join(repo, "hookd.yml"), text)
     // Both connections are open before the RunJobs is sent, so the Status arrives while it loads.
-    const loader = await TestClient.connect(sandbox.socket)
-    const asker = await TestClient.connect(sandbox.socket)
-    try {
-      const order: string[] = []
-      const answered = (label: string) => (answer: ResponseEnvelope) => {
-        order.push(label)
-        return answer
-      }
-      const run = loader.request("RunJobs", fromConfig(repo), 60_000).then(answered("RunJobs"))
-      const status = asker.request("Status", {}, 60_000).then(answered("Status"))
-      const [runAnswer, statusAnswer] = await Promise.all([run, status])
-      expect(statusAnswer.kind).toBe("SupervisorStatus")
-      const error = payloadOf(runAnswer, "Error")
-      expect(error.details).toMatchObject({ message: 'job "last" needs unknown job "nope"' })
-      expect(error.details).toMatchObject({ line: 2 * MAX_CONFIG_JOBS + 4, path: `hooks.pre-commit.jobs[${MAX_CONFIG_JOBS - 1}].needs[0]` })
-      expect(order).toEqual(["Status", "RunJobs"])
-    } finally {
-      loader.close()
-      asker.close()
-    }
+    const { runAnswer, statusAnswer, order } = await loadWhileAsking(sandbox.socket, repo)
+    expect(statusAnswer.kind).toBe("SupervisorStatus")
+    const error = payloadOf(runAnswer, "Error")
+    expect(error.details).toMatchObject({ message: 'job "last" needs unknown job "nope"' })
+    expect(error.details).toMatchObject({ line: 2 * MAX_CONFIG_JOBS + 4, path: `hooks.pre-commit.jobs[${MAX_CONFIG_JOBS - 1}].needs[0]` })
+    expect(order).toEqual(["Status", "RunJobs"])
+  })
+
+  it("a 1 MiB hookd.yml is parsed in a worker thread: a Status sent while it parses is answered before the RunJobs, whose syntax error is on the last line", async () => {
+    // ~1.8 s of parsing on one CPU: before, the supervisor's thread did it, and answered nobody meanwhile.
+    const jobs = blockJobs(23_900)
+    const text = `${config(jobs)}  pre-push: [unclosed\n`
+    expect(text.length).toBeGreaterThan(MAX_CONFIG_BYTES - 64 * 1024)
+    expect(text.length).toBeLessThan(MAX_CONFIG_BYTES)
+    writeFileSync(join(repo, "hookd.yml"), text)
+    const before = hookd.output().length
+    // The supervisor says when it hands the file to the worker; only then is Status asked.
+    const parsing = () =>
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (!/"event":"config_parse".*"thread":"worker"/.test(hookd.output().slice(before))) return
+          hookd.proc.stderr!.off("data", check)
+          resolve()
+        }
+        hookd.proc.stderr!.on("data", check)
+        check()
+      })
+    const { runAnswer, statusAnswer, order } = await loadWhileAsking(sandbox.socket, repo, parsing)
+    expect(statusAnswer.kind).toBe("SupervisorStatus")
+    const error = payloadOf(runAnswer, "Error")
+    expect(error.code).toBe("CONFIG_INVALID")
+    expect(error.message).toContain("YAML syntax error")
+    // The unclosed list of the last line, reported where the file ends.
+    expect((error.details as { line: number }).line).toBeGreaterThanOrEqual(2 * jobs.length + 4)
+    expect(order).toEqual(["Status", "RunJobs"])
   })
 })
