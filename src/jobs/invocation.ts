@@ -4,7 +4,7 @@
 // finalized from the Exit its fiber produced — also one interrupted before it ever ran — and the
 // invocation's status rolls up once all of them are. That supervision is uninterruptible, so
 // shutdown, which waits for it, never closes the database before it is written.
-import { Cause, Deferred, Effect, Exit, Fiber, Schedule, Scope } from "effect"
+import { Cause, Deferred, Effect, Exit, Fiber, Scope } from "effect"
 import { resolve } from "node:path"
 import { invocationStatus } from "../domain/status"
 import { logError, logInfo, logWarn } from "../logging/event-log"
@@ -80,14 +80,18 @@ export interface InvocationDeps {
    * damaged and closed — the one opened afresh from the (repaired) file.
    */
   readonly currentStore: (repo: OpenRepo) => Effect.Effect<RepoStore, { readonly message: string }>
+  /** Runs `effect` on its own until it ends or the runner stops (a job's end still being written). */
+  readonly inBackground: (effect: Effect.Effect<void>) => Effect.Effect<void>
 }
 
 /**
- * When a job's end that could not be recorded (a full disk, a damaged database) is tried again:
- * after 1 s, then twice as long each time, at most once a minute — until it is written, the row is
- * gone (the database was replaced), or the runner stops (the log holds the end; reconcile records it).
+ * How long after its `attempt`-th failure a job's end that could not be recorded (a full disk, a
+ * damaged database) is tried again: 1 s, then twice as long each time, at most once a minute.
  */
-export const RECORD_RETRY = Schedule.exponential("1 second").pipe(Schedule.union(Schedule.spaced("1 minute")))
+export const recordRetryDelayMs = (attempt: number): number => Math.min(1000 * 2 ** Math.max(0, attempt - 1), 60_000)
+
+/** The tries of a job's end that hold the job (its `done`): the first, and those after 1 s and 2 s. */
+export const FOREGROUND_TRIES = 3
 
 /** A failed bookkeeping write is logged, never allowed to fail the job or the request. */
 export const quietly = (repo: OpenRepo, fields: Record<string, string>) => <A>(write: Effect.Effect<A, { readonly message: string }>) =>
@@ -167,9 +171,13 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
   const persist = (name: string, patch: JobPatch) =>
     Effect.flatMap(deps.currentStore(repo), (store) => store.updateJob(invocationId, name, patch)).pipe(quietly(repo, { job: name }))
   /**
-   * A write that ends a job or an invocation. On a full disk it fails: it is tried again until it
-   * is written (or the runner stops; reconcile then finishes the job on the next start), and the
-   * condition is logged once, not per attempt.
+   * A write that ends a job or an invocation. On a full disk or a damaged database it fails: it is
+   * tried again (recordRetryDelayMs: 1 s, doubling, at most once a minute) through the repository's
+   * store of the moment, until it is written, the row is gone (the file was replaced), or the runner
+   * stops (the job's log holds the end; reconcile records it) — logged once when it first fails and
+   * once when it ends. The first FOREGROUND_TRIES hold the job's end: a short outage ends the job
+   * with its row final, as always; after them the job ends and the write goes on in the background,
+   * so a cancel, a waiting hook or a shutdown never waits on a database that may not come back.
    */
   const untilWritten = (
     fields: Record<string, string>,
@@ -177,27 +185,32 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
     onFirstFailure: Effect.Effect<void> = Effect.void
   ) => {
     let attempts = 0
-    return Effect.suspend(() => {
+    const gaveUp = (e: { readonly message: string }) =>
+      logError("end_not_recorded", {
+        repo_id: repo.repoId,
+        ...fields,
+        error: e.message,
+        attempts,
+        gave_up: isMissingRow(e) ? "the database no longer has the row (it was replaced); the job's log holds its end" : "hookd is stopping; the next start records the end from the job's log"
+      })
+    const tryWrite: Effect.Effect<void> = Effect.suspend(() => {
       attempts++
       return Effect.flatMap(deps.currentStore(repo), write)
     }).pipe(
-      Effect.tapError((e) =>
-        attempts === 1 && !isMissingRow(e)
-          ? Effect.zipRight(onFirstFailure, logWarn("end_not_recorded", { repo_id: repo.repoId, ...fields, error: e.message, retry: "after 1 s, then backing off to once a minute, until written" }))
-          : Effect.void
-      ),
-      Effect.retry({ schedule: RECORD_RETRY, while: (e) => !deps.stopping() && !isMissingRow(e) }),
-      Effect.zipRight(Effect.suspend(() => (attempts > 1 ? logInfo("end_recorded", { repo_id: repo.repoId, ...fields, attempts }) : Effect.void))),
-      Effect.catchAll((e) =>
-        logError("end_not_recorded", {
-          repo_id: repo.repoId,
-          ...fields,
-          error: e.message,
-          attempts,
-          gave_up: isMissingRow(e) ? "the database no longer has the row (it was replaced); the job's log holds its end" : "hookd is stopping; the next start records the end from the job's log"
-        })
-      )
+      Effect.matchEffect({
+        onSuccess: () => (attempts > 1 ? logInfo("end_recorded", { repo_id: repo.repoId, ...fields, attempts }) : Effect.void),
+        onFailure: (e) => {
+          const first =
+            attempts === 1 && !isMissingRow(e)
+              ? Effect.zipRight(onFirstFailure, logWarn("end_not_recorded", { repo_id: repo.repoId, ...fields, error: e.message, retry: "after 1 s, then backing off to once a minute, until written" }))
+              : Effect.void
+          if (isMissingRow(e) || deps.stopping()) return Effect.zipRight(first, gaveUp(e))
+          const again = Effect.zipRight(Effect.sleep(recordRetryDelayMs(attempts)), tryWrite)
+          return Effect.zipRight(first, attempts === FOREGROUND_TRIES ? deps.inBackground(again) : again)
+        }
+      })
     )
+    return tryWrite
   }
   const rollUp = untilWritten({ invocation_id: invocationId }, (store) =>
     Effect.gen(function* () {

@@ -95,6 +95,8 @@ export const JobRunnerLive = Layer.scoped(
       },
       // A store found damaged was closed by the registry: write through the one it opens afresh.
       currentStore: (repo) => (repo.store.isDamaged() ? registry.current(repo.repoId) : Effect.succeed(repo.store)),
+      // Interrupted when the runner stops (the set closes after every job was cancelled).
+      inBackground: (effect) => Effect.asVoid(FiberSet.run(invocations, effect)),
       stopping: () => stopping
     }
 

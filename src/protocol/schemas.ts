@@ -447,7 +447,12 @@ export const ResponsePayloadSchemas = {
     unavailable: optional(Schema.Array(UnavailableRepo))
   }),
   Job: Schema.Struct({ job: JobInfo }),
-  Cancelled: Schema.Struct({ count: NonNegativeInt, names: Schema.Array(Schema.String) }),
+  Cancelled: Schema.Struct({
+    count: NonNegativeInt,
+    names: Schema.Array(Schema.String),
+    /** Extra: present (non-empty) when a CancelMatching across repositories could not read some; the others' jobs were cancelled. */
+    unavailable: optional(Schema.Array(UnavailableRepo))
+  }),
   StreamFrame: Schema.Struct({ record: LogRecord, job: optional(Schema.String) }),
   /**
    * `reason` ends a TailLogs stream ("terminal" after the terminal record, "replayed" for follow:false,

@@ -38,7 +38,7 @@ export class LeftOut {
  */
 export const perRepo = <A, E extends HandlerError, R>(
   leftOut: LeftOut | undefined,
-  repo: OpenRepo,
+  repo: Pick<OpenRepo, "repoId"> & { readonly root?: string },
   fallback: A,
   read: Effect.Effect<A, E, R>
 ): Effect.Effect<A, E, R> =>
@@ -50,7 +50,7 @@ export const perRepo = <A, E extends HandlerError, R>(
           : Effect.as(
               Effect.zipRight(
                 Effect.sync(() => leftOut.add(repo.repoId, repo.root, error)),
-                logWarn("repo_left_out", { repo_id: repo.repoId, root: repo.root, error: error.message })
+                logWarn("repo_left_out", { repo_id: repo.repoId, ...(repo.root !== undefined && { root: repo.root }), error: error.message })
               ),
               fallback
             )

@@ -13,9 +13,11 @@ import type { JobInfo, UnavailableRepo } from "../../src/protocol/types"
 import { identifyRepo } from "../../src/repos/identity"
 import { RepoRegistry } from "../../src/repos/registry"
 import { toProtocolError } from "../../src/supervisor/errors"
+import { cancelAll, cancelMatching } from "../../src/supervisor/handlers/cancel"
 import { prune } from "../../src/supervisor/handlers/history"
 import { listJobs } from "../../src/supervisor/handlers/jobs-query"
-import { harnessLayer, job, scratchDir, startJobs } from "../support/harness"
+import { harnessLayer, job, scratchDir, startJobs, untilLine } from "../support/harness"
+import { seedHistory } from "../support/seed-history"
 import { repoDbPath } from "../../src/protocol/paths"
 import { makeGitRepo } from "../support/git"
 import { garble } from "./support"
@@ -97,7 +99,7 @@ describe("fault: a damaged repository in ls --all-repos / prune --all-repos", ()
 })
 
 describe("fault: a repository damaged under its open store, in a cross-repo request", () => {
-  it.scopedLive("ListJobs all_repos (whole, paged, unnoticed first, limited) and Prune of every repository answer for the healthy one and name the damaged one", () =>
+  it.scopedLive("ListJobs all_repos (whole, paged, unnoticed first, limited), Prune and CancelMatching of every repository answer for the healthy one and name the damaged one", () =>
     Effect.gen(function* () {
       const dir = yield* scratchDir()
       const stateDir = join(dir, "state")
@@ -109,10 +111,16 @@ describe("fault: a repository damaged under its open store, in a cross-repo requ
       yield* Effect.all([ran(broken, "broken-job"), ran(healthy, "healthy-job")]).pipe(Effect.provide(harnessLayer({ stateDir })))
       const brokenId = (yield* identifyRepo(broken)).repoId
       const dbPath = repoDbPath(stateDir, brokenId)
+      // History enough (about 1 MB) that the store opened below has most pages uncached: the damage
+      // is found by the listing even though the job started there touched the newest pages.
+      yield* seedHistory({ stateDir, repoId: brokenId, root: realpathSync(broken), invocations: 600, jobsPerInvocation: 1 })
       yield* Effect.gen(function* () {
         const registry = yield* RepoRegistry
         yield* registry.resolve(broken)
         yield* registry.resolve(healthy)
+        // A job runs in the repository whose file is then damaged.
+        const stuck = yield* startJobs(broken, [job("stuck", "echo ready; sleep 300")])
+        yield* untilLine(stateDir, stuck.liveJob("stuck"), "ready")
         garble(dbPath)
         const expectLeftOut = (unavailable: ReadonlyArray<UnavailableRepo> | undefined) => {
           expect(unavailable).toHaveLength(1)
@@ -126,6 +134,19 @@ describe("fault: a repository damaged under its open store, in a cross-repo requ
         }
         const pruned = yield* prune({ dry_run: true })
         expectLeftOut(pruned.unavailable)
+        // CancelMatching across repositories: the healthy one's running job is cancelled, the damaged one named.
+        const running = yield* startJobs(healthy, [job("long", "sleep 300")])
+        const cancelled = yield* cancelMatching({ hook: "post-checkout" })
+        expect(cancelled.names).toEqual([`${running.invocationId.slice(0, 8)}:long`])
+        expect(cancelled.unavailable).toHaveLength(1)
+        expect(cancelled.unavailable![0]).toMatchObject({ repo_id: brokenId, code: "REPO_UNAVAILABLE" })
+        expect(cancelled.unavailable![0]!.message).toContain(`mv ${dbPath} ${dbPath}.broken`)
+        expect((yield* Deferred.await(running.liveJob("long").done)).status).toBe("cancelled")
+        const nothing = toProtocolError(yield* Effect.flip(cancelMatching({ hook: "post-checkout" })))
+        expect(nothing.code).toBe("NO_MATCH")
+        expect(nothing.message).toContain(`not searched, its jobs could not be read — ${brokenId}: `)
+        // CancelAll needs no rows: the job of the damaged repository is cancelled too.
+        expect((yield* cancelAll({})).names).toEqual([`${stuck.invocationId.slice(0, 8)}:stuck`])
         // Asked for alone, the damaged repository's answer is its error, as before.
         expect(toProtocolError(yield* Effect.flip(listJobs({ repo_root: broken })))).toMatchObject({ code: "REPO_UNAVAILABLE" })
         // The healthy one alone: no `unavailable` at all.

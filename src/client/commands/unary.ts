@@ -1,5 +1,6 @@
 // The request/response commands: status, cancel, retry, prune, shutdown (ls is in ls.ts).
 import type { Command } from "../cli"
+import type { ResponsePayloads } from "../../protocol/types"
 import { socketPath } from "../../protocol/paths"
 import { openSocket } from "../../protocol/client"
 import { Connection, expectKind } from "../connection"
@@ -41,9 +42,12 @@ export const runStatus = (cmd: Of<"status">) =>
     return EXIT_OK
   })
 
-const reportCancelled = async (count: number, names: ReadonlyArray<string>) => {
+const reportCancelled = async ({ count, names, unavailable }: ResponsePayloads["Cancelled"]) => {
   await out(count === 0 ? "nothing to cancel\n" : `cancelled ${count} job${count === 1 ? "" : "s"}: ${names.map((n) => terminalSafe(n)).join(", ")}\n`)
-  return EXIT_OK
+  // A repository whose jobs could not be read (a damaged database) was left out: say so, exit 1.
+  const leftOut = formatLeftOut(unavailable ?? [])
+  await errLines(leftOut)
+  return leftOut.length > 0 ? EXIT_FAILED : EXIT_OK
 }
 
 export const runCancel = (cmd: Of<"cancel">) =>
@@ -62,8 +66,7 @@ export const runCancel = (cmd: Of<"cancel">) =>
               ...(t.filters.invocationPrefix !== undefined && { invocation_prefix: t.filters.invocationPrefix }),
               ...(t.filters.olderThanSecs !== undefined && { older_than_secs: t.filters.olderThanSecs })
             })
-    const { count, names } = expectKind(answer, "Cancelled")
-    return reportCancelled(count, names)
+    return reportCancelled(expectKind(answer, "Cancelled"))
   })
 
 const definedEnv = (): Record<string, string> =>

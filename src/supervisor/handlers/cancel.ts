@@ -7,7 +7,10 @@ import { NoMatch } from "../errors"
 import { KillFailed } from "../../jobs/errors"
 import { knownRepo, resolveJob } from "../job-address"
 import { JobRunner } from "../../jobs/runner"
-import { RepoRegistry, type OpenRepo } from "../../repos/registry"
+import { RepoRegistry } from "../../repos/registry"
+import type { JobRow } from "../../store/rows"
+import type { HandlerError } from "../errors"
+import { LeftOut, perRepo } from "../left-out-repos"
 
 export const jobLabel = (invocationId: string, name: string) => `${invocationId.slice(0, 8)}:${name}`
 
@@ -64,17 +67,30 @@ export const cancelMatching = (request: RequestPayloads["CancelMatching"]) =>
     if (!hasAnyPredicate(predicates) && request.repo_root === undefined) {
       return yield* new NoMatch({ message: "CancelMatching needs at least one predicate (hook, worktree, tag, invocation_prefix, older_than_secs or repo_root)" })
     }
-    const repos: ReadonlyArray<OpenRepo> =
-      request.repo_root !== undefined ? [yield* registry.find(request.repo_root)].filter((r): r is OpenRepo => r !== undefined) : registry.opened() // a live job's repo is open
+    // One repository, or across them every repository a live job belongs to — through its store now
+    // (one found damaged is opened afresh); one whose rows cannot be read is named, the others' jobs cancelled.
+    const found = request.repo_root !== undefined ? yield* registry.find(request.repo_root) : undefined
+    const reads: ReadonlyArray<{ readonly repoId: string; readonly rows: Effect.Effect<ReadonlyArray<JobRow>, HandlerError> }> =
+      request.repo_root !== undefined
+        ? found !== undefined ? [{ repoId: found.repoId, rows: found.store.nonTerminalJobs() }] : []
+        : [...new Set(runner.liveJobs().map((job) => job.repoId))].map((repoId) => ({
+            repoId,
+            rows: Effect.flatMap(registry.current(repoId), (store) => store.nonTerminalJobs())
+          }))
+    const leftOut = request.repo_root === undefined ? new LeftOut() : undefined
     const now = Date.now()
     const targets: Array<{ repoId: string; invocationId: string; name: string }> = []
-    for (const repo of repos) {
-      for (const row of yield* repo.store.nonTerminalJobs()) {
-        if (runner.live(repo.repoId, row.invocation_id, row.name) && matchesJob(row, predicates, now)) {
-          targets.push({ repoId: repo.repoId, invocationId: row.invocation_id, name: row.name })
+    for (const { repoId, rows } of reads) {
+      for (const row of yield* perRepo(leftOut, { repoId }, [], rows)) {
+        if (runner.live(repoId, row.invocation_id, row.name) && matchesJob(row, predicates, now)) {
+          targets.push({ repoId, invocationId: row.invocation_id, name: row.name })
         }
       }
     }
-    if (targets.length === 0) return yield* new NoMatch({ message: "no running or queued job matches" })
-    return yield* cancelEach(targets, "user")
+    const unavailable = leftOut?.field().unavailable ?? []
+    if (targets.length === 0) {
+      const notRead = unavailable.map((r) => `${r.root ?? r.repo_id}: ${r.message}`).join("; ")
+      return yield* new NoMatch({ message: `no running or queued job matches${notRead !== "" ? ` (not searched, its jobs could not be read — ${notRead})` : ""}` })
+    }
+    return { ...(yield* cancelEach(targets, "user")), ...leftOut?.field() }
   })
