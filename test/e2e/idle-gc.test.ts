@@ -32,8 +32,9 @@ describe("idle garbage collection", () => {
       })
       const line = hookd.output().split("\n").filter((l) => l.includes('"event":"idle_gc"')).at(-1)!
       const fields = JSON.parse(line) as { heap_total_mib: number; heap_total_after_mib: number; heap_used_after_mib: number }
-      // A full collection never grows the heap, and leaves it no smaller than what is in use.
-      expect(fields.heap_total_after_mib).toBeLessThanOrEqual(fields.heap_total_mib)
+      // The event reports the heap around the collection. Not asserted: that the heap's total never
+      // grows — V8 may resize spaces during a full collection (seen: 19.8 → 20.3 MiB in CI).
+      expect(fields.heap_total_mib).toBeGreaterThan(0)
       expect(fields.heap_used_after_mib).toBeGreaterThan(0)
       expect(fields.heap_used_after_mib).toBeLessThanOrEqual(fields.heap_total_after_mib)
     } finally {
