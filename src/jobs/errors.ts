@@ -3,8 +3,6 @@ import { Data } from "effect"
 
 /** A request arrived while the supervisor drains: nothing was started. */
 export class ShuttingDown extends Data.TaggedError("ShuttingDown")<{ readonly message: string }> {}
-/** A job's output.jsonl could not be created (disk full, permissions, a broken logs dir). */
-export class JobLogUnwritable extends Data.TaggedError("JobLogUnwritable")<{ readonly path: string; readonly message: string }> {}
 /**
  * A job's process group could not be killed: the kernel refused the signal (`errno`, e.g. EPERM),
  * the pgid is not a job's group, or a member outlived SIGKILL (`errno` undefined).

@@ -6,6 +6,7 @@
 // shutdown, which waits for it, never closes the database before it is written.
 import { Cause, Deferred, Effect, Exit, Fiber, Scope } from "effect"
 import { resolve } from "node:path"
+import { recordsOfRow } from "../domain/row-records"
 import { invocationStatus } from "../domain/status"
 import { logError, logInfo, logWarn } from "../logging/event-log"
 import type { JobSpec, JobStatus, RequestPayloads, StatusEvent } from "../protocol/types"
@@ -106,6 +107,12 @@ type JobEnd = { readonly _tag: "Process"; readonly result: ProcessResult } | { r
 interface Terminal {
   readonly patch: JobPatch & { readonly status: JobStatus }
   readonly event: StatusEvent
+}
+
+/** The job's last spawn, as its row records it (pid, started_at). */
+interface Started {
+  readonly pid: number
+  readonly at: number
 }
 
 /** What a job's fiber ended with, and who cancelled it (when it was interrupted). */
@@ -219,22 +226,39 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
     })
   )
   /**
-   * The terminal row, then the terminal record (a tail that sees the record finds the row final).
-   * When the row cannot be written, the record is written at once all the same: whoever records the
-   * end later — this fiber once the database is back, or reconcile — takes it from the log.
+   * The terminal row, then the terminal record (a tail that sees the record finds the row final),
+   * stamped with the row's finished_at: a log with no file is read back from the row (row-records.ts).
+   * When the row cannot be written, the record is written at once all the same — to the file, even
+   * for a job that wrote nothing: whoever records the end later — this fiber once the database is
+   * back, or reconcile — takes it from the log.
    */
-  const recordEnd = (name: string, terminal: Terminal, log: JobLog) => {
-    const terminalRecord = Effect.suspend(() => {
-      if (log.status(terminal.event) === undefined && !log.isTerminal) {
-        const reason = describeWriteError(log.writeError ?? new Error("the log is closed"))
-        return new LogWriteFailed({ path: log.path, message: `log write failed: ${reason}` })
-      }
-      return Effect.void
+  const recordEnd = (name: string, terminal: Terminal, log: JobLog, started: Started | undefined) => {
+    const { patch } = terminal
+    const ts = patch.finished_at ?? Date.now()
+    const fromRow = recordsOfRow({
+      status: patch.status,
+      pid: started?.pid ?? null,
+      started_at: started?.at ?? null,
+      finished_at: ts,
+      exit_code: patch.exit_code ?? null,
+      signal: patch.signal ?? null,
+      error: patch.error ?? null,
+      skip_reason: patch.skip_reason ?? null
     })
+    // Without a final row, the row stands for no record: the held ones go to the file.
+    const terminalRecord = (rowWritten: boolean) =>
+      Effect.suspend(() => {
+        const written = log.status(terminal.event, ts) !== undefined || log.isTerminal
+        if (!written || !log.keepUnless(rowWritten ? fromRow : [])) {
+          const reason = describeWriteError(log.writeError ?? new Error("the log is closed"))
+          return new LogWriteFailed({ path: log.path, message: `log write failed: ${reason}` })
+        }
+        return Effect.void
+      })
     return untilWritten(
       { invocation_id: invocationId, job: name },
-      (store) => Effect.zipRight(store.updateJob(invocationId, name, terminal.patch), terminalRecord),
-      Effect.ignore(terminalRecord)
+      (store) => Effect.zipRight(store.updateJob(invocationId, name, patch), terminalRecord(true)),
+      Effect.ignore(terminalRecord(false))
     )
   }
   let unfinished = plan.jobs.length
@@ -246,6 +270,8 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
       let cancelledBy: string | undefined
       let supersededBy: string | undefined
       let killFailed: KillFailed | undefined
+      // What the row says of the last spawn: with the terminal patch, what a reader makes of a log with no file.
+      let started: Started | undefined
       // A log write that fails (disk full) ends the job: its output would be lost from here on.
       const logFailed = yield* Deferred.make<never, LogWriteFailed>()
       log.onWriteFailed((error) => {
@@ -287,8 +313,9 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
             onSpawned: ({ pid, pgid, fingerprint }) =>
               Effect.suspend(() => {
                 status = "running"
-                log.status({ event: "started", pid })
-                return persist(spec.name, { status: "running", pid, pgid, proc_start: fingerprint ?? null, started_at: Date.now() })
+                started = { pid, at: Date.now() }
+                log.status({ event: "started", pid }, started.at)
+                return persist(spec.name, { status: "running", pid, pgid, proc_start: fingerprint ?? null, started_at: started.at })
               }),
             onOutput: (kind, lines) => log.appendLines(kind, lines),
             onCancelling: () =>
@@ -301,6 +328,9 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
             onKillFailed: (failure) => Effect.sync(() => void (killFailed = failure))
           }).pipe(Effect.provideService(LaunchLeader, deps.launch)), endWhenLogFails)
         ))
+        // The process ended before its log's failure won the race (a lazy log that cannot be created
+        // at its first output, issue 13): output was lost all the same, so it is not a success.
+        if (log.writeError !== undefined) return yield* new LogWriteFailed({ path: log.path, message: `log write failed: ${describeWriteError(log.writeError)}` })
         return { _tag: "Process", result } as const
       })
       const fiber = yield* Effect.forkIn(Effect.interruptible(body), scope)
@@ -328,10 +358,11 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
         if (Exit.isFailure(exit) && !Exit.isInterrupted(exit) && Cause.failureOption(exit.cause)._tag === "None") {
           yield* logError("job_defect", { job: spec.name, cause: Cause.pretty(exit.cause) })
         }
-        yield* recordEnd(spec.name, terminal, log)
+        yield* recordEnd(spec.name, terminal, log, started)
         // `notify: true`: a desktop notification of a failure, with the job's own environment.
         if (spec.notify === true) yield* notifyDesktop(endedJob(request.hook, spec.name, invocationId, terminal.patch), { ...baseEnv(), ...request.env, ...spec.env })
-        yield* persist(spec.name, { log_bytes: log.bytes })
+        // A job that wrote nothing has no file: its row's log_bytes is already 0.
+        if (log.bytes > 0) yield* persist(spec.name, { log_bytes: log.bytes })
         log.close()
         deps.onJobEnded(job)
         // The last job to end rolls the invocation up before its `done` completes, so whoever

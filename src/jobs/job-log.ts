@@ -70,8 +70,18 @@ export const describeWriteError = (error: Error): string => {
   return (code !== undefined ? known[code] : undefined) ?? error.message
 }
 
+/** Records a row can stand for (domain/row-records.ts): a lazy log holds these in memory. */
+const HOLDABLE_EVENTS: ReadonlySet<StatusEvent["event"]> = new Set(["started", "finished", "signaled", "cancelled", "timed_out", "skipped", "crashed"])
+
 export class JobLog {
   private fd: number | undefined
+  private closed = false
+  /**
+   * A lazy log (JobLog.lazy) before its file exists: its records, in memory. The file is created at
+   * the first output, or at a record a row cannot stand for (attempt_failed), or — at the job's end
+   * — when these records are not exactly what readers make of the final row (keepUnless).
+   */
+  private held: LogRecord[] | undefined
   private nextSeq: number
   private outputBytes = 0
   private truncated = false
@@ -90,7 +100,7 @@ export class JobLog {
   private constructor(
     readonly path: string,
     private readonly options: JobLogOptions,
-    fd: number,
+    fd: number | undefined,
     size: number,
     last: LogRecord | undefined
   ) {
@@ -119,6 +129,53 @@ export class JobLog {
     }
   }
 
+  /**
+   * A log whose directory and file are created only when needed (issue 13: a job that writes
+   * nothing costs no inode): until then its records are held in memory (watchers still hear of
+   * each), and readers that find no file take `unwrittenRecords()` (or those of the job's row).
+   */
+  static lazy(path: string, options: JobLogOptions = {}): JobLog {
+    const log = new JobLog(path, options, undefined, 0, undefined)
+    log.held = []
+    return log
+  }
+
+  /** The records of a lazy log that has no file yet (also after close); undefined once they are in the file. */
+  unwrittenRecords(): ReadonlyArray<LogRecord> | undefined {
+    return this.held
+  }
+
+  /**
+   * At the job's end, before close: a lazy log without a file keeps it that way only when its
+   * records are exactly `fromRow` — what readers will make of the job's final row. Otherwise the
+   * records are written now. False when that write failed (the records stay in memory).
+   */
+  keepUnless(fromRow: ReadonlyArray<LogRecord>): boolean {
+    if (this.held === undefined || this.closed) return true
+    return sameRecordLines(this.held, fromRow) || this.materialize()
+  }
+
+  /** Creates the file of a lazy log and writes the held records to it, in one write. */
+  private materialize(): boolean {
+    const held = this.held
+    if (held === undefined) return true
+    let fd: number | undefined
+    try {
+      mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 })
+      fd = openSync(this.path, "a+", 0o600)
+      const head = Buffer.from(held.map(encodeRecord).join(""), "utf8")
+      for (let written = 0; written < head.length; ) written += writeSync(fd, head, written, head.length - written)
+      this.fd = fd
+      this.fileBytes = fstatSync(fd).size
+    } catch (e) {
+      if (fd !== undefined) guard(() => closeSync(fd!))
+      this.failed(e as Error)
+      return false
+    }
+    this.held = undefined
+    return true
+  }
+
   /** Bytes in the file so far: the end of its last whole record (a reader of a live log reads up to here). */
   get bytes(): number {
     return this.fileBytes
@@ -141,7 +198,8 @@ export class JobLog {
    * terminal record. `lines` is not kept: the caller may reuse its buffer once this returns.
    */
   appendLines(kind: "stdout" | "stderr", lines: Buffer): void {
-    if (this.fd === undefined || this.terminal || this.writeError !== undefined) return
+    if (this.closed || this.terminal || this.writeError !== undefined) return
+    if (this.held !== undefined && !this.materialize()) return
     if ((this.options.samplingEveryNth ?? 1) > 1) {
       for (let start = 0; ; ) {
         const nl = lines.indexOf(0x0a, start)
@@ -191,10 +249,15 @@ export class JobLog {
    * line: then (and after close) it returns undefined. It also returns undefined when the write
    * failed; a terminal record that failed can be written again later.
    */
-  status(event: StatusEvent): LogRecord | undefined {
-    if (this.fd === undefined || this.terminal) return undefined
-    const record: LogRecord = { seq: this.nextSeq, ts: Date.now(), kind: "status", data: event }
-    if (!this.write(record)) return undefined
+  status(event: StatusEvent, ts: number = Date.now()): LogRecord | undefined {
+    if (this.closed || this.terminal) return undefined
+    const record: LogRecord = { seq: this.nextSeq, ts, kind: "status", data: event }
+    // A record no row can stand for needs the file; if it cannot be made, the record is still held.
+    if (this.held !== undefined && (HOLDABLE_EVENTS.has(event.event) || !this.materialize())) {
+      this.held.push(record)
+      this.nextSeq++
+      this.grew()
+    } else if (!this.write(record)) return undefined
     if (isTerminalEvent(event)) this.terminal = true
     return record
   }
@@ -206,7 +269,7 @@ export class JobLog {
    */
   watch(onGrow: () => void, onClose?: () => void): () => void {
     const entry: Watcher = { onGrow, onClose }
-    if (this.fd === undefined) {
+    if (this.closed) {
       onClose?.()
       return () => {}
     }
@@ -221,8 +284,9 @@ export class JobLog {
   }
 
   close(): void {
-    if (this.fd === undefined) return
-    closeSync(this.fd)
+    if (this.closed) return
+    this.closed = true
+    if (this.fd !== undefined) closeSync(this.fd)
     this.fd = undefined
     const watchers = [...this.watchers]
     this.watchers.clear()
@@ -280,6 +344,10 @@ export class JobLog {
   }
 }
 
+/** Same lines in a file: the held records against those made from a row (domain/row-records.ts). */
+const sameRecordLines = (a: ReadonlyArray<LogRecord>, b: ReadonlyArray<LogRecord>): boolean =>
+  a.length === b.length && a.every((record, i) => encodeRecord(record) === encodeRecord(b[i]!))
+
 /** A failing watcher must not break the job's log. */
 const guard = (f: () => void): void => {
   try {
@@ -293,10 +361,10 @@ const guard = (f: () => void): void => {
  * For reconcile: appends one terminal status record to a log (created if missing), continuing its
  * seq — unless the log already ends in a terminal record, so calling it twice adds one record.
  */
-export const appendTerminalRecord = (path: string, event: StatusEvent): void => {
+export const appendTerminalRecord = (path: string, event: StatusEvent, ts: number = Date.now()): void => {
   const log = JobLog.open(path)
   try {
-    log.status(event)
+    log.status(event, ts)
   } finally {
     log.close()
   }

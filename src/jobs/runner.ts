@@ -4,6 +4,7 @@
 import { Context, Effect, FiberSet, Layer, Option } from "effect"
 import { randomBytes } from "node:crypto"
 import { isSatisfiedSkip, type CachedJobSpec } from "../domain/input-cache"
+import { recordsOfRow } from "../domain/row-records"
 import { Lifecycle } from "../lifecycle/lifecycle"
 import { jobLogPath } from "../protocol/paths"
 import { join } from "node:path"
@@ -12,7 +13,7 @@ import { RepoRegistry, type OpenRepo } from "../repos/registry"
 import { Settings } from "../settings/settings"
 import type { StoreError } from "../store/errors"
 import { JobContainment } from "./containment"
-import { JobLogUnwritable, type KillFailed, ShuttingDown } from "./errors"
+import { type KillFailed, ShuttingDown } from "./errors"
 import { launchInvocation, quietly, type InvocationDeps, type LiveJob, type PlannedJob, type RunJobsPayload } from "./invocation"
 import { makeJobKeyIndex } from "./job-keys"
 import { JobLog } from "./job-log"
@@ -29,6 +30,8 @@ export interface StartedInvocation {
   readonly jobs: ReadonlyArray<RunAcceptedJob>
   /** Every job that was started (skipped-by-condition jobs are not). */
   readonly live: ReadonlyArray<LiveJob>
+  /** Every job's log, by name, skipped ones too: a log never written to disk is read from here. */
+  readonly logs: ReadonlyMap<string, JobLog>
 }
 
 /** `wasLive` false: the job had already ended (or ended on its own as the cancel arrived). `killFailed`: its group could not be killed. */
@@ -43,7 +46,7 @@ export interface JobRunnerService {
     request: RunJobsPayload,
     /** JobSpecs, plus what the input cache decided (the key to record; a skip as unchanged). */
     specs: ReadonlyArray<CachedJobSpec>
-  ) => Effect.Effect<StartedInvocation, ShuttingDown | JobLogUnwritable | StoreError>
+  ) => Effect.Effect<StartedInvocation, ShuttingDown | StoreError>
   /** Interrupts a live job and waits until its group is dead and its row is terminal. */
   readonly cancel: (repoId: string, invocationId: string, name: string, by: string) => Effect.Effect<CancelResult>
   readonly live: (repoId: string, invocationId: string, name: string) => LiveJob | undefined
@@ -101,38 +104,17 @@ export const JobRunnerLive = Layer.scoped(
     }
 
     /**
-     * Opens every job's log, after the rows exist (retention relies on that order). If one cannot be
-     * opened, nothing runs: the logs already open get a terminal record and are closed, and every
-     * row that would have run ends `failed` with the reason, so no row is left queued.
+     * Every job's log, lazily (issue 13): nothing is created on disk until a job writes output, so
+     * a job that writes nothing costs no directory, file or write — readers make its records from
+     * its row. A log that cannot be created then ends its job (`log write failed: …`).
      */
-    const openLogs = Effect.fn("JobRunner.openLogs")(function* (repo: OpenRepo, invocationId: string, specs: ReadonlyArray<JobSpec>, now: number) {
-      const logs: JobLog[] = []
-      for (const spec of specs) {
-        const path = jobLogPath(settings.stateDir, repo.repoId, invocationId, spec.name)
-        try {
-          logs.push(
-            JobLog.open(path, {
-              ...(spec.log?.sampling_every_nth !== undefined ? { samplingEveryNth: spec.log.sampling_every_nth } : {}),
-              ...(spec.log?.max_bytes !== undefined ? { maxBytes: spec.log.max_bytes } : {})
-            })
-          )
-        } catch (e) {
-          const failure = new JobLogUnwritable({ path, message: `cannot create the job log ${path}: ${(e as Error).message}` })
-          const error = `not started: ${failure.message}`
-          for (const [i, log] of logs.entries()) {
-            const skipReason = specs[i]!.skip_reason
-            log.status(skipReason !== undefined ? { event: "skipped", reason: skipReason } : { event: "crashed", message: error })
-            log.close()
-          }
-          const notStarted = specs.filter((s) => s.skip_reason === undefined)
-          yield* repo.store
-            .updateJobs(notStarted.map((s) => ({ invocationId, name: s.name, patch: { status: "failed", error, finished_at: now } })))
-            .pipe(Effect.zipRight(repo.store.setInvocationStatus(invocationId, "failed")), quietly(repo, { invocation_id: invocationId }))
-          return yield* failure
-        }
-      }
-      return logs
-    })
+    const lazyLogs = (repo: OpenRepo, invocationId: string, specs: ReadonlyArray<JobSpec>): JobLog[] =>
+      specs.map((spec) =>
+        JobLog.lazy(jobLogPath(settings.stateDir, repo.repoId, invocationId, spec.name), {
+          ...(spec.log?.sampling_every_nth !== undefined ? { samplingEveryNth: spec.log.sampling_every_nth } : {}),
+          ...(spec.log?.max_bytes !== undefined ? { maxBytes: spec.log.max_bytes } : {})
+        })
+      )
 
     const start = Effect.fn("JobRunner.start")(function* (repo: OpenRepo, request: RunJobsPayload, requested: ReadonlyArray<CachedJobSpec>) {
       // A request that was already in flight (loading its config) when shutdown began must not
@@ -146,7 +128,7 @@ export const JobRunnerLive = Layer.scoped(
       const rows = specs.map((spec) => newJobRow(spec, { invocationId, hook: request.hook, worktree: request.worktree, env: { ...request.env }, now }))
       const invocation = { invocation_id: invocationId, hook: request.hook, worktree: request.worktree, args: [...request.args] }
       yield* repo.store.insertInvocation({ ...invocation, created_at: now, status: "running", supervisor_pid: process.pid }, rows)
-      const logs = yield* openLogs(repo, invocationId, specs, now)
+      const logs = lazyLogs(repo, invocationId, specs)
       const toRun: PlannedJob[] = []
       for (const [i, spec] of specs.entries()) {
         const log = logs[i]!
@@ -154,10 +136,11 @@ export const JobRunnerLive = Layer.scoped(
           toRun.push({ spec, log, after: after.get(spec.name) ?? [] })
           continue
         }
-        log.status({ event: "skipped", reason: spec.skip_reason })
+        // Stamped with the row's finished_at, so the row stands for it and no file is needed.
+        log.status({ event: "skipped", reason: spec.skip_reason }, now)
+        log.keepUnless(recordsOfRow(rows[i]!))
         log.close()
-        // The row was inserted before its log existed: record the skipped record's bytes.
-        yield* repo.store.updateJob(invocationId, spec.name, { log_bytes: log.bytes }).pipe(quietly(repo, { job: spec.name }))
+        if (log.bytes > 0) yield* repo.store.updateJob(invocationId, spec.name, { log_bytes: log.bytes }).pipe(quietly(repo, { job: spec.name }))
       }
       const satisfiedSkips = new Set(specs.filter(isSatisfiedSkip).map((spec) => spec.name))
       const launched = yield* launchInvocation(deps, { repo, invocationId, request, jobs: toRun, satisfiedSkips })
@@ -172,7 +155,8 @@ export const JobRunnerLive = Layer.scoped(
       if (supersede.length > 0) {
         yield* FiberSet.run(invocations, Effect.forEach(supersede, (job) => job.cancel("superseded", invocationId), { concurrency: "unbounded", discard: true }))
       }
-      return { invocationId, jobs: rows.map((r) => ({ name: r.name, status: r.status })), live: launched.jobs }
+      const logOf = new Map(specs.map((spec, i) => [spec.name, logs[i]!]))
+      return { invocationId, jobs: rows.map((r) => ({ name: r.name, status: r.status })), live: launched.jobs, logs: logOf }
     }, (started) => startLock.withPermits(1)(started))
 
     const cancel = Effect.fn("JobRunner.cancel")(function* (repoId: string, invocationId: string, name: string, by: string) {

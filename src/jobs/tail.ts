@@ -27,8 +27,14 @@ export class TailError extends Data.TaggedError("TailError")<{ readonly path: st
 
 export interface TailOptions {
   readonly path: string
-  /** The job's open log when it is still being written; undefined for a finished or foreign job. */
+  /**
+   * The job's log when this supervisor runs (or ran) it: followed while it is open; while it has
+   * no file (a lazy log, issue 13) its held records are the replay. Undefined for a job found only
+   * in the store.
+   */
   readonly live: JobLog | undefined
+  /** A job found only in the store, with no log file: its records, made from its row (row-records.ts). */
+  readonly rowRecords?: () => ReadonlyArray<LogRecord>
   /** First seq to emit (inclusive). */
   readonly sinceSeq?: number
   readonly kinds?: ReadonlyArray<LogKind>
@@ -136,18 +142,19 @@ const hasManyLines = (lines: Buffer): boolean => {
   return true
 }
 
-const openForReplay = (path: string): Effect.Effect<number | undefined, TailError> =>
-  Effect.try({
-    try: () => {
-      try {
-        return openSync(path, "r")
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined
-        throw e
-      }
-    },
-    catch: (e) => new TailError({ path, message: `cannot read job log ${path}: ${(e as Error).message}` })
-  })
+/**
+ * The log's fd, or undefined when it has no file (a lazy log that wrote nothing, or not yet; or a
+ * logs dir that is not a directory, where none could be created: ENOTDIR).
+ */
+const openIfExists = (path: string): number | undefined => {
+  try {
+    return openSync(path, "r")
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined
+    throw e
+  }
+}
 
 const readError = (path: string, e: unknown) =>
   new TailError({ path, message: `cannot read job log ${path}: ${(e as Error).message}` })
@@ -157,18 +164,46 @@ const readError = (path: string, e: unknown) =>
  * what each write added, read from the file once the log has grown.
  */
 const tailPuller = (
-  path: string,
-  fd: number,
+  options: TailOptions,
   initialLive: JobLog | undefined,
   progress: ReplayProgress,
   wanted: (kind: LogKind, seq: number) => boolean
 ) => {
+  const { path } = options
   let live = initialLive
+  // The file is opened when it exists: a lazy log (issue 13) has none until its first output.
+  let fd: number | undefined
+  let reader: RecordReader | undefined
   // Where reads stop: a live log's last whole record (a write in progress is never half read); a
   // finished log's size when the replay started; a log that closed while followed, its final size.
-  const replayEnd = live === undefined ? fstatSync(fd).size : undefined
-  const endOfReads = () => (live !== undefined ? live.bytes : (replayEnd ?? fstatSync(fd).size))
-  const reader = new RecordReader(fd, progress, wanted)
+  let replayEnd: number | undefined
+  const endOfReads = () => (live !== undefined ? live.bytes : (replayEnd ?? fstatSync(fd!).size))
+  /** Records in memory stand in for a file that does not exist (yet): the log's held ones, or the row's. */
+  const unwritten = (): ReadonlyArray<LogRecord> | undefined =>
+    options.live !== undefined ? options.live.unwrittenRecords() : (options.rowRecords?.() ?? [])
+  /** The next batch: from the file once it exists, else the records in memory; undefined at the end. */
+  const readBack = (): Array<LogRecord> | undefined => {
+    for (let attempt = 0; reader === undefined && attempt < 2; attempt++) {
+      fd = openIfExists(path)
+      if (fd !== undefined) {
+        replayEnd = live === undefined ? fstatSync(fd).size : undefined
+        reader = new RecordReader(fd, progress, wanted)
+        break
+      }
+      const held = unwritten()
+      // undefined: the log wrote its file after the open above failed — open it again.
+      if (held === undefined) continue
+      const fresh: Array<LogRecord> = []
+      for (const record of held) {
+        if (record.seq <= progress.lastSeq) continue
+        progress.lastSeq = record.seq
+        if (isTerminalRecord(record)) progress.sawTerminal = true
+        if (record.kind === "status" || wanted(record.kind, record.seq)) fresh.push(record)
+      }
+      return fresh.length > 0 ? fresh : undefined
+    }
+    return reader?.next(endOfReads())
+  }
   let feed: LiveFeed | undefined
   const end = Effect.fail(Option.none<TailError>())
   const emit = (records: Array<LogRecord>) => Effect.succeed(Chunk.unsafeFromArray(records))
@@ -178,7 +213,7 @@ const tailPuller = (
       if (progress.sawTerminal) return end
       let records: Array<LogRecord> | undefined
       try {
-        records = reader.next(endOfReads())
+        records = readBack()
       } catch (e) {
         return Effect.fail(Option.some(readError(path, e)))
       }
@@ -200,7 +235,12 @@ const tailPuller = (
       return Effect.zipRight(feed.ready, pull)
     }
   })
-  return { pull, stop: () => feed?.stop() }
+  const stop = () => {
+    feed?.stop()
+    if (fd !== undefined) closeSync(fd)
+    fd = undefined
+  }
+  return { pull, stop }
 }
 
 /**
@@ -211,14 +251,10 @@ export const tailJobLog = (options: TailOptions): Stream.Stream<LogRecord, TailE
   Stream.unwrapScoped(
     Effect.gen(function* () {
       const live = options.follow && options.live !== undefined && !options.live.isTerminal ? options.live : undefined
-      const fd = yield* Effect.acquireRelease(openForReplay(options.path), (fd) =>
-        Effect.sync(() => fd !== undefined && closeSync(fd))
-      )
-      if (fd === undefined) return Stream.empty
       const progress: ReplayProgress = { lastSeq: -1, sawTerminal: false }
       const since = options.sinceSeq ?? 0
       const kinds = new Set<LogKind>(options.kinds ?? ["stdout", "stderr", "status"])
-      const puller = tailPuller(options.path, fd, live, progress, (kind, seq) => seq >= since && kinds.has(kind))
+      const puller = tailPuller(options, live, progress, (kind, seq) => seq >= since && kinds.has(kind))
       yield* Effect.addFinalizer(() => Effect.sync(puller.stop))
       return Stream.repeatEffectChunkOption(puller.pull).pipe(
         Stream.takeUntil(isTerminalRecord), // before the kinds filter: the end is seen even when status is hidden

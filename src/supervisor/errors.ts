@@ -2,7 +2,7 @@
 // to a protocol error code. Nothing else decides what goes on the wire.
 import { Data } from "effect"
 import type { ConfigInvalid } from "../config/errors"
-import type { JobLogUnwritable, KillFailed, ShuttingDown } from "../jobs/errors"
+import type { KillFailed, ShuttingDown } from "../jobs/errors"
 import type { ErrorCode } from "../protocol/types"
 import type { RepoNotFound } from "../repos/identity"
 import type { SweepIoError } from "../retention/errors"
@@ -34,7 +34,6 @@ export type HandlerError =
   | BadRequest
   | WorktreeGone
   | ShuttingDown
-  | JobLogUnwritable
   | KillFailed
   | RepoNotFound
   | ConfigInvalid
@@ -71,8 +70,6 @@ const codeByTag = {
   DatabaseLocked: "REPO_UNAVAILABLE",
   DatabaseDamaged: "REPO_UNAVAILABLE",
   StatePathUnusable: "REPO_UNAVAILABLE",
-  // Not the client's fault, but explained (the log file and what broke).
-  JobLogUnwritable: "INTERNAL",
   // Unexpected I/O failures: the details go to the supervisor log, not the wire.
   StoreError: "INTERNAL",
   SweepIoError: "INTERNAL"

@@ -2,10 +2,12 @@
 // process group, kills orphans whose fingerprint still matches, marks rows terminal and appends
 // each job's terminal record.
 import { Effect, Layer } from "effect"
-import { statSync } from "node:fs"
+import { existsSync, statSync } from "node:fs"
+import { recordsOfRow } from "../domain/row-records"
 import { endFromTerminalEvent, planReconcile, summarizeReconcile, invocationStatus, type LoggedEnd, type PgidProbe, type ReconcileDecision } from "../domain/reconcile"
 import { processFingerprint } from "../jobs/fingerprint"
-import { appendTerminalRecord, readLastRecord } from "../jobs/job-log"
+import { appendTerminalRecord, JobLog, readLastRecord } from "../jobs/job-log"
+import type { JobRow } from "../store/rows"
 import { groupHasLiveMembers, killGroup } from "../jobs/process-group"
 import { jobLogPath } from "../protocol/paths"
 import { logError, logInfo, logWarn } from "../logging/event-log"
@@ -26,6 +28,23 @@ const loggedEnd = (logPath: string): LoggedEnd | undefined => {
 }
 
 /**
+ * A job that wrote no output has no log file (issue 13): the supervisor that died held its records
+ * in memory. Readers make them from the row, which ends below with the decision's status and error;
+ * only when that would not read as the records the job had (`started`, then the terminal one) are
+ * they written to a file. Returns the file's size (0: none).
+ */
+const recordWithoutFile = (logPath: string, job: JobRow, d: ReconcileDecision, now: number): number => {
+  const log = JobLog.lazy(logPath)
+  for (const record of recordsOfRow(job)) if (record.kind === "status") log.status(record.data, record.ts)
+  log.status(d.terminalEvent, now)
+  const final = { ...job, status: d.newStatus, error: d.reason, ...d.ended, finished_at: now }
+  const kept = log.keepUnless(recordsOfRow(final))
+  log.close()
+  if (!kept) throw log.writeError ?? new Error("the log could not be written")
+  return log.bytes
+}
+
+/**
  * `runningHere`: jobs this process runs. When a database is opened again in the same process (it
  * was damaged, closed and repaired while jobs ran), their rows are not leftovers: each job's own
  * fiber records its end, so they are neither killed nor marked.
@@ -42,6 +61,7 @@ export const reconcileRepo = (repo: OpenRepo, runningHere: (invocationId: string
       }
     }
     const decisions = planReconcile(leftovers, probes)
+    const jobOf = new Map(leftovers.map((job) => [`${job.invocation_id}/${job.name}`, job]))
     const now = Date.now()
     // The runner writes log_bytes when a job ends; a crashed job never got there, and retention counts it.
     const logBytes = new Map<ReconcileDecision, number>()
@@ -55,11 +75,17 @@ export const reconcileRepo = (repo: OpenRepo, runningHere: (invocationId: string
       // A log we cannot append to (disk full, a broken logs dir) must not stop the supervisor from
       // starting: the row still ends terminal below, and the problem is logged.
       const logPath = jobLogPath(settings.stateDir, repo.repoId, d.invocation_id, d.name)
+      const job = jobOf.get(`${d.invocation_id}/${d.name}`)!
       yield* Effect.try({
         try: () => {
+          if (!existsSync(logPath)) {
+            const bytes = recordWithoutFile(logPath, job, d, now)
+            if (bytes > 0) logBytes.set(d, bytes)
+            return
+          }
           const ended = loggedEnd(logPath)
           if (ended !== undefined) loggedEnds.set(d, ended)
-          else appendTerminalRecord(logPath, d.terminalEvent)
+          else appendTerminalRecord(logPath, d.terminalEvent, now)
           logBytes.set(d, statSync(logPath).size)
         },
         catch: (e) => e as Error

@@ -4,21 +4,16 @@ import { existsSync, readdirSync, readFileSync, watch } from "node:fs"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { Effect } from "effect"
-import { jobLogPath, repoDbPath } from "../../src/protocol/paths"
+import { repoDbPath } from "../../src/protocol/paths"
 import { openRepoStore } from "../../src/store/open"
-import type { LogRecord } from "../../src/protocol/types"
 import { makeGitRepo } from "../support/git"
 import { liveMembersOfGroup } from "../support/processes"
 import { HOOKD_BUNDLE, makeSandbox, outputContains, startSupervisor, TestClient, type Sandbox } from "../support/supervisor"
-import { awaitStarted, finished, getJob, job, payloadOf, runJobs, start } from "./helpers"
+import { storedRecords } from "../support/stored-records"
+import { awaitStarted, finished, follow, getJob, job, payloadOf, runJobs, start } from "./helpers"
 
 let sandbox: Sandbox | undefined
 afterEach(() => sandbox?.cleanup())
-
-const lastRecord = (path: string): LogRecord => {
-  const lines = readFileSync(path, "utf8").trim().split("\n")
-  return JSON.parse(lines[lines.length - 1]) as LogRecord
-}
 
 describe("restart after kill -9", () => {
   it("marks running rows crashed with a terminal record, kills orphaned groups, clears the stale lock, and serves again", async () => {
@@ -41,8 +36,9 @@ describe("restart after kill -9", () => {
       expect(liveMembersOfGroup(pgid)).toEqual([])
       expect(await getJob(sandbox.socket, repo, inv, "orphan")).toMatchObject({ status: "crashed", repo_root: repo })
       expect(await getJob(sandbox.socket, repo, inv, "waiting")).toMatchObject({ status: "cancelled" })
-      expect(lastRecord(jobLogPath(sandbox.stateDir, accepted.repo_id, inv, "orphan"))).toMatchObject({ kind: "status", data: { event: "crashed" } })
-      expect(lastRecord(jobLogPath(sandbox.stateDir, accepted.repo_id, inv, "waiting"))).toMatchObject({ kind: "status", data: { event: "cancelled" } })
+      // Neither wrote output, so neither has a log file (issue 13): the records are read as hookctl logs reads them.
+      expect((await follow(sandbox.socket, repo, inv, "orphan")).records.at(-1)).toMatchObject({ kind: "status", data: { event: "crashed" } })
+      expect((await follow(sandbox.socket, repo, inv, "waiting")).records.at(-1)).toMatchObject({ kind: "status", data: { event: "cancelled" } })
       expect(second.output()).toMatch(/"event":"reconciled"/)
       const again = await start(sandbox.socket, runJobs(repo, [job("after", "echo ok")]))
       expect(await finished(sandbox.socket, repo, again, "after")).toMatchObject({ status: "completed" })
@@ -73,7 +69,7 @@ describe("graceful stop", () => {
     for (const pgid of pgids) expect(liveMembersOfGroup(pgid)).toEqual([])
     const repoId = readdirRepoId(sandbox.stateDir)
     for (const name of ["one", "two"]) {
-      expect(lastRecord(jobLogPath(sandbox.stateDir, repoId, inv, name))).toMatchObject({ data: { event: "cancelled", by: "shutdown" } })
+      expect((await storedRecords(sandbox.stateDir, repoId, inv, name)).at(-1)).toMatchObject({ data: { event: "cancelled", by: "shutdown" } })
     }
     // The invocation's own row was rolled up before the database closed (read with the supervisor stopped).
     const invocation = await Effect.runPromise(
@@ -105,7 +101,7 @@ describe("graceful stop", () => {
     expect(hookd.output()).toMatch(/"event":"stopped"/)
     expect(existsSync(sandbox.socket)).toBe(false)
     const repoId = readdirRepoId(sandbox.stateDir)
-    expect(lastRecord(jobLogPath(sandbox.stateDir, repoId, inv, "stubborn"))).toMatchObject({ data: { event: "cancelled", by: "shutdown" } })
+    expect((await storedRecords(sandbox.stateDir, repoId, inv, "stubborn")).at(-1)).toMatchObject({ data: { event: "cancelled", by: "shutdown" } })
   })
 
   it("SIGHUP (its terminal closed) stops it as gracefully as SIGTERM", async () => {

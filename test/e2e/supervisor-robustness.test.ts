@@ -9,7 +9,7 @@ import { jobLogPath, repoDir } from "../../src/protocol/paths"
 import { makeGitRepo } from "../support/git"
 import { liveMembersOfGroup } from "../support/processes"
 import { makeSandbox, outputContains, startSupervisor, TestClient, type RunningSupervisor, type Sandbox } from "../support/supervisor"
-import { awaitStarted, finished, getJob, job, listJobs, payloadOf, runJobs, start } from "./helpers"
+import { awaitStarted, finished, getJob, job, payloadOf, runJobs, start } from "./helpers"
 
 let sandbox: Sandbox | undefined
 const supervisors: RunningSupervisor[] = []
@@ -54,7 +54,7 @@ describe("reconcile", () => {
 })
 
 describe("RunJobs when a job log cannot be opened", () => {
-  it("answers an Error naming the log, leaves no row queued, and keeps serving", async () => {
+  it("a job fails at its first output with the reason; jobs that write nothing need no log and run; it keeps serving", async () => {
     sandbox = makeSandbox()
     const repo = makeGitRepo(join(sandbox.dir, "repo"))
     const hookd = await supervise(sandbox)
@@ -62,13 +62,12 @@ describe("RunJobs when a job log cannot be opened", () => {
     const repoId = (await finished(sandbox.socket, repo, first, "first")).repo_id
     breakLogsDir(sandbox, repoId)
 
+    // Logs are created at a job's first output (issue 13): that is where the broken dir shows.
+    const broken = await start(sandbox.socket, runJobs(repo, [job("two", "echo out"), job("three", "true", { needs: ["two"] }), job("quiet", "true")]))
+    expect(await finished(sandbox.socket, repo, broken, "two")).toMatchObject({ status: "failed", error: expect.stringMatching(/^log write failed: /) })
+    expect(await finished(sandbox.socket, repo, broken, "three")).toMatchObject({ status: "skipped" })
+    expect(await finished(sandbox.socket, repo, broken, "quiet")).toMatchObject({ status: "completed" })
     const c = await TestClient.connect(sandbox.socket)
-    const r = await c.request("RunJobs", runJobs(repo, [job("two", "true"), job("three", "true", { needs: ["two"] })]))
-    expect(r).toMatchObject({ kind: "Error", payload: { code: "INTERNAL" } })
-    expect((r.payload as { message: string }).message).toMatch(/log.*logs/)
-    const rows = (await listJobs(sandbox.socket, { repo_root: repo })).filter((j) => j.name !== "first")
-    expect(rows.map((j) => [j.name, j.status])).toEqual([["two", "failed"], ["three", "failed"]])
-    expect(rows[0].error).toMatch(/log/)
     expect(payloadOf(await c.request("Status", {}), "SupervisorStatus")).toMatchObject({ running: 0, queued: 0 })
     c.close()
 
@@ -88,7 +87,9 @@ describe("log_bytes matches the log on disk (retention budgets count it)", () =>
     await finished(sandbox.socket, repo, inv, "ran")
     const info = await getJob(sandbox.socket, repo, inv, "skipped")
     expect(info.status).toBe("skipped")
-    expect(info.log_bytes).toBe(statSync(jobLogPath(sandbox.stateDir, info.repo_id, inv, "skipped")).size)
+    // Its one record is made from its row (issue 13): no file, no bytes.
+    expect(existsSync(jobLogPath(sandbox.stateDir, info.repo_id, inv, "skipped"))).toBe(false)
+    expect(info.log_bytes).toBe(0)
     await hookd.stopCleanly()
   })
 
@@ -98,6 +99,11 @@ describe("log_bytes matches the log on disk (retention budgets count it)", () =>
     const first = await supervise(sandbox)
     const inv = await start(sandbox.socket, runJobs(repo, [job("chatty", "echo one; echo two; sleep 100")]))
     await awaitStarted(sandbox.socket, repo, inv, "chatty")
+    // Its output is in its log (created at the first output, issue 13) before the supervisor dies.
+    const tail = await TestClient.connect(sandbox.socket)
+    tail.send("TailLogs", { job: { repo_root: repo, invocation_prefix: inv, name: "chatty" }, follow: true, kinds: ["stdout"] })
+    expect((await tail.next()).kind).toBe("StreamFrame")
+    tail.close()
     await first.stop("SIGKILL")
     const hookd = await supervise(sandbox)
     const info = await getJob(sandbox.socket, repo, inv, "chatty")

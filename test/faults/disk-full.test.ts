@@ -98,10 +98,10 @@ describe("fault: the state dir's disk fills up", () => {
       const repo = makeGitRepo(join(box, "repo"))
       const stateDir = join(box, "state")
       yield* Effect.gen(function* () {
-        const started = yield* startJobs(repo, [job("done", "echo hi"), job("stuck", "sleep 300")])
+        const started = yield* startJobs(repo, [job("done", "echo hi"), job("stuck", "echo waiting; sleep 300")])
         expect((yield* Deferred.await(started.liveJob("done").done)).status).toBe("completed")
         // "stuck" must have started before it is cancelled (jobs start through the spawner process,
-        // so "done" ending first says nothing about it): its log then holds started, cancelled.
+        // so "done" ending first says nothing about it): its log then holds started, its line, cancelled.
         yield* tailJobLog({ path: jobLogPath(stateDir, started.repo.repoId, started.invocationId, "stuck"), live: started.liveJob("stuck").log, follow: true }).pipe(
           Stream.filter((r) => r.kind === "status" && (r.data as { event?: string }).event === "started"),
           Stream.runHead,
@@ -120,7 +120,8 @@ describe("fault: the state dir's disk fills up", () => {
         // The torn piece is cut off before reconcile's record: every line is a whole record.
         const stuckLog = readFileSync(jobLogPath(stateDir, started.repo.repoId, started.invocationId, "stuck"), "utf8")
         expect(stuckLog.endsWith("\n")).toBe(true)
-        expect(stuckLog.trimEnd().split("\n").map((l) => JSON.parse(l).data.event)).toEqual(["started", "crashed"])
+        const statusLines = stuckLog.trimEnd().split("\n").map((l) => JSON.parse(l)).filter((r) => r.kind === "status")
+        expect(statusLines.map((r) => r.data.event)).toEqual(["started", "crashed"])
       }).pipe(Effect.provide(harnessLayer({ stateDir, killGraceMs: 500 })))
     }))
 })

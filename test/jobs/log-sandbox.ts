@@ -3,6 +3,9 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import * as Deferred from "effect/Deferred"
+import * as Exit from "effect/Exit"
+import * as FiberId from "effect/FiberId"
 import { afterEach, beforeEach } from "vitest"
 import { JobLog, type JobLogOptions } from "../../src/jobs/job-log"
 import type { LogRecord } from "../../src/protocol/types"
@@ -37,4 +40,17 @@ export const useJobLogDir = (prefix: string, ...logPathInDir: ReadonlyArray<stri
         .filter((l) => l.length > 0)
         .map((l) => JSON.parse(l))
   }
+}
+
+/** Completes once a follower watches the live log, running `then` right after it started watching. */
+export const whenSubscribed = (log: JobLog, then: () => void = () => {}) => {
+  const subscribed = Deferred.unsafeMake<void>(FiberId.none)
+  const watch = log.watch.bind(log)
+  log.watch = (onGrow, onClose) => {
+    const unsubscribe = watch(onGrow, onClose)
+    then()
+    Deferred.unsafeDone(subscribed, Exit.void)
+    return unsubscribe
+  }
+  return Deferred.await(subscribed)
 }

@@ -4,10 +4,10 @@ import { Deferred, Effect } from "effect"
 import { existsSync, statSync } from "node:fs"
 import { join } from "node:path"
 import type { CachedJobSpec } from "../../src/domain/input-cache"
+import { recordsOfRow } from "../../src/domain/row-records"
 import { JobRunner } from "../../src/jobs/runner"
 import { SignalGroup } from "../../src/jobs/process-group"
 import { jobLogPath } from "../../src/protocol/paths"
-import { RepoRegistry } from "../../src/repos/registry"
 import { cancelJob } from "../../src/supervisor/handlers/cancel"
 import { harnessLayer, job, recordsOf, sandbox, startJobs, untilLine } from "../support/harness"
 import { liveMembersOf } from "./helpers"
@@ -43,10 +43,12 @@ describe("needs", () => {
         expect(statusEvents(recordsOf(box.stateDir, started.liveJob("after-after")))).toEqual([
           { event: "skipped", reason: "dependency after-broken skipped" }
         ])
-        // Every row records the size of its log (retention counts it).
+        // Every row records the size of its log (retention counts it); a job that wrote nothing has none (issue 13).
         for (const r of rows) {
-          expect(r.log_bytes).toBe(statSync(jobLogPath(box.stateDir, started.repo.repoId, started.invocationId, r.name)).size)
+          const path = jobLogPath(box.stateDir, started.repo.repoId, started.invocationId, r.name)
+          expect(r.log_bytes).toBe(existsSync(path) ? statSync(path).size : 0)
         }
+        expect(existsSync(jobLogPath(box.stateDir, started.repo.repoId, started.invocationId, "after-after"))).toBe(false)
         expect((yield* started.repo.store.getInvocation(started.invocationId))?.status).toBe("failed")
         expect((yield* JobRunner).liveJobs()).toEqual([])
       }).pipe(Effect.provide(harnessLayer({ stateDir: box.stateDir })))
@@ -62,37 +64,35 @@ describe("needs", () => {
         expect(yield* Deferred.await(started.liveJob("after").done)).toEqual({ status: "skipped" })
         const lint = yield* started.repo.store.getJob(started.invocationId, "lint")
         expect(lint).toMatchObject({ status: "skipped", skip_reason: "no staged files" })
-        expect(lint!.log_bytes).toBeGreaterThan(0)
+        // Its one record is what its row says (issue 13: no file): readers make it from the row.
+        expect(lint!.log_bytes).toBe(0)
+        expect(existsSync(jobLogPath(box.stateDir, started.repo.repoId, started.invocationId, "lint"))).toBe(false)
+        expect(recordsOfRow(lint!)).toEqual([{ seq: 0, ts: lint!.finished_at, kind: "status", data: { event: "skipped", reason: "no staged files" } }])
         expect((yield* started.repo.store.getInvocation(started.invocationId))?.status).toBe("completed")
       }).pipe(Effect.provide(harnessLayer({ stateDir: box.stateDir })))
     }))
 })
 
 describe("a job log that cannot be created", () => {
-  it.scopedLive("nothing runs: the request fails naming the log, and no row is left queued", () =>
+  it.scopedLive("is created at the first output: that job fails naming the log and the reason; silent jobs run", () =>
     Effect.gen(function* () {
       const box = yield* sandbox
       yield* Effect.gen(function* () {
-        // A name longer than NAME_MAX: its log directory cannot be made, the ones before it can.
+        // A name longer than NAME_MAX: its log directory cannot be made. Logs are lazy (issue 13):
+        // the silent job never needs its log; the one that writes fails at its first output.
         const long = "x".repeat(300)
-        const error = yield* Effect.flip(
-          startJobs(box.repo, [job("first", "touch ran"), job("lint", "true", { skip_reason: "no staged files" }), job(long, "true")])
-        )
-        expect(error).toMatchObject({ _tag: "JobLogUnwritable", message: expect.stringMatching(/^cannot create the job log .*ENAMETOOLONG/) })
-        const repo = yield* (yield* RepoRegistry).resolve(box.repo)
-        const rows = yield* repo.store.listJobs({})
-        const reason = `not started: ${error.message}`
-        expect(rows.map((r) => [r.name, r.status, r.error])).toEqual([
-          ["first", "failed", reason],
-          ["lint", "skipped", null],
-          [long, "failed", reason]
-        ])
-        expect((yield* repo.store.getInvocation(rows[0]!.invocation_id))?.status).toBe("failed")
-        const logOf = (name: string) => ({ repoId: repo.repoId, invocationId: rows[0]!.invocation_id, name })
-        expect(statusEvents(recordsOf(box.stateDir, logOf("first")))).toEqual([{ event: "crashed", message: reason }])
-        expect(statusEvents(recordsOf(box.stateDir, logOf("lint")))).toEqual([{ event: "skipped", reason: "no staged files" }])
+        const loud = "y".repeat(300)
+        const started = yield* startJobs(box.repo, [job("first", "touch ran"), job(long, "true"), job(loud, "echo hello")])
+        const ended = yield* Effect.forEach(started.live, (j) => Effect.map(Deferred.await(j.done), (e) => [j.name, e.status] as const))
+        expect(ended).toEqual([["first", "completed"], [long, "completed"], [loud, "failed"]])
+        const rows = yield* started.repo.store.jobsOfInvocation(started.invocationId)
+        const failed = rows.find((r) => r.name === loud)!
+        expect(failed.error).toMatch(/^log write failed: .*ENAMETOOLONG/)
+        expect((yield* started.repo.store.getInvocation(started.invocationId))?.status).toBe("failed")
+        // Its records, which could not reach a file, are what readers are given.
+        expect(statusEvents(recordsOf(box.stateDir, started.liveJob(loud))).map((e) => e.event)).toEqual(["started", "crashed"])
+        expect(existsSync(join(box.repo, "ran"))).toBe(true)
         expect((yield* JobRunner).liveJobs()).toEqual([])
-        expect(existsSync(join(box.repo, "ran"))).toBe(false)
       }).pipe(Effect.provide(harnessLayer({ stateDir: box.stateDir })))
     }))
 })

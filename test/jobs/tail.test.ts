@@ -1,14 +1,10 @@
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
-import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import * as FiberId from "effect/FiberId"
 import * as Stream from "effect/Stream"
-import type { JobLog } from "../../src/jobs/job-log"
-import { useJobLogDir } from "./log-sandbox"
+import { useJobLogDir, whenSubscribed } from "./log-sandbox"
 import { type TailOptions, tailJobLog } from "../../src/jobs/tail"
 import type { LogRecord } from "../../src/protocol/types"
 
@@ -28,18 +24,6 @@ const collect = (options: Partial<TailOptions>) =>
   Stream.runCollect(tailJobLog({ path: logs.logPath, live: undefined, follow: true, ...options })).pipe(
     Effect.map(Chunk.toArray)
   )
-/** Completes once a follower watches the live log, running `then` right after it started watching. */
-const whenSubscribed = (log: JobLog, then: () => void = () => {}) => {
-  const subscribed = Deferred.unsafeMake<void>(FiberId.none)
-  const watch = log.watch.bind(log)
-  log.watch = (onGrow, onClose) => {
-    const unsubscribe = watch(onGrow, onClose)
-    then()
-    Deferred.unsafeDone(subscribed, Exit.void)
-    return unsubscribe
-  }
-  return Deferred.await(subscribed)
-}
 const seqs = (records: ReadonlyArray<LogRecord>) => records.map((r) => r.seq)
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i)
 

@@ -24,7 +24,7 @@ export interface FixtureJob {
   readonly finishedAgo?: number | null
   readonly startedAgo?: number
   readonly retention_secs?: number
-  /** Size of the log file written for the job, also stored as the row's log_bytes. */
+  /** Size of the log file written for the job, also stored as the row's log_bytes; 0: no file (it wrote no output). */
   readonly bytes?: number
 }
 
@@ -95,6 +95,7 @@ export const writeInvocation = (store: RepoStore, stateDir: string, now: number,
     yield* store.insertInvocation(row, inv.jobs.map((j) => jobRow(inv, j, now)))
     if (inv.noLogs) return
     for (const job of inv.jobs) {
+      if (job.bytes === 0) continue
       const path = jobLogPath(stateDir, store.repoId, inv.id, job.name)
       mkdirSync(join(path, ".."), { recursive: true, mode: 0o700 })
       writeFileSync(path, logContent(job.bytes ?? 100), { mode: 0o600 })

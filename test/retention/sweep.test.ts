@@ -124,6 +124,26 @@ describe("retention sweep shell", () => {
       expect(yield* storedIds(store)).toEqual([])
     }))
 
+  it.scopedLive("an invocation where only some jobs wrote output (lazy logs, issue 13) is removed with its directory", () =>
+    Effect.gen(function* () {
+      const { stateDir, store, target } = yield* openState(
+        [
+          { id: invId(1), worktree: "/w", ago: 10 * DAY, jobs: [done("quiet", 0), done("loud", 100)] },
+          { id: invId(2), worktree: "/w", ago: 9 * DAY, jobs: [done("silent", 0)] }
+        ],
+        { keep_last: 0 }
+      )
+      expect(logEntries(stateDir, REPO_ID)).toEqual([invId(1)])
+      const result = yield* sweepRepo(target, { now: NOW, dryRun: false })
+      expect(result.decisions.map((d) => [d.invocation_id, d.jobs, d.bytes])).toEqual([
+        [invId(1), 2, 100],
+        [invId(2), 1, 0]
+      ])
+      expect(result.orphans).toEqual([])
+      expect(yield* storedIds(store)).toEqual([])
+      expect(logEntries(stateDir, REPO_ID)).toEqual([])
+    }))
+
   it.scopedLive("a dry run reports the same list as the real sweep and leaves db and files byte-identical", () =>
     Effect.gen(function* () {
       const { stateDir, target } = yield* openState(

@@ -1,9 +1,10 @@
 // hookd under a service manager: served through a socket passed by systemd (LISTEN_FDS), and the
 // `--idle-exit` the unit file relies on. Black-box: real `node bin/hookd`, real sockets.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process"
-import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs"
+import { existsSync, mkdirSync, statSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
+import { storedRecords } from "../support/stored-records"
 import { makeSandbox, REPO_ROOT, startSupervisor, TestClient, type RunningSupervisor, type Sandbox } from "../support/supervisor"
 
 const HOOKD_BIN = join(REPO_ROOT, "bin", "hookd")
@@ -118,8 +119,7 @@ describe("--idle-exit", () => {
 
     expect(await hookd.exited).toBe(0)
     expect(existsSync(marker)).toBe(true)
-    const log = readFileSync(join(sandbox.stateDir, "repos", repo_id, "logs", invocation_id, "nap", "output.jsonl"), "utf8")
-    const last = JSON.parse(log.trim().split("\n").at(-1)!) as { kind: string; data: unknown }
+    const last = (await storedRecords(sandbox.stateDir, repo_id, invocation_id, "nap")).at(-1)
     expect(last).toMatchObject({ kind: "status", data: { event: "finished", exit_code: 0 } })
   })
 })

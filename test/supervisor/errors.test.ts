@@ -1,7 +1,7 @@
 // The one mapping from service errors to protocol error codes.
 import { describe, expect, it } from "vitest"
 import { ConfigInvalid } from "../../src/config/errors"
-import { JobLogUnwritable, KillFailed, ShuttingDown } from "../../src/jobs/errors"
+import { KillFailed, ShuttingDown } from "../../src/jobs/errors"
 import { RepoNotFound } from "../../src/repos/identity"
 import { SweepIoError } from "../../src/retention/errors"
 import { DatabaseLocked, ForeignDatabase, NewerSchema, PermissionsTooOpen, StoreError } from "../../src/store/errors"
@@ -43,11 +43,6 @@ describe("toProtocolError", () => {
   ])("a database hookd must not use is REPO_UNAVAILABLE with the store's explanation: %s", (error) => {
     expect(toProtocolError(error)).toEqual({ code: "REPO_UNAVAILABLE", message: error.message })
     expect(error.message).toContain("/s/coordinator.db")
-  })
-
-  it("a job log that cannot be created is INTERNAL with its explanation", () => {
-    const error = new JobLogUnwritable({ path: "/s/x.jsonl", message: "cannot create the job log /s/x.jsonl: EACCES" })
-    expect(toProtocolError(error)).toEqual({ code: "INTERNAL", message: error.message })
   })
 
   it("unexpected I/O failures are a bare INTERNAL: the detail goes to the log, not the wire", () => {

@@ -4,9 +4,10 @@
 // runner and the request handlers. Everything lives in the test's scope (no module-level state),
 // so test files using it can share a worker (isolate: false).
 import { Effect, Layer, Logger, Stream } from "effect"
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import type { JobLog } from "../../src/jobs/job-log"
 import { JobRunner, JobRunnerLive, type LiveJob } from "../../src/jobs/runner"
 import { tailJobLog } from "../../src/jobs/tail"
 import { LifecycleLive } from "../../src/lifecycle/lifecycle"
@@ -81,9 +82,20 @@ export const untilLine = (stateDir: string, job: LiveJob, line: string) =>
     Effect.orDie
   )
 
-/** Every record of a job's output.jsonl, in order. */
-export const recordsOf = (stateDir: string, job: { readonly repoId: string; readonly invocationId: string; readonly name: string }): LogRecord[] =>
-  readFileSync(jobLogPath(stateDir, job.repoId, job.invocationId, job.name), "utf8")
+/**
+ * Every record of a job's log, in order: its output.jsonl, or — for a job of this supervisor that
+ * wrote no output, so has no file (issue 13) — the records its JobLog holds. Without either, the
+ * read fails (ENOENT) as it always did.
+ */
+export const recordsOf = (
+  stateDir: string,
+  job: { readonly repoId: string; readonly invocationId: string; readonly name: string; readonly log?: Pick<JobLog, "unwrittenRecords"> }
+): LogRecord[] => {
+  const path = jobLogPath(stateDir, job.repoId, job.invocationId, job.name)
+  const held = existsSync(path) ? undefined : job.log?.unwrittenRecords()
+  if (held !== undefined) return [...held]
+  return readFileSync(path, "utf8")
     .split("\n")
     .filter((l) => l !== "")
     .map((l) => JSON.parse(l) as LogRecord)
+}

@@ -1,5 +1,6 @@
 // ListJobs and GetJob.
 import { Effect } from "effect"
+import { existsSync } from "node:fs"
 import { jobLogPath } from "../../protocol/paths"
 import type { JobInfo, RequestPayloads } from "../../protocol/types"
 import { Settings } from "../../settings/settings"
@@ -177,10 +178,12 @@ export const getJob = (request: RequestPayloads["GetJob"]) =>
     const repo = yield* knownRepo(request.job.repo_root)
     const row = yield* resolveJob(repo, request.job)
     const info = toJobInfo(repo, row, Date.now(), liveFactsOf(runner, repo.repoId, row.invocation_id, row.name))
-    // For `hookctl show`: env names only — values may be secrets even after scrubbing.
+    // For `hookctl show`: env names only — values may be secrets even after scrubbing. A job that
+    // wrote no output has no log file (issue 13): no path, `hookctl logs` shows its records.
+    const logPath = jobLogPath(settings.stateDir, repo.repoId, row.invocation_id, row.name)
     return {
       ...info,
       env_names: Object.keys(row.env).sort(),
-      log_path: jobLogPath(settings.stateDir, repo.repoId, row.invocation_id, row.name)
+      ...(existsSync(logPath) && { log_path: logPath })
     } satisfies JobInfo
   })

@@ -152,7 +152,7 @@ export const handleRunJobs = (request: RunJobs, id: string | undefined, reply: R
       )
     // Waited jobs skipped by a condition are streamed too (their one `skipped` record), so the hook
     // can say why a check did not run.
-    const streams = [...skippedWaited.map((j) => framesOf(j.name, undefined)), ...waited.map((entry) => framesOf(entry.name, entry.log))]
+    const streams = [...skippedWaited.map((j) => framesOf(j.name, started.logs.get(j.name))), ...waited.map((entry) => framesOf(entry.name, entry.log))]
     // No read-ahead beyond one chunk per job: the hook's socket sets the pace (issue 14 item 5). One
     // job's stream goes as it is: a merge costs fibers and a queue per chunk.
     const records = streams.length === 1 ? streams[0]! : Stream.mergeAll(streams, { concurrency: "unbounded", bufferSize: 1 })

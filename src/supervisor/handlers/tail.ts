@@ -1,5 +1,6 @@
 // TailLogs: replay a job's log from since_seq, then (follow) live records until the terminal one.
 import { Effect, Stream } from "effect"
+import { recordsOfRow } from "../../domain/row-records"
 import { tailJobLog } from "../../jobs/tail"
 import { jobLogPath } from "../../protocol/paths"
 import { isTerminalStatus, response, type RequestPayloads, type ResponseEnvelope } from "../../protocol/types"
@@ -15,11 +16,15 @@ export const tailLogs = (request: RequestPayloads["TailLogs"], id: string | unde
     const settings = yield* Settings
     const lifecycle = yield* Lifecycle
     const repo = yield* knownRepo(request.job.repo_root)
-    const row = yield* resolveJob(repo, request.job)
-    const entry = runner.live(repo.repoId, row.invocation_id, row.name)
+    const found = yield* resolveJob(repo, request.job)
+    const entry = runner.live(repo.repoId, found.invocation_id, found.name)
+    // Not live but not final when it was read: it ended just now — its final row is what a job
+    // without a log file is replayed from (row-records.ts).
+    const row = entry === undefined && !isTerminalStatus(found.status) ? ((yield* repo.store.getJob(found.invocation_id, found.name)) ?? found) : found
     const frames = tailJobLog({
       path: jobLogPath(settings.stateDir, repo.repoId, row.invocation_id, row.name),
       live: entry?.log,
+      rowRecords: () => recordsOfRow(row),
       follow: request.follow,
       ...(request.since_seq !== undefined ? { sinceSeq: request.since_seq } : {}),
       ...(request.kinds !== undefined ? { kinds: request.kinds } : {})
