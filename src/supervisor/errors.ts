@@ -25,6 +25,8 @@ export class NoMatch extends Data.TaggedError("NoMatch")<{ readonly message: str
 export class BadRequest extends Data.TaggedError("BadRequest")<{ readonly message: string }> {}
 /** Retry of a job whose worktree was removed since it ran. */
 export class WorktreeGone extends Data.TaggedError("WorktreeGone")<{ readonly path: string; readonly message: string }> {}
+/** A job's log file that cannot be read (the message names the file, the cause and the fix). */
+export class LogUnreadable extends Data.TaggedError("LogUnreadable")<{ readonly path: string; readonly message: string }> {}
 
 /** Every error a request handler can fail with (dispatch.ts checks the handlers against it). */
 export type HandlerError =
@@ -33,6 +35,7 @@ export type HandlerError =
   | NoMatch
   | BadRequest
   | WorktreeGone
+  | LogUnreadable
   | ShuttingDown
   | KillFailed
   | RepoNotFound
@@ -59,6 +62,7 @@ const codeByTag = {
   NoMatch: "NO_MATCH",
   BadRequest: "BAD_REQUEST",
   WorktreeGone: "REPO_NOT_FOUND",
+  LogUnreadable: "REPO_UNAVAILABLE",
   ShuttingDown: "BUSY",
   KillFailed: "KILL_FAILED",
   RepoNotFound: "REPO_NOT_FOUND",

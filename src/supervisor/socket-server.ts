@@ -173,8 +173,9 @@ const makeReplier = (socket: net.Socket, closed: Deferred.Deferred<void>): Repli
     stream: (responses) =>
       // One race with the peer's leaving for the whole stream, not one per chunk: each race (or
       // interruptWhen) forks fibers, some 50 KB of garbage per chunk — most of what a fast log
-      // reader cost the supervisor (issue 14 item 5).
-      Effect.race(
+      // reader cost the supervisor (issue 14 item 5). raceFirst: a stream that dies ends the race
+      // (and is reported) instead of waiting for a peer that waits for an answer.
+      Effect.raceFirst(
         Stream.runForEachChunk(responses, (chunk) =>
           Effect.suspend(() => {
             if (Chunk.isEmpty(chunk) || socket.destroyed) return Effect.void

@@ -70,3 +70,25 @@ describe("TailLogs", () => {
     c.close()
   })
 })
+
+describe("TailLogs of a log that cannot be read", () => {
+  it("answers an error instead of leaving the client waiting", async () => {
+    const { readdirSync, rmSync, mkdirSync } = await import("node:fs")
+    const { jobLogPath } = await import("../../src/protocol/paths")
+    const inv = await start(sandbox.socket, runJobs(repo, [job("spoilt", "echo x")]))
+    await follow(sandbox.socket, repo, inv, "spoilt")
+    // The log file becomes a directory: reading it fails with EISDIR (root ignores permission bits).
+    const [repoId] = readdirSync(join(sandbox.stateDir, "repos"))
+    const path = jobLogPath(sandbox.stateDir, repoId!, inv, "spoilt")
+    rmSync(path)
+    mkdirSync(path)
+    for (const follows of [false, true]) {
+      const c = await TestClient.connect(sandbox.socket)
+      c.send("TailLogs", { job: { repo_root: repo, name: "spoilt" }, follow: follows })
+      const answer = await c.next()
+      c.close()
+      expect(answer).toMatchObject({ kind: "Error", payload: { code: "REPO_UNAVAILABLE" } })
+      expect((answer.payload as { message: string }).message).toContain(`cannot read job log ${path}`)
+    }
+  })
+})
