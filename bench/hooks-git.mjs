@@ -3,6 +3,8 @@
 // installed shims, lefthook (its native binary, LEFTHOOK_BIN) running the same command — and
 // `node -e 0`, interleaved. The extra time is a hook repo's median minus the no-hook repo's.
 import { spawnSync } from "node:child_process"
+import { utimesSync } from "node:fs"
+import { join } from "node:path"
 import { installShims } from "./client-e2e.mjs"
 import { requestOnce } from "./lib/framed-client.mjs"
 import { interleave, nodeFloor, ratio } from "./lib/interleave.mjs"
@@ -26,6 +28,10 @@ const makeRepos = (sandbox, hook, { background, lefthookRun }) => {
   const lefthook = getLefthook()
   const bare = makeGitRepo(sandbox, `${hook}-none`)
   const hookd = makeGitRepo(sandbox, `${hook}-hookd`, { "hookd.yml": hookdConfig(hook, background) })
+  // A config as old as a real one: the supervisor reads a file modified in the last 2 s at every
+  // run (its mtime may not change at the next edit), which a real hookd.yml seldom is.
+  const hourAgo = Date.now() / 1000 - 3600
+  utimesSync(join(hookd, "hookd.yml"), hourAgo, hourAgo)
   installShims(sandbox, hookd)
   let lh
   if (lefthook.bin) {

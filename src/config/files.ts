@@ -87,8 +87,14 @@ const readCapped = (file: string): Effect.Effect<Buffer, ConfigInvalid> =>
     })
   )
 
+let fileReads = 0
+
+/** For tests: how many config files were read and parsed so far (the cache's hits read none). */
+export const configFileReads = (): number => fileReads
+
 const readAndParse = (file: string): Effect.Effect<ParsedYaml, ConfigInvalid> =>
-  readCapped(file).pipe(
+  Effect.sync(() => void fileReads++).pipe(
+    Effect.zipRight(readCapped(file)),
     Effect.tap(() => letOthersRun),
     Effect.flatMap((bytes) => {
       const decoded = decodeUtf8(bytes)

@@ -4,6 +4,7 @@ import { Effect } from "effect"
 import type { JobSpec } from "../protocol/types"
 import { DEFAULT_POLICY, type HookRunContext, type RepoPolicyConfig } from "./context"
 import { ConfigInvalid } from "./errors"
+import { cachedConfig } from "./config-cache"
 import { loadConfig } from "./files"
 import { repoPolicy, resolveHookJobs } from "./jobs"
 
@@ -23,7 +24,7 @@ export interface LoadedHookJobs {
 
 export const loadHookJobs = (ctx: HookRunContext): Effect.Effect<LoadedHookJobs, ConfigInvalid> =>
   Effect.gen(function* () {
-    const loaded = yield* loadConfig(ctx.worktree)
+    const loaded = yield* cachedConfig(ctx.worktree, loadConfig)
     if (loaded === undefined) return { source: undefined, jobs: [], policy: DEFAULT_POLICY }
     const jobs = yield* resolveHookJobs(loaded, ctx)
     return { source: loaded.source, jobs, policy: repoPolicy(loaded.config) }
