@@ -6,13 +6,12 @@
 // Usage: node src/tools/bundle.mjs && node bench/start-ab.mjs   (BENCH_RUNS=N, BENCH_HOOKD=<dist/hookd.mjs>;
 // BENCH_BASELINE=<another build's hookd.mjs> interleaves that build too: A B C A B C …)
 import { spawn } from "node:child_process"
-import { execFileSync } from "node:child_process"
-import { readFileSync, realpathSync } from "node:fs"
+import { readFileSync } from "node:fs"
 import { loadavg } from "node:os"
 import { dirname, join } from "node:path"
-import { importBundled } from "./lib/bundle.mjs"
 import { FramedClient } from "./lib/framed-client.mjs"
-import { HOOKD_BUNDLE, makeGitRepo, makeSandbox } from "./lib/sandbox.mjs"
+import { HOOKD_BUNDLE, makeGitRepo, makeSandbox, rssOf } from "./lib/sandbox.mjs"
+import { repoIdOf, seedManyRepos, seedRepo } from "./lib/seed.mjs"
 import { command, interleave, nodeFloor } from "./lib/interleave.mjs"
 import { BARE_NODE, median, timeOnce, withTimeout } from "./lib/timing.mjs"
 
@@ -20,24 +19,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 7)
 const HOOKD = process.env.BENCH_HOOKD ?? HOOKD_BUNDLE
 const BASELINE = process.env.BENCH_BASELINE
 
-const { Effect, seedHistory, repoIdFromCommonDir } = await importBundled("seed-history", {
-  stdin: {
-    contents: [
-      `export { seedHistory } from "./test/support/seed-history"`,
-      `export { repoIdFromCommonDir } from "./src/protocol/paths"`,
-      `export * as Effect from "effect/Effect"`
-    ].join("\n"),
-    resolveDir: ".",
-    loader: "ts"
-  }
-})
-
-const seed = (options) => Effect.runPromise(seedHistory(options))
-const randomRepoId = (i) => (0x1000000000000000n + BigInt(i) * 7919n).toString(16).slice(0, 16)
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
-
-const rssOf = (pid) => Number(execFileSync("ps", ["-o", "rss=", "-p", String(pid)], { encoding: "utf8" }).trim()) * 1024
 
 /** Spawns hookd and connects as soon as the socket answers: ms from spawn to the Welcome. */
 const startAndAnswer = async (sandbox, hookd = HOOKD) => {
@@ -134,16 +117,13 @@ const results = []
 results.push(await measureScenario("empty", async () => undefined))
 results.push(
   await measureScenario("100 repos × 100 jobs", async (sandbox) => {
-    for (let r = 0; r < 100; r++) {
-      await seed({ stateDir: sandbox.env.HOOKD_STATE_DIR, repoId: randomRepoId(r), root: `/nonexistent/repo-${r}`, invocations: 10, jobsPerInvocation: 10 })
-    }
+    await seedManyRepos(sandbox.env.HOOKD_STATE_DIR, 100, 100)
   })
 )
 results.push(
   await measureScenario("49,000 jobs in one repo", async (sandbox) => {
     const repo = makeGitRepo(sandbox, "big")
-    const repoId = repoIdFromCommonDir(realpathSync(join(repo, ".git")))
-    await seed({ stateDir: sandbox.env.HOOKD_STATE_DIR, repoId, root: repo, invocations: 4900, jobsPerInvocation: 10 })
+    await seedRepo(sandbox.env.HOOKD_STATE_DIR, { repoId: repoIdOf(repo), root: repo, jobs: 49_000 })
     return { repo }
   })
 )
