@@ -5,9 +5,9 @@
 // (inside this checkout, so node_modules resolves) so that its cache is its own.
 import { execFileSync } from "node:child_process"
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
-import { createOtherUser, isRoot, SKIP_NOT_ROOT, type OtherUser } from "../support/other-user"
+import { createOtherUser, isRoot, reachableInstall, SKIP_NOT_ROOT, type OtherUser, type ReachableInstall } from "../support/other-user"
 import { makeSandbox, outputContains, REPO_ROOT, startSupervisor, TestClient, type RunningSupervisor, type Sandbox } from "../support/supervisor"
 
 let sandbox: Sandbox | undefined
@@ -127,14 +127,21 @@ describe("the supervisor's code cache", () => {
 
 describe("the supervisor's code cache when the bundle's directory is not the user's", () => {
   let user: OtherUser | undefined
+  // A copy the throwaway user can reach (the checkout may be below a 0700 directory), ours and 0755.
+  let install: ReachableInstall | undefined
   beforeAll(() => {
-    if (isRoot) user = createOtherUser()
+    if (!isRoot) return
+    user = createOtherUser()
+    install = reachableInstall()
   })
-  afterAll(() => user?.remove())
+  afterAll(() => {
+    user?.remove()
+    install?.remove()
+  })
 
   it.skipIf(!isRoot)(`lives in the user's state dir instead (${isRoot ? "as a throwaway user" : SKIP_NOT_ROOT})`, async () => {
     const box = (sandbox = makeSandbox())
-    const dir = copyBundles()
+    const dir = dirname(install!.hookd)
     execFileSync("chown", ["-R", `${user!.uid}:${user!.gid}`, box.dir])
     chmodSync(box.dir, 0o700)
     const as = { uid: user!.uid, gid: user!.gid }

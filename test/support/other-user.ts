@@ -3,6 +3,10 @@
 // without a home directory, removed in afterAll.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process"
 import { randomBytes } from "node:crypto"
+import { chmodSync, cpSync, mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { REPO_ROOT } from "./supervisor"
 
 export const isRoot = typeof process.getuid === "function" && process.getuid() === 0
 
@@ -27,6 +31,35 @@ export const createOtherUser = (): OtherUser => {
     remove: () => {
       execFileSync("userdel", [name], { stdio: "pipe" })
     }
+  }
+}
+
+/** A copy of what running hookd and hookctl needs, in a directory every user can reach. */
+export interface ReachableInstall {
+  readonly hookd: string
+  readonly hookctl: string
+  remove(): void
+}
+
+/**
+ * The checkout may sit below a directory only its owner may enter (`git clone . "$(mktemp -d)/c"`),
+ * where another user cannot run its bundles: such tests run a copy of package.json, bin/, dist/
+ * (without code caches), schema/ and node-sqlite3-wasm in a 0755 temp directory instead.
+ */
+export const reachableInstall = (): ReachableInstall => {
+  const root = mkdtempSync(join(tmpdir(), "hookd-install-"))
+  chmodSync(root, 0o755)
+  const copy = (path: string, filter?: (source: string) => boolean) =>
+    cpSync(join(REPO_ROOT, path), join(root, path), { recursive: true, ...(filter ? { filter } : {}) })
+  copy("package.json")
+  copy("bin")
+  copy("schema")
+  copy(join("node_modules", "node-sqlite3-wasm"))
+  copy("dist", (source) => !source.endsWith(".v8cache") && !source.endsWith(".map") && !source.includes("test-cache"))
+  return {
+    hookd: join(root, "dist", "hookd.mjs"),
+    hookctl: join(root, "bin", "hookctl"),
+    remove: () => rmSync(root, { recursive: true, force: true })
   }
 }
 
