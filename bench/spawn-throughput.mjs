@@ -14,7 +14,7 @@
 //     --rss-wait-s S   after the rounds, wait S seconds and print RSS again (issue 13: 60)
 // Figures are printed, never asserted.
 import { execFileSync, spawn, spawnSync } from "node:child_process"
-import { existsSync, readFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { loadavg } from "node:os"
 import { join, resolve } from "node:path"
 import { parseArgs } from "node:util"
@@ -82,7 +82,51 @@ const stopHookd = async (h) => {
   h.sandbox.cleanup()
 }
 
+/** utime+stime (self) and cutime+cstime (waited children) of a process, in ms; zeros once it is gone. */
+const cpuOf = (pid) => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number)
+    const tick = 1000 / 100 // CLK_TCK
+    return { self: (f[11] + f[12]) * tick, children: (f[13] + f[14]) * tick }
+  } catch {
+    return { self: 0, children: 0 }
+  }
+}
+
+/** The supervisor's child processes (its spawner helpers), by scanning /proc for their ppid. */
+const childrenOf = (pid) => {
+  const found = []
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8")
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) found.push(Number(name))
+    } catch {}
+  }
+  return found
+}
+
+/** CPU of the supervisor, of its helpers and of the jobs the helpers waited for, in ms. */
+const cpuSnapshot = (h) => {
+  const helpers = new Map(childrenOf(h.proc.pid).map((pid) => [pid, cpuOf(pid)]))
+  return { supervisor: cpuOf(h.proc.pid).self, helpers }
+}
+
+/** Per job: ms of supervisor CPU, of helper CPU (self) and of the jobs' CPU (the helpers' children). */
+const cpuPerJob = (before, after) => {
+  let helpers = 0
+  let jobs = 0
+  for (const [pid, now] of after.helpers) {
+    const then = before.helpers.get(pid) ?? { self: 0, children: 0 }
+    helpers += now.self - then.self
+    jobs += now.children - then.children
+  }
+  return { supervisor: (after.supervisor - before.supervisor) / JOBS, helpers: helpers / JOBS, jobs: jobs / JOBS }
+}
+
 const runHookd = async (h) => {
+  const cpuBefore = cpuSnapshot(h)
   const jobs = Array.from({ length: JOBS }, (_, i) => ({ name: `t${i}`, run: "true", background: true }))
   const { ms, invocationId } = await runToEnd(h.sandbox.socket, h.repo, jobs).catch((e) => {
     throw new Error(`${h.label}: ${e.message}\n${h.err().slice(-2000)}`)
@@ -90,6 +134,7 @@ const runHookd = async (h) => {
   const completed = await completedJobs(h.sandbox.socket, h.repo, invocationId)
   if (completed !== JOBS + 1) throw new Error(`${h.label}: ${completed - 1}/${JOBS} completed`)
   h.afterBurst.push(rssMiB(h.proc.pid))
+  ;(h.cpu ??= []).push(cpuPerJob(cpuBefore, cpuSnapshot(h)))
   return ms
 }
 
@@ -171,6 +216,10 @@ for (const h of hookds) {
   const logs = join(h.sandbox.env.HOOKD_STATE_DIR, "repos")
   const perJob = diskBytes(logs) / (JOBS * ROUNDS)
   console.log(`  ${h.label}: RSS idle ${h.idleRss.toFixed(0)} MiB, after each burst ${h.afterBurst.map((x) => x.toFixed(0)).join(" ")} MiB; disk per job ${(perJob / 1024).toFixed(2)} KiB (state/repos, db included)`)
+}
+for (const h of hookds) {
+  const m = (key) => median(h.cpu.map((c) => c[key])).toFixed(2)
+  console.log(`  ${h.label}: CPU per job (median) supervisor ${m("supervisor")} ms, spawner helpers ${m("helpers")} ms, the jobs themselves ${m("jobs")} ms`)
 }
 /** The largest resident mappings of a process (where its RSS is: V8 heap, wasm memory, code). */
 const topMappings = (pid, n = 6) => {

@@ -262,6 +262,8 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
     )
   }
   let unfinished = plan.jobs.length
+  // Read once per invocation (process.env is a getter per variable): what each job's env starts from.
+  const requestEnv = { ...baseEnv(), ...request.env }
 
   const launched = yield* Effect.forEach(plan.jobs, ({ spec, log, after }, index) =>
     Effect.gen(function* () {
@@ -273,14 +275,21 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
       // What the row says of the last spawn: with the terminal patch, what a reader makes of a log with no file.
       let started: Started | undefined
       // A log write that fails (disk full) ends the job: its output would be lost from here on.
-      const logFailed = yield* Deferred.make<never, LogWriteFailed>()
+      let logFailure: LogWriteFailed | undefined
+      /** While the process runs: ends it (runProcess's sink.stopOn). */
+      let stopProcess: ((failure: LogWriteFailed) => void) | undefined
       log.onWriteFailed((error) => {
-        const failure = new LogWriteFailed({ path: log.path, message: `log write failed: ${describeWriteError(error)}` })
-        Deferred.unsafeDone(logFailed, Exit.fail(failure))
+        logFailure = new LogWriteFailed({ path: log.path, message: `log write failed: ${describeWriteError(error)}` })
+        stopProcess?.(logFailure)
       })
+      const stopOn = (stop: (failure: LogWriteFailed) => void) => {
+        if (logFailure !== undefined) stop(logFailure)
+        else stopProcess = stop
+        return () => void (stopProcess = undefined)
+      }
       // Logged once per job (not per line): output stops at the first failure.
-      const endWhenLogFails = Deferred.await(logFailed).pipe(
-        Effect.tapError((e) => logWarn("job_log_write_failed", { repo_id: repo.repoId, invocation_id: invocationId, job: spec.name, path: e.path, error: e.message }))
+      const logWhenLogFails = <A, E, R>(running: Effect.Effect<A, E, R>) => Effect.tapError(running, (e) =>
+        e instanceof LogWriteFailed ? logWarn("job_log_write_failed", { repo_id: repo.repoId, invocation_id: invocationId, job: spec.name, path: e.path, error: e.message }) : Effect.void
       )
       // `retry:` — the attempts run in this fiber, so `done` completes after the last one.
       const retries = makeJobRetries(spec.retry, { persist: (patch) => persist(spec.name, patch), log, onBackoff: () => void (status = "queued") })
@@ -294,14 +303,13 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
         }
         // concurrency queue/replace: never two runs of one job in one worktree at once.
         for (const earlier of after) yield* Deferred.await(earlier.done)
-        const hookd = { HOOKD_REPO_ROOT: repo.root, HOOKD_WORKTREE: request.worktree, HOOKD_HOOK: request.hook }
         // limits that cannot be applied here fail the job before it runs (never run it unlimited).
         const placement = placeJob(deps.containment, invocationId, index, spec.limits)
         if (placement._tag === "Refused") return yield* new SpawnFailed({ command: spec.run, cwd: request.worktree, message: placement.reason })
         const processSpec = {
           command: spec.run,
           cwd: resolve(request.worktree, spec.cwd ?? "."),
-          env: { ...baseEnv(), ...request.env, ...spec.env, ...hookd, HOOKD_INVOCATION_ID: invocationId, HOOKD_JOB: spec.name },
+          env: { ...requestEnv, ...spec.env, HOOKD_REPO_ROOT: repo.root, HOOKD_WORKTREE: request.worktree, HOOKD_HOOK: request.hook, HOOKD_INVOCATION_ID: invocationId, HOOKD_JOB: spec.name },
           ...(request.stdin !== undefined ? { stdin: request.stdin } : {}),
           timeoutMs: spec.timeout_ms ?? DEFAULT_TIMEOUT_MS,
           graceMs: deps.killGraceMs,
@@ -309,13 +317,18 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
           ...(placement.limits !== undefined && { limits: placement.limits })
         }
         const result = yield* retries.run(poolOf(deps.pools, spec.background).withSlot(
-          Effect.raceFirst(runProcess(processSpec, {
+          runProcess(processSpec, {
             onSpawned: ({ pid, pgid, fingerprint }) =>
               Effect.suspend(() => {
                 status = "running"
-                started = { pid, at: Date.now() }
-                log.status({ event: "started", pid }, started.at)
-                return persist(spec.name, { status: "running", pid, pgid, proc_start: fingerprint ?? null, started_at: started.at })
+                const at = Date.now()
+                started = { pid, at }
+                // Row first (its pgid is what reconcile kills after a kill -9), then the record:
+                // whoever sees the job started finds its row running.
+                return Effect.uninterruptible(Effect.zipRight(
+                  persist(spec.name, { status: "running", pid, pgid, proc_start: fingerprint ?? null, started_at: at }),
+                  Effect.sync(() => void log.status({ event: "started", pid }, at))
+                ))
               }),
             onOutput: (kind, lines) => log.appendLines(kind, lines),
             onCancelling: () =>
@@ -325,15 +338,16 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
                 status = "cancelling"
                 return persist(spec.name, { status: "cancelling" })
               }),
-            onKillFailed: (failure) => Effect.sync(() => void (killFailed = failure))
-          }).pipe(Effect.provideService(LaunchLeader, deps.launch)), endWhenLogFails)
+            onKillFailed: (failure) => Effect.sync(() => void (killFailed = failure)),
+            stopOn
+          }).pipe(Effect.provideService(LaunchLeader, deps.launch), logWhenLogFails)
         ))
-        // The process ended before its log's failure won the race (a lazy log that cannot be created
+        // The process ended before its log's failure could stop it (a lazy log that cannot be created
         // at its first output, issue 13): output was lost all the same, so it is not a success.
         if (log.writeError !== undefined) return yield* new LogWriteFailed({ path: log.path, message: `log write failed: ${describeWriteError(log.writeError)}` })
         return { _tag: "Process", result } as const
       })
-      const fiber = yield* Effect.forkIn(Effect.interruptible(body), scope)
+      let fiber!: Fiber.RuntimeFiber<unknown, unknown>
       const job: LiveJob = {
         repoId: repo.repoId,
         invocationId,
@@ -351,8 +365,7 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
           }).pipe(Effect.zipRight(Deferred.await(done)))
       }
       /** Row first, then the terminal record: whoever sees the record (a tail) finds the row final. */
-      const finalize = Effect.gen(function* () {
-        const exit = yield* Fiber.await(fiber)
+      const finalize = (exit: Ending["exit"]) => Effect.gen(function* () {
         // A job stopped while it waited to be retried: see retries.settle.
         const terminal = retries.settle<Ending, Terminal>({ exit, cancelledBy, supersededBy, killFailed }, (ending) => terminalOf(ending, Date.now()))
         if (Exit.isFailure(exit) && !Exit.isInterrupted(exit) && Cause.failureOption(exit.cause)._tag === "None") {
@@ -360,7 +373,7 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
         }
         yield* recordEnd(spec.name, terminal, log, started)
         // `notify: true`: a desktop notification of a failure, with the job's own environment.
-        if (spec.notify === true) yield* notifyDesktop(endedJob(request.hook, spec.name, invocationId, terminal.patch), { ...baseEnv(), ...request.env, ...spec.env })
+        if (spec.notify === true) yield* notifyDesktop(endedJob(request.hook, spec.name, invocationId, terminal.patch), { ...requestEnv, ...spec.env })
         // A job that wrote nothing has no file: its row's log_bytes is already 0.
         if (log.bytes > 0) yield* persist(spec.name, { log_bytes: log.bytes })
         log.close()
@@ -371,11 +384,15 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
         const { status: ended } = terminal.patch
         yield* Deferred.succeed(done, ended === "cancelled" && killFailed !== undefined ? { status: ended, killFailed } : { status: ended })
       })
-      return { job, finalize }
+      // The job finalizes itself from its own Exit (no watching fiber per job, issue 13). Forked
+      // uninterruptible, so the finalizer runs even for a job interrupted before it ever ran.
+      fiber = yield* Effect.uninterruptible(Effect.forkIn(Effect.onExit(Effect.interruptible(body), finalize), scope))
+      return { job, fiber }
     })
   )
 
-  const finalizeAll = Effect.forEach(launched, (l) => l.finalize, { concurrency: "unbounded", discard: true })
+  // Each job's fiber ends once its row and the roll-up are written; the fibers are awaited, not watched.
+  const finalizeAll = Effect.forEach(launched, (l) => Fiber.await(l.fiber), { discard: true })
   const supervise = (launched.length > 0 ? finalizeAll : rollUp).pipe(Effect.ensuring(Scope.close(scope, Exit.void)), Effect.uninterruptible)
   return { jobs: launched.map((l) => l.job), supervise }
 })

@@ -6,14 +6,12 @@ import { mkdirSync, statSync } from "node:fs"
 import { join } from "node:path"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
-import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as FiberId from "effect/FiberId"
 import { fingerprintFromStat, processFingerprint } from "./fingerprint"
 import { readLines, type LineReader } from "./lines"
 import { sourceOfReadable, type OutputSource } from "./output-source"
-import type { KillFailed } from "./errors"
+import type { KillFailed, LogWriteFailed } from "./errors"
 import { applyCgroupLimits, oomKills, outOfMemoryReason, removeCgroup, type CgroupLimits } from "./cgroup"
 import { logWarn } from "../logging/event-log"
 import type { LaunchError, Spawner } from "./spawner"
@@ -58,6 +56,11 @@ export interface ProcessSink {
    * channel, so the failure is handed over here, as a value, for the job's finalizer to report.
    */
   onKillFailed(failure: KillFailed): Effect.Effect<void>
+  /**
+   * Registers `stop`, which ends the process early with that failure (its group is killed, as for
+   * any failure): the job's log could not be written. Returns the unregistration.
+   */
+  stopOn?(stop: (failure: LogWriteFailed) => void): () => void
 }
 
 export class SpawnFailed extends Data.TaggedError("SpawnFailed")<{
@@ -82,7 +85,7 @@ export interface Leader {
   readonly fingerprint?: string
   readonly stdout: OutputSource
   readonly stderr: OutputSource
-  readonly exit: Deferred.Deferred<LeaderExit>
+  readonly exit: Promise<LeaderExit>
   /** Closes whatever of the leader's streams is still open here. */
   readonly destroy: () => void
 }
@@ -160,7 +163,8 @@ const shellScript = (spec: ProcessSpec): string => (spec.cgroup === undefined ? 
 /** Starts `sh -c` in this process: the fallback, and what direct runProcess tests use. */
 const spawnInProcess = (spec: ProcessSpec): Effect.Effect<Leader, SpawnFailed> =>
   Effect.async<Leader, SpawnFailed>((resume) => {
-    const exit = Deferred.unsafeMake<LeaderExit>(FiberId.none)
+    let exited!: (end: LeaderExit) => void
+    const exit = new Promise<LeaderExit>((resolve) => (exited = resolve))
     let child: ChildProcess
     try {
       // Absolute path: the job's env may have no PATH. detached = setsid(): pgid == pid.
@@ -178,9 +182,7 @@ const spawnInProcess = (spec: ProcessSpec): Effect.Effect<Leader, SpawnFailed> =
     child.once("error", (cause) =>
       resume(Effect.fail(new SpawnFailed({ command: spec.command, cwd: spec.cwd, message: cause.message })))
     )
-    child.once("exit", (code, signal) =>
-      Deferred.unsafeDone(exit, Exit.succeed<LeaderExit>(code !== null ? { _tag: "Exited", code } : { _tag: "Signaled", signal: signal ?? "SIGKILL" }))
-    )
+    child.once("exit", (code, signal) => exited(code !== null ? { _tag: "Exited", code } : { _tag: "Signaled", signal: signal ?? "SIGKILL" }))
     child.once("spawn", () => {
       child.stdin!.on("error", () => {}) // EPIPE when the job does not read its stdin
       child.stdin!.end(spec.stdin ?? "")
@@ -205,15 +207,13 @@ export const spawnWithSpawner = (spawner: Spawner) => (spec: ProcessSpec): Effec
       .launch({ script: shellScript(spec), cwd: spec.cwd, env: spec.env, ...(spec.stdin ? { stdin: spec.stdin } : {}) })
       .then(
         (launched) => {
-          const exit = Deferred.unsafeMake<LeaderExit>(FiberId.none)
-          void launched.exit.then((end) => Deferred.unsafeDone(exit, Exit.succeed<LeaderExit>(end)))
           const fingerprint = launched.stat !== undefined ? fingerprintFromStat(launched.stat) : undefined
           resume(Effect.succeed({
             pid: launched.pid,
             ...(fingerprint !== undefined ? { fingerprint } : {}),
             stdout: launched.stdout,
             stderr: launched.stderr,
-            exit,
+            exit: launched.exit,
             destroy: () => {
               launched.stdout.destroy()
               launched.stderr.destroy()
@@ -274,32 +274,60 @@ const releaseGroup = (group: RunningGroup, exit: Exit.Exit<unknown, unknown>, si
     yield* closePipes(group)
   })
 
-const awaitLeaderOrTimeout = (group: RunningGroup, spec: ProcessSpec): Effect.Effect<ProcessResult, KillFailed | LeaderLost> => {
-  const leader = Effect.flatMap(Deferred.await(group.leader.exit), (end) =>
-    end._tag === "Lost"
-      ? Effect.fail(new LeaderLost({ message: "the spawner process exited while the job ran: its exit status is unknown" }))
-      : Effect.succeed<ProcessResult>(end)
-  )
-  if (spec.timeoutMs <= 0) return leader
-  return leader.pipe(
-    Effect.timeoutTo({
-      duration: spec.timeoutMs,
-      onSuccess: (result): Effect.Effect<ProcessResult, KillFailed | LeaderLost> => Effect.succeed(result),
-      onTimeout: () =>
-        killJobProcesses(group.target, spec.graceMs).pipe(
-          Effect.as<ProcessResult>({ _tag: "TimedOut", afterMs: spec.timeoutMs })
-        )
-    }),
-    Effect.flatten
-  )
-}
+/** What ended the wait for the leader: its exit, the job's timeout, or a stop (sink.stopOn). */
+type Waited =
+  | { readonly _tag: "Ended"; readonly end: LeaderExit }
+  | { readonly _tag: "TimedOut" }
+  | { readonly _tag: "Stopped"; readonly failure: LogWriteFailed }
+
+/**
+ * Waits for the first of the leader's exit, the timeout and a stop, with one callback each: no
+ * racing fibers per job (issue 13: a burst of short jobs spent its time in the fiber runtime).
+ * Interrupting the wait (a cancel) drops the timer and the stop.
+ */
+const waitForLeader = (group: RunningGroup, spec: ProcessSpec, sink: ProcessSink): Effect.Effect<Waited> =>
+  Effect.async<Waited>((resume) => {
+    let settled = false
+    let timer: NodeJS.Timeout | undefined
+    let unregister: (() => void) | undefined
+    const forget = () => {
+      settled = true
+      if (timer !== undefined) clearTimeout(timer)
+      unregister?.()
+    }
+    const settle = (waited: Waited) => {
+      if (settled) return
+      forget()
+      resume(Effect.succeed(waited))
+    }
+    void group.leader.exit.then((end) => settle({ _tag: "Ended", end }))
+    if (spec.timeoutMs > 0) timer = setTimeout(() => settle({ _tag: "TimedOut" }), spec.timeoutMs)
+    const off = sink.stopOn?.((failure) => settle({ _tag: "Stopped", failure }))
+    if (settled) off?.()
+    else unregister = off
+    return Effect.sync(forget)
+  })
+
+const awaitLeaderOrTimeout = (group: RunningGroup, spec: ProcessSpec, sink: ProcessSink): Effect.Effect<ProcessResult, KillFailed | LeaderLost | LogWriteFailed> =>
+  Effect.flatMap(waitForLeader(group, spec, sink), (waited): Effect.Effect<ProcessResult, KillFailed | LeaderLost | LogWriteFailed> => {
+    switch (waited._tag) {
+      case "Ended":
+        return waited.end._tag === "Lost"
+          ? Effect.fail(new LeaderLost({ message: "the spawner process exited while the job ran: its exit status is unknown" }))
+          : Effect.succeed(waited.end)
+      case "TimedOut":
+        return killJobProcesses(group.target, spec.graceMs).pipe(Effect.as<ProcessResult>({ _tag: "TimedOut", afterMs: spec.timeoutMs }))
+      case "Stopped":
+        return Effect.fail(waited.failure)
+    }
+  })
 
 /**
  * Runs `sh -c <command>` to completion. Interruption kills the whole group (and completes only when
  * it is dead); a timeout kills it and returns TimedOut; a leader that exits leaving background
  * children gets them killed before runProcess returns.
  */
-export const runProcess = (spec: ProcessSpec, sink: ProcessSink): Effect.Effect<ProcessResult, SpawnFailed | KillFailed | LeaderLost> =>
+export const runProcess = (spec: ProcessSpec, sink: ProcessSink): Effect.Effect<ProcessResult, SpawnFailed | KillFailed | LeaderLost | LogWriteFailed> =>
   Effect.scoped(
     Effect.gen(function* () {
       yield* checkCwd(spec)
@@ -314,7 +342,7 @@ export const runProcess = (spec: ProcessSpec, sink: ProcessSink): Effect.Effect<
         readLines(group.leader.stdout, (lines) => sink.onOutput("stdout", lines)),
         readLines(group.leader.stderr, (lines) => sink.onOutput("stderr", lines))
       ]
-      const result = yield* awaitLeaderOrTimeout(group, spec)
+      const result = yield* awaitLeaderOrTimeout(group, spec, sink)
       yield* drainPipes(group, DRAIN_MS)
       yield* closePipes(group)
       // Background children the leader left behind must not survive the job (typed error here, not a defect).

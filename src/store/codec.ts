@@ -70,6 +70,17 @@ export const jobPatchParams = (invocationId: string, name: string, patch: JobPat
   return params
 }
 
+/** The columns a patch sets, in table order: the shape of its UPDATE (statements.ts patchJobColumns). */
+export const jobPatchColumns = (patch: JobPatch): JobValueColumn[] =>
+  JOB_VALUE_COLUMNS.filter((column) => patch[fieldOf(column)] !== undefined)
+
+/** [...the values of `columns`, invocation_id, name]: the parameters of patchJobColumns(columns). */
+export const jobPatchColumnParams = (columns: ReadonlyArray<JobValueColumn>, invocationId: string, name: string, patch: JobPatch): Bindable[] => {
+  const params: Bindable[] = columns.map((column) => jobColumnValue(column, patch))
+  params.push(invocationId, name)
+  return params
+}
+
 /** [invocation_id, hook, worktree, args_json, created_at, status, supervisor_pid] */
 export const invocationParams = (inv: InvocationRow): Bindable[] => [
   inv.invocation_id,

@@ -11,7 +11,10 @@ import {
   decodeRepo,
   invocationParams,
   jobInsertParams,
-  jobPatchParams
+  jobPatchColumnParams,
+  jobPatchColumns,
+  jobPatchParams,
+  type JobValueColumn
 } from "./codec"
 import { type Connection, makeTransactor, type PreparedStatement } from "./connection"
 import { damagedFix, diskFullFix } from "./diagnose"
@@ -19,7 +22,7 @@ import { MissingRow, StoreError } from "./errors"
 import type { Keyset } from "../domain/list-page"
 import type { InvocationSummary } from "../domain/retention"
 import type { FailureNoticeRow, InvocationRow, JobFilter, JobPatch, JobRow, ListedJobRow, RepoPolicyRow, RepoRow } from "./rows"
-import { countJobsQuery, prepareStatements } from "./statements"
+import { countJobsQuery, patchJobColumns, prepareStatements } from "./statements"
 
 /** The keyset modes as listJobs' SQL numbers them. */
 const KEYSET_MODES: Record<Keyset["mode"], number> = { before: 1, "at-or-before": 2, within: 3 }
@@ -32,6 +35,9 @@ const filterParams = (filter: JobFilter) => [
   filter.tag ?? null,
   filter.invocation_prefix ?? null
 ]
+
+/** Prepared UPDATE shapes kept per connection; a patch of another shape uses the generic statement. */
+const MAX_PATCH_SHAPES = 32
 
 /** Where a batch of invocationSummaries ended: the last invocation's created_at and rowid. */
 export interface SummaryCursor {
@@ -117,8 +123,16 @@ export const makeRepoStore = (
     if (damage !== undefined) damaged = true
     return damage ?? diskFullFix(dbPath, cause)
   }
+  /** Set once the statements are prepared: writes updateJob queued, done before any other statement. */
+  let flushQueued = (): void => {}
   const attempt = <A>(operation: string, run: () => A): Effect.Effect<A, StoreError> =>
-    Effect.try({ try: run, catch: (cause) => new StoreError({ path: dbPath, operation, cause, fix: fixFor(cause) }) })
+    Effect.try({
+      try: () => {
+        flushQueued()
+        return run()
+      },
+      catch: (cause) => new StoreError({ path: dbPath, operation, cause, fix: fixFor(cause) })
+    })
 
   return attempt("prepare statements", () => {
     const s = prepareStatements(connection)
@@ -128,10 +142,56 @@ export const makeRepoStore = (
     // One count statement per filter shape (at most 32), prepared on first use.
     const countStatements = new Map<string, PreparedStatement>()
 
+    // One UPDATE per patch shape (running, finished, cancelling … : a handful), prepared on first use.
+    const patchStatements = new Map<string, { columns: JobValueColumn[]; statement: PreparedStatement }>()
     const patchOne = (invocationId: string, name: string, patch: JobPatch): void => {
-      const { changes } = s.patchJob.run(jobPatchParams(invocationId, name, patch))
+      const columns = jobPatchColumns(patch)
+      const key = columns.join()
+      let shaped = patchStatements.get(key)
+      if (shaped === undefined && columns.length > 0 && patchStatements.size < MAX_PATCH_SHAPES) {
+        patchStatements.set(key, (shaped = { columns, statement: connection.prepare(patchJobColumns(columns)) }))
+      }
+      const { changes } = shaped !== undefined
+        ? shaped.statement.run(jobPatchColumnParams(shaped.columns, invocationId, name, patch))
+        : s.patchJob.run(jobPatchParams(invocationId, name, patch))
       if (changes === 0) throw new MissingRow(`no job ${name} in invocation ${invocationId}`)
     }
+
+    /**
+     * updateJob's writes wait for the end of the event loop's turn and go in one transaction
+     * (issue 13: a burst of jobs made two transactions per job, ~150 µs each). Each caller hears
+     * of its own patch: a missing row fails only that one; a failed transaction fails them all.
+     */
+    let queued: Array<{ invocationId: string; name: string; patch: JobPatch; resume: (written: Effect.Effect<void, StoreError>) => void }> = []
+    const failed = (operation: string, cause: unknown) => new StoreError({ path: dbPath, operation, cause, fix: fixFor(cause) })
+    const flush = (): void => {
+      if (queued.length === 0) return
+      const batch = queued
+      queued = []
+      const missing = new Map<number, MissingRow>()
+      let failure: StoreError | undefined
+      try {
+        transaction(() => {
+          for (const [i, u] of batch.entries()) {
+            try {
+              patchOne(u.invocationId, u.name, u.patch)
+            } catch (e) {
+              if (!(e instanceof MissingRow)) throw e
+              missing.set(i, e)
+            }
+          }
+        })
+      } catch (cause) {
+        failure = failed("updateJob", cause)
+      }
+      for (const [i, u] of batch.entries()) {
+        const gone = missing.get(i)
+        u.resume(failure !== undefined ? Effect.fail(failure) : gone !== undefined ? Effect.fail(failed("updateJob", gone)) : Effect.void)
+      }
+    }
+
+    // Any other statement sees (and follows) every patch queued before it.
+    flushQueued = flush
 
     const store: RepoStore = {
       repoId,
@@ -150,7 +210,10 @@ export const makeRepoStore = (
             for (const job of jobs) s.insertJob.run(jobInsertParams(job))
           })),
       updateJob: (invocationId, name, patch) =>
-        attempt("updateJob", () => transaction(() => patchOne(invocationId, name, patch))),
+        Effect.async<void, StoreError>((resume) => {
+          queued.push({ invocationId, name, patch, resume })
+          if (queued.length === 1) setImmediate(flush)
+        }),
       updateJobs: (updates) =>
         attempt("updateJobs", () =>
           transaction(() => {

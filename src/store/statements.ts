@@ -1,7 +1,7 @@
 // Every SQL statement the store runs, prepared once per connection. Values are always bound
 // parameters; the only generated SQL text is column lists built from the constant JOB_VALUE_COLUMNS.
 import { TERMINAL_STATUSES } from "../protocol/types"
-import { JOB_VALUE_COLUMNS } from "./codec"
+import { JOB_VALUE_COLUMNS, type JobValueColumn } from "./codec"
 import type { Connection, PreparedStatement } from "./connection"
 import type { JobFilter } from "./rows"
 
@@ -159,6 +159,13 @@ export const countJobsQuery = (filter: JobFilter): { key: string; sql: string; p
 export type Statements = { readonly [K in keyof typeof SQL]: PreparedStatement }
 
 /** Every statement of `connection` (prepared on first use; finalized when the connection closes). */
+/**
+ * An UPDATE of only the columns a patch sets ([...their values, invocation_id, name]): a job's
+ * transition binds a handful of values instead of two per column (the generic patchJob's 64).
+ */
+export const patchJobColumns = (columns: ReadonlyArray<JobValueColumn>): string =>
+  `UPDATE jobs SET ${columns.map((c, i) => `${c} = ?${i + 1}`).join(", ")} WHERE invocation_id = ?${columns.length + 1} AND name = ?${columns.length + 2}`
+
 export const prepareStatements = (connection: Connection): Statements => {
   const prepared: Partial<Record<keyof typeof SQL, PreparedStatement>> = {}
   for (const key of Object.keys(SQL) as Array<keyof typeof SQL>) prepared[key] = connection.prepare(SQL[key])
