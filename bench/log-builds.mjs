@@ -32,8 +32,10 @@ const GENERATORS = {
   "yes": `yes | head -c ${BYTES}`
 }
 
-// BENCH_NODE_OPTIONS (e.g. --cpu-prof --cpu-prof-dir=/tmp/prof) goes to the supervisors only.
-const supervisorEnv = process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}
+// BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": node refuses --cpu-prof in NODE_OPTIONS)
+// goes to the supervisors' command lines only.
+const supervisorEnv = {}
+const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(" ").filter(Boolean) : []
 const sandbox = makeSandbox(supervisorEnv)
 const repo = makeGitRepo(sandbox, "repo")
 const supervisors = []
@@ -86,7 +88,7 @@ const throughHookd = async ({ socket, hookd }, generator, n) => {
 try {
   for (const [i, bundle] of bundles.entries()) {
     const s = i === 0 ? sandbox : makeSandbox(supervisorEnv)
-    const hookd = await startSupervisor(s, { timeoutMs: 15_000, bundle })
+    const hookd = await startSupervisor(s, { timeoutMs: 15_000, bundle, nodeArgs })
     supervisors.push({ bundle, socket: s.socket, hookd, sandbox: s })
   }
   console.log(`log throughput: ${(BYTES / 1e6).toFixed(0)} MB per run, ${RUNS} interleaved runs, load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`)

@@ -80,9 +80,9 @@ export const makeGitRepo = (sandbox, name, files = {}) => {
  * logs "started" (and, with `firstAnswer`, once it answered a Hello: `answeredAt`); `spawnedAt` is
  * taken just before the spawn (performance.now() ms), so callers can time the start-up.
  */
-export const startSupervisor = async (sandbox, { timeoutMs = 30_000, firstAnswer = false, bundle = HOOKD_BUNDLE } = {}) => {
+export const startSupervisor = async (sandbox, { timeoutMs = 30_000, firstAnswer = false, bundle = HOOKD_BUNDLE, nodeArgs = [] } = {}) => {
   const spawnedAt = performance.now()
-  const proc = spawn(process.execPath, [bundle], { env: sandbox.env, stdio: ["ignore", "pipe", "pipe"] })
+  const proc = spawn(process.execPath, [...nodeArgs, bundle], { env: sandbox.env, stdio: ["ignore", "pipe", "pipe"] })
   const killAtExit = onExit(() => proc.exitCode === null && proc.signalCode === null && proc.kill("SIGKILL"))
   proc.once("exit", () => atExit.delete(killAtExit))
   const answered = firstAnswer ? firstWelcome(sandbox.socket, timeoutMs) : Promise.resolve(undefined)

@@ -3,18 +3,13 @@
 // byte by byte. Valid UTF-8 passes through unchanged (JSON allows every character but '"', '\' and
 // the controls below 0x20 unescaped), so the line is exactly what JSON.stringify would give for the
 // decoded text; anything else is decoded (invalid bytes become U+FFFD) and stringified.
+//
+// The escape runs in WebAssembly SIMD (simd-escape.ts) where it can; the JS loops below are for a
+// batch too large for its memory and for a CPU without SIMD.
 import { isUtf8 } from "node:buffer"
+import { escapeTable, makeSimdEscape, SIMD_INPUT_MAX, type SimdEscape } from "./simd-escape"
 
-/** Per byte: 0 copied as it is, else the character after "\" (or "u" for \u00XX). */
-const ESCAPES = new Uint8Array(256)
-for (let b = 0; b < 0x20; b++) ESCAPES[b] = 0x75 // u
-ESCAPES[0x08] = 0x62 // \b
-ESCAPES[0x09] = 0x74 // \t
-ESCAPES[0x0a] = 0x6e // \n
-ESCAPES[0x0c] = 0x66 // \f
-ESCAPES[0x0d] = 0x72 // \r
-ESCAPES[0x22] = 0x22 // \"
-ESCAPES[0x5c] = 0x5c // \\
+const ESCAPES = escapeTable()
 const HEX = Buffer.from("0123456789abcdef", "latin1")
 
 /** Writes the escape of byte `b` (escapes[b] !== 0) at `j`; returns the end. */
@@ -92,11 +87,10 @@ const escapeInto = (src: Uint8Array, out: Uint8Array, at: number): number => {
 }
 
 /**
- * Reused for every record (writes are synchronous). It must hold the worst case (6 bytes per byte)
- * of the largest batch a read gives — 256 KiB (output-source.ts) plus a pending line — or every
- * record would allocate a buffer of its own; only a rarer, bigger batch does.
+ * The JS path's output, reused for every record (writes are synchronous): the worst case (6 bytes
+ * per byte) of the batches it escapes, up to SCRATCH_MAX; only a rarer, bigger batch allocates.
  */
-let scratch = Buffer.allocUnsafe(512 * 1024)
+let scratch = Buffer.allocUnsafe(0)
 const SCRATCH_MAX = 2 * 1024 * 1024
 
 /** The record's JSON up to its data's first byte. */
@@ -122,8 +116,26 @@ const writeOutputJson = (out: Buffer, at: number, head: string, lines: Buffer): 
 export const encodeOutputLine = (seq: number, ts: number, kind: "stdout" | "stderr", lines: Buffer): Buffer => {
   if (!isUtf8(lines)) return Buffer.from(JSON.stringify({ seq, ts, kind, data: lines.toString("utf8") }) + "\n", "utf8")
   const head = headOf(seq, ts, kind)
+  if (lines.length <= SIMD_INPUT_MAX && useSimd) {
+    simd ??= makeSimdEscape()
+    if (simd !== undefined) return simd.encode(head, lines, '"}\n')
+    useSimd = false
+  }
+  return encodeInJs(head, lines)
+}
+
+/** Made at the first output record (compiling it takes under a millisecond; a supervisor without job output needs none). */
+let simd: SimdEscape | undefined
+let useSimd = true
+
+/** Tests: whether encodeOutputLine may escape in WebAssembly (true) or must take the JS path (false). */
+export const escapeWithSimd = (on: boolean): void => {
+  useSimd = on
+}
+
+const encodeInJs = (head: string, lines: Buffer): Buffer => {
   const need = head.length + lines.length * 6 + 3
-  const out = need <= scratch.length ? scratch : need <= SCRATCH_MAX ? (scratch = Buffer.allocUnsafe(need)) : Buffer.allocUnsafe(need)
+  const out = need <= scratch.length ? scratch : need <= SCRATCH_MAX ? (scratch = Buffer.allocUnsafe(Math.max(need, 512 * 1024))) : Buffer.allocUnsafe(need)
   const end = writeOutputJson(out, 0, head, lines)
   out[end] = 0x0a
   return out.subarray(0, end + 1)
