@@ -2,11 +2,11 @@
 // link() and rename() are the atomic steps: a file appears complete or not at all, and only the
 // content a starter saw is ever removed.
 import * as fs from "node:fs"
-import { randomBytes } from "node:crypto"
+import { nodeCrypto } from "../protocol/builtins"
 
 const errnoOf = (error: unknown): string | undefined => (error as NodeJS.ErrnoException)?.code
 const uniqueSibling = (file: string, what: string): string =>
-  `${file}.${what}-${process.pid}-${randomBytes(4).toString("hex")}`
+  `${file}.${what}-${process.pid}-${nodeCrypto().randomBytes(4).toString("hex")}`
 
 export const readIfPresent = (file: string): string | undefined => {
   try {

@@ -30,6 +30,7 @@ import { HOOKD_VERSION } from "./version"
 import { saveCodeCache } from "./code-cache-log"
 import { codeCacheLink } from "./code-cache"
 import { sweepStaleSpawnerDirs } from "../jobs/spawner"
+import { firstStageLink, type FirstStageLink } from "./first-stage-link"
 
 class StateDirUnusable extends Data.TaggedError("StateDirUnusable")<{ readonly message: string }> {}
 
@@ -58,7 +59,7 @@ const stopInOrder = (server: ServerHandle) =>
 const START_WORK_DELAY = "100 millis"
 
 /** Everything that needs the singleton: reconcile, then serving until shutdown. */
-const serveUntilShutdown = (activationFd: number | undefined) =>
+const serveUntilShutdown = (activationFd: number | undefined, firstStage: FirstStageLink | undefined) =>
   Effect.gen(function* () {
     const settings = yield* Settings
     const lifecycle = yield* Lifecycle
@@ -80,7 +81,10 @@ const serveUntilShutdown = (activationFd: number | undefined) =>
     })
 
     let listen: ListenTarget
-    if (activationFd !== undefined) {
+    if (firstStage !== undefined) {
+      // Bound (or taken from systemd) by the loader's first stage, which answered Hellos meanwhile.
+      listen = { _tag: "Claimed", describe: activationFd !== undefined ? `fd ${activationFd}` : settings.socketPath, claim: firstStage.claim }
+    } else if (activationFd !== undefined) {
       listen = { _tag: "Fd", fd: activationFd }
     } else {
       yield* prepareSocketPath(settings.socketPath)
@@ -100,6 +104,8 @@ const serveUntilShutdown = (activationFd: number | undefined) =>
       ...frameDeadlineFromEnv(process.env.HOOKD_FRAME_DEADLINE_MS),
       onInternalError: (cause) => logError("internal_error", { cause: Cause.pretty(cause) })
     })
+    // The first stage's Welcomes were first answers too: the start-up work need not wait for one.
+    if (firstStage !== undefined && firstStage.answered() > 0) yield* Deferred.succeed(firstAnswered, undefined)
     yield* lifecycle.countConnectionsWith(server.connectionCount)
     yield* spool.announce
     // Runs before the server's own finalizers (they run in reverse order).
@@ -145,18 +151,24 @@ const SPOOL_FIRST: ReadonlySet<string> = new Set(["RunJobs", "ListJobs", "GetJob
  * the same way. Listening to all three until exit also names the signal in the "stopping" line,
  * and keeps a repeated signal from killing the supervisor in the middle of its bounded teardown.
  */
-const stopOnSignals = Effect.withFiberRuntime<void, never, Lifecycle | Scope.Scope>((main) =>
-  Effect.flatMap(Lifecycle, (lifecycle) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      Deferred.unsafeDone(lifecycle.shutdown, Exit.succeed(signal))
-      main.unsafeInterruptAsFork(main.id())
-    }
-    return Effect.acquireRelease(
-      Effect.sync(() => SIGNALS.forEach((signal) => process.on(signal, onSignal))),
-      () => Effect.sync(() => SIGNALS.forEach((signal) => process.off(signal, onSignal)))
-    )
-  })
-)
+const stopOnSignals = (firstStage: FirstStageLink | undefined) =>
+  Effect.withFiberRuntime<void, never, Lifecycle | Scope.Scope>((main) =>
+    Effect.flatMap(Lifecycle, (lifecycle) => {
+      const onSignal = (signal: NodeJS.Signals) => {
+        Deferred.unsafeDone(lifecycle.shutdown, Exit.succeed(signal))
+        main.unsafeInterruptAsFork(main.id())
+      }
+      return Effect.acquireRelease(
+        Effect.sync(() => {
+          SIGNALS.forEach((signal) => process.on(signal, onSignal))
+          // A signal the first stage caught while the bundle loaded stops us now, the same way.
+          const early = firstStage?.takeSignal()
+          if (early !== undefined) onSignal(early)
+        }),
+        () => Effect.sync(() => SIGNALS.forEach((signal) => process.off(signal, onSignal)))
+      )
+    })
+  )
 
 // Built only after the singleton is held: opening databases clears stale lock dirs, and the job
 // containment sweeps the cgroups a previous supervisor left (before any job starts; its directory
@@ -173,23 +185,25 @@ const ServingLive = RetentionLive.pipe(
   Layer.provideMerge(Layer.succeed(ConfigParse, { parsing: (fields) => logInfo("config_parse", fields) }))
 )
 
-const runSupervisor = (settings: SupervisorSettings) =>
+const runSupervisor = (settings: SupervisorSettings, firstStage: FirstStageLink | undefined) =>
   Effect.gen(function* () {
-    yield* stopOnSignals
+    // The first stage holds the singleton (and maybe the socket): released when we stop, as acquireSingleton's would be.
+    if (firstStage !== undefined) yield* Effect.addFinalizer(() => Effect.sync(firstStage.release))
+    yield* stopOnSignals(firstStage)
     yield* Effect.try({
       try: () => mkdirSync(settings.stateDir, { recursive: true, mode: 0o700 }),
       catch: (e) =>
         new StateDirUnusable({ message: `cannot create the state directory ${settings.stateDir}: ${(e as Error).message} (set HOOKD_STATE_DIR to move it)` })
     })
     // Derived from the canonical state dir: /x and a symlink to /x are one supervisor (issue 14 item 2).
-    const single = yield* acquireSingleton({ stateDir: settings.stateDir })
+    const single = firstStage !== undefined ? ({ _tag: "Acquired" } as const) : yield* acquireSingleton({ stateDir: settings.stateDir })
     if (single._tag === "AlreadyRunning") {
       process.stdout.write(`hookd: already running${single.pid !== undefined ? ` (pid ${single.pid})` : ""}\n`)
       return
     }
     // Taken (and removed from the environment) before any job could inherit the variables.
-    const activationFd = takeActivationFd(process.env)
-    yield* serveUntilShutdown(activationFd).pipe(Effect.provide(ServingLive), Effect.ensuring(logInfo("stopped")))
+    const activationFd = firstStage !== undefined ? firstStage.activationFd : takeActivationFd(process.env)
+    yield* serveUntilShutdown(activationFd, firstStage).pipe(Effect.provide(ServingLive), Effect.ensuring(logInfo("stopped")))
   }).pipe(
     Effect.scoped,
     Effect.provide(Layer.merge(layerSettings(settings), LifecycleLive)),
@@ -245,9 +259,12 @@ const main = () => {
     process.stdout.write(`hookd ${HOOKD_VERSION}\n`)
     return
   }
+  // Read already by the loader's first stage, when it ran (its Welcomes named their start time).
+  const firstStage = firstStageLink()
+  firstStage?.adopt()
   let settings: SupervisorSettings
   try {
-    settings = readSettings(argv, process.env, HOOKD_VERSION)
+    settings = firstStage?.settings ?? readSettings(argv, process.env, HOOKD_VERSION)
   } catch (e) {
     if (!(e instanceof UsageError)) throw e
     process.stderr.write(`hookd: ${e.message}\n${HOOKD_USAGE}\n`)
@@ -262,7 +279,7 @@ const main = () => {
   }
   process.on("uncaughtException", die("uncaught_exception"))
   process.on("unhandledRejection", die("unhandled_rejection"))
-  NodeRuntime.runMain(runSupervisor(settings), {
+  NodeRuntime.runMain(runSupervisor(settings, firstStage), {
     disableErrorReporting: true,
     disablePrettyLogger: true,
     teardown: exitCodeTeardown(settings)

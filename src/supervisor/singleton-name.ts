@@ -6,7 +6,7 @@
 // /proc has the same facts: the pid the holder names must run as our uid and hold the listening
 // socket's inode (/proc/net/unix maps the name to inodes, /proc/<pid>/fd the inodes to a process).
 import * as fs from "node:fs"
-import { randomBytes } from "node:crypto"
+import { nodeCrypto } from "../protocol/builtins"
 import { join } from "node:path"
 import { publishExclusively, removeIfStill } from "./exclusive-file"
 
@@ -40,7 +40,7 @@ export const singletonId = (canonicalState: string): string => {
   for (let attempt = 0; attempt < 5; attempt++) {
     const id = readId(file)
     if (id !== undefined) return id
-    publishExclusively(file, `${randomBytes(16).toString("hex")}\n`)
+    publishExclusively(file, `${nodeCrypto().randomBytes(16).toString("hex")}\n`)
   }
   throw new SingletonIdError(`${file} keeps disappearing; start hookd again`)
 }

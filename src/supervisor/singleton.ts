@@ -10,6 +10,7 @@ import { Data, Effect, Scope } from "effect"
 import { processFingerprint } from "../jobs/fingerprint"
 import { stateDir as defaultStateDir } from "../protocol/paths"
 import { publishExclusively, readIfPresent, removeIfStill } from "./exclusive-file"
+import { listenOnLockName } from "./lock-socket"
 import { canonicalStateDir, holderIsSameUser, rotateSingletonId, singletonLockNameFor } from "./singleton-name"
 
 export type SingletonResult =
@@ -37,36 +38,25 @@ const parsePid = (text: string): number | undefined => {
 
 // ---------------------------------------------------------------- Linux: abstract socket
 
-/** Listens on the lock name; every connection is answered with our pid, so losers can name us. */
+/** The lock name taken (its server), or "InUse" when another process holds it. */
 const listenOnLock = (name: string): Effect.Effect<net.Server | "InUse", SingletonError> =>
-  Effect.async<net.Server | "InUse", SingletonError>((resume) => {
-    const server = net.createServer((socket) => {
-      socket.on("error", () => {})
-      socket.unref()
-      socket.end(String(process.pid))
-    })
-    server.once("error", (error) => {
-      if (errnoOf(error) === "EADDRINUSE") resume(Effect.succeed("InUse" as const))
+  Effect.async<net.Server | "InUse", SingletonError>((resume) =>
+    listenOnLockName(name, (result) => {
+      if (result._tag === "Listening") resume(Effect.succeed(result.server))
+      else if (result._tag === "InUse") resume(Effect.succeed("InUse" as const))
       else {
         resume(
           Effect.fail(
             new SingletonError({
               lock: printable(name),
-              message: `cannot take the supervisor lock ${printable(name)}: ${error.message}`,
-              cause: error
+              message: `cannot take the supervisor lock ${printable(name)}: ${result.error.message}`,
+              cause: result.error
             })
           )
         )
       }
     })
-    server.once("listening", () => {
-      server.on("error", () => {})
-      // The lock alone must not keep the process alive.
-      server.unref()
-      resume(Effect.succeed(server))
-    })
-    server.listen({ path: name })
-  })
+  )
 
 type HolderReply = { readonly reachable: true; readonly pid: number | undefined } | { readonly reachable: false }
 

@@ -34,6 +34,16 @@ export type RequestHandler = (request: RequestEnvelope, reply: Replier, connecti
 export type ListenTarget =
   | { readonly _tag: "Path"; readonly path: string }
   | { readonly _tag: "Fd"; readonly fd: number }
+  /**
+   * A server already listening (the loader's first stage: first-stage.ts) and the connections it
+   * accepted, paused with their unread bytes put back; `claim` is called once, in the same
+   * synchronous step that attaches the handler, so no connection falls between the two.
+   */
+  | {
+      readonly _tag: "Claimed"
+      readonly describe: string
+      readonly claim: () => { readonly server: net.Server; readonly connections: ReadonlyArray<net.Socket> }
+    }
 
 export interface ServeOptions {
   readonly listen: ListenTarget
@@ -80,7 +90,7 @@ const STREAM_SCRATCH_BYTES = 2 * 1024 * 1024
 export const INTERNAL_ERROR_MESSAGE = "internal error (see the supervisor log)"
 
 const describeTarget = (target: ListenTarget): string =>
-  target._tag === "Path" ? target.path : `fd ${target.fd}`
+  target._tag === "Path" ? target.path : target._tag === "Fd" ? `fd ${target.fd}` : target.describe
 
 // ---------------------------------------------------------------- inbound frames of one connection
 
@@ -152,6 +162,8 @@ const watchSocket = (socket: net.Socket, inbox: Mailbox.Mailbox<Buffer, FrameToo
   })
   // Until a 'data' listener is attached a socket only buffers; only an error could have closed it.
   if (socket.destroyed) inbox.unsafeDone(Exit.void)
+  // A connection claimed from the first stage comes paused (a 'data' listener alone does not resume it).
+  else socket.resume()
 }
 
 // ---------------------------------------------------------------- replies
@@ -260,7 +272,7 @@ const rejectBusy = (socket: net.Socket, limit: number): void => {
 const startError = (target: string, what: string, error: unknown) =>
   new ServerStartError({ target, message: `${what} ${target}: ${(error as Error)?.message ?? String(error)}`, cause: error })
 
-const listenOn = (server: net.Server, target: ListenTarget): Effect.Effect<void, ServerStartError> =>
+const listenOn = (server: net.Server, target: Exclude<ListenTarget, { readonly _tag: "Claimed" }>): Effect.Effect<void, ServerStartError> =>
   Effect.async<void, ServerStartError>((resume) => {
     const fail = (error: unknown) => resume(Effect.fail(startError(describeTarget(target), "cannot listen on", error)))
     const onListening = () => {
@@ -310,16 +322,12 @@ export const serve = Effect.fn("SocketServer.serve")(function* (options: ServeOp
   const reportInternal = (cause: Cause.Cause<unknown>) =>
     Effect.suspend(() => onInternalError(cause)).pipe(Effect.catchAllCause(() => Effect.void))
 
-  const server = net.createServer({ allowHalfOpen: false })
+  let server: net.Server | undefined
   const sockets = new Set<net.Socket>()
   const serverClosed = Deferred.unsafeMake<void>(FiberId.none)
   let everListened = false
   let openConnections = 0
   let nextConnectionId = 1
-  server.once("listening", () => {
-    everListened = true
-  })
-  server.once("close", () => Deferred.unsafeDone(serverClosed, Exit.void))
 
   // Finalizers run in reverse: stop accepting, then interrupt connections, then close the server.
   yield* Effect.addFinalizer(() =>
@@ -331,11 +339,11 @@ export const serve = Effect.fn("SocketServer.serve")(function* (options: ServeOp
   const fibers = yield* FiberSet.make<void, never>()
   const run = yield* FiberSet.runtime(fibers)<never>()
   const stopAccepting = Effect.sync(() => {
-    if (server.listening) server.close()
+    if (server?.listening) server.close()
   })
   yield* Effect.addFinalizer(() => stopAccepting)
 
-  server.on("connection", (socket: net.Socket) => {
+  const accept = (socket: net.Socket) => {
     // ECONNRESET, EPIPE…: the 'close' event that follows is all we need.
     socket.on("error", () => {})
     sockets.add(socket)
@@ -357,13 +365,33 @@ export const serve = Effect.fn("SocketServer.serve")(function* (options: ServeOp
       promptFrameMs: openConnections > ordinarySlots ? promptFrameMs : undefined
     }
     run(serveConnection(socket, { options, replier, connection, reportInternal }, timers))
-  })
-  // Errors after listening (e.g. EMFILE on accept) must never crash the supervisor.
-  server.on("error", (error) => {
-    if (everListened) run(reportInternal(Cause.die(error)))
-  })
+  }
+  const attach = (listening: net.Server) => {
+    server = listening
+    listening.once("close", () => Deferred.unsafeDone(serverClosed, Exit.void))
+    listening.on("connection", accept)
+    // Errors after listening (e.g. EMFILE on accept) must never crash the supervisor.
+    listening.on("error", (error) => {
+      if (everListened) run(reportInternal(Cause.die(error)))
+    })
+  }
 
-  yield* listenOn(server, options.listen)
+  const target = options.listen
+  if (target._tag === "Claimed") {
+    yield* Effect.sync(() => {
+      const claimed = target.claim()
+      attach(claimed.server)
+      everListened = true
+      claimed.connections.forEach(accept)
+    })
+  } else {
+    const fresh = net.createServer({ allowHalfOpen: false })
+    fresh.once("listening", () => {
+      everListened = true
+    })
+    attach(fresh)
+    yield* listenOn(fresh, target)
+  }
   return {
     connectionCount: Effect.sync(() => openConnections),
     stopAccepting
