@@ -3,6 +3,7 @@
 // spawner that dies ends its running jobs "lost" (their groups killed) and is started again.
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
 import { LaunchLeader, runProcess, spawnWithSpawner, type ProcessSpec } from "../../src/jobs/run-process"
 import { Spawner } from "../../src/jobs/spawner"
@@ -83,7 +84,12 @@ describe("spawner process", () => {
   it.scopedLive("idle helpers leave (they cost memory) and come back with the next job", () =>
     Effect.gen(function* () {
       const s = yield* Effect.acquireRelease(Effect.sync(() => new Spawner(2, 100)), (s) => Effect.sync(() => s.close()))
-      expect(textOf((yield* run(s, "echo one")).sink, "stdout")).toEqual(["one"])
+      // The result too: a flake once gave no output here, and the exit (or the launch error) says why.
+      const first = yield* run(s, "echo one")
+      expect({ result: first.result, stdout: textOf(first.sink, "stdout") }).toEqual({
+        result: Either.right({ _tag: "Exited", code: 0 }),
+        stdout: ["one"]
+      })
       const helpers = s.pids
       expect(helpers.length).toBeGreaterThan(0)
       // Bounded wait for the helpers' own exit (they are not this test's children to await).
