@@ -6,16 +6,19 @@
 import { Clock, Effect } from "effect"
 import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
-import { shouldCollectIdle } from "../domain/idle-gc"
+import { idleCollection } from "../domain/idle-gc"
 import { JobRunner } from "../jobs/runner"
 import { Lifecycle } from "../lifecycle/lifecycle"
 import { logInfo } from "../logging/event-log"
 
-const gcFunction = (): (() => void) | undefined => {
+/** V8's `gc`: no argument, a full collection; `{ type: "minor" }`, one of the young generation. */
+type GcFunction = (options?: { readonly type: "minor" }) => void
+
+const gcFunction = (): GcFunction | undefined => {
   try {
     setFlagsFromString("--expose-gc")
     const gc: unknown = runInNewContext("gc")
-    return typeof gc === "function" ? (gc as () => void) : undefined
+    return typeof gc === "function" ? (gc as GcFunction) : undefined
   } catch {
     return undefined
   }
@@ -28,8 +31,9 @@ const mib = (bytes: number): number => Math.round((bytes / 1048576) * 10) / 10
 export const collectWhenIdle = Effect.gen(function* () {
   const lifecycle = yield* Lifecycle
   const runner = yield* JobRunner
-  let gc: (() => void) | undefined | null = null // made on first use
+  let gc: GcFunction | undefined | null = null // made on first use
   let quietSince = yield* Clock.currentTimeMillis
+  let quietSinceStart = true
   let collectionsWhileQuiet = 0
   for (;;) {
     yield* Effect.sleep(TICK_MS)
@@ -37,16 +41,22 @@ export const collectWhenIdle = Effect.gen(function* () {
     const busy = (yield* lifecycle.inFlight) > 0 || runner.liveJobs().length > 0
     if (busy) {
       quietSince = now
+      quietSinceStart = false
       collectionsWhileQuiet = 0
       continue
     }
     const { heapTotal, heapUsed } = process.memoryUsage()
-    if (!shouldCollectIdle({ busy, quietMs: now - quietSince, heapTotal, heapUsed, collectionsWhileQuiet })) continue
+    const collection = idleCollection({ busy, quietMs: now - quietSince, quietSinceStart, heapTotal, heapUsed, collectionsWhileQuiet })
+    if (collection === "none") continue
     if (gc === null) gc = gcFunction()
     if (gc === undefined) return
-    gc()
+    if (collection === "full") gc()
+    else {
+      gc({ type: "minor" })
+      gc({ type: "minor" })
+    }
     collectionsWhileQuiet++
     const after = process.memoryUsage()
-    yield* logInfo("idle_gc", { heap_total_mib: mib(heapTotal), heap_total_after_mib: mib(after.heapTotal), heap_used_after_mib: mib(after.heapUsed), rss_after_mib: mib(after.rss) })
+    yield* logInfo("idle_gc", { collection, heap_total_mib: mib(heapTotal), heap_total_after_mib: mib(after.heapTotal), heap_used_after_mib: mib(after.heapUsed), rss_after_mib: mib(after.rss) })
   }
 })
