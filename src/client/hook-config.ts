@@ -2,7 +2,7 @@
 // hooks need shims) and `run-hook` when the supervisor is unreachable (must git wait?).
 // `yaml` is imported lazily so no other command pays for parsing it.
 import { CONFIG_FILE_NAMES, LOCAL_CONFIG_FILE_NAME } from "../config/file-names"
-import { execFileSync } from "node:child_process"
+import { nodeChildProcess } from "../protocol/builtins"
 import { existsSync, readFileSync } from "node:fs"
 import { dirname, join, relative } from "node:path"
 import { loadYaml } from "./yaml-module"
@@ -120,7 +120,7 @@ export const configFingerprint = (worktree: string, file: string): string | unde
   const local = join(dirname(name), LOCAL_CONFIG_FILE_NAME)
   const names = existsSync(join(worktree, local)) ? [name, local] : [name]
   try {
-    return execFileSync("cksum", names, { cwd: worktree, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).replace(/\n+$/, "")
+    return nodeChildProcess().execFileSync("cksum", names, { cwd: worktree, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).replace(/\n+$/, "")
   } catch {
     return undefined
   }

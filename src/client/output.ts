@@ -10,13 +10,14 @@ const flushed = (stream: NodeJS.WriteStream): Promise<void> =>
   stream.writableLength === 0 ? Promise.resolve() : new Promise((resolve) => stream.write("", () => resolve()))
 
 /**
- * Ends a run with `code` once stdout and stderr are flushed. Leaving is then safe whatever holds the
- * event loop: a write still queued for a slow pipe reader is never cut off (issue 13: `hookctl ls
- * --json` once exited 0 with an empty stdout under load).
+ * Ends a run with `code` once stdout and stderr are flushed: a write still queued for a slow pipe
+ * reader is never cut off (issue 13: `hookctl ls --json` once exited 0 with an empty stdout under
+ * load). Then it leaves at once — the command is done, and waiting for the event loop to empty (its
+ * socket to finish closing) only kept a shell or a `git commit` waiting (issue 13).
  */
 export const finish = async (code: number): Promise<void> => {
   await Promise.all([flushed(process.stdout), flushed(process.stderr)])
-  process.exitCode = code
+  process.exit(code)
 }
 
 export const out = (text: string) => write(process.stdout, text)

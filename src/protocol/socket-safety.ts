@@ -54,7 +54,8 @@ export const judgeSocket = (
   names: (uid: number) => string | undefined = userName
 ): UnsafeSocket | undefined => {
   const dir = dirname(path)
-  const you = describeUid(uid, names)
+  // Only a refusal names users: /etc/passwd is read then, not on every connect (issue 13).
+  const you = () => describeUid(uid, names)
   if (dirStat === undefined) return undefined
   if (dirStat.isSymbolicLink() || !dirStat.isDirectory()) {
     return {
@@ -67,7 +68,7 @@ export const judgeSocket = (
     return {
       path,
       reason: "DirNotOwned",
-      message: `unsafe socket directory ${dir}: it is owned by ${describeUid(dirStat.uid, names)}, not by you (${you}); ${IMPERSONATION_FIX}`
+      message: `unsafe socket directory ${dir}: it is owned by ${describeUid(dirStat.uid, names)}, not by you (${you()}); ${IMPERSONATION_FIX}`
     }
   }
   if ((dirStat.mode & 0o077) !== 0) {
@@ -89,7 +90,7 @@ export const judgeSocket = (
     return {
       path,
       reason: "SocketNotOwned",
-      message: `unsafe socket ${path}: it is owned by ${describeUid(socketStat.uid, names)}, not by you (${you}); ${IMPERSONATION_FIX}`
+      message: `unsafe socket ${path}: it is owned by ${describeUid(socketStat.uid, names)}, not by you (${you()}); ${IMPERSONATION_FIX}`
     }
   }
   return undefined

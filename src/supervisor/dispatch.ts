@@ -1,7 +1,7 @@
 // Routes each decoded request to its handler and maps every failure to a protocol Error in one
 // place (errors.ts). Handlers never write error frames themselves.
 import { Cause, Effect } from "effect"
-import { errorResponse, response, type RequestEnvelope } from "../protocol/types"
+import { errorResponse, response, type RequestEnvelope, type ResponseEnvelope } from "../protocol/types"
 import type { Connection, Replier, RequestHandler } from "./socket-server"
 import { INTERNAL_MESSAGE, toProtocolError, type HandlerError } from "./errors"
 import { logError, logInfo } from "../logging/event-log"
@@ -55,9 +55,25 @@ const route = (request: RequestEnvelope, reply: Replier, connection: Connection)
   }
 }
 
-/** The socket server's handler: run the route, answer typed failures with their protocol error. */
+/**
+ * The socket server's handler — run the route, answer typed failures with their protocol error —
+ * and its synchronous answers: Hello and Status read only memory, so they are answered without a
+ * fiber (issue 13: `hookctl status`; every command's Hello).
+ */
 export const makeDispatcher = Effect.gen(function* () {
   const context = yield* Effect.context<Requirements>()
+  const welcome = yield* hello
+  const statusNow = Effect.provide(status, context)
+  const answerNow = (request: RequestEnvelope): ResponseEnvelope | undefined => {
+    switch (request.req) {
+      case "Hello":
+        return response("Welcome", welcome, request.id)
+      case "Status":
+        return response("SupervisorStatus", Effect.runSync(statusNow), request.id)
+      default:
+        return undefined
+    }
+  }
   const handler: RequestHandler = (request, reply, connection) =>
     route(request, reply, connection).pipe(
       Effect.catchAll((failure) => {
@@ -73,5 +89,5 @@ export const makeDispatcher = Effect.gen(function* () {
       ),
       Effect.provide(context)
     )
-  return handler
+  return { handler, answerNow }
 })

@@ -90,7 +90,7 @@ const serveUntilShutdown = (activationFd: number | undefined, firstStage: FirstS
       yield* prepareSocketPath(settings.socketPath)
       listen = { _tag: "Path", path: settings.socketPath }
     }
-    const handler = yield* makeDispatcher
+    const { handler, answerNow } = yield* makeDispatcher
     const firstAnswered = yield* Deferred.make<void>()
     const server = yield* serve({
       listen,
@@ -100,6 +100,11 @@ const serveUntilShutdown = (activationFd: number | undefined, firstStage: FirstS
         lifecycle
           .track(SPOOL_FIRST.has(request.req) ? Effect.zipRight(spool.drain, handler(request, reply, connection)) : handler(request, reply, connection))
           .pipe(Effect.ensuring(Deferred.succeed(firstAnswered, undefined))),
+      answerNow: (request) => {
+        const answer = answerNow(request)
+        if (answer !== undefined) Deferred.unsafeDone(firstAnswered, Exit.void)
+        return answer
+      },
       isDraining: lifecycle.isDraining,
       ...frameDeadlineFromEnv(process.env.HOOKD_FRAME_DEADLINE_MS),
       onInternalError: (cause) => logError("internal_error", { cause: Cause.pretty(cause) })

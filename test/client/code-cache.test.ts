@@ -44,7 +44,7 @@ describe("hookctl's code cache", () => {
 
   it("is written by the first run, then used as it is (not rewritten)", async () => {
     await status()
-    expect(caches()).toEqual([expect.stringMatching(new RegExp(`^hookctl-${process.version}-${process.arch}-\\d+-\\d+\\.v8$`))])
+    expect(caches()).toEqual([expect.stringMatching(new RegExp(`^hookctl-${process.version}-${process.arch}-\\d+-\\d+-status\\.v8$`))])
     const file = join(cacheDir(), caches()[0])
     const written = statSync(file)
     expect(written.size).toBeGreaterThan(1000)
@@ -55,6 +55,21 @@ describe("hookctl's code cache", () => {
     const second = await status()
     expect(second.stdout).toBe(first.stdout)
     expect(statSync(file).mtimeMs).toBe(written.mtimeMs) // V8 accepted it: nothing to write again
+  })
+
+  it("each hot command has a cache of its own, and one command's run leaves another's cache alone", async () => {
+    await status()
+    const [statusName] = caches()
+    const statusCache = join(cacheDir(), statusName!)
+    const written = statSync(statusCache).mtimeMs
+    // The scripted server answers SupervisorStatus to anything: ls fails, but it ran its own code.
+    await runHookctl(["ls"], { cwd: repo, env: { ...env, HOOKD_STATE_DIR: state } })
+    await runHookctl(["--repo", repo, "cancel", "--all"], { cwd: repo, env: { ...env, HOOKD_STATE_DIR: state } })
+    const build = statusName!.replace(/-status\.v8$/, "")
+    expect(caches().sort()).toEqual([`${build}-ls.v8`, `${build}-other.v8`, `${build}-status.v8`])
+    expect(statSync(statusCache).mtimeMs).toBe(written)
+    await status()
+    expect(statSync(statusCache).mtimeMs).toBe(written)
   })
 
   it("a file that is not a cache is ignored and replaced; the command's output is the same", async () => {
