@@ -59,7 +59,12 @@ export class LineSplitter {
     private readonly maxLineBytes: number = MAX_LINE_BYTES
   ) {}
 
-  push(chunk: Buffer): void {
+  /**
+   * The next bytes. With `headroom` (bytes in front of the chunk the caller lets us overwrite), a
+   * line begun in the last chunk is put there, and the two are one batch without a copy of the chunk.
+   */
+  push(chunk: Buffer, headroom = 0): void {
+    if (this.pendingBytes > 0 && this.pendingBytes <= headroom) chunk = this.prependPending(chunk)
     const lastLf = chunk.lastIndexOf(LF)
     if (lastLf !== -1) {
       const lines: Array<Buffer> = []
@@ -88,6 +93,19 @@ export class LineSplitter {
     const lines: Array<Buffer> = []
     this.addLine(lines, this.takePending(Buffer.alloc(0)))
     this.emitJoined(lines)
+  }
+
+  /** The pending bytes copied in front of `chunk` (room the caller gave): one view on both. */
+  private prependPending(chunk: Buffer): Buffer {
+    const whole = Buffer.from(chunk.buffer, chunk.byteOffset - this.pendingBytes, this.pendingBytes + chunk.length)
+    let at = 0
+    for (const piece of this.pending) {
+      whole.set(piece, at)
+      at += piece.length
+    }
+    this.pending = []
+    this.pendingBytes = 0
+    return whole
   }
 
   private takePending(tail: Buffer): Buffer {
@@ -178,8 +196,8 @@ export const readLines = (source: OutputSource, onLines: (lines: Buffer) => void
     splitter.end()
     resolveDone()
   }
-  source.start((bytes) => {
-    if (!finished) splitter.push(bytes)
+  source.start((bytes, headroom) => {
+    if (!finished) splitter.push(bytes, headroom)
   }, finish)
   return {
     done,

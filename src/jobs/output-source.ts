@@ -5,23 +5,30 @@
 // returns (lines.ts copies a partial line; JobLog writes a batch before it returns).
 import { connect, type Socket } from "node:net"
 import type { Readable } from "node:stream"
+import { READ_REGION_BYTES, simdEscape } from "./simd-escape"
 
 export interface OutputSource {
   /**
    * Starts reading: `onBytes` per read, in order (a view on a reused buffer: valid only during the
    * call); `onEnd` once, when the stream has ended, closed or failed. Nothing is read before.
+   * `headroom`: how many bytes right in front of `bytes` (in its ArrayBuffer) the receiver may
+   * overwrite during the call — lines.ts puts a line begun in the last read there, so the two
+   * make one batch without a copy of the read. Absent: none.
    */
-  start(onBytes: (bytes: Buffer) => void, onEnd: () => void): void
+  start(onBytes: (bytes: Buffer, headroom?: number) => void, onEnd: () => void): void
   /** Stops reading and closes the stream. */
   destroy(): void
 }
 
 /**
  * One buffer for every job's reads: a read is handed over and finished with before the next read
- * of any socket can happen (both run on this thread, one callback at a time).
+ * of any socket can happen (both run on this thread, one callback at a time). It lies in the JSON
+ * escaper's memory (simd-escape.ts), which escapes a batch of a read where it lies, without a copy,
+ * after READ_HEADROOM bytes the receiver may use: a line cut by a read is at most 64 KiB (lines.ts).
  */
-const READ_BUFFER_BYTES = 256 * 1024
+export const READ_HEADROOM = 64 * 1024 + 64
 let readBuffer: Buffer | undefined
+const makeReadBuffer = (): Buffer => (simdEscape()?.readRegion ?? Buffer.allocUnsafe(READ_REGION_BYTES)).subarray(READ_HEADROOM)
 
 /** Bytes read before `start` that are kept; beyond them the socket stops reading until `start`. */
 const EARLY_BYTES = 1024 * 1024
@@ -34,11 +41,11 @@ const EARLY_BYTES = 1024 * 1024
  */
 export const connectOutput = (path: string, header: string): Promise<OutputSource> =>
   new Promise((resolve, reject) => {
-    let onBytes: ((bytes: Buffer) => void) | undefined
+    let onBytes: ((bytes: Buffer, headroom?: number) => void) | undefined
     /** Bytes read before `start`: copied, kept for it. */
     let early: Array<Buffer> | undefined
     let earlyBytes = 0
-    readBuffer ??= Buffer.allocUnsafe(READ_BUFFER_BYTES)
+    readBuffer ??= makeReadBuffer()
     const socket: Socket = connect({
       path,
       onread: {
@@ -46,7 +53,7 @@ export const connectOutput = (path: string, header: string): Promise<OutputSourc
         callback: (bytes: number, buffer: Uint8Array) => {
           const view = (buffer as Buffer).subarray(0, bytes)
           if (onBytes !== undefined) {
-            onBytes(view)
+            onBytes(view, READ_HEADROOM)
             return true
           }
           ;(early ??= []).push(Buffer.from(view))

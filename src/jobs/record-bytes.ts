@@ -7,7 +7,7 @@
 // The escape runs in WebAssembly SIMD (simd-escape.ts) where it can; the JS loops below are for a
 // batch too large for its memory and for a CPU without SIMD.
 import { isUtf8 } from "node:buffer"
-import { escapeTable, makeSimdEscape, SIMD_INPUT_MAX, type SimdEscape } from "./simd-escape"
+import { escapeTable, SIMD_INPUT_MAX, simdEscape } from "./simd-escape"
 
 const ESCAPES = escapeTable()
 const HEX = Buffer.from("0123456789abcdef", "latin1")
@@ -116,16 +116,10 @@ const writeOutputJson = (out: Buffer, at: number, head: string, lines: Buffer): 
 export const encodeOutputLine = (seq: number, ts: number, kind: "stdout" | "stderr", lines: Buffer): Buffer => {
   if (!isUtf8(lines)) return Buffer.from(JSON.stringify({ seq, ts, kind, data: lines.toString("utf8") }) + "\n", "utf8")
   const head = headOf(seq, ts, kind)
-  if (lines.length <= SIMD_INPUT_MAX && useSimd) {
-    simd ??= makeSimdEscape()
-    if (simd !== undefined) return simd.encode(head, lines, '"}\n')
-    useSimd = false
-  }
-  return encodeInJs(head, lines)
+  const simd = useSimd && lines.length <= SIMD_INPUT_MAX ? simdEscape() : undefined
+  return simd !== undefined ? simd.encode(head, lines, '"}\n') : encodeInJs(head, lines)
 }
 
-/** Made at the first output record (compiling it takes under a millisecond; a supervisor without job output needs none). */
-let simd: SimdEscape | undefined
 let useSimd = true
 
 /** Tests: whether encodeOutputLine may escape in WebAssembly (true) or must take the JS path (false). */

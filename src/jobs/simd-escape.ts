@@ -10,21 +10,26 @@
 // the last whole block go one at a time. Input is valid UTF-8 (the caller checks): bytes ≥ 0x80 are
 // copied, as JSON allows every character but '"', '\' and the controls unescaped.
 //
-// Memory is fixed (never grown: a view on it stays valid). The caller copies the input to `input`,
-// the function writes the escaped bytes from `output` on, and the record is written straight from
-// there; with no WebAssembly SIMD (an old CPU), `makeSimdEscape` gives undefined and record-bytes.ts
-// escapes in JS.
+// Memory is fixed (never grown: a view on it stays valid). Jobs' output is read into a region of it
+// (output-source.ts: `readRegion`), so a batch that is a slice of a read is escaped where it lies;
+// any other input is copied to the input region first. The escaped bytes go to the output region
+// and the record is written straight from there. With no WebAssembly SIMD (an old CPU),
+// `simdEscape()` gives undefined and record-bytes.ts escapes in JS.
 
 /** Largest input escaped here; a larger batch (rare: lines.ts cuts reads at 256 KiB) is escaped in JS. */
 export const SIMD_INPUT_MAX = 512 * 1024
 
+/** Where the reads of jobs' output land, with room in front for a line begun in the last read (output-source.ts). */
+export const READ_REGION_BYTES = (256 + 64) * 1024 + 64
+
 // Memory layout (bytes). The escape table (the character after "\", or 0 for none) and hex digits,
-// the input, then the output: 6 bytes per input byte at worst, after a record's head; slack after
-// each for a 16-byte load or store that runs past the end.
+// the read buffer, the input, then the output: 6 bytes per input byte at worst, after a record's
+// head; slack after each for a 16-byte load or store that runs past the end.
 const TABLE = 0
 const HEX = 256
 const SLACK = 64
-const INPUT = 1024
+const READ = 1024
+const INPUT = READ + READ_REGION_BYTES + SLACK
 const OUTPUT = INPUT + SIMD_INPUT_MAX + SLACK
 const OUTPUT_MAX = 256 + 6 * SIMD_INPUT_MAX + SLACK
 const PAGES = Math.ceil((OUTPUT + OUTPUT_MAX) / 65536)
@@ -163,6 +168,8 @@ export const escapeTable = (): Uint8Array => {
 }
 
 export interface SimdEscape {
+  /** Where jobs' output is read (a view on this memory, reused by every read). */
+  readonly readRegion: Buffer
   /**
    * `head` (latin1), then `lines` escaped, then `tail` (latin1): a view on this escaper's memory,
    * valid until its next call. `lines` must be valid UTF-8 of at most SIMD_INPUT_MAX bytes.
@@ -178,7 +185,19 @@ interface WasmApi {
   }
 }
 
-/** The escaper, or undefined where WebAssembly SIMD cannot be compiled. */
+let shared: SimdEscape | undefined
+let tried = false
+
+/** The process's escaper (made on first use), or undefined where WebAssembly SIMD cannot be compiled. */
+export const simdEscape = (): SimdEscape | undefined => {
+  if (!tried) {
+    tried = true
+    shared = makeSimdEscape()
+  }
+  return shared
+}
+
+/** A new escaper, or undefined where WebAssembly SIMD cannot be compiled. */
 export const makeSimdEscape = (): SimdEscape | undefined => {
   const wasm = (globalThis as { WebAssembly?: WasmApi }).WebAssembly
   let exports: InstanceType<WasmApi["Instance"]>["exports"]
@@ -193,11 +212,15 @@ export const makeSimdEscape = (): SimdEscape | undefined => {
   bytes.set(escapeTable(), TABLE)
   bytes.write("0123456789abcdef", HEX, "latin1")
   return {
+    readRegion: bytes.subarray(READ, READ + READ_REGION_BYTES),
     encode: (head, lines, tail) => {
-      bytes.set(lines, INPUT)
+      // A slice of the read buffer is escaped where it lies; anything else is copied in first.
+      const inRead = lines.buffer === memory && lines.byteOffset >= READ && lines.byteOffset + lines.length <= READ + READ_REGION_BYTES
+      const from = inRead ? lines.byteOffset : INPUT
+      if (!inRead) bytes.set(lines, INPUT)
       const start = OUTPUT + 256 - head.length // head.length ≤ 256: seq, ts and kind
       bytes.write(head, start, "latin1")
-      const end = escape(INPUT, INPUT + lines.length, OUTPUT + 256)
+      const end = escape(from, from + lines.length, OUTPUT + 256)
       return bytes.subarray(start, end + bytes.write(tail, end, "latin1"))
     }
   }

@@ -98,4 +98,43 @@ describe("LineSplitter batches (log format 2)", () => {
     expect(batches(["x".repeat(10) + "\nabc\n"], 4)).toEqual(["xxxx\nxxxx\nxx\nabc"])
     expect(batches(["yyyy\r", "\nz\n"], 4)).toEqual(["yyyy\nz"])
   })
+
+  /** `text` cut at `cuts`, each chunk a view with `headroom` free bytes in front of it (as reads into output-source's buffer are). */
+  const batchesWithRoom = (text: Buffer, cuts: ReadonlyArray<number>, headroom: number, max?: number) => {
+    const out: Array<Buffer> = []
+    const splitter = new LineSplitter((lines) => out.push(Buffer.from(lines)), max)
+    let from = 0
+    for (const cut of [...cuts, text.length]) {
+      const memory = Buffer.alloc(headroom + cut - from, 0x3f) // "?": a byte that must never reach a batch
+      text.copy(memory, headroom, from, cut)
+      splitter.push(memory.subarray(headroom), headroom)
+      from = cut
+    }
+    splitter.end()
+    return out.map((b) => b.toString("utf8"))
+  }
+
+  it("with room in front of a chunk, a pending line and the chunk's lines are one batch in the chunk's own memory", () => {
+    const memory = Buffer.alloc(64, 0x3f)
+    const seen: Array<Buffer> = []
+    const splitter = new LineSplitter((lines) => seen.push(lines))
+    splitter.push(Buffer.from("one\ntw"), 0)
+    memory.write("o\nthree\nfo", 32)
+    splitter.push(memory.subarray(32, 43), 32)
+    expect(seen.map((b) => b.toString())).toEqual(["one", "two\nthree"])
+    expect(seen[1]!.buffer).toBe(memory.buffer)
+  })
+
+  it("with room in front of each chunk, every chunking gives the batches' lines it gives without", () => {
+    const text = Buffer.from("héllo\r\nwörld\n" + "x".repeat(19) + "\n😀 ok\r\nyyyyyyyy\r\nñ\n\nlast")
+    const linesOf = (batches: ReadonlyArray<string>) => batches.flatMap((b) => b.split("\n"))
+    const expected = linesOf(batchesWithRoom(text, [], 0, 8))
+    expect(expected).toContain("yyyyyyyy")
+    for (let a = 0; a <= text.length; a++) {
+      for (let b = a; b <= text.length; b += 3) {
+        expect(linesOf(batchesWithRoom(text, [a, b], 9, 8))).toEqual(expected) // room for any pending line (cap + "\r")
+        expect(linesOf(batchesWithRoom(text, [a, b], 2, 8))).toEqual(expected) // too little room: the copying path
+      }
+    }
+  })
 })

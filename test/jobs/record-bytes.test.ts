@@ -3,7 +3,7 @@
 // without SIMD). Every byte value, every position in a 16-byte block, every tail length.
 import { afterEach, describe, expect, it } from "@effect/vitest"
 import { encodeOutputLine, escapeWithSimd } from "../../src/jobs/record-bytes"
-import { makeSimdEscape, SIMD_INPUT_MAX } from "../../src/jobs/simd-escape"
+import { makeSimdEscape, SIMD_INPUT_MAX, simdEscape } from "../../src/jobs/simd-escape"
 
 const stringified = (seq: number, lines: Buffer) =>
   JSON.stringify({ seq, ts: 1732450000123, kind: "stdout", data: lines.toString("utf8") }) + "\n"
@@ -27,6 +27,20 @@ afterEach(() => escapeWithSimd(true))
 describe("the escape of an output record's data", () => {
   it("has its WebAssembly SIMD form on this machine (else the JS loops would be the only ones tested)", () => {
     expect(makeSimdEscape()).toBeDefined()
+    expect(simdEscape()).toBeDefined()
+  })
+
+  it("escapes a batch that is a slice of the read region where it lies, leaving the read intact", () => {
+    const read = simdEscape()!.readRegion
+    const text = Buffer.from('first "line"\n\tsecond é\nthird\u0001 and a partial')
+    text.copy(read, read.length - text.length - 7) // near the end: the last blocks load past it
+    const lines = read.subarray(read.length - text.length - 7, read.length - 7 - " and a partial".length)
+    const before = Buffer.from(read)
+    expect(encoded(3, lines)).toBe(stringified(3, lines))
+    expect(read.equals(before)).toBe(true)
+    const whole = read.subarray(0, 100_000).fill(0x78)
+    for (let i = 99; i < whole.length; i += 100) whole[i] = 0x0a
+    expect(encoded(4, whole)).toBe(stringified(4, whole))
   })
 
   for (const path of ["WebAssembly SIMD", "JS"] as const) {
