@@ -14,8 +14,18 @@ export interface PathProblem {
 }
 
 const DECODE_OPTIONS = { errors: "all", onExcessProperty: "error" } as const
-const decodeConfig = Schema.decodeUnknownEither(HookdConfigSchema, DECODE_OPTIONS)
-const decodeJob = Schema.decodeUnknownEither(JobConfig, DECODE_OPTIONS)
+/**
+ * Built on first use: Schema.decodeUnknownEither compiles the schema's whole parser when called, and
+ * at module load that was ~6 ms of every supervisor start (issue 13) for a config read much later.
+ */
+const lazily = <A>(make: () => A): (() => A) => {
+  let made: A | undefined
+  return () => (made ??= make())
+}
+const configDecoder = lazily(() => Schema.decodeUnknownEither(HookdConfigSchema, DECODE_OPTIONS))
+const jobDecoder = lazily(() => Schema.decodeUnknownEither(JobConfig, DECODE_OPTIONS))
+const decodeConfig = (value: unknown) => configDecoder()(value)
+const decodeJob = (value: unknown) => jobDecoder()(value)
 
 type Decoded = Either.Either<HookdConfig, ReadonlyArray<PathProblem>>
 

@@ -5,7 +5,10 @@ import * as fs from "node:fs"
 import * as net from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { Either } from "effect"
+import * as fc from "effect/FastCheck"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
+import { decodeRequest } from "../../src/protocol/codec"
 import { encodeFrame, FrameDecoder } from "../../src/protocol/framing"
 import { response } from "../../src/protocol/types"
 import { readSettings } from "../../src/settings/read-settings"
@@ -66,6 +69,44 @@ describe("welcomeFrameFor", () => {
     ["a numeric client", { ...HELLO, payload: { client: 1, client_version: "0" } }]
   ])("leaves %s to the supervisor", (_what, value) => {
     expect(welcomeFrameFor(body(value), settings, 42)).toBeUndefined()
+  })
+})
+
+describe("welcomeFrameFor against the supervisor's decoding", () => {
+  const settings = readSettings([], { HOOKD_STATE_DIR: "/state", HOOKD_SOCKET: "/run/s.sock" }, "1.2.3")
+  // A Hello with up to three of its fields removed or replaced (by another type, another version,
+  // another request name), or extra fields added: about a third stay valid Hellos.
+  const value = fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.boolean(), fc.array(fc.string()), fc.constant(2), fc.constant("Status"), fc.constant({}))
+  const change = fc.record({
+    key: fc.constantFrom("v", "id", "req", "payload", "client", "client_version", "extra"),
+    remove: fc.boolean(),
+    value
+  })
+  const envelope = fc.array(change, { maxLength: 3 }).map((changes) => {
+    const payload: Record<string, unknown> = { client: "c", client_version: "1" }
+    const raw: Record<string, unknown> = { v: 1, id: "h", req: "Hello", payload }
+    for (const { key, remove, value } of changes) {
+      const target = key === "client" || key === "client_version" ? payload : raw
+      if (remove) delete target[key]
+      else target[key] = value
+    }
+    return raw
+  })
+
+  it("answers exactly the frames the supervisor decodes as a Hello, with the same id", () => {
+    fc.assert(
+      fc.property(envelope, (value) => {
+        const raw = JSON.parse(JSON.stringify(value)) as Record<string, unknown>
+        const decoded = decodeRequest(raw)
+        const isHello = Either.isRight(decoded) && decoded.right.req === "Hello"
+        const frame = welcomeFrameFor(body(raw), settings, 42)
+        expect(frame !== undefined).toBe(isHello)
+        if (frame !== undefined && Either.isRight(decoded)) {
+          expect(JSON.parse(frame.subarray(4).toString()).id).toBe(decoded.right.id)
+        }
+      }),
+      { numRuns: 2000 }
+    )
   })
 })
 
