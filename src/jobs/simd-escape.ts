@@ -22,13 +22,19 @@ export const SIMD_INPUT_MAX = 512 * 1024
 /** Where the reads of jobs' output land, with room in front for a line begun in the last read (output-source.ts). */
 export const READ_REGION_BYTES = (256 + 64) * 1024 + 64
 
-// Memory layout (bytes). The escape table (the character after "\", or 0 for none) and hex digits,
-// the read buffer, the input, then the output: 6 bytes per input byte at worst, after a record's
-// head; slack after each for a 16-byte load or store that runs past the end.
+// Memory layout (bytes). The escape table (the character after "\", or 0 for none) and hex digits;
+// the shuffles that widen half a block (below); the read buffer, the input, then the output: 6 bytes
+// per input byte at worst, after a record's head; slack after each for a 16-byte load or store that
+// runs past the end.
 const TABLE = 0
 const HEX = 256
+/** Per 8-bit mask of escapes in half a block: where each output byte comes from (low, high half)… */
+const WIDEN_LOW = 1024
+const WIDEN_HIGH = WIDEN_LOW + 256 * 16
+/** …and which output bytes are the "\" of an escape. */
+const BACKSLASHES = WIDEN_HIGH + 256 * 16
 const SLACK = 64
-const READ = 1024
+const READ = 16 * 1024
 const INPUT = READ + READ_REGION_BYTES + SLACK
 const OUTPUT = INPUT + SIMD_INPUT_MAX + SLACK
 const OUTPUT_MAX = 256 + 6 * SIMD_INPUT_MAX + SLACK
@@ -65,7 +71,7 @@ const get = (i: number) => [0x20, i]
 const set = (i: number) => [0x21, i]
 const tee = (i: number) => [0x22, i]
 const i32 = (n: number) => [0x41, ...sleb(n)]
-const [EQZ, EQ, GE_U, CTZ, ADD, SUB, AND, OR, SHL, SHR_U] = [0x45, 0x46, 0x4f, 0x68, 0x6a, 0x6b, 0x71, 0x72, 0x74, 0x76]
+const [EQZ, EQ, GE_U, CTZ, POPCNT, ADD, SUB, AND, OR, SHL, SHR_U] = [0x45, 0x46, 0x4f, 0x68, 0x69, 0x6a, 0x6b, 0x71, 0x72, 0x74, 0x76]
 /** i32.load8_u / store8 / store16 / store with (align, offset). */
 const load8 = (offset: number) => [0x2d, 0, ...uleb(offset)]
 const store8 = [0x3a, 0, 0]
@@ -74,13 +80,17 @@ const store32At2 = [0x36, 0, 2]
 const simd = (op: number, ...immediates: Array<number>) => [0xfd, ...uleb(op), ...immediates]
 const v128Load = (offset: number) => simd(0x00, 0, ...uleb(offset))
 const v128Store = simd(0x0b, 0, 0)
-const splat = (byte: number) => simd(0x0c, ...new Array<number>(16).fill(byte)) // v128.const
-const [I8X16_EQ, I8X16_LT_U, V128_OR, I8X16_BITMASK] = [0x23, 0x26, 0x50, 0x64]
+const v128Const = (bytes: ReadonlyArray<number>) => simd(0x0c, ...bytes)
+const splat = (byte: number) => v128Const(new Array<number>(16).fill(byte))
+const [I8X16_SWIZZLE, I8X16_EQ, I8X16_LT_U, V128_AND, V128_OR, V128_BITSELECT, I8X16_BITMASK] = [0x0e, 0x23, 0x26, 0x4e, 0x50, 0x52, 0x64]
+/** The letter of a two-byte escape for bytes 0–15 (\b \t \n \f \r), else 0. */
+const SHORT_ESCAPES = [0, 0, 0, 0, 0, 0, 0, 0, 0x62, 0x74, 0x6e, 0, 0x66, 0x72, 0, 0]
 
 // escape(i, end, j) -> the output's end: escapes input bytes [i, end) to output from j.
-// Locals: d = j - i (where a byte's output is, relative to it), v (a block), m (its escape bits),
-// p (the byte being escaped), b (its value), e (its escape character).
-const [Ip, ENDp, D, V, M, P, B, E] = [0, 1, 2, 3, 4, 5, 6, 7]
+// Locals: d = j - i (where a byte's output is, relative to it), v (a block), lt / qb (its bytes
+// below 0x20 / its '"' and '\'), let (their escape letters), m (escape bits), h (half of them),
+// o (output position), p (the byte being escaped), b (its value), e (its escape character).
+const [Ip, ENDp, D, V, LT, QB, LET, M, H, O, P, B, E] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]
 
 /** The escape of byte b at p (e = table[b] ≠ 0): "\e", or "\u00hh" when e is 'u'; d grows by 1 or 5. */
 const escapeByteAtP = [
@@ -97,6 +107,30 @@ const escapeByteAtP = [
 /** b = in[p], e = table[b]. */
 const loadByteAtP = [...get(P), ...load8(0), ...tee(B), ...load8(TABLE), ...set(E)]
 
+/**
+ * Half a block (h: its 8 escape bits) widened at o: each byte, or "\" and its escape letter (let
+ * holds the block with its escaped bytes replaced by their letters); o moves past it.
+ */
+const widenHalf = (widen: number) => [
+  ...get(O),
+  ...splat(0x5c), ...get(LET), ...get(H), ...i32(4), SHL, ...v128Load(widen), ...simd(I8X16_SWIZZLE),
+  ...get(H), ...i32(4), SHL, ...v128Load(BACKSLASHES), ...simd(V128_BITSELECT),
+  ...v128Store,
+  ...get(O), ...i32(8), ADD, ...get(H), POPCNT, ADD, ...set(O)
+]
+
+/** Each escape of the block in turn: write it, then store the rest of the block again further on. */
+const escapeEachInTurn = [
+  LOOP, VOID,
+  ...get(Ip), ...get(M), CTZ, ADD, ...set(P), // p = i + lowest bit
+  ...get(M), ...get(M), ...i32(1), SUB, AND, ...set(M), // clear it
+  ...loadByteAtP,
+  ...escapeByteAtP,
+  ...get(P), ...get(D), ADD, ...i32(1), ADD, ...get(P), ...v128Load(1), ...v128Store, // the rest, shifted
+  ...get(M), BR_IF, 0,
+  END
+]
+
 // prettier-ignore
 const body = [
   ...get(D), ...get(Ip), SUB, ...set(D), // d = j - i
@@ -105,18 +139,20 @@ const body = [
   ...get(Ip), ...i32(16), ADD, ...get(ENDp), 0x4b /* i32.gt_u */, BR_IF, 1, // i + 16 > end: to the tail
   ...get(Ip), ...v128Load(0), ...set(V),
   ...get(Ip), ...get(D), ADD, ...get(V), ...v128Store, // out[i+d..] = block
-  ...get(V), ...splat(0x20), ...simd(I8X16_LT_U),
-  ...get(V), ...splat(0x22), ...simd(I8X16_EQ), ...simd(V128_OR),
-  ...get(V), ...splat(0x5c), ...simd(I8X16_EQ), ...simd(V128_OR),
-  ...simd(I8X16_BITMASK), ...tee(M),
-  IF, VOID, // some bytes need an escape: each in turn
-  LOOP, VOID,
-  ...get(Ip), ...get(M), CTZ, ADD, ...set(P), // p = i + lowest bit
-  ...get(M), ...get(M), ...i32(1), SUB, AND, ...set(M), // clear it
-  ...loadByteAtP,
-  ...escapeByteAtP,
-  ...get(P), ...get(D), ADD, ...i32(1), ADD, ...get(P), ...v128Load(1), ...v128Store, // the rest, shifted
-  ...get(M), BR_IF, 0,
+  ...get(V), ...splat(0x20), ...simd(I8X16_LT_U), ...set(LT),
+  ...get(V), ...splat(0x22), ...simd(I8X16_EQ), ...get(V), ...splat(0x5c), ...simd(I8X16_EQ), ...simd(V128_OR), ...set(QB),
+  ...get(LT), ...get(QB), ...simd(V128_OR), ...simd(I8X16_BITMASK), ...tee(M),
+  IF, VOID, // some bytes need an escape
+  ...v128Const(SHORT_ESCAPES), ...get(V), ...simd(I8X16_SWIZZLE), ...get(V), ...get(QB), ...simd(V128_AND), ...simd(V128_OR), ...set(LET),
+  ...get(LT), ...get(LET), ...splat(0), ...simd(I8X16_EQ), ...simd(V128_AND), ...simd(I8X16_BITMASK),
+  IF, VOID, // a control that needs "\u00hh": one escape at a time
+  ...escapeEachInTurn,
+  0x05 /* else */, // only two-byte escapes: widen each half with a shuffle
+  ...get(LET), ...get(V), ...get(LT), ...get(QB), ...simd(V128_OR), ...simd(V128_BITSELECT), ...set(LET),
+  ...get(Ip), ...get(D), ADD, ...set(O),
+  ...get(M), ...i32(0xff), AND, ...set(H), ...widenHalf(WIDEN_LOW),
+  ...get(M), ...i32(8), SHR_U, ...set(H), ...widenHalf(WIDEN_HIGH),
+  ...get(O), ...get(Ip), SUB, ...i32(16), SUB, ...set(D), // d = o - (i + 16)
   END,
   END,
   ...get(Ip), ...i32(16), ADD, ...set(Ip),
@@ -142,7 +178,7 @@ const body = [
 ]
 
 const moduleBytes = (): Uint8Array => {
-  const code = [...vec([[1, V128], [4, I32]]), ...body]
+  const code = [...vec([[4, V128], [6, I32]]), ...body]
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
     ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32]]), ...vec([[I32]])]])), // type: (i32 i32 i32) -> i32
@@ -175,6 +211,26 @@ export interface SimdEscape {
    * valid until its next call. `lines` must be valid UTF-8 of at most SIMD_INPUT_MAX bytes.
    */
   encode(head: string, lines: Uint8Array, tail: string): Buffer
+}
+
+/**
+ * For each 8-bit mask of escapes in half a block: the source byte of each output byte (an escaped
+ * byte twice: its "\", then its letter; 0x80 past the end gives 0), for the low and the high half,
+ * and 0xff where an output byte is a "\".
+ */
+const writeWideningShuffles = (bytes: Buffer): void => {
+  for (let mask = 0; mask < 256; mask++) {
+    const from = Buffer.alloc(16, 0x80)
+    const backslash = Buffer.alloc(16, 0)
+    for (let k = 0, o = 0; k < 8; k++) {
+      if ((mask >> k) & 1) backslash[o] = 0xff
+      if ((mask >> k) & 1) from[o++] = k
+      from[o++] = k
+    }
+    from.copy(bytes, WIDEN_LOW + mask * 16)
+    from.map((b) => (b === 0x80 ? b : b + 8)).forEach((b, o) => (bytes[WIDEN_HIGH + mask * 16 + o] = b))
+    backslash.copy(bytes, BACKSLASHES + mask * 16)
+  }
 }
 
 /** What is used of the WebAssembly global (the project's lib has no DOM types). */
@@ -211,6 +267,7 @@ export const makeSimdEscape = (): SimdEscape | undefined => {
   const bytes = Buffer.from(memory)
   bytes.set(escapeTable(), TABLE)
   bytes.write("0123456789abcdef", HEX, "latin1")
+  writeWideningShuffles(bytes)
   return {
     readRegion: bytes.subarray(READ, READ + READ_REGION_BYTES),
     encode: (head, lines, tail) => {
