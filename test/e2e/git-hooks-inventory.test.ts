@@ -37,6 +37,18 @@ describe("the missing-shim reminder", () => {
     writeFileSync(join(repo, "hookd.yml"), WITH_COMMIT_MSG + "# changed again\n")
     expect((await commit()).stderr).not.toContain("no shim")
   })
+
+  it("comes before the hook's own output (it is read while hookd starts the jobs)", async () => {
+    const loud = "hooks:\n  pre-commit:\n    jobs:\n      - {name: lint, run: 'echo lint-says-hi >&2'}\n"
+    const repo = await repoWithHooks(env.sandbox, join(env.sandbox.dir, `repo${counter++}`), loud)
+    writeFileSync(join(repo, "hookd.yml"), loud + "  commit-msg:\n    jobs:\n      - {name: msg, run: 'true'}\n")
+    const commit = await runGit(repo, ["commit", "-q", "--allow-empty", "-m", "x"], env.sandbox.env)
+    expect(commit.code, commit.stderr).toBe(0)
+    const lines = commit.stderr.split("\n")
+    const reminder = lines.indexOf(REMINDER)
+    expect(reminder, commit.stderr).toBeGreaterThanOrEqual(0)
+    expect(lines.findIndex((l) => l.includes("lint-says-hi")), commit.stderr).toBeGreaterThan(reminder)
+  })
 })
 
 describe("hookctl hooks status", () => {

@@ -1,4 +1,6 @@
 import * as Either from "effect/Either"
+import * as Schema from "effect/Schema"
+import { RequestEnvelopeSchemas } from "../../src/protocol/schemas"
 import { describe, expect, it } from "vitest"
 import { decodeRequest, decodeResponse, encodeRequest, encodeResponse } from "../../src/protocol/codec"
 import type { JobInfo, RequestName, ResponseKind } from "../../src/protocol/types"
@@ -172,6 +174,10 @@ const decodedRequest = (raw: Record<string, unknown>) => {
   return result.right
 }
 
+/** What Schema alone makes of a request (the reference for decodeRequest's shortcut). */
+const schemaDecoded = (raw: Record<string, unknown>) =>
+  Schema.decodeUnknownSync(RequestEnvelopeSchemas[raw.req as RequestName] as Schema.Schema<unknown, unknown>)(raw, { errors: "all", onExcessProperty: "ignore" })
+
 const requestError = (raw: Record<string, unknown>) => {
   const result = decodeRequest(raw)
   if (Either.isRight(result)) throw new Error(`expected ${JSON.stringify(raw)} to be rejected`)
@@ -199,6 +205,42 @@ describe("decodeRequest: valid requests", () => {
       payload: { job: { ...address, colour: "blue" }, priority: 3 }
     })
     expect(request).toEqual({ v: 1, id: "x", req: "GetJob", payload: { job: address } })
+  })
+})
+
+describe("decodeRequest: the requester's environment (checked by a loop, not through Schema)", () => {
+  const runJobs = (env: unknown, extra: Record<string, unknown> = {}) => ({ ...requestExamples.RunJobs, payload: { ...(requestExamples.RunJobs.payload as object), env, ...extra } })
+
+  it.each([
+    ["RunJobs", runJobs({ PATH: "/bin", EMPTY: "", "WITH=EQUALS": "a=b", "ünï": "cödé" })],
+    ["Retry", { v: 1, req: "Retry", payload: { job: address, repo_root: repo, env: { HOME: "/home/ada", GIT_DIR: ".git" } } }]
+  ] as const)("%s: a record of strings decodes to what Schema decodes it to", (_name, raw) => {
+    const request = decodedRequest(raw)
+    expect(request).toEqual(schemaDecoded(raw))
+    expect((request.payload as { env: unknown }).env).toEqual((raw.payload as { env: unknown }).env)
+  })
+
+  it("keeps a __proto__ variable as a variable (JSON.parse made it an own key)", () => {
+    const raw = JSON.parse('{"v":1,"req":"RunJobs","payload":{"repo_root":"/r","worktree":"/r","hook":"pre-commit","args":[],"env":{"__proto__":"x","A":"1"},"mode":"auto","wait":true}}')
+    const env = (decodedRequest(raw).payload as { env: Record<string, string> }).env
+    expect(Object.keys(env).sort()).toEqual(["A", "__proto__"])
+    expect(Object.getPrototypeOf(env)).toBe(Object.prototype)
+  })
+
+  it.each([
+    ["a number", { PATH: "/bin", N: 3 }, "payload.env.N"],
+    ["null", { PATH: null }, "payload.env.PATH"],
+    ["an array", ["PATH=/bin"], "payload.env"],
+    ["a string", "PATH=/bin", "payload.env"]
+  ])("an environment holding %s is refused with its path, as before", (_what, env, path) => {
+    const error = requestError(runJobs(env))
+    expect(error.code).toBe("BAD_REQUEST")
+    expect((error.details as Array<{ path: string }>).map((d) => d.path)).toContain(path)
+  })
+
+  it("an environment of strings beside another bad field still reports that field", () => {
+    const error = requestError(runJobs({ PATH: "/bin" }, { mode: "sometimes" }))
+    expect((error.details as Array<{ path: string }>).map((d) => d.path)).toEqual(["payload.mode"])
   })
 })
 

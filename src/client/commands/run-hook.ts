@@ -3,7 +3,7 @@
 // line is prefixed `[name] ` (RunAccepted does not say which jobs are waited, so "several
 // accepted" is the rule). Background work never blocks git: with no supervisor, a hook without
 // foreground jobs only warns.
-import { isTerminalRecord, type JobInfo } from "../../protocol/types"
+import { isTerminalRecord, type JobInfo, type RequestPayloads, type ResponseEnvelope } from "../../protocol/types"
 import { connectToSupervisor, howToStart } from "../autostart"
 import type { Command } from "../cli"
 import { expectKind, type Connection } from "../connection"
@@ -55,19 +55,41 @@ const acceptTimeoutMs = (): number => {
   return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 30_000
 }
 
+/**
+ * Sends RunJobs and hands its answers to the loop; `whileHookdWorks` runs once the request is on its
+ * way, before the first answer is read (the shim reminders: issue 13, their file reads no longer
+ * come before the request).
+ */
+async function* runJobsAnswers(
+  connection: Connection,
+  payload: RequestPayloads["RunJobs"],
+  whileHookdWorks: () => Promise<void>
+): AsyncGenerator<ResponseEnvelope> {
+  const answers = connection.stream("RunJobs", payload, { firstAnswerTimeoutMs: acceptTimeoutMs() })
+  const first = answers.next() // sends the request now
+  first.catch(() => {}) // read below, once the reminders are out
+  await whileHookdWorks()
+  try {
+    for (let step = await first; !step.done; step = await answers.next()) yield step.value
+  } finally {
+    await answers.return(undefined)
+  }
+}
+
 const streamJobs = async (
   connection: Connection,
   cmd: RunHookCommand,
   worktree: string,
   stdin: string | undefined,
-  onAccepted: () => void
+  onAccepted: () => void,
+  whileHookdWorks: () => Promise<void>
 ) => {
   let prefixed = false
   let outcome: string | undefined
   let invocation: string | undefined
   let declared: ReadonlyArray<string> = []
   let ended: ReadonlyArray<JobInfo> | undefined
-  for await (const answer of connection.stream("RunJobs", {
+  const payload: RequestPayloads["RunJobs"] = {
     repo_root: cmd.repo,
     worktree,
     hook: cmd.hook,
@@ -76,7 +98,8 @@ const streamJobs = async (
     env: cmd.force ? { ...definedEnv(), HOOKD_FORCE: "1" } : definedEnv(),
     mode: cmd.mode,
     wait: true
-  }, { firstAnswerTimeoutMs: acceptTimeoutMs() })) {
+  }
+  for await (const answer of runJobsAnswers(connection, payload, whileHookdWorks)) {
     if (answer.kind === "RunAccepted") {
       onAccepted()
       if (answer.payload.notices !== undefined) await errLines(formatFailureNotices(answer.payload.notices, Date.now()))
@@ -171,13 +194,20 @@ const runHookJobs = async (cmd: RunHookCommand): Promise<number> => {
   // cmd.repo is the current directory unless --repo: git runs hooks from the worktree root, a
   // person may pass --repo from anywhere, and the hook's config is that worktree's.
   const worktree = hookWorktree(cmd.repo) ?? cmd.repo
-  const reminders = await shimReminders(worktree, cmd.hook, stateDir())
-  if (reminders.length > 0) await errLines(reminders.map((line) => terminalSafe(line)))
+  // Said once per change of the config, before the hook's own output; read while hookd starts the jobs.
+  let reminded = false
+  const remind = async () => {
+    if (reminded) return
+    reminded = true
+    const reminders = await shimReminders(worktree, cmd.hook, stateDir())
+    if (reminders.length > 0) await errLines(reminders.map((line) => terminalSafe(line)))
+  }
   const stdin = await readHookStdin(cmd.hook)
   let connection: Connection
   try {
     connection = await connectToSupervisor()
   } catch (e) {
+    await remind()
     if (!(e instanceof UnreachableError)) throw e
     const decision = await decideWithoutSupervisor(worktree, cmd.hook, cmd.mode)
     if (decision === "foreground") {
@@ -194,8 +224,9 @@ const runHookJobs = async (cmd: RunHookCommand): Promise<number> => {
   // — unless the hook only has background jobs: like an unreachable supervisor, that never blocks git.
   let accepted = false
   try {
-    return await streamJobs(connection, cmd, worktree, stdin, () => (accepted = true))
+    return await streamJobs(connection, cmd, worktree, stdin, () => (accepted = true), remind)
   } catch (e) {
+    await remind()
     // The supervisor answered nothing in time, or stayed BUSY past hookctl's retries (connection.ts):
     // treat it like an unreachable one — background-only work never blocks git.
     if ((e instanceof UnreachableError || (e instanceof ServerError && e.code === "BUSY")) && !accepted) {

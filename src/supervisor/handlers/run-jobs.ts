@@ -15,6 +15,7 @@ import { planInputCache, type CacheNote } from "../../inputs/cache"
 import { logInfo, logWarn } from "../../logging/event-log"
 import { RepoRegistry, type OpenRepo } from "../../repos/registry"
 import { Settings } from "../../settings/settings"
+import type { RepoStore } from "../../store/repo-store"
 
 type RunJobs = RequestPayloads["RunJobs"]
 
@@ -64,6 +65,21 @@ const logCacheNotes = (repoId: string, invocationId: string, notes: ReadonlyArra
     { discard: true }
   )
 
+/**
+ * The retention policy each store was last given by this process. Only RunJobs writes it, and a
+ * store is this supervisor's alone (its lock), so an equal policy is not written again: a hook run
+ * no longer costs a SQLite write (and WAL growth) for a policy that did not change (issue 13). A
+ * store opened afresh (a damaged one replaced) is a new object, and is written once.
+ */
+const policiesWritten = new WeakMap<RepoStore, string>()
+
+const putPolicyIfChanged = (store: RepoStore, policy: Parameters<RepoStore["putPolicy"]>[0]) =>
+  Effect.suspend(() => {
+    const key = JSON.stringify(policy)
+    if (policiesWritten.get(store) === key) return Effect.void
+    return Effect.tap(store.putPolicy(policy), () => Effect.sync(() => void policiesWritten.set(store, key)))
+  })
+
 export interface StartOptions {
   /** Record every job skipped with this reason instead of running it (a stale spooled hook request). */
   readonly skipAll?: string
@@ -94,7 +110,7 @@ export const startRun = (request: RunJobs, options: StartOptions) =>
         mode: request.mode
       })
       specs = [...loaded.jobs]
-      yield* repo.store.putPolicy(loaded.policy)
+      yield* putPolicyIfChanged(repo.store, loaded.policy)
     }
     if (options.skipAll !== undefined) specs = specs.map((s) => ({ ...s, skip_reason: options.skipAll }))
     // Jobs with `inputs:` whose inputs are unchanged since their last completed run become skipped.
