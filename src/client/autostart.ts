@@ -12,9 +12,12 @@ import { commandGreeting } from "./version-notice"
 
 type Env = Readonly<Record<string, string | undefined>>
 
-// A bundled hookd answers in ~0.25 s; the margin is for a machine loaded enough to slow its start
-// tenfold (seen at load average 60), where giving up would fail a hook that would have run.
+// A bundled hookd answers a Hello ~10 ms after node boots and anything else ~0.1 s later; the
+// margin is for a machine loaded enough to slow its start tenfold (seen at load average 60), where
+// giving up would fail a hook that would have run.
 const AUTOSTART_DEADLINE_MS = 10_000
+/** The first connect attempt after spawning hookd; each later one waits 1.5× longer (at most 250 ms). */
+const FIRST_RETRY_MS = 5
 /** Absent socket file or a stale one nobody accepts on: both mean "no supervisor". */
 const NOBODY_LISTENS = new Set(["ENOENT", "ECONNREFUSED"])
 
@@ -88,11 +91,13 @@ export const connectToSupervisor = async (env: Env = process.env, greet = true):
     if (code !== 0) failedExit = code ?? -1
   })
   const deadline = Date.now() + AUTOSTART_DEADLINE_MS
-  let delay = 20
+  // hookd's first stage binds the socket ~10 ms after node's boot (supervisor/first-stage.ts) and
+  // answers the Hello then loads the rest at once: tries 5, 12, 23, 40, 65 ms… in (was 20, 60, 140).
+  let delay = FIRST_RETRY_MS
   let last: unknown
   while (Date.now() < deadline && failedExit === undefined) {
     await sleep(Math.min(delay, Math.max(0, deadline - Date.now())))
-    delay = Math.min(delay * 2, 250)
+    delay = Math.min(delay * 1.5, 250)
     try {
       return await attempt()
     } catch (e) {
