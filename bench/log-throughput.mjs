@@ -16,7 +16,7 @@ import { timeOnce } from "./lib/timing.mjs"
 const MB = 1_000_000
 
 /** `bytes` of 99 printable characters + newline per line. */
-const writeLinesFile = async (path, bytes) => {
+export const writeLinesFile = async (path, bytes) => {
   const line = "x".repeat(99) + "\n"
   const chunk = line.repeat(10_000)
   const out = createWriteStream(path)
