@@ -7,6 +7,8 @@ import { createRequire } from "node:module"
 import type { BindValues, Database, QueryResult, RunResult, Statement } from "node-sqlite3-wasm"
 import { resolve } from "node:path"
 import { setFlagsFromString } from "node:v8"
+import type * as Fs from "node:fs"
+import { readWholeFile } from "./whole-file"
 import { DatabaseLocked, StoreError } from "./errors"
 
 // node-sqlite3-wasm is CommonJS whose named exports Node's ESM loader cannot detect, and it stays
@@ -20,11 +22,34 @@ const loadSqlite = (): typeof import("node-sqlite3-wasm") => {
     // the supervisor ~40 MB of resident code for good and seconds of CPU at start, and our queries
     // are short: measured on the 49,000-job start-up sweep, RSS +13 MB instead of +55 MB and
     // 0.9–1.6 s instead of 3.7 s (loaded machine). Set before the module is compiled; it only
-    // concerns WebAssembly, and this is the process's only WebAssembly.
+    // concerns WebAssembly (the job log's SIMD escaper, src/jobs/simd-escape.ts, is fine with it too).
     setFlagsFromString("--liftoff-only")
-    sqlite3 = createRequire(import.meta.url)("node-sqlite3-wasm") as typeof import("node-sqlite3-wasm")
+    sqlite3 = withWasmReadOutsideMalloc(() => createRequire(import.meta.url)("node-sqlite3-wasm") as typeof import("node-sqlite3-wasm"))
   }
   return sqlite3
+}
+
+/**
+ * node-sqlite3-wasm reads its 1.3 MB .wasm with fs.readFileSync while it is required: a malloc'd
+ * buffer that, freed at the next collection, would raise glibc's mmap threshold for good
+ * (store/whole-file.ts). Its loader offers no other way to hand it the bytes (its `Module` is
+ * private), so for that one synchronous require fs.readFileSync answers .wasm files from memory
+ * V8 maps itself; the module does not keep the function.
+ */
+const withWasmReadOutsideMalloc = <A>(load: () => A): A => {
+  // The CommonJS `fs` object, the one the library's require("node:fs") gets (an ESM namespace is frozen).
+  const fs = createRequire(import.meta.url)("node:fs") as typeof Fs
+  const original = fs.readFileSync
+  const patched = ((path: Fs.PathOrFileDescriptor, options?: unknown) =>
+    options === undefined && typeof path === "string" && path.endsWith(".wasm")
+      ? readWholeFile(fs, path)
+      : (original as (path: Fs.PathOrFileDescriptor, options?: unknown) => unknown)(path, options)) as typeof fs.readFileSync
+  fs.readFileSync = patched
+  try {
+    return load()
+  } finally {
+    fs.readFileSync = original
+  }
 }
 
 /**

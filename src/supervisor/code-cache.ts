@@ -9,6 +9,7 @@
 import type * as Fs from "node:fs"
 import type * as Vm from "node:vm"
 import { dirname, join } from "node:path"
+import { readWholeFile, readWholeTextFile } from "../store/whole-file"
 
 /**
  * V8 flags the loader sets before the bundle is compiled, always. V8 keys a cache by a hash of its
@@ -81,9 +82,9 @@ export const codeCacheDir = (fs: typeof Fs, bundle: string, stateDir: string): s
 const WRAPPER_HEAD = "(function (exports, require, module, __filename, __dirname) { "
 const WRAPPER_TAIL = "\n})"
 
-const readCache = (fs: typeof Fs, path: string): { readonly data?: Buffer; readonly status?: CodeCacheStatus } => {
+const readCache = (fs: typeof Fs, path: string): { readonly data?: Uint8Array; readonly status?: CodeCacheStatus } => {
   try {
-    const data = fs.readFileSync(path)
+    const data = readWholeFile(fs, path) // not malloc'd: store/whole-file.ts
     // V8 takes an empty buffer as "no cache" without saying so: call it rejected, so it is rewritten.
     return data.length > 0 ? { data } : { status: "rejected" }
   } catch (e) {
@@ -123,7 +124,7 @@ export interface RunBundleOptions {
  */
 export const runBundleWithCodeCache = (options: RunBundleOptions): void => {
   const { fs, vm, bundle, bundleHash, cachePath } = options
-  const source = fs.readFileSync(bundle, "utf8")
+  const source = readWholeTextFile(fs, bundle) // not through malloc: store/whole-file.ts
   const cached = cachePath !== undefined ? readCache(fs, cachePath) : { status: "unsafe_dir" as const }
   const script = new vm.Script(WRAPPER_HEAD + source + WRAPPER_TAIL, { filename: bundle, ...(cached.data && { cachedData: cached.data }) })
   const status: CodeCacheStatus = cached.data === undefined ? (cached.status ?? "absent") : script.cachedDataRejected === true ? "rejected" : "accepted"
