@@ -8,7 +8,7 @@
 // Also prints the supervisor's RSS idle after start, after each burst, and disk used per job.
 //
 //   node bench/spawn-throughput.mjs [--jobs N] [--rounds N] [--parallel P] [--baseline DIR] [--rss-wait-s S]
-//     --baseline DIR   another checkout's root (with dist/hookd.mjs and node_modules): timed beside this one
+//     --baseline DIR   another checkout's root (with dist/hookd.mjs and node_modules): timed beside this one (repeatable)
 //     --node-args "…"  node flags for the supervisors (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof")
 //     BENCH_HOOKD_ENV=K=V,K=V  extra environment for the supervisors (e.g. MALLOC_ARENA_MAX=2)
 //     --rss-wait-s S   after the rounds, wait S seconds and print RSS again (issue 13: 60)
@@ -28,7 +28,7 @@ const { values: opts } = parseArgs({
     jobs: { type: "string", default: "1000" },
     rounds: { type: "string", default: "5" },
     parallel: { type: "string", default: "8" },
-    baseline: { type: "string" },
+    baseline: { type: "string", multiple: true },
     "rss-wait-s": { type: "string", default: "0" },
     peers: { type: "string", default: "tsp,xargs,node" },
     "node-args": { type: "string", default: "" },
@@ -185,10 +185,10 @@ const runNodeLoop = () =>
 
 const hookds = []
 for (const parallel of PS) hookds.push(await startHookd(PS.length > 1 ? `hookd (this tree) P=${parallel}` : "hookd (this tree)", HOOKD_BUNDLE, parallel))
-if (opts.baseline) {
-  const bundle = join(resolve(opts.baseline), "dist", "hookd.mjs")
+for (const baseline of opts.baseline ?? []) {
+  const bundle = join(resolve(baseline), "dist", "hookd.mjs")
   if (!existsSync(bundle)) throw new Error(`no ${bundle}`)
-  hookds.push(await startHookd(`hookd (${opts.baseline})`, bundle))
+  hookds.push(await startHookd(`hookd (${baseline})`, bundle))
 }
 const peers = opts.peers.split(",").filter(Boolean)
 const tspDir = makeSandbox().dir

@@ -21,7 +21,8 @@ export const newJobRow = (spec: CachedJobSpec, ctx: NewJobContext): JobRow => ({
   worktree: ctx.worktree,
   command: spec.run,
   cwd: spec.cwd ?? null,
-  env: { ...ctx.env, ...spec.env },
+  // One object for every job of an invocation without an env of its own (the store serializes it once).
+  env: spec.env === undefined || Object.keys(spec.env).length === 0 ? ctx.env : { ...ctx.env, ...spec.env },
   needs: [...(spec.needs ?? [])],
   tags: [...(spec.tags ?? [])],
   background: spec.background,

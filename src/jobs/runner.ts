@@ -125,7 +125,8 @@ export const JobRunnerLive = Layer.scoped(
       const invocationId = newInvocationId()
       const { specs, after, supersede } = byJobKey.plan(repo.repoId, request.worktree, requested)
       const now = Date.now()
-      const rows = specs.map((spec) => newJobRow(spec, { invocationId, hook: request.hook, worktree: request.worktree, env: { ...request.env }, now }))
+      const env = { ...request.env }
+      const rows = specs.map((spec) => newJobRow(spec, { invocationId, hook: request.hook, worktree: request.worktree, env, now }))
       const invocation = { invocation_id: invocationId, hook: request.hook, worktree: request.worktree, args: [...request.args] }
       yield* repo.store.insertInvocation({ ...invocation, created_at: now, status: "running", supervisor_pid: process.pid }, rows)
       const logs = lazyLogs(repo, invocationId, specs)

@@ -5,7 +5,6 @@
 // The spawner is started again if it dies; jobs it had started then end "lost" (their exit status
 // died with it) and their process groups are killed like any job's.
 import { type ChildProcess, spawn } from "node:child_process"
-import { randomBytes } from "node:crypto"
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs"
 import { connect, createServer, type Server } from "node:net"
 import { tmpdir } from "node:os"
@@ -86,6 +85,7 @@ export class Spawner {
   /** In the temp directory: a socket that answers while this supervisor lives (sweepStaleSpawnerDirs). */
   private liveness: Server | undefined
   private readonly jobs = new Map<string, Pending>()
+  private launches = 0
   private closed = false
   private idleTimer: NodeJS.Timeout | undefined
 
@@ -108,7 +108,8 @@ export class Spawner {
   /** Starts a job's shell; resolves once it runs and both output sockets are connected. */
   launch(request: LaunchRequest): Promise<Launched> {
     if (this.closed) return Promise.reject(new LaunchError("hookd is shutting down", undefined))
-    const id = randomBytes(8).toString("hex")
+    // 16 hex digits, as the helper reads them; unique among this supervisor's launches.
+    const id = (++this.launches).toString(16).padStart(16, "0")
     let exited!: (end: LeaderEnd) => void
     const exit = new Promise<LeaderEnd>((resolve) => (exited = resolve))
     if (this.idleTimer !== undefined) clearTimeout(this.idleTimer)

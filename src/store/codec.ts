@@ -23,11 +23,23 @@ export const JOB_VALUE_COLUMNS = [
 ] as const
 export type JobValueColumn = (typeof JOB_VALUE_COLUMNS)[number]
 
+/**
+ * env_json by env object: the jobs of one invocation share theirs (jobs/rows.ts), and scrubbing a
+ * hook's whole environment — a few regular expressions per variable — once per job was most of
+ * the cost of inserting a large invocation (issue 13).
+ */
+const envJson = new WeakMap<object, string>()
+const envJsonOf = (env: Readonly<Record<string, string>>): string => {
+  let json = envJson.get(env)
+  if (json === undefined) envJson.set(env, (json = JSON.stringify(scrubEnv(env))))
+  return json
+}
+
 /** A JobRow field's column value: the JSON fields are serialized (env scrubbed), booleans become 0/1. */
 const jobColumnValue = (column: JobValueColumn, row: JobPatch): Bindable => {
   switch (column) {
     case "env_json":
-      return JSON.stringify(scrubEnv(row.env ?? {}))
+      return row.env === undefined ? "{}" : envJsonOf(row.env)
     case "needs_json":
       return JSON.stringify(row.needs ?? [])
     case "tags_json":
