@@ -89,11 +89,12 @@ export const makeJobRetries = (retry: JobRetry | undefined, hooks: RetryHooks): 
         const delay = backoffDelay(policy, n + 1, random())
         const now = Date.now()
         history.push(earlierAttempt(n, result, now))
-        hooks.log.status(attemptFailedEvent(n, policy.attempts, result, delay))
         hooks.onBackoff()
         waiting = { result, note: `${describeAttemptEnd(result)}; attempt ${n + 1} of ${policy.attempts} never ran: hookd shut down during the backoff` }
-        // The row describes the coming attempt; what the process did is in the history.
-        yield* hooks.persist({
+        // The row describes the coming attempt; what the process did is in the history. Row first,
+        // then the record (row writes wait for the end of the event loop's turn: RepoStore.updateJob),
+        // so whoever sees attempt_failed finds the row waiting for the next attempt.
+        yield* Effect.uninterruptible(Effect.zipRight(hooks.persist({
           status: "queued",
           attempt: n + 1,
           retry_at: now + delay,
@@ -105,7 +106,7 @@ export const makeJobRetries = (retry: JobRetry | undefined, hooks: RetryHooks): 
           pgid: null,
           proc_start: null,
           started_at: null
-        })
+        }), Effect.sync(() => void hooks.log.status(attemptFailedEvent(n, policy.attempts, result, delay)))))
         yield* Effect.sleep(delay)
         // Cleared after the write (no interruption point between): a cancel now finds no retry_at left.
         yield* hooks.persist({ retry_at: null })
