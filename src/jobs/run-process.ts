@@ -97,6 +97,8 @@ interface RunningGroup {
   readonly pgid: number
   readonly target: KillTarget
   readers: ReadonlyArray<LineReader>
+  /** The body drained and closed the pipes and found no process of the job left: nothing for the release to do. */
+  finished: boolean
 }
 
 const checkCwd = (spec: ProcessSpec): Effect.Effect<void, SpawnFailed> =>
@@ -235,7 +237,7 @@ export class LaunchLeader extends Context.Reference<LaunchLeader>()("hookd/Launc
 
 const spawnLeader = (spec: ProcessSpec): Effect.Effect<RunningGroup, SpawnFailed> =>
   Effect.flatMap(LaunchLeader, (launch) => launch(spec)).pipe(
-    Effect.map((leader) => ({ leader, pgid: leader.pid, target: { pgid: leader.pid, cgroup: spec.cgroup }, readers: [] }))
+    Effect.map((leader) => ({ leader, pgid: leader.pid, target: { pgid: leader.pid, cgroup: spec.cgroup }, readers: [], finished: false }))
   )
 
 /** Waits until both pipes have ended, at most `ms`; a plain timer, so it also works in finalizers. */
@@ -263,7 +265,7 @@ const closePipes = (group: RunningGroup): Effect.Effect<void> =>
  * this is only the safety net for a body that failed half-way.
  */
 const releaseGroup = (group: RunningGroup, exit: Exit.Exit<unknown, unknown>, sink: ProcessSink, graceMs: number) =>
-  Effect.gen(function* () {
+  group.finished && Exit.isSuccess(exit) ? Effect.void : Effect.gen(function* () {
     if (Exit.isInterrupted(exit)) {
       yield* sink.onCancelling()
       yield* killJobProcesses(group.target, graceMs).pipe(Effect.catchAll((failure) => sink.onKillFailed(failure)))
@@ -347,6 +349,7 @@ export const runProcess = (spec: ProcessSpec, sink: ProcessSink): Effect.Effect<
       yield* closePipes(group)
       // Background children the leader left behind must not survive the job (typed error here, not a defect).
       if (jobHasLiveProcesses(group.target)) yield* killJobProcesses(group.target, spec.graceMs)
+      group.finished = true
       return withOutOfMemory(spec, result)
     })
   )
