@@ -2,6 +2,7 @@
 // graph: nothing reachable from main.ts may come from effect or @effect/*, except through the
 // lazily imported `hookctl service` module, which is allowed to (it is off the hot path).
 // Also: yaml stays out of the bundle (startup cost).
+import { spawnSync } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { build, type Metafile } from "esbuild"
@@ -77,6 +78,37 @@ describe("the hookctl bundle", () => {
     const bundle = readFileSync(join(ROOT, "dist", "hookctl.cjs"), "utf8")
     expect(bundle).toContain("hookd shim v1") // it is the client bundle
     expect(bundle.match(/(?<![\w$.])import\s*\(/g) ?? []).toEqual([])
+  })
+
+  it.each(["status", "ls", "run-hook"])("the %s bundle reaches only client modules free of effect, and has no import()", async (command) => {
+    const { metafile } = await build({
+      entryPoints: [join(ROOT, "src", "client", "hot", `${command}.ts`)],
+      write: false,
+      bundle: true,
+      platform: "node",
+      format: "cjs",
+      logLevel: "error",
+      external: ["node-sqlite3-wasm"],
+      define: { "import.meta.url": "__hookctlImportMeta.url" },
+      metafile: true
+    })
+    const reached = reachableOnClientPath(metafile, `src/client/hot/${command}.ts`)
+    expect(reached).toContain("src/client/run-cli.ts")
+    expect([...reached].filter(isEffect)).toEqual([])
+    // It carries its command, not the whole client (the point of a bundle of its own).
+    expect(reached).not.toContain("src/client/commands/hooks.ts")
+    expect(reached).not.toContain("src/client/completion.ts")
+    const bundle = readFileSync(join(ROOT, "dist", `hookctl-${command}.cjs`), "utf8")
+    expect(bundle.match(/(?<![\w$.])import\s*\(/g) ?? []).toEqual([])
+  })
+
+  it("a hot bundle given another command hands it to the whole client", () => {
+    const version = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version
+    const r = spawnSync(process.execPath, [join(ROOT, "dist", "hookctl-status.cjs"), "--version"], { encoding: "utf8" })
+    expect(r.stderr).toBe("")
+    expect(r.stdout).toBe(`${version}\n`)
+    const help = spawnSync(process.execPath, [join(ROOT, "dist", "hookctl-ls.cjs"), "help", "status"], { encoding: "utf8" })
+    expect(help.stdout).toContain("usage: hookctl status")
   })
 
   it("writes a dist/hookctl.cjs with no effect code when no input needs it", () => {

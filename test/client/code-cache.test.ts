@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, 
 import { join } from "node:path"
 import { beforeEach, describe, expect, it } from "vitest"
 import { useScriptedServer } from "./scripted-server"
-import { runHookctl, tempDir } from "./support"
+import { ROOT, runHookctl, tempDir } from "./support"
 
 const STATUS = {
   pid: 4242, uptime_ms: 1000, repos: 0, running: 0, queued: 0, connections: 1, rss_bytes: 50 * 1024 * 1024, version: "0.1.0"
@@ -65,11 +65,25 @@ describe("hookctl's code cache", () => {
     // The scripted server answers SupervisorStatus to anything: ls fails, but it ran its own code.
     await runHookctl(["ls"], { cwd: repo, env: { ...env, HOOKD_STATE_DIR: state } })
     await runHookctl(["--repo", repo, "cancel", "--all"], { cwd: repo, env: { ...env, HOOKD_STATE_DIR: state } })
-    const build = statusName!.replace(/-status\.v8$/, "")
-    expect(caches().sort()).toEqual([`${build}-ls.v8`, `${build}-other.v8`, `${build}-status.v8`])
+    expect(caches().map((name) => name.replace(/^.*-/, "")).sort()).toEqual(["ls.v8", "other.v8", "status.v8"])
     expect(statSync(statusCache).mtimeMs).toBe(written)
     await status()
     expect(statSync(statusCache).mtimeMs).toBe(written)
+  })
+
+  it("status, ls and run-hook load a bundle of their own (their caches are named for its size); help goes to the whole client", async () => {
+    const sizeOf = (bundle: string) => statSync(join(ROOT, "dist", bundle)).size
+    const buildOf = (suffix: string) => caches().find((name) => name.endsWith(suffix))?.split("-")[3]
+    await status()
+    expect(buildOf("-status.v8")).toBe(String(sizeOf("hookctl-status.cjs")))
+    await runHookctl(["ls"], { cwd: repo, env: { ...env, HOOKD_STATE_DIR: state } })
+    expect(buildOf("-ls.v8")).toBe(String(sizeOf("hookctl-ls.cjs")))
+    // The scripted server's answer is not a hook's: the run fails, after its bundle ran.
+    await runHookctl(["run-hook", "pre-commit", "--", "-h"], { cwd: repo, env: { ...env, HOOKD_STATE_DIR: state } })
+    expect(buildOf("-run-hook.v8")).toBe(String(sizeOf("hookctl-run-hook.cjs"))) // a hook's own -h is not hookctl's
+    const help = await runHookctl(["status", "--help"], { cwd: repo, env: { ...env, HOOKD_STATE_DIR: state } })
+    expect(help.stdout).toContain("usage: hookctl status")
+    expect(caches().filter((name) => name.split("-")[3] === String(sizeOf("hookctl.cjs")))).toEqual([expect.stringMatching(/-status\.v8$/)])
   })
 
   it("a file that is not a cache is ignored and replaced; the command's output is the same", async () => {

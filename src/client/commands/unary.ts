@@ -1,4 +1,4 @@
-// The request/response commands: status, cancel, retry, prune, shutdown (ls is in ls.ts).
+// The request/response commands: cancel, retry, prune, shutdown (status is in status.ts, ls in ls.ts).
 import type { Command } from "../cli"
 import type { ResponsePayloads } from "../../protocol/types"
 import { socketPath } from "../../protocol/paths"
@@ -7,40 +7,12 @@ import { Connection, expectKind } from "../connection"
 import { asUnsafeSocket, EXIT_FAILED, EXIT_OK, UnreachableError } from "../errors"
 import { withConnection, worktreeFilter } from "./connect"
 import { withJobSuggestion } from "./job-lookup"
-import { formatBytes, formatDuration } from "../format"
+import { formatBytes } from "../format"
 import { formatLeftOut } from "../left-out"
 import { errLines, out, outLines } from "../output"
 import { terminalSafe } from "../../protocol/terminal-text"
 
 type Of<K extends Command["kind"]> = Extract<Command, { kind: K }>
-
-export const runStatus = (cmd: Of<"status">) =>
-  withConnection(async (c) => {
-    const s = expectKind(await c.request("Status", {}), "SupervisorStatus")
-    if (cmd.json) {
-      await out(JSON.stringify(s) + "\n")
-      return EXIT_OK
-    }
-    const rows: Array<[string, string]> = [
-      ["pid", String(s.pid)],
-      ["version", s.version],
-      ["uptime", formatDuration(s.uptime_ms)],
-      ["repos", String(s.repos)],
-      ["running", String(s.running)],
-      ["queued", String(s.queued)],
-      ...(s.pools === undefined
-        ? []
-        : (["foreground", "background"] as const).map((pool): [string, string] => {
-            const p = s.pools![pool]
-            return [pool, `${p.running}/${p.max} running, ${p.queued} waiting for a slot`]
-          })),
-      ["connections", String(s.connections)],
-      ["rss", formatBytes(s.rss_bytes)],
-      ...(s.containment !== undefined ? [["containment", s.containment] as [string, string]] : [])
-    ]
-    await outLines(rows.map(([k, v]) => `${k.padEnd(12)}${terminalSafe(v)}`))
-    return EXIT_OK
-  })
 
 const reportCancelled = async ({ count, names, unavailable }: ResponsePayloads["Cancelled"]) => {
   await out(count === 0 ? "nothing to cancel\n" : `cancelled ${count} job${count === 1 ? "" : "s"}: ${names.map((n) => terminalSafe(n)).join(", ")}\n`)

@@ -1,0 +1,70 @@
+// What every hookctl entry shares — the whole client (main.ts) and the hot commands' own bundles
+// (src/client/hot/): parse argv, run the command, report a failure as one line and its exit code,
+// and leave once the output is flushed. Nothing reachable from here may import `effect`.
+import { createRequire } from "node:module"
+import type { Command } from "./cli"
+import { ClientError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, InterruptedError, UsageError } from "./errors"
+import { finish } from "./output"
+import { terminalSafe } from "../protocol/terminal-text"
+
+/** Runs a parsed command; undefined when this bundle does not carry that command. */
+export type Execute = (cmd: Command) => Promise<number> | undefined
+
+const report = (e: unknown): number => {
+  if (e instanceof InterruptedError) return e.exitCode // Ctrl-C: the user knows
+  if (e instanceof UsageError) {
+    process.stderr.write(`hookctl: ${terminalSafe(e.message, { keepNewlines: true })}\nusage: ${e.usage}\n`)
+    return e.exitCode
+  }
+  if (e instanceof ClientError) {
+    process.stderr.write(`hookctl: ${terminalSafe(e.message, { keepNewlines: true })}\n`)
+    return e.exitCode
+  }
+  // A bug in hookctl: one line, never a stack trace (HOOKCTL_DEBUG=1 shows it).
+  const message = e instanceof Error ? e.message : String(e)
+  process.stderr.write(`hookctl: internal error: ${terminalSafe(message, { keepNewlines: true })}\n`)
+  if (process.env.HOOKCTL_DEBUG === "1" && e instanceof Error) process.stderr.write(`${e.stack}\n`)
+  return EXIT_FAILED
+}
+
+/** process.cwd() throws (ENOENT, uv_cwd) when the directory was deleted under the shell. */
+const currentDirectory = (): string => {
+  try {
+    return process.cwd()
+  } catch {
+    throw new ClientError("the current directory no longer exists (deleted?); cd to an existing directory and try again", EXIT_USAGE)
+  }
+}
+
+const main = async (argv: ReadonlyArray<string>, execute: Execute): Promise<number | undefined> => {
+  // `hookctl --version` answers before the argument parser (and node:util) is even loaded.
+  if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) return execute({ kind: "version" })
+  try {
+    const { parseCommandLine } = await import("./cli")
+    return await execute(parseCommandLine(argv, currentDirectory()))
+  } catch (e) {
+    return report(e)
+  }
+}
+
+/**
+ * Runs hookctl with `execute`; a command it does not carry is handed to `otherwise` (a hot bundle
+ * gives it to the whole client).
+ */
+export const runCli = (execute: Execute, otherwise: () => void): void => {
+  // stdout or stderr closed early (`hookctl ls | head`, `hookctl logs x |& head`): stop quietly
+  // instead of crashing with EPIPE (an unhandled stderr error would end with exit 1). Nobody reads
+  // any more, so nothing is lost by leaving at once.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE") process.exit(EXIT_OK)
+    })
+  }
+  // A CommonJS bundle has no top-level await: the exit code is set once main's output is out.
+  void main(process.argv.slice(2), execute).then((code) => (code === undefined ? otherwise() : finish(code)))
+}
+
+/** A hot bundle's `otherwise`: the whole client (dist/hookctl.cjs beside it) runs the command line itself. */
+export const wholeClient = (): void => {
+  createRequire(import.meta.url)("./hookctl.cjs")
+}
