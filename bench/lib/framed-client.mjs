@@ -31,15 +31,30 @@ const HELLO = { client: "bench", client_version: "0" }
  * Connects again and again (every 2 ms) until the supervisor answers Hello; resolves with the
  * moment (performance.now()) the Welcome arrived. The supervisor's "first answer" however it starts.
  */
-export const firstWelcome = async (socketPath, timeoutMs = 30_000) => {
+export const firstWelcome = async (socketPath, timeoutMs = 30_000) => (await firstAnswers(socketPath, timeoutMs, false)).welcomeAt
+
+/**
+ * As firstWelcome, then a Status on the same connection: `statusAt` is when the first answer that
+ * needs the whole supervisor arrived (a first stage answers the Welcome alone: SPEC's handshake,
+ * docs/operations.md), which is what `hookctl status` after an autostart waits for.
+ */
+export const firstAnswers = async (socketPath, timeoutMs = 30_000, withStatus = true) => {
   const deadline = performance.now() + timeoutMs
   for (;;) {
+    let c
     try {
-      await requestOnce(socketPath, "Hello", HELLO, "Welcome", Math.max(1, deadline - performance.now()))
-      return performance.now()
+      c = await FramedClient.connect(socketPath)
+      payloadOf(await c.request("Hello", HELLO, Math.max(1, deadline - performance.now())), "Welcome")
+      const welcomeAt = performance.now()
+      if (!withStatus) return { welcomeAt }
+      const status = await c.request("Status", {}, Math.max(1, deadline - performance.now()))
+      if (status.kind === "Error") throw new Error(`Status answered ${JSON.stringify(status).slice(0, 300)}`)
+      return { welcomeAt, statusAt: performance.now() }
     } catch (e) {
-      if (performance.now() > deadline) throw new Error(`no Welcome within ${timeoutMs} ms: ${e instanceof Error ? e.message : e}`)
+      if (performance.now() > deadline) throw new Error(`no Welcome and Status within ${timeoutMs} ms: ${e instanceof Error ? e.message : e}`)
       await new Promise((resolve) => setTimeout(resolve, 2))
+    } finally {
+      c?.close()
     }
   }
 }

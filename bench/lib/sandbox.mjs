@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { firstWelcome } from "./framed-client.mjs"
+import { firstAnswers } from "./framed-client.mjs"
 import { withTimeout } from "./timing.mjs"
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..")
@@ -85,7 +85,7 @@ export const startSupervisor = async (sandbox, { timeoutMs = 30_000, firstAnswer
   const proc = spawn(process.execPath, [...nodeArgs, bundle], { env: sandbox.env, stdio: ["ignore", "pipe", "pipe"] })
   const killAtExit = onExit(() => proc.exitCode === null && proc.signalCode === null && proc.kill("SIGKILL"))
   proc.once("exit", () => atExit.delete(killAtExit))
-  const answered = firstAnswer ? firstWelcome(sandbox.socket, timeoutMs) : Promise.resolve(undefined)
+  const answered = firstAnswer ? firstAnswers(sandbox.socket, timeoutMs) : Promise.resolve({})
   answered.catch(() => {}) // awaited below; a start that fails first must not leave it unhandled
   let output = ""
   proc.stdout.on("data", (d) => (output += d))
@@ -110,9 +110,9 @@ export const startSupervisor = async (sandbox, { timeoutMs = 30_000, firstAnswer
     throw e
   }
   const startedAt = performance.now()
-  let answeredAt
+  let answeredAt, statusAt
   try {
-    answeredAt = await answered
+    ;({ welcomeAt: answeredAt, statusAt } = await answered)
   } catch (e) {
     proc.kill("SIGKILL")
     throw e
@@ -122,6 +122,7 @@ export const startSupervisor = async (sandbox, { timeoutMs = 30_000, firstAnswer
     spawnedAt,
     startedAt,
     answeredAt,
+    statusAt,
     exited,
     output: () => output,
     /** SIGTERM (graceful stop, SPEC §7), then SIGKILL if it is still there after the grace. */
