@@ -7,7 +7,7 @@
 import type { Command } from "./cli"
 import { EXIT_OK } from "./errors"
 import { out } from "./output"
-import { runCli } from "./run-cli"
+import { parseWithCli, runCli } from "./run-cli"
 import { HOOKCTL_VERSION } from "./version"
 
 const execute = async (cmd: Command): Promise<number> => {
@@ -54,6 +54,6 @@ const execute = async (cmd: Command): Promise<number> => {
   }
 }
 
-runCli(execute, () => {
+runCli(parseWithCli, execute, () => {
   throw new Error("the whole client runs every command")
 })

@@ -36,22 +36,29 @@ const currentDirectory = (): string => {
   }
 }
 
-const main = async (argv: ReadonlyArray<string>, execute: Execute): Promise<number | undefined> => {
+/** Reads the command line; undefined when this bundle leaves it to another (a hot bundle's own reading). */
+export type Parse = (argv: ReadonlyArray<string>, cwd: string) => Promise<Command | undefined>
+
+/** The whole argument parser (cli.ts), loaded once a command needs it. */
+export const parseWithCli: Parse = async (argv, cwd) => (await import("./cli")).parseCommandLine(argv, cwd)
+
+const main = async (argv: ReadonlyArray<string>, parse: Parse, execute: Execute): Promise<number | undefined> => {
   // `hookctl --version` answers before the argument parser (and node:util) is even loaded.
   if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) return execute({ kind: "version" })
   try {
-    const { parseCommandLine } = await import("./cli")
-    return await execute(parseCommandLine(argv, currentDirectory()))
+    const cmd = await parse(argv, currentDirectory())
+    return cmd === undefined ? undefined : await execute(cmd)
   } catch (e) {
     return report(e)
   }
 }
 
 /**
- * Runs hookctl with `execute`; a command it does not carry is handed to `otherwise` (a hot bundle
- * gives it to the whole client).
+ * Runs hookctl: `parse` reads the command line, `execute` runs the command; a command line or a
+ * command this bundle does not carry is handed to `otherwise` (a hot bundle gives it to the whole
+ * client).
  */
-export const runCli = (execute: Execute, otherwise: () => void): void => {
+export const runCli = (parse: Parse, execute: Execute, otherwise: () => void): void => {
   // stdout or stderr closed early (`hookctl ls | head`, `hookctl logs x |& head`): stop quietly
   // instead of crashing with EPIPE (an unhandled stderr error would end with exit 1). Nobody reads
   // any more, so nothing is lost by leaving at once.
@@ -61,7 +68,7 @@ export const runCli = (execute: Execute, otherwise: () => void): void => {
     })
   }
   // A CommonJS bundle has no top-level await: the exit code is set once main's output is out.
-  void main(process.argv.slice(2), execute).then((code) => (code === undefined ? otherwise() : finish(code)))
+  void main(process.argv.slice(2), parse, execute).then((code) => (code === undefined ? otherwise() : finish(code)))
 }
 
 /** A hot bundle's `otherwise`: the whole client (dist/hookctl.cjs beside it) runs the command line itself. */

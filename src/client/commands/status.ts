@@ -1,5 +1,6 @@
 // `hookctl status`: the supervisor's Status, as aligned lines or --json. A module of its own: the
 // status bundle (dist/hookctl-status.cjs, src/client/hot-entries.ts) carries it and little else.
+import { resolve } from "node:path"
 import type { Command } from "../cli"
 import { expectKind } from "../connection"
 import { EXIT_OK } from "../errors"
@@ -35,3 +36,23 @@ export const runStatus = (cmd: Extract<Command, { kind: "status" }>) =>
     await outLines(rows.map(([k, v]) => `${k.padEnd(12)}${terminalSafe(v)}`))
     return EXIT_OK
   })
+
+/**
+ * The status bundle's own reading of its command line (src/client/hot/status.ts): `status`, `--json`
+ * after it and `--repo DIR`, each at most once; undefined for anything else, which the whole
+ * client's parser reads instead (help, typos, other flags: its usage errors stay the only ones).
+ */
+export const readStatusCommandLine = (argv: ReadonlyArray<string>, cwd: string): Extract<Command, { kind: "status" }> | undefined => {
+  let status = false
+  let json = false
+  let repo: string | undefined
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]
+    if (word === "status" && !status) status = true
+    else if (word === "--json" && status && !json) json = true
+    else if (word === "--repo" && repo === undefined && (argv[i + 1] ?? "") !== "" && !argv[i + 1]!.startsWith("-")) repo = argv[++i]
+    else return undefined
+  }
+  // status reports the supervisor, whatever the repository: --repo is accepted and not needed.
+  return status ? { kind: "status", repo: repo === undefined ? cwd : resolve(cwd, repo), json } : undefined
+}

@@ -1,5 +1,5 @@
 // `hookctl ls` in a bundle of its own (dist/hookctl-ls.cjs): see hot/status.ts.
 import { runLs } from "../commands/ls"
-import { runCli, wholeClient } from "../run-cli"
+import { parseWithCli, runCli, wholeClient } from "../run-cli"
 
-runCli((cmd) => (cmd.kind === "ls" ? runLs(cmd) : undefined), wholeClient)
+runCli(parseWithCli, (cmd) => (cmd.kind === "ls" ? runLs(cmd) : undefined), wholeClient)
