@@ -89,6 +89,32 @@ describe("Store: repository functions", () => {
         job({ pid: 7, status: "running", started_at: 42, error: null, background: false, tags: ["t"], log_bytes: 10 }))
     }))
 
+  it.scopedLive("updateJob calls of one turn are written together: a missing job fails only its own caller, and a later read sees them all in order", () =>
+    Effect.gen(function* () {
+      const store = yield* open()
+      yield* store.insertInvocation(invocation(), [job(), job({ name: "build" })])
+      // Forked: each queues its patch and waits for the end of the turn; the read comes after them.
+      const writes = yield* Effect.forEach(
+        [
+          store.updateJob(INV_OLD, "install", { status: "running", pid: 11 }),
+          store.updateJob(INV_OLD, "ghost", { status: "failed" }),
+          store.updateJob(INV_OLD, "build", { status: "running" }),
+          store.updateJob(INV_OLD, "install", { status: "completed", exit_code: 0 })
+        ],
+        (write) => Effect.fork(Effect.either(write))
+      )
+      yield* Effect.yieldNow()
+      const read = yield* store.jobsOfInvocation(INV_OLD)
+      expect(read.map((j) => [j.name, j.status, j.pid, j.exit_code])).toEqual([
+        ["install", "completed", 11, 0],
+        ["build", "running", null, null]
+      ])
+      const results = yield* Effect.forEach(writes, (fiber) => fiber.await.pipe(Effect.flatten))
+      expect(results.map((r) => r._tag)).toEqual(["Right", "Left", "Right", "Right"])
+      const missing = results[1]!
+      expect(missing._tag === "Left" && missing.left.message).toContain("ghost")
+    }))
+
   it.scopedLive("updateJob of a missing job fails; updateJobs is all or nothing", () =>
     Effect.gen(function* () {
       const store = yield* open()
