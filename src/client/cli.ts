@@ -1,6 +1,7 @@
 // argv → a typed command (pure: no I/O). Every usage problem is a UsageError (exit 2) carrying
 // the command's usage line.
 import { isAbsolute, resolve } from "node:path"
+import { HOOK_WORD_PATTERN } from "../config/hook-names"
 import { parseDuration } from "../config/units"
 import { JOB_STATUSES, type JobAddress, type LogKind, type RunMode } from "../protocol/types"
 import { INVOCATION_PREFIX_PATTERN, parseJobRef } from "./address"
@@ -8,14 +9,13 @@ import { flagBool, flagList, flagString, parseArgv, type FlagSpec, type ParsedAr
 import { COMMANDS, GLOBAL_USAGE, commandHelp, commandSpec, globalHelp, type CommandSpec } from "./commands-spec"
 import { EXIT_USAGE, UsageError } from "./errors"
 import { LIST_FORMATS, type ListFormat } from "./list-formats"
+import { FAILED_STATUSES } from "./failed-statuses"
 import { didYouMean } from "./suggest"
 
 /** `ls` without --limit shows this many jobs (and says how many more there are). */
 export const DEFAULT_LIST_LIMIT = 20
 /** `ls --watch` without an interval redraws every second. */
 export const DEFAULT_WATCH_MS = 1000
-/** What `--failed` means for `ls` and `logs`. */
-export const FAILED_STATUSES: ReadonlyArray<string> = ["failed", "timed_out", "crashed"]
 
 export interface ListQuery {
   readonly allRepos: boolean
@@ -330,7 +330,7 @@ const buildCommand = (spec: CommandSpec, args: ParsedArgs, repo: string, cwd: st
       }
     case "run-hook": {
       const [hook] = positionals(1, 1, "<hook>")
-      if (!/^[a-z][a-z0-9-]*$/.test(hook)) throw usage(`"${hook}" is not a git hook name`)
+      if (!HOOK_WORD_PATTERN.test(hook)) throw usage(`"${hook}" is not a git hook name`)
       const mode = flagString(args, "mode") ?? "auto"
       if (mode !== "auto" && mode !== "foreground" && mode !== "background") {
         throw usage(`--mode: "${mode}" (expected auto, foreground or background)`)

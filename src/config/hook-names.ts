@@ -2,6 +2,12 @@
 // Effect-free: hookctl imports it (hooks install, run-hook).
 
 /**
+ * What `hookctl run-hook <hook>` accepts as a hook's name before asking the supervisor (which
+ * answers an unknown one with a did-you-mean): the shape of git's names, not the list.
+ */
+export const HOOK_WORD_PATTERN = /^[a-z][a-z0-9-]*$/
+
+/**
  * The hooks git documents (githooks(5)). "p4-*" is the four git-p4 hooks, listed by name so
  * the generated JSON Schema can say `additionalProperties: false` exactly.
  */

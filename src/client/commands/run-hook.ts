@@ -7,7 +7,7 @@ import { isTerminalRecord, type JobInfo, type RequestPayloads, type ResponseEnve
 import { connectToSupervisor, howToStart } from "../autostart"
 import type { Command } from "../cli"
 import { expectKind, type Connection } from "../connection"
-import { bypassHint, NON_BLOCKING_HOOKS } from "../../config/hook-names"
+import { bypassHint, HOOK_WORD_PATTERN, NON_BLOCKING_HOOKS } from "../../config/hook-names"
 import { ClientError, EXIT_FAILED, EXIT_OK, ServerError, UnreachableError, UnsafeSocketError } from "../errors"
 import { hookWorktree } from "../git"
 import { decideWithoutSupervisor } from "../hook-config"
@@ -241,4 +241,17 @@ const runHookJobs = async (cmd: RunHookCommand): Promise<number> => {
   } finally {
     connection.close()
   }
+}
+
+/**
+ * The run-hook bundle's own reading of its command line (src/client/hot/run-hook.ts): what the
+ * shims send — `run-hook <hook> -- <git's arguments>` — and nothing else; undefined for any other
+ * shape (--mode, --force, --repo, help…), which the whole client's parser reads instead, so its
+ * usage errors stay the only ones.
+ */
+export const readShimCommandLine = (argv: ReadonlyArray<string>, cwd: string): Extract<Command, { kind: "run-hook" }> | undefined => {
+  const [word, hook, terminator] = argv
+  if (word !== "run-hook" || hook === undefined || !HOOK_WORD_PATTERN.test(hook)) return undefined
+  if (argv.length > 2 && terminator !== "--") return undefined
+  return { kind: "run-hook", repo: cwd, hook, mode: "auto", args: argv.slice(3), force: false }
 }

@@ -1,6 +1,9 @@
-// `hookctl run-hook`, what every shim runs, in a bundle of its own (dist/hookctl-run-hook.cjs):
-// see hot/status.ts.
-import { runHook } from "../commands/run-hook"
-import { parseWithCli, runCli, wholeClient } from "../run-cli"
+// `hookctl run-hook`, what every shim runs, in a bundle of its own (dist/hookctl-run-hook.cjs): see
+// hot/status.ts. It reads the shims' own command line (`run-hook <hook> -- <git's arguments>`)
+// itself, without the argument parser; any other shape goes to the whole client.
+import { readShimCommandLine, runHook } from "../commands/run-hook"
+import { runCli, wholeClient, type Parse } from "../run-cli"
 
-runCli(parseWithCli, (cmd) => (cmd.kind === "run-hook" ? runHook(cmd) : undefined), wholeClient)
+const parse: Parse = async (argv, cwd) => readShimCommandLine(argv, cwd)
+
+runCli(parse, (cmd) => (cmd.kind === "run-hook" ? runHook(cmd) : undefined), wholeClient)
