@@ -27,7 +27,13 @@ export type RequestHandler = (request: RequestEnvelope, reply: Replier, connecti
 
 export const INTERNAL_ERROR_MESSAGE = "internal error (see the supervisor log)"
 
-/** A streaming connection's reused encode buffer: a batch that does not fit gets its own. */
+/**
+ * A streaming connection's reused encode buffer starts this small and grows (×4) after a batch that
+ * did not fit, up to STREAM_SCRATCH_BYTES; a batch over that gets its own. A waited hook's stream
+ * (a few small frames) never takes 2 MiB: every such Buffer is external memory V8 counts towards
+ * its next full collection, which came every ~4 hook runs (issue 13: waited hook).
+ */
+const STREAM_SCRATCH_FIRST_BYTES = 16 * 1024
 const STREAM_SCRATCH_BYTES = 2 * 1024 * 1024
 
 // ---------------------------------------------------------------- inbound frames
@@ -189,8 +195,13 @@ const makeReplier = (socket: net.Socket, closed: Deferred.Deferred<void>, moreQu
             // One write per upstream chunk, encoded only when the peer is still there, and the next
             // chunk pulled only once this one reached the kernel (the write waits for that, so the
             // buffer is free again): a reader's backlog stays upstream, never in this socket's buffer.
-            scratch ??= Buffer.allocUnsafe(STREAM_SCRATCH_BYTES)
-            return write(encodeFramesInto(Chunk.toReadonlyArray(chunk), scratch))
+            scratch ??= Buffer.allocUnsafe(STREAM_SCRATCH_FIRST_BYTES)
+            const bytes = encodeFramesInto(Chunk.toReadonlyArray(chunk), scratch)
+            // The write below completes before the next chunk is encoded, so the old scratch is free.
+            if (bytes !== scratch && scratch.length < STREAM_SCRATCH_BYTES) {
+              scratch = Buffer.allocUnsafe(Math.min(STREAM_SCRATCH_BYTES, Math.max(bytes.length, scratch.length * 4)))
+            }
+            return write(bytes)
           })
         ),
         peerGone

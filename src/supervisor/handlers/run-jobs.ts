@@ -1,12 +1,12 @@
 // RunJobs: resolve the repo, take the jobs from the request or from hookd.yml, start the
 // invocation, answer RunAccepted and, with wait:true, stream the waited jobs' records.
-import { Deferred, Effect, Stream } from "effect"
+import { Chunk, Deferred, Effect, Stream } from "effect"
 import { ConfigInvalid, loadHookJobs } from "../../config/load"
 import { isInsideRelativePath } from "../../config/schema"
 import { findNeedsProblem } from "../../domain/dag"
 import { tailJobLog } from "../../jobs/tail"
 import { jobLogPath } from "../../protocol/paths"
-import { response, type JobSpec, type JobStatus, type RequestPayloads, type ResponseEnvelope, type StreamOutcome } from "../../protocol/types"
+import { isTerminalRecord, response, type JobSpec, type JobStatus, type RequestPayloads, type ResponseEnvelope, type StreamOutcome } from "../../protocol/types"
 import type { Connection, Replier } from "../socket-server"
 import { BadRequest } from "../errors"
 import { JobRunner, type LiveJob } from "../../jobs/runner"
@@ -171,13 +171,26 @@ export const handleRunJobs = (request: RunJobs, id: string | undefined, reply: R
     const streams = [...skippedWaited.map((j) => framesOf(j.name, started.logs.get(j.name))), ...waited.map((entry) => framesOf(entry.name, entry.log))]
     // No read-ahead beyond one chunk per job: the hook's socket sets the pace (issue 14 item 5). One
     // job's stream goes as it is: a merge costs fibers and a queue per chunk.
-    const records = streams.length === 1 ? streams[0]! : Stream.mergeAll(streams, { concurrency: "unbounded", bufferSize: 1 })
-    const end = Stream.fromEffect(
+    const merged = streams.length === 1 ? streams[0]! : Stream.mergeAll(streams, { concurrency: "unbounded", bufferSize: 1 })
+    // One waited job: its terminal record is the stream's last before StreamEnd, which follows as
+    // soon as its row is read back — so both leave in one write (the replier writes a chunk at a
+    // time), and the hook wakes up once at the end instead of twice (issue 13: waited hook).
+    const heldBack: ResponseEnvelope[] = []
+    const records =
+      streams.length !== 1
+        ? merged
+        : Stream.filter(merged, (frame) => {
+            const last = frame.kind === "StreamFrame" && isTerminalRecord(frame.payload.record)
+            if (last) heldBack.push(frame)
+            return !last
+          })
+    const end = Stream.unwrap(
       Effect.gen(function* () {
         const statuses = yield* Effect.forEach(waited, (e) => Effect.map(Deferred.await(e.done), (ended) => ended.status))
         const outcome = outcomeOf([...statuses, ...skippedWaited.map((): JobStatus => "skipped")])
         const jobs = yield* waitedJobsAsEnded(repo, started.invocationId, backgroundOf)
-        return response("StreamEnd", { outcome, ...(jobs !== undefined && { jobs }) }, id) as ResponseEnvelope
+        const last = response("StreamEnd", { outcome, ...(jobs !== undefined && { jobs }) }, id) as ResponseEnvelope
+        return Stream.fromChunk(Chunk.unsafeFromArray([...heldBack.splice(0), last]))
       })
     )
     yield* reply.stream(Stream.concat(records, end))
