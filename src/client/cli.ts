@@ -9,11 +9,9 @@ import { flagBool, flagList, flagString, parseArgv, type FlagSpec, type ParsedAr
 import { COMMANDS, GLOBAL_USAGE, commandHelp, commandSpec, globalHelp, type CommandSpec } from "./commands-spec"
 import { EXIT_USAGE, UsageError } from "./errors"
 import { LIST_FORMATS, type ListFormat } from "./list-formats"
-import { FAILED_STATUSES } from "./failed-statuses"
+import { DEFAULT_LIST_LIMIT, FAILED_STATUSES } from "./list-defaults"
 import { didYouMean } from "./suggest"
 
-/** `ls` without --limit shows this many jobs (and says how many more there are). */
-export const DEFAULT_LIST_LIMIT = 20
 /** `ls --watch` without an interval redraws every second. */
 export const DEFAULT_WATCH_MS = 1000
 

@@ -1,9 +1,10 @@
-// The status and run-hook bundles read their own command lines (src/client/hot/, without the
+// The status, ls and run-hook bundles read their own command lines (src/client/hot/, without the
 // argument parser): what one accepts it must read exactly as the whole client's parser does, and
 // every other shape it must leave to that parser (undefined), so help, typos and usage errors stay
 // the parser's.
 import { describe, expect, it } from "vitest"
 import { parseCommandLine } from "../../src/client/cli"
+import { readLsCommandLine } from "../../src/client/commands/ls"
 import { readShimCommandLine } from "../../src/client/commands/run-hook"
 import { readStatusCommandLine } from "../../src/client/commands/status"
 
@@ -34,6 +35,37 @@ const readers = {
       ["status", "--repo", "--json"],
       ["--repo", "/a", "--repo", "/b", "status"],
       ["status", "--jsn"]
+    ]
+  },
+  ls: {
+    read: readLsCommandLine,
+    accepted: [
+      ["ls"],
+      ["ls", "--json"],
+      ["ls", "--all-repos"],
+      ["ls", "--failed"],
+      ["ls", "--limit", "0"],
+      ["ls", "--limit", "5", "--json", "--failed", "--all-repos"],
+      ["--repo", "sub", "ls", "--limit", "3"],
+      ["ls", "--repo", "/elsewhere"]
+    ],
+    left: [
+      [],
+      ["ls", "--help"],
+      ["ls", "--limit"],
+      ["ls", "--limit", "-1"],
+      ["ls", "--limit", "x"],
+      ["ls", "--limit", "1", "--limit", "2"],
+      ["ls", "--json", "--json"],
+      ["ls", "--format", "csv"],
+      ["ls", "--watch"],
+      ["ls", "--status", "failed"],
+      ["ls", "--hook", "pre-commit"],
+      ["ls", "extra"],
+      ["--json", "ls"],
+      ["--limit", "3", "ls"],
+      ["ls", "--failed", "--status", "failed"],
+      ["status"]
     ]
   },
   "run-hook": {

@@ -1,7 +1,7 @@
 // Finding the job a command is about: did-you-mean when a name is unknown, and the newest (failed) job
 // of the current worktree for `logs` without a <job>.
 import type { JobAddress, JobInfo } from "../../protocol/types"
-import { FAILED_STATUSES } from "../failed-statuses"
+import { FAILED_STATUSES } from "../list-defaults"
 import { expectKind, type Connection } from "../connection"
 import { ClientError, EXIT_NOT_FOUND, ServerError } from "../errors"
 import { worktreeRoot } from "../git"

@@ -1,6 +1,7 @@
 // `hookctl ls`: ListJobs (in pages), shown as a fitted table (with a "… N more" footer) or a script format;
 // `--watch` redraws the table on an interval until Ctrl-C.
 import { homedir } from "node:os"
+import { resolve } from "node:path"
 import type { JobInfo, RequestPayloads, ResponseEnvelope, UnavailableRepo } from "../../protocol/types"
 import type { Command } from "../cli"
 import { expectKind, type Connection } from "../connection"
@@ -8,6 +9,7 @@ import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from "../errors"
 import { formatBytes, formatRelativeTime } from "../format"
 import { moreFooter, renderJobsTable } from "../jobs-view"
 import { formatLeftOut, mergeLeftOut } from "../left-out"
+import { DEFAULT_LIST_LIMIT, FAILED_STATUSES } from "../list-defaults"
 import { renderMachineFormat } from "../list-formats"
 import { colourEnabled, errLines, out, outLines, terminalWidth } from "../output"
 import { withConnection, worktreeFilter } from "./connect"
@@ -134,3 +136,39 @@ const watch = async (c: Connection, cmd: LsCommand, request: RequestPayloads["Li
     process.removeListener("SIGINT", stop)
   }
 }
+
+/**
+ * The ls bundle's own reading of its command line (src/client/hot/ls.ts): `ls` with `--json`,
+ * `--all-repos`, `--failed`, `--limit N` after it and `--repo DIR`, each at most once; undefined for
+ * anything else, which the whole client's parser reads instead (its usage errors stay the only ones).
+ */
+export const readLsCommandLine = (argv: ReadonlyArray<string>, cwd: string): LsCommand | undefined => {
+  let ls = false
+  let repo: string | undefined
+  let limit: number | undefined
+  const flags = new Set<string>()
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!
+    const value = argv[i + 1]
+    if (word === "ls" && !ls) ls = true
+    else if (word === "--repo" && repo === undefined && value !== undefined && value !== "" && !value.startsWith("-")) repo = argv[++i]
+    else if (word === "--limit" && ls && limit === undefined && value !== undefined && /^\d+$/.test(value)) limit = Number(argv[++i])
+    else if (ls && SIMPLE_LS_FLAGS.has(word) && !flags.has(word)) flags.add(word)
+    else return undefined
+  }
+  if (!ls) return undefined
+  const failed = flags.has("--failed")
+  return {
+    kind: "ls",
+    repo: repo === undefined ? cwd : resolve(cwd, repo),
+    format: flags.has("--json") ? "json" : "table",
+    query: {
+      allRepos: flags.has("--all-repos"),
+      statuses: failed ? FAILED_STATUSES : [],
+      limit: limit ?? DEFAULT_LIST_LIMIT,
+      ...(failed && { failed: true as const })
+    }
+  }
+}
+
+const SIMPLE_LS_FLAGS: ReadonlySet<string> = new Set(["--json", "--all-repos", "--failed"])
