@@ -172,17 +172,22 @@ export const handleRunJobs = (request: RunJobs, id: string | undefined, reply: R
     // No read-ahead beyond one chunk per job: the hook's socket sets the pace (issue 14 item 5). One
     // job's stream goes as it is: a merge costs fibers and a queue per chunk.
     const merged = streams.length === 1 ? streams[0]! : Stream.mergeAll(streams, { concurrency: "unbounded", bufferSize: 1 })
-    // One waited job: its terminal record is the stream's last before StreamEnd, which follows as
-    // soon as its row is read back — so both leave in one write (the replier writes a chunk at a
-    // time), and the hook wakes up once at the end instead of twice (issue 13: waited hook).
+    // One waited job: its `started` record leaves with the record after it, and its terminal record
+    // — the stream's last before StreamEnd, which follows as soon as its row is read back — with
+    // StreamEnd (the replier writes a chunk at a time). A silent check's stream is then one write
+    // and one wake-up of the hook, which prints neither record (issue 13: waited hook).
     const heldBack: ResponseEnvelope[] = []
     const records =
       streams.length !== 1
         ? merged
-        : Stream.filter(merged, (frame) => {
-            const last = frame.kind === "StreamFrame" && isTerminalRecord(frame.payload.record)
-            if (last) heldBack.push(frame)
-            return !last
+        : Stream.mapChunks(merged, (chunk) => {
+            const out: ResponseEnvelope[] = []
+            for (const frame of chunk) {
+              const record = frame.kind === "StreamFrame" ? frame.payload.record : undefined
+              if (record?.kind === "status" && (record.data.event === "started" || isTerminalRecord(record))) heldBack.push(frame)
+              else out.push(...heldBack.splice(0), frame)
+            }
+            return Chunk.unsafeFromArray(out)
           })
     const end = Stream.unwrap(
       Effect.gen(function* () {
