@@ -1,6 +1,7 @@
 // When an idle supervisor collects: quiet long enough (longer before each further collection),
 // the first always and later ones only with enough unused heap, at most three times per quiet period,
-// never while busy; a supervisor quiet since it started collects its young generation twice, 1 s in.
+// never while busy; a supervisor quiet since it started collects its young generation twice, 1 s in
+// or once its start-up work is done.
 import { describe, expect, it } from "vitest"
 import {
   IDLE_GC_AFTER_START_MS,
@@ -13,7 +14,7 @@ import {
 } from "../../src/domain/idle-gc"
 
 const MiB = 1024 * 1024
-const quiet: HeapSample = { busy: false, quietMs: IDLE_GC_QUIET_MS, quietSinceStart: false, heapTotal: 90 * MiB, heapUsed: 60 * MiB, collectionsWhileQuiet: 0 }
+const quiet: HeapSample = { busy: false, quietMs: IDLE_GC_QUIET_MS, quietSinceStart: false, startupDone: true, heapTotal: 90 * MiB, heapUsed: 60 * MiB, collectionsWhileQuiet: 0 }
 const justStarted: Partial<HeapSample> = { quietSinceStart: true, quietMs: IDLE_GC_AFTER_START_MS }
 
 describe("idleCollection", () => {
@@ -33,6 +34,8 @@ describe("idleCollection", () => {
     ["quiet since start, however little is unused", { ...justStarted, heapUsed: 90 * MiB }, "after-start"],
     ["quiet since start, not yet", { ...justStarted, quietMs: IDLE_GC_AFTER_START_MS - 1 }, "none"],
     ["quiet since start but busy now", { ...justStarted, busy: true }, "none"],
+    ["quiet since start, the start-up work not done yet", { ...justStarted, startupDone: false }, "none"],
+    ["… but a whole quiet period without it done: the usual full one", { ...justStarted, startupDone: false, quietMs: IDLE_GC_QUIET_MS }, "full"],
     ["after the start-up pair, the next waits two quiet periods", { ...justStarted, collectionsWhileQuiet: 1, quietMs: IDLE_GC_QUIET_MS }, "none"],
     ["… and runs then, with enough unused", { ...justStarted, collectionsWhileQuiet: 1, quietMs: 2 * IDLE_GC_QUIET_MS }, "full"]
   ])("%s → %s", (_, change, expected) => {
