@@ -4,7 +4,7 @@
 // to create the state dir, or to load code from a directory others may write to.
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { beforeEach, describe, expect, it } from "vitest"
+import { afterAll, beforeEach, describe, expect, it } from "vitest"
 import { useScriptedServer } from "./scripted-server"
 import { ROOT, runHookctl, tempDir } from "./support"
 
@@ -18,6 +18,7 @@ describe("hookctl's code cache", () => {
   let state: string
   const { serve } = useScriptedServer("hookctl-code-cache-", (ready) => ({ repo, env } = ready))
   const temp = tempDir("hookctl-code-cache-state-")
+  afterAll(() => temp.cleanup())
 
   beforeEach(async () => {
     state = join(temp.dir, `state-${Math.random().toString(36).slice(2)}`)

@@ -1,19 +1,22 @@
 // The version handshake: every command connection sends Hello in the same write as its request, and a
 // supervisor of another version is pointed out once per supervisor start (pid + start time), not per command.
 import { mkdtempSync, readFileSync } from "node:fs"
-import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { describe, expect, it } from "vitest"
+import { afterAll, describe, expect, it } from "vitest"
 import { versionMismatchMessage, versionNotice } from "../../src/client/version-notice"
 import { HOOKCTL_VERSION } from "../../src/client/version"
 import { useScriptedServer } from "./scripted-server"
-import { runHookctl } from "./support"
+import { runHookctl, tempDir } from "./support"
+
+// Every state dir of this file lives in one temp dir, removed after the file.
+const temp = tempDir("hookctl-handshake-")
+afterAll(() => temp.cleanup())
 
 const STATUS = { kind: "SupervisorStatus" as const, payload: { pid: 1, uptime_ms: 1, repos: 0, running: 0, queued: 0, connections: 1, rss_bytes: 1, version: "0.0.1" } }
 
 describe("the Welcome notice (pure)", () => {
   const welcome = (over: Partial<{ server_version: string; pid: number; started_at: number; state_dir: string }>) => ({
-    server_version: "0.1.0", protocol_versions: [1], pid: 10, started_at: 1000, state_dir: mkdtempSync(join(tmpdir(), "hookctl-notice-")), ...over
+    server_version: "0.1.0", protocol_versions: [1], pid: 10, started_at: 1000, state_dir: mkdtempSync(join(temp.dir, "notice-")), ...over
   })
   it("says nothing when the versions match", () => {
     expect(versionNotice(welcome({ server_version: "0.2.0" }), "0.2.0")).toBeUndefined()
@@ -70,7 +73,7 @@ describe("hookctl's Hello", () => {
   })
 
   it("a supervisor of another version is pointed out once per supervisor start", async () => {
-    const stateDir = mkdtempSync(join(tmpdir(), "hookctl-hello-state-"))
+    const stateDir = mkdtempSync(join(temp.dir, "hello-state-"))
     await serve(() => ({ answers: [STATUS] }), { version: "0.0.1", pid: 777, startedAt: 5000, stateDir })
     const first = await runHookctl(["status"], { cwd: repo, env })
     expect(first.code).toBe(0)
