@@ -1,8 +1,8 @@
 // Cancel = interruption: no process of a cancelled job survives; CancelMatching's predicates.
-import { describe, expect, it } from "vitest"
+import { afterEach, describe, expect, it } from "vitest"
 import { liveMembersOfGroup } from "../support/processes"
 import { TestClient, type Sandbox } from "../support/supervisor"
-import { awaitStarted, follow, getJob, job, listJobs, payloadOf, runJobs, start, useSupervisedRepo } from "./helpers"
+import { awaitOutput, awaitStarted, follow, getJob, job, listJobs, payloadOf, runJobs, start, useSupervisedRepo } from "./helpers"
 
 let sandbox: Sandbox
 let repo: string
@@ -19,9 +19,15 @@ const request = async <N extends "CancelJob" | "CancelAll" | "CancelMatching">(r
 }
 
 describe("cancel", () => {
-  it("cancelling `sleep 100 & sleep 100; wait` leaves no process of its group", async () => {
-    const inv = await start(sandbox.socket, runJobs(repo, [job("sleepy", "sleep 100 & sleep 100; wait")]))
-    await awaitStarted(sandbox.socket, repo, inv, "sleepy")
+  // A test that fails half-way must not leave its jobs running into the next test's counts.
+  afterEach(async () => {
+    await request("CancelAll", { repo_root: repo })
+  })
+
+  it("cancelling `sleep 100 & sleep 100 & echo up; wait` leaves no process of its group", async () => {
+    const inv = await start(sandbox.socket, runJobs(repo, [job("sleepy", "sleep 100 & sleep 100 & echo up; wait")]))
+    // `started` means the shell runs, not that it has forked yet: "up" comes after both forks.
+    await awaitOutput(sandbox.socket, repo, inv, "sleepy", "up")
     const pgid = (await getJob(sandbox.socket, repo, inv, "sleepy")).pid!
     expect(liveMembersOfGroup(pgid).length).toBeGreaterThanOrEqual(2)
     const r = await request("CancelJob", { job: { repo_root: repo, name: "sleepy" } })
@@ -31,8 +37,9 @@ describe("cancel", () => {
   })
 
   it("a job that traps TERM is SIGKILLed after the grace period", async () => {
-    const inv = await start(sandbox.socket, runJobs(repo, [job("stubborn", "trap '' TERM; sleep 100 & sleep 100; wait")]))
-    await awaitStarted(sandbox.socket, repo, inv, "stubborn")
+    const inv = await start(sandbox.socket, runJobs(repo, [job("stubborn", "trap '' TERM; sleep 100 & sleep 100 & echo up; wait")]))
+    // After "up" the trap is set: the TERM cannot end the job before the grace period.
+    await awaitOutput(sandbox.socket, repo, inv, "stubborn", "up")
     const pgid = (await getJob(sandbox.socket, repo, inv, "stubborn")).pid!
     await request("CancelJob", { job: { repo_root: repo, invocation_prefix: inv.slice(0, 6), name: "stubborn" } })
     expect(liveMembersOfGroup(pgid)).toEqual([])

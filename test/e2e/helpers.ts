@@ -54,6 +54,25 @@ export const awaitStarted = async (socket: string, repo: string, invocationId: s
   }
 }
 
+/**
+ * Resolves once the job has written `line` to its stdout: for a command whose background children
+ * must exist before the test goes on (its `started` record only says the shell has been exec'd).
+ */
+export const awaitOutput = async (socket: string, repo: string, invocationId: string, name: string, line: string): Promise<void> => {
+  const c = await TestClient.connect(socket)
+  try {
+    c.send("TailLogs", { job: { repo_root: repo, invocation_prefix: invocationId, name }, follow: true, kinds: ["stdout"] })
+    for (;;) {
+      const f = await c.next()
+      if (f.kind !== "StreamFrame") throw new Error(`job ${name} ended before it wrote ${JSON.stringify(line)}: ${JSON.stringify(f)}`)
+      const record = (f.payload as { record: LogRecord }).record
+      if (String(record.data).split("\n").includes(line)) return
+    }
+  } finally {
+    c.close()
+  }
+}
+
 export const getJob = async (socket: string, repo: string, invocationId: string, name: string): Promise<JobInfo> => {
   const c = await TestClient.connect(socket)
   try {
