@@ -10,12 +10,14 @@
 // Effect-free and small: it runs before the bundle is compiled.
 import * as fs from "node:fs"
 import * as net from "node:net"
-import { LOG_FORMAT_VERSION, MAX_FRAME_BYTES, SUPPORTED_PROTOCOL_VERSIONS } from "../protocol/types"
+import { encodeFrame, parseFrameBody } from "../protocol/framing"
+import { MAX_FRAME_BYTES, response, SUPPORTED_PROTOCOL_VERSIONS } from "../protocol/types"
 import { readSettings, type SupervisorSettings } from "../settings/read-settings"
 import { publishFirstStageLink, type FirstStageListener } from "./first-stage-link"
 import { listenOnLockName } from "./lock-socket"
 import { canonicalStateDir, singletonLockNameFor } from "./singleton-name"
 import { takeActivationFd } from "./socket-activation"
+import { welcomeOf } from "./welcome"
 import { prepareSocketPathSync } from "./socket-path-steps"
 
 /**
@@ -38,30 +40,21 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
  * answers those, including every malformed frame).
  */
 export const welcomeFrameFor = (body: Buffer, settings: SupervisorSettings, pid: number): Buffer | undefined => {
-  let raw: unknown
+  let raw: Record<string, unknown>
   try {
-    raw = JSON.parse(body.toString("utf8"))
+    raw = parseFrameBody(body) // the supervisor's own parsing: what it refuses (BAD_FRAME) is left to it
   } catch {
     return undefined
   }
-  if (!isObject(raw) || raw.req !== "Hello" || typeof raw.v !== "number" || !SUPPORTED_PROTOCOL_VERSIONS.includes(raw.v)) return undefined
+  if (raw.req !== "Hello" || typeof raw.v !== "number" || !SUPPORTED_PROTOCOL_VERSIONS.includes(raw.v)) return undefined
   if (raw.id !== undefined && typeof raw.id !== "string") return undefined
   const payload = raw.payload
   if (!isObject(payload) || typeof payload.client !== "string" || typeof payload.client_version !== "string") return undefined
-  const welcome = {
-    server_version: settings.version,
-    protocol_versions: SUPPORTED_PROTOCOL_VERSIONS,
-    pid,
-    started_at: settings.startedAt,
-    state_dir: settings.stateDir,
-    log_format: LOG_FORMAT_VERSION
+  try {
+    return encodeFrame(response("Welcome", welcomeOf(settings, pid), raw.id))
+  } catch {
+    return undefined // an id so long the Welcome would pass the frame cap: the supervisor answers that
   }
-  const envelope = raw.id === undefined ? { v: 1, kind: "Welcome", payload: welcome } : { v: 1, id: raw.id, kind: "Welcome", payload: welcome }
-  const json = Buffer.from(JSON.stringify(envelope), "utf8")
-  const frame = Buffer.allocUnsafe(4 + json.length)
-  frame.writeUInt32BE(json.length, 0)
-  json.copy(frame, 4)
-  return frame
 }
 
 interface Held {

@@ -70,6 +70,11 @@ describe("welcomeFrameFor", () => {
   ])("leaves %s to the supervisor", (_what, value) => {
     expect(welcomeFrameFor(body(value), settings, 42)).toBeUndefined()
   })
+
+  it("leaves a Hello whose bytes are not UTF-8 to the supervisor (which answers BAD_FRAME)", () => {
+    const notUtf8 = Buffer.concat([Buffer.from('{"v":1,"req":"Hello","payload":{"client":"'), Buffer.from([0xff]), Buffer.from('","client_version":"0"}}')])
+    expect(welcomeFrameFor(notUtf8, settings, 42)).toBeUndefined()
+  })
 })
 
 describe("welcomeFrameFor against the supervisor's decoding", () => {

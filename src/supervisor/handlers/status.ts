@@ -1,6 +1,6 @@
 // Hello and Status.
 import { Effect } from "effect"
-import { LOG_FORMAT_VERSION, SUPPORTED_PROTOCOL_VERSIONS, type ResponsePayloads } from "../../protocol/types"
+import type { ResponsePayloads } from "../../protocol/types"
 import { JobContainment } from "../../jobs/containment"
 import { JobRunner } from "../../jobs/runner"
 import type { JobSlots } from "../../jobs/slots"
@@ -8,18 +8,9 @@ import { Lifecycle } from "../../lifecycle/lifecycle"
 import { RepoRegistry } from "../../repos/registry"
 import { Settings } from "../../settings/settings"
 import { Retention } from "../../retention/service"
+import { welcomeOf } from "../welcome"
 
-export const hello = Effect.map(
-  Settings,
-  (s): ResponsePayloads["Welcome"] => ({
-    server_version: s.version,
-    protocol_versions: SUPPORTED_PROTOCOL_VERSIONS,
-    pid: process.pid,
-    started_at: s.startedAt,
-    state_dir: s.stateDir,
-    log_format: LOG_FORMAT_VERSION
-  })
-)
+export const hello = Effect.map(Settings, (s) => welcomeOf(s, process.pid))
 
 const poolStatus = (slots: JobSlots) => ({ max: slots.permits, running: slots.permits - slots.free(), queued: slots.waiting() })
 
