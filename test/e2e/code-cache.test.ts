@@ -3,11 +3,10 @@
 // only costs a compile from source — the supervisor starts, answers, never prints a stack trace or
 // aborts inside V8, and writes a good cache again. Each test runs a private copy of the bundles
 // (inside this checkout, so node_modules resolves) so that its cache is its own.
-import { execFileSync } from "node:child_process"
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
-import { createOtherUser, isRoot, reachableInstall, SKIP_NOT_ROOT, type OtherUser, type ReachableInstall } from "../support/other-user"
+import { afterEach, describe, expect, it } from "vitest"
+import { handOver, isRoot, SKIP_NOT_ROOT, useThrowawayUser } from "../support/other-user"
 import { makeSandbox, outputContains, REPO_ROOT, startSupervisor, TestClient, type RunningSupervisor, type Sandbox } from "../support/supervisor"
 
 let sandbox: Sandbox | undefined
@@ -126,25 +125,12 @@ describe("the supervisor's code cache", () => {
 })
 
 describe("the supervisor's code cache when the bundle's directory is not the user's", () => {
-  let user: OtherUser | undefined
-  // A copy the throwaway user can reach (the checkout may be below a 0700 directory), ours and 0755.
-  let install: ReachableInstall | undefined
-  beforeAll(() => {
-    if (!isRoot) return
-    user = createOtherUser()
-    install = reachableInstall()
-  })
-  afterAll(() => {
-    user?.remove()
-    install?.remove()
-  })
+  const other = useThrowawayUser()
 
   it.skipIf(!isRoot)(`lives in the user's state dir instead (${isRoot ? "as a throwaway user" : SKIP_NOT_ROOT})`, async () => {
     const box = (sandbox = makeSandbox())
-    const dir = dirname(install!.hookd)
-    execFileSync("chown", ["-R", `${user!.uid}:${user!.gid}`, box.dir])
-    chmodSync(box.dir, 0o700)
-    const as = { uid: user!.uid, gid: user!.gid }
+    const dir = dirname(other.install!.hookd)
+    const as = handOver(box.dir, other.user!)
     const first = await startCopy(dir, as)
     expect(startedLine(first).code_cache).toBe("absent")
     expect(first.output()).toContain('"event":"code_cache_written"')

@@ -7,25 +7,15 @@
 import { execFileSync, spawnSync } from "node:child_process"
 import { chmodSync, readdirSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import { afterEach, describe, expect, it } from "vitest"
 import { repoDbPath } from "../../src/protocol/paths"
 import { makeGitRepo } from "../support/git"
-import { createOtherUser, isRoot, reachableInstall, type OtherUser, type ReachableInstall } from "../support/other-user"
+import { handOver, useThrowawayUser } from "../support/other-user"
 import { HOOKCTL_BIN, makeSandbox, startSupervisor, type Sandbox } from "../support/supervisor"
 
-let user: OtherUser | undefined
-// What the throwaway user runs (the checkout itself may be out of its reach).
-let install: ReachableInstall | undefined
+// As root, hookd runs as a throwaway user (root may enter any directory), from a copy it can reach.
+const other = useThrowawayUser()
 let sandbox: Sandbox | undefined
-beforeAll(() => {
-  if (!isRoot) return
-  user = createOtherUser()
-  install = reachableInstall()
-})
-afterAll(() => {
-  user?.remove()
-  install?.remove()
-})
 afterEach(() => sandbox?.cleanup())
 
 const CONFIG = "hooks:\n  pre-commit:\n    jobs:\n      - {name: check, run: 'true'}\n"
@@ -42,7 +32,7 @@ const repoWithConfig = (dir: string) => {
  * directory another user owns (issue 14 item 1), so when hookd runs as the throwaway user, so does hookctl.
  */
 const hookctl = (box: Sandbox, cwd: string, as: { uid: number; gid: number } | undefined, args: ReadonlyArray<string>) =>
-  spawnSync(process.execPath, [install?.hookctl ?? HOOKCTL_BIN, ...args], { cwd, env: box.env, encoding: "utf8", ...(as ?? {}) })
+  spawnSync(process.execPath, [other.install?.hookctl ?? HOOKCTL_BIN, ...args], { cwd, env: box.env, encoding: "utf8", ...(as ?? {}) })
 const runHook = (box: Sandbox, cwd: string, as: { uid: number; gid: number } | undefined) => hookctl(box, cwd, as, ["run-hook", "pre-commit"])
 
 describe("fault: a repository directory hookd may not enter", () => {
@@ -50,11 +40,11 @@ describe("fault: a repository directory hookd may not enter", () => {
     const box = (sandbox = makeSandbox())
     const repo = repoWithConfig(join(box.dir, "repo"))
     const healthy = repoWithConfig(join(box.dir, "healthy"))
-    if (user !== undefined) execFileSync("chown", ["-R", `${user.uid}:${user.gid}`, box.dir])
-    chmodSync(box.dir, 0o700)
-    const as = user !== undefined ? { uid: user.uid, gid: user.gid } : undefined
+    let as: { uid: number; gid: number } | undefined
+    if (other.user !== undefined) as = handOver(box.dir, other.user)
+    else chmodSync(box.dir, 0o700)
 
-    let hookd = await startSupervisor(box, [], {}, as, install?.hookd)
+    let hookd = await startSupervisor(box, [], {}, as, other.install?.hookd)
     const first = runHook(box, repo, as)
     expect(first.status, first.stderr).toBe(0)
     await hookd.stopCleanly()
@@ -63,7 +53,7 @@ describe("fault: a repository directory hookd may not enter", () => {
     const repoDir = dirname(repoDbPath(box.stateDir, repoId!))
     chmodSync(repoDir, 0o000)
 
-    hookd = await startSupervisor(box, [], {}, as, install?.hookd)
+    hookd = await startSupervisor(box, [], {}, as, other.install?.hookd)
     try {
       const refused = runHook(box, repo, as)
       expect(refused.status).not.toBe(0)

@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto"
 import { chmodSync, cpSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { afterAll, beforeAll } from "vitest"
 import { REPO_ROOT } from "./supervisor"
 
 export const isRoot = typeof process.getuid === "function" && process.getuid() === 0
@@ -61,6 +62,32 @@ export const reachableInstall = (): ReachableInstall => {
     hookctl: join(root, "bin", "hookctl"),
     remove: () => rmSync(root, { recursive: true, force: true })
   }
+}
+
+/**
+ * For a test file (or describe) whose supervisor runs as another user: as root, a throwaway user and
+ * a copy of hookd it can reach (the checkout may be below a 0700 directory), made before the tests
+ * and removed after them; not root, neither (`user` and `install` stay undefined).
+ */
+export const useThrowawayUser = (): { user?: OtherUser; install?: ReachableInstall } => {
+  const made: { user?: OtherUser; install?: ReachableInstall } = {}
+  beforeAll(() => {
+    if (!isRoot) return
+    made.user = createOtherUser()
+    made.install = reachableInstall()
+  })
+  afterAll(() => {
+    made.user?.remove()
+    made.install?.remove()
+  })
+  return made
+}
+
+/** Gives `dir` (recursively) to `user`, only its owner may enter it; the ids to run as that user. */
+export const handOver = (dir: string, user: OtherUser): { uid: number; gid: number } => {
+  execFileSync("chown", ["-R", `${user.uid}:${user.gid}`, dir])
+  chmodSync(dir, 0o700)
+  return { uid: user.uid, gid: user.gid }
 }
 
 /** setpriv drops to the user and execs the command itself, so the pid we hold is the command's. */
