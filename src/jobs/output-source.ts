@@ -1,9 +1,10 @@
 // How the supervisor reads a job's stdout and stderr (issue 13, issue 14 item 5): every read of every
-// job's output socket lands in ONE reused buffer and is handed over synchronously — no buffer
+// job's output pipe the supervisor reads itself (a busy stream's, which its spawner hands over)
+// lands in ONE reused buffer and is handed over synchronously — no buffer
 // allocated per read, so no dead 64 KiB chunks pile up as external memory between scavenges, and
 // no stream machinery per chunk. Whoever receives the bytes must be done with them when the call
 // returns (lines.ts copies a partial line; JobLog writes a batch before it returns).
-import { connect, type Socket } from "node:net"
+import { Socket } from "node:net"
 import type { Readable } from "node:stream"
 import { READ_REGION_BYTES, simdEscape } from "./simd-escape"
 
@@ -30,56 +31,107 @@ export const READ_HEADROOM = 64 * 1024 + 64
 let readBuffer: Buffer | undefined
 const makeReadBuffer = (): Buffer => (simdEscape()?.readRegion ?? Buffer.allocUnsafe(READ_REGION_BYTES)).subarray(READ_HEADROOM)
 
-/** Bytes read before `start` that are kept; beyond them the socket stops reading until `start`. */
+/** Bytes read from an adopted pipe before `start` that are kept; beyond them it stops reading until `start`. */
 const EARLY_BYTES = 1024 * 1024
 
+/** What a RelayedOutput is at: relaying the spawner's reads, reading its pipe here, or done. */
+type RelayState = "relayed" | "adopted" | "ended" | "destroyed"
+
 /**
- * Connects to `path`, writes `header`, and reads what comes back as a job's output, handed over from
- * `start` on. Reading starts at once, as a stream's would: a job that has already written and exited
- * by the time its reader starts is read in one go (the leader's exit only waits a moment for it).
- * Resolves once connected.
+ * A job's stdout or stderr as its spawner relays it (spawner-program.ts): its first reads arrive as
+ * messages (`push`), then either the end (`end`) or, for a stream that stays busy, the pipe itself
+ * (`adopt`), which is read here from then on into the shared buffer — after every relayed byte, as
+ * the spawner sent them in that order. Bytes that come before `start` are kept for it (an adopted
+ * pipe stops being read after EARLY_BYTES until then).
  */
-export const connectOutput = (path: string, header: string): Promise<OutputSource> =>
-  new Promise((resolve, reject) => {
-    let onBytes: ((bytes: Buffer, headroom?: number) => void) | undefined
-    /** Bytes read before `start`: copied, kept for it. */
-    let early: Array<Buffer> | undefined
-    let earlyBytes = 0
+export class RelayedOutput implements OutputSource {
+  private state: RelayState = "relayed"
+  private onBytes: ((bytes: Buffer, headroom?: number) => void) | undefined
+  private onEnd: (() => void) | undefined
+  private early: Array<Buffer> | undefined
+  private earlyBytes = 0
+  private socket: Socket | undefined
+
+  constructor(
+    /** The supervisor stops reading a stream still relayed: the spawner closes its pipe. */
+    private readonly stopRelay: () => void,
+    /** Called once no message about this stream is expected any more (ended, adopted, destroyed). */
+    private readonly settled: () => void
+  ) {}
+
+  /** Whether messages about this stream are still expected from the spawner. */
+  get relaying(): boolean {
+    return this.state === "relayed"
+  }
+
+  /** Bytes the spawner read (its own buffer: kept as it is until `start` when it comes before). */
+  push(bytes: Buffer): void {
+    if (this.state !== "relayed") return
+    if (this.onBytes !== undefined) this.onBytes(bytes)
+    else (this.early ??= []).push(bytes)
+  }
+
+  /** The stream ended in the spawner (or the spawner died): nothing more comes. */
+  end(): void {
+    if (this.state !== "relayed") return
+    this.state = "ended"
+    this.settled()
+    this.onEnd?.()
+  }
+
+  /** The spawner handed the pipe over: read it here. False when it is not wanted (the caller closes it). */
+  adopt(handle: unknown): boolean {
+    if (this.state !== "relayed") return false
+    this.state = "adopted"
     readBuffer ??= makeReadBuffer()
-    const socket: Socket = connect({
-      path,
+    const socket: Socket = new Socket({
+      handle,
+      writable: false,
       onread: {
         buffer: readBuffer,
         callback: (bytes: number, buffer: Uint8Array) => {
           const view = (buffer as Buffer).subarray(0, bytes)
-          if (onBytes !== undefined) {
-            onBytes(view, READ_HEADROOM)
+          if (this.onBytes !== undefined) {
+            this.onBytes(view, READ_HEADROOM)
             return true
           }
-          ;(early ??= []).push(Buffer.from(view))
-          earlyBytes += bytes
-          return earlyBytes < EARLY_BYTES // false: stop reading until start
+          ;(this.early ??= []).push(Buffer.from(view))
+          this.earlyBytes += bytes
+          return this.earlyBytes < EARLY_BYTES // false: stop reading until start
         }
       }
-    })
-    const failed = (e: Error) => reject(e)
-    socket.once("error", failed)
-    socket.once("connect", () => {
-      socket.off("error", failed)
-      socket.on("error", () => {}) // ends the stream ("close"), which start's receiver hears
-      socket.write(header)
-      resolve({
-        start: (take, onEnd) => {
-          for (const bytes of early ?? []) take(bytes)
-          early = undefined
-          onBytes = take
-          whenEnded(socket, onEnd)
-          socket.resume()
-        },
-        destroy: () => socket.destroy()
-      })
-    })
-  })
+    } as ConstructorParameters<typeof Socket>[0])
+    socket.on("error", () => {}) // ends the stream ("close"), which start's receiver hears
+    this.socket = socket
+    this.settled()
+    if (this.onEnd !== undefined) whenEnded(socket, this.onEnd)
+    socket.resume() // before start too: a job that writes more than the pipe holds and exits is read in one go
+    return true
+  }
+
+  start(onBytes: (bytes: Buffer, headroom?: number) => void, onEnd: () => void): void {
+    for (const bytes of this.early ?? []) onBytes(bytes)
+    this.early = undefined
+    this.onBytes = onBytes
+    this.onEnd = onEnd
+    if (this.state === "ended") onEnd()
+    else if (this.socket !== undefined) {
+      whenEnded(this.socket, onEnd)
+      this.socket.resume() // it paused if it read EARLY_BYTES before start
+    }
+  }
+
+  destroy(): void {
+    const relaying = this.state === "relayed"
+    this.state = "destroyed"
+    this.early = undefined
+    this.socket?.destroy()
+    if (relaying) {
+      this.stopRelay()
+      this.settled()
+    }
+  }
+}
 
 /** A stream's end, close or error, once; at once for one that has already ended. */
 const whenEnded = (stream: Readable, onEnd: () => void): void => {

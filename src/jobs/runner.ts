@@ -81,7 +81,7 @@ export const JobRunnerLive = Layer.scoped(
     // Starts are serialized: a concurrency decision must see every run started before it.
     const startLock = yield* Effect.makeSemaphore(1)
     // Job leaders are started by the spawner process, so fork() never copies this (large) process.
-    // Its output socket lives in the state dir's run dir (<state>/run/spawner-<n>.sock), not in $TMPDIR.
+    // The run dir: where older versions' helpers had their sockets (removed when a helper starts).
     const spawner = yield* Effect.acquireRelease(
       Effect.sync(() => new Spawner(undefined, undefined, join(settings.stateDir, "run"))),
       (s) => Effect.sync(() => s.close())

@@ -1,16 +1,16 @@
-// The supervisor's side of the spawner process (spawner-program.ts): starts it on first use,
-// connects to its private Unix socket for each job's output (output-source.ts: read into one reused
-// buffer), and turns each job's IPC messages into a launched leader (pid, its stdout and stderr, its
-// exit).
+// The supervisor's side of the spawner process (spawner-program.ts): starts it on first use, sends
+// it the jobs to start over its IPC channel, and turns what it answers into a launched leader (pid,
+// its stdout and stderr, its exit). A job's output comes relayed in the channel's messages until a
+// stream gets busy, then as the pipe itself, read here (output-source.ts RelayedOutput): a job that
+// writes nothing costs no connection, no file descriptor and no read here.
 // The spawner is started again if it dies; jobs it had started then end "lost" (their exit status
 // died with it) and their process groups are killed like any job's.
 import { type ChildProcess, spawn } from "node:child_process"
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs"
-import { connect, createServer, type Server } from "node:net"
+import { lstatSync, readdirSync, rmSync } from "node:fs"
+import { connect } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { socketPathLimit } from "../protocol/paths"
-import { connectOutput, type OutputSource } from "./output-source"
+import { RelayedOutput } from "./output-source"
 import { spawnerProgram } from "./spawner-program"
 
 export interface LaunchRequest {
@@ -30,8 +30,8 @@ export interface Launched {
   readonly pid: number
   /** The leader's `/proc/<pid>/stat` line as the spawner read it (Linux), for its fingerprint. */
   readonly stat: string | undefined
-  readonly stdout: OutputSource
-  readonly stderr: OutputSource
+  readonly stdout: RelayedOutput
+  readonly stderr: RelayedOutput
   readonly exit: Promise<LeaderEnd>
 }
 
@@ -42,28 +42,59 @@ export class LaunchError extends Error {
   }
 }
 
-interface Pending {
+type Env = Readonly<Record<string, string>>
+
+/** A spawner helper: its process, what is queued for it this turn, and the last environment it was sent. */
+interface Helper {
   readonly child: ChildProcess
-  stdout?: OutputSource
-  stderr?: OutputSource
-  pid?: number
-  stat?: string
-  launched?: boolean
-  ended?: boolean
+  outbox: Array<object>
+  lastEnv: Env | undefined
+}
+
+interface Job {
+  readonly helper: Helper
+  readonly stdout: RelayedOutput
+  readonly stderr: RelayedOutput
+  /** Launched (resolved) or failed (rejected). */
+  answered: boolean
+  ended: boolean
   readonly resolve: (launched: Launched) => void
   readonly reject: (error: LaunchError) => void
   readonly exited: (end: LeaderEnd) => void
   readonly exit: Promise<LeaderEnd>
 }
 
-/** What the spawner answers (spawner-program.ts): spawned, exit or error, per job id. */
-type SpawnerMessage = { t: string; id: string; pid?: number; stat?: string; code?: number | string | null; signal?: string | null; message?: string }
+/** What the spawner sends (spawner-program.ts), alone or several in an array. */
+type SpawnerMessage = {
+  t: "spawned" | "out" | "end" | "pipe" | "exit" | "error"
+  id: number
+  s?: "o" | "e"
+  b?: string
+  pid?: number
+  stat?: string
+  code?: number | string | null
+  signal?: string | null
+  message?: string
+}
 
-/** A spawner helper: its process, the socket it listens on for the jobs' output, and when it does. */
-interface Helper {
-  readonly child: ChildProcess
-  readonly socketPath: string
-  readonly listening: Promise<void>
+/**
+ * What a run request carries of `env`: nothing when it is the previous request's, else the
+ * variables that differ from it (`set`) and those it lacks (`unset`) — the whole of it for the
+ * helper's first request. Consecutive jobs of one invocation differ in HOOKD_JOB alone (issue 13:
+ * the whole environment, JSON-encoded per job, was ~15 µs of the supervisor's time per job).
+ */
+export const envChange = (last: Env | undefined, env: Env): { env?: Env; set?: Record<string, string>; unset?: Array<string> } => {
+  if (last === env) return {}
+  if (last === undefined) return { env }
+  let set: Record<string, string> | undefined
+  let unset: Array<string> | undefined
+  for (const name of Object.keys(env)) {
+    const value = env[name]!
+    if (name === "__proto__") return { env } // an assignment would not make it a variable
+    if (!Object.hasOwn(last, name) || last[name] !== value) (set ??= {})[name] = value
+  }
+  for (const name of Object.keys(last)) if (!Object.hasOwn(env, name)) (unset ??= []).push(name)
+  return { ...(set !== undefined && { set }), ...(unset !== undefined && { unset }) }
 }
 
 /**
@@ -78,26 +109,20 @@ export class Spawner {
   private readonly children: Array<Helper | undefined>
   /** Launches in flight (not yet answered) per spawner: a launch goes to the least busy one. */
   private readonly inFlight: Array<number>
-  /** Where the helpers' sockets are: `runDir`, or a temp directory (removed at close). */
-  private socketDir: string | undefined
-  /** The temp directory of the sockets when they could not be in `runDir`. */
-  private dir: string | undefined
-  /** In the temp directory: a socket that answers while this supervisor lives (sweepStaleSpawnerDirs). */
-  private liveness: Server | undefined
-  private readonly jobs = new Map<string, Pending>()
+  private readonly jobs = new Map<number, Job>()
   private launches = 0
   private closed = false
   private idleTimer: NodeJS.Timeout | undefined
+  private flushing = false
 
   constructor(
     spawners: number = DEFAULT_SPAWNERS,
     /** The helpers leave after this long without a job, and start again with the next one. */
     private readonly idleStopMs: number = 30_000,
     /**
-     * The supervisor's own 0700 run directory (`<state>/run`): the helpers' sockets for the jobs'
-     * output are `spawner-<n>.sock` in it, so a supervisor killed with -9 leaves nothing in $TMPDIR
-     * and the next one reuses the paths (the singleton lock makes them ours). Without it (tests), or
-     * when the path is too long for a socket, a private temp directory as before.
+     * The supervisor's run directory (`<state>/run`), where versions before the relayed output had
+     * the helpers listen on `spawner-<n>.sock`: a file such a supervisor killed with -9 left there
+     * is removed when the helper of that slot starts.
      */
     private readonly runDir: string | undefined = undefined
   ) {
@@ -105,11 +130,10 @@ export class Spawner {
     this.inFlight = this.children.map(() => 0)
   }
 
-  /** Starts a job's shell; resolves once it runs and both output sockets are connected. */
+  /** Starts a job's shell; resolves once it runs. */
   launch(request: LaunchRequest): Promise<Launched> {
     if (this.closed) return Promise.reject(new LaunchError("hookd is shutting down", undefined))
-    // 16 hex digits, as the helper reads them; unique among this supervisor's launches.
-    const id = (++this.launches).toString(16).padStart(16, "0")
+    const id = ++this.launches
     let exited!: (end: LeaderEnd) => void
     const exit = new Promise<LeaderEnd>((resolve) => (exited = resolve))
     if (this.idleTimer !== undefined) clearTimeout(this.idleTimer)
@@ -127,35 +151,23 @@ export class Spawner {
         this.inFlight[slot]!--
         settle()
       }
-      const child = helper.child
+      const settled = () => this.forgetIfDone(id)
+      const stream = (s: "o" | "e") => new RelayedOutput(() => this.post(helper, { t: "close", id, s }), settled)
       this.jobs.set(id, {
-        child,
+        helper,
+        stdout: stream("o"),
+        stderr: stream("e"),
+        answered: false,
+        ended: false,
         resolve: (launched) => answered(() => resolve(launched))(),
         reject: (error) => answered(() => reject(error))(),
         exited,
         exit
       })
-      child.send({ id, ...request }, (e) => {
-        if (e) this.fail(id, new LaunchError(`cannot reach the spawner process: ${e.message}`, undefined))
-      })
-      void helper.listening.then(() => this.connectOutputs(id, helper.socketPath))
+      const env = envChange(helper.lastEnv, request.env)
+      helper.lastEnv = request.env
+      this.post(helper, { t: "run", id, script: request.script, cwd: request.cwd, ...env, ...(request.stdin ? { stdin: request.stdin } : {}) })
     })
-  }
-
-  /** The job's stdout and stderr: two connections to its spawner, which hands them to the shell. */
-  private async connectOutputs(id: string, socketPath: string): Promise<void> {
-    const [out, err] = await Promise.allSettled([connectOutput(socketPath, `${id}o\n`), connectOutput(socketPath, `${id}e\n`)])
-    const job = this.jobs.get(id)
-    if (job === undefined || out.status === "rejected" || err.status === "rejected") {
-      if (out.status === "fulfilled") out.value.destroy()
-      if (err.status === "fulfilled") err.value.destroy()
-      const failed = out.status === "rejected" ? out.reason : err.status === "rejected" ? err.reason : undefined
-      if (failed !== undefined) this.fail(id, new LaunchError(`cannot connect the job's output to its spawner: ${(failed as Error).message}`, undefined))
-      return
-    }
-    job.stdout = out.value
-    job.stderr = err.value
-    this.settleIfReady(id, job)
   }
 
   /** Stops the spawner (the jobs it started are not its children's business any more). */
@@ -169,54 +181,75 @@ export class Spawner {
     return this.children.flatMap((c) => (c?.child.pid !== undefined ? [c.child.pid] : []))
   }
 
+  /** Queues a message for a helper: what one turn of the event loop queued leaves as one message. */
+  private post(helper: Helper, message: object): void {
+    if (!helper.child.connected) return
+    helper.outbox.push(message)
+    if (this.flushing) return
+    this.flushing = true
+    setImmediate(() => this.flush())
+  }
+
+  private flush(): void {
+    this.flushing = false
+    for (const helper of this.children) {
+      if (helper === undefined || helper.outbox.length === 0) continue
+      const batch = helper.outbox
+      helper.outbox = []
+      helper.child.send(batch.length === 1 ? batch[0]! : batch, (e) => {
+        if (!e) return
+        for (const m of batch as Array<{ t: string; id: number }>) {
+          if (m.t === "run") this.fail(m.id, new LaunchError(`cannot reach the spawner process: ${e.message}`, undefined))
+        }
+      })
+    }
+  }
+
   private ensureStarted(slot: number): Helper {
     const running = this.children[slot]
     if (running !== undefined && running.child.connected) return running
-    const socketPath = join((this.socketDir ??= this.chooseSocketDir()), `spawner-${slot}.sock`)
-    rmSync(socketPath, { force: true }) // left by a helper that died, or by a supervisor killed with -9
+    // left by a helper of an older version (it listened there), or by a supervisor killed with -9
+    if (this.runDir !== undefined) rmSync(join(this.runDir, `spawner-${slot}.sock`), { force: true })
     const child = spawn(process.execPath, ["-e", `(${spawnerProgram.toString()})(require)`], {
-      env: { HOOKD_SPAWNER_SOCKET: socketPath },
+      env: {},
       stdio: ["ignore", "ignore", "inherit", "ipc"],
       serialization: "json"
     })
-    let listened!: () => void
-    const listening = new Promise<void>((resolve) => (listened = resolve))
-    child.on("message", (m: SpawnerMessage) => (m.t === "ready" ? listened() : this.onMessage(m)))
-    child.once("exit", () => this.onSpawnerExit(slot, child))
-    child.on("error", () => this.onSpawnerExit(slot, child))
+    const helper: Helper = { child, outbox: [], lastEnv: undefined }
+    child.on("message", (m: SpawnerMessage | Array<SpawnerMessage>, handle: unknown) => {
+      if (Array.isArray(m)) for (const one of m) this.onMessage(one, undefined)
+      else this.onMessage(m, handle)
+    })
+    child.once("exit", () => this.onSpawnerExit(slot, helper))
+    child.on("error", () => this.onSpawnerExit(slot, helper))
     child.unref()
     // The IPC channel must not keep the supervisor alive either.
     ;(child.channel as { unref?: () => void } | null | undefined)?.unref?.()
-    const helper: Helper = { child, socketPath, listening }
     this.children[slot] = helper
     return helper
   }
 
-  private chooseSocketDir(): string {
-    if (this.runDir !== undefined) {
-      const longest = join(this.runDir, `spawner-${this.children.length - 1}.sock`)
-      if (Buffer.byteLength(longest) <= socketPathLimit()) {
-        mkdirSync(this.runDir, { recursive: true, mode: 0o700 })
-        return this.runDir
-      }
-    }
-    this.dir = mkdtempSync(join(tmpdir(), SPAWN_DIR_PREFIX))
-    // The helpers' sockets come and go (they leave when idle): this one tells a sweep that we live.
-    const liveness = createServer((socket) => socket.destroy())
-    liveness.listen(join(this.dir, LIVENESS_SOCKET))
-    liveness.unref()
-    this.liveness = liveness
-    return this.dir
-  }
-
-  private onMessage(m: SpawnerMessage): void {
+  private onMessage(m: SpawnerMessage, handle: unknown): void {
     const job = this.jobs.get(m.id)
-    if (job === undefined) return
+    if (job === undefined) {
+      closeHandle(handle)
+      return
+    }
     switch (m.t) {
+      case "out":
+        ;(m.s === "e" ? job.stderr : job.stdout).push(Buffer.from(m.b ?? "", "base64"))
+        return
+      case "end":
+        ;(m.s === "e" ? job.stderr : job.stdout).end()
+        return
+      case "pipe":
+        if (!(m.s === "e" ? job.stderr : job.stdout).adopt(handle)) closeHandle(handle)
+        return
       case "spawned":
-        job.pid = m.pid
-        job.stat = m.stat
-        this.settleIfReady(m.id, job)
+        if (job.answered) return
+        job.answered = true
+        job.resolve({ pid: m.pid!, stat: m.stat, stdout: job.stdout, stderr: job.stderr, exit: job.exit })
+        this.forgetIfDone(m.id)
         return
       case "exit":
         this.end(m.id, job, typeof m.code === "number" ? { _tag: "Exited", code: m.code } : { _tag: "Signaled", signal: m.signal ?? "SIGKILL" })
@@ -227,44 +260,44 @@ export class Spawner {
     }
   }
 
-  private settleIfReady(id: string, job: Pending): void {
-    if (job.launched || job.pid === undefined || job.stdout === undefined || job.stderr === undefined) return
-    job.launched = true
-    job.resolve({ pid: job.pid, stat: job.stat, stdout: job.stdout, stderr: job.stderr, exit: job.exit })
-    if (job.ended) this.forget(id)
-  }
-
-  /** A job is forgotten once it is both launched and ended (its sockets may still be on their way). */
-  private end(id: string, job: Pending, how: LeaderEnd): void {
+  private end(id: number, job: Job, how: LeaderEnd): void {
     if (job.ended) return
     job.ended = true
     job.exited(how)
-    if (job.launched) this.forget(id)
+    this.forgetIfDone(id)
   }
 
-  private fail(id: string, error: LaunchError): void {
+  private fail(id: number, error: LaunchError): void {
     const job = this.jobs.get(id)
-    if (job === undefined) return
-    this.forget(id)
-    job.stdout?.destroy()
-    job.stderr?.destroy()
+    if (job === undefined || job.answered) return
+    job.answered = true
+    job.stdout.end()
+    job.stderr.end()
     job.reject(error)
-    job.exited({ _tag: "Lost" })
+    this.end(id, job, { _tag: "Lost" })
   }
 
-  /** Jobs not started yet fail; started ones end Lost (the caller kills their groups). */
-  private onSpawnerExit(slot: number, child: ChildProcess): void {
-    if (this.children[slot]?.child !== child) return
-    this.children[slot] = undefined
+  /** Jobs not started yet fail; started ones end Lost (the caller kills their groups), their relayed streams end. */
+  private onSpawnerExit(slot: number, helper: Helper): void {
+    if (this.children[slot] === helper) this.children[slot] = undefined
     for (const [id, job] of [...this.jobs]) {
-      if (job.child !== child) continue
-      if (job.pid === undefined) this.fail(id, new LaunchError("the spawner process exited before it started the job", undefined))
-      else this.end(id, job, { _tag: "Lost" })
+      if (job.helper !== helper) continue
+      if (!job.answered) this.fail(id, new LaunchError("the spawner process exited before it started the job", undefined))
+      else {
+        job.stdout.end()
+        job.stderr.end()
+        this.end(id, job, { _tag: "Lost" })
+      }
     }
   }
 
-  /** Forgets a job; the helpers leave once none has had a job for a while (they cost ~40 MB each). */
-  private forget(id: string): void {
+  /**
+   * A job is forgotten once answered, ended, and no message about its streams is expected; the
+   * helpers leave once none has had a job for a while (they cost ~40 MB each).
+   */
+  private forgetIfDone(id: number): void {
+    const job = this.jobs.get(id)
+    if (job === undefined || !job.answered || !job.ended || job.stdout.relaying || job.stderr.relaying) return
     this.jobs.delete(id)
     if (this.jobs.size > 0 || this.closed) return
     if (this.idleTimer !== undefined) clearTimeout(this.idleTimer)
@@ -288,16 +321,11 @@ export class Spawner {
   private stop(): void {
     if (this.idleTimer !== undefined) clearTimeout(this.idleTimer)
     this.stopHelpers()
-    this.liveness?.close()
-    this.liveness = undefined
-    if (this.socketDir !== undefined) {
-      for (const slot of this.children.keys()) rmSync(join(this.socketDir, `spawner-${slot}.sock`), { force: true })
-    }
-    this.socketDir = undefined
-    if (this.dir !== undefined) rmSync(this.dir, { recursive: true, force: true })
-    this.dir = undefined
   }
 }
+
+/** A handed-over pipe nobody reads here any more (its job is forgotten or the stream closed). */
+const closeHandle = (handle: unknown): void => (handle as { close?: () => void } | undefined)?.close?.()
 
 const SPAWN_DIR_PREFIX = "hookd-spawn-"
 /** In a temp directory, the socket that answers while its supervisor lives. */

@@ -1,6 +1,8 @@
-// The spawner helpers' output sockets live in the state dir's run dir, so a supervisor killed with -9
-// leaves nothing behind in $TMPDIR, and the next supervisor reuses the path. hookd-spawn-* dirs
-// that older supervisors left in $TMPDIR are removed at start when dead, kept when alive.
+// The spawner helpers listen on nothing (a job's output comes over their IPC channel, or as its
+// pipe), so a supervisor killed with -9 leaves nothing behind in $TMPDIR or its run dir; a
+// `spawner-<n>.sock` an older version left in the run dir is removed when that helper starts.
+// hookd-spawn-* dirs that older supervisors left in $TMPDIR are removed at start when dead, kept
+// when alive.
 import { spawn } from "node:child_process"
 import { lstatSync, mkdirSync, readdirSync, utimesSync } from "node:fs"
 import { join } from "node:path"
@@ -13,6 +15,7 @@ let sandbox: Sandbox | undefined
 afterEach(() => sandbox?.cleanup())
 
 const spawnDirs = (tmp: string) => readdirSync(tmp).filter((n) => n.startsWith("hookd-spawn-"))
+const spawnerFiles = (sandbox: Sandbox) => readdirSync(join(sandbox.stateDir, "run")).filter((n) => n.startsWith("spawner"))
 
 /** A process listening on `path` (a live supervisor's socket), or — after `kill -9` — a stale socket file. */
 const listenOn = async (path: string) => {
@@ -21,17 +24,22 @@ const listenOn = async (path: string) => {
   return proc
 }
 
-describe("the spawner's socket", () => {
-  it("is <state>/run/spawner-<n>.sock: a kill -9 leaves nothing in $TMPDIR and the next supervisor runs jobs", async () => {
+describe("the spawner's sockets", () => {
+  it("is none: a kill -9 leaves nothing in $TMPDIR, an older version's socket goes, and the next supervisor runs jobs", async () => {
     sandbox = makeSandbox()
     const tmp = (sandbox.env.TMPDIR = join(sandbox.dir, "tmp"))
     mkdirSync(tmp)
     const repo = makeGitRepo(join(sandbox.dir, "repo"))
     const first = await startSupervisor(sandbox)
+    // What a helper of an older version left behind (it listened there for the jobs' output).
+    mkdirSync(join(sandbox.stateDir, "run"), { recursive: true, mode: 0o700 })
+    const older = await listenOn(join(sandbox.stateDir, "run", "spawner-0.sock"))
+    older.kill("SIGKILL")
+    await new Promise((resolve) => older.once("exit", resolve))
+    expect(lstatSync(join(sandbox.stateDir, "run", "spawner-0.sock")).isSocket()).toBe(true)
     const inv = await start(sandbox.socket, runJobs(repo, [job("one", "echo one")]))
     expect((await finished(sandbox.socket, repo, inv, "one")).status).toBe("completed")
-    // The first helper's (each helper listens on its own; the supervisor connects for a job's output).
-    expect(lstatSync(join(sandbox.stateDir, "run", "spawner-0.sock")).isSocket()).toBe(true)
+    expect(spawnerFiles(sandbox)).toEqual([])
     expect(spawnDirs(tmp)).toEqual([])
     await first.stop("SIGKILL")
 
@@ -43,7 +51,7 @@ describe("the spawner's socket", () => {
     } finally {
       await second.stopCleanly()
     }
-    expect(readdirSync(join(sandbox.stateDir, "run")).filter((n) => n.startsWith("spawner"))).toEqual([])
+    expect(spawnerFiles(sandbox)).toEqual([])
   })
 
   it("hookd-spawn-* dirs in $TMPDIR: a dead one (socket refused, or none for over a minute) is removed at start, a live one kept", async () => {

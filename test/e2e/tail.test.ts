@@ -41,6 +41,31 @@ describe("TailLogs", () => {
     expect(records[records.length - 1]).toMatchObject({ kind: "status", data: { event: "finished", exit_code: 0 } })
   })
 
+  it("output relayed by the spawner, then read from its handed-over pipes: followed and replayed, every line once in order on both streams", async () => {
+    const gate = join(sandbox.dir, "gate-both")
+    // A few lines (relayed by the spawner helper), the gate, then 20,000 lines on each stream at
+    // once: far past what the helper relays before it hands the job's pipes to the supervisor.
+    const script = `echo a1; echo e1 >&2; while [ ! -f ${gate} ]; do sleep 0.05; done; seq 2 20001 >&2 & seq 2 20001; wait`
+    const inv = await start(sandbox.socket, runJobs(repo, [job("both", script)]))
+    await awaitStarted(sandbox.socket, repo, inv, "both")
+    const c = await TestClient.connect(sandbox.socket)
+    c.send("TailLogs", { job: { repo_root: repo, name: "both" }, follow: true })
+    const first = await c.next()
+    const { writeFileSync } = await import("node:fs")
+    writeFileSync(gate, "")
+    const frames = [first, ...(await c.collect())]
+    c.close()
+    const followed = frames.filter((f) => f.kind === "StreamFrame").map((f) => (f.payload as { record: LogRecord }).record)
+    expect(frames[frames.length - 1]).toMatchObject({ kind: "StreamEnd", payload: { reason: "terminal" } })
+    expect(seqs(followed)).toEqual(range(0, followed.length - 1))
+    const linesOf = (records: ReadonlyArray<LogRecord>, kind: "stdout" | "stderr") =>
+      records.flatMap((r) => (r.kind === kind ? r.data.split("\n") : []))
+    expect(linesOf(followed, "stdout")).toEqual(["a1", ...range(2, 20001).map(String)])
+    expect(linesOf(followed, "stderr")).toEqual(["e1", ...range(2, 20001).map(String)])
+    const replayed = await follow(sandbox.socket, repo, inv, "both", { follow: false })
+    expect(replayed.records).toEqual(followed)
+  })
+
   it("since_seq resumes without duplicates", async () => {
     const inv = await start(sandbox.socket, runJobs(repo, [job("count", "seq 1 10")]))
     const all = await follow(sandbox.socket, repo, inv, "count")

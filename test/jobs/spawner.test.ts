@@ -1,12 +1,14 @@
 // The spawner process: jobs started through it behave as jobs started in the supervisor (output,
 // exit codes, signals, stdin, process group, cancel), a launch that cannot start says why, and a
 // spawner that dies ends its running jobs "lost" (their groups killed) and is started again.
+import { execFileSync } from "node:child_process"
+import { readdirSync, readlinkSync } from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
 import { LaunchLeader, runProcess, spawnWithSpawner, type ProcessSpec } from "../../src/jobs/run-process"
-import { Spawner } from "../../src/jobs/spawner"
+import { envChange, Spawner } from "../../src/jobs/spawner"
 import { isAlive, liveMembersOf, recordingSink, textOf, useProcessScratch } from "./helpers"
 
 const { started, spec } = useProcessScratch("hookd-spawner-", 1000)
@@ -25,6 +27,34 @@ const run = (s: Spawner, command: string, extra: Partial<ProcessSpec> = {}) => {
     Effect.map((result) => ({ result, sink }))
   )
 }
+
+/** The sockets this process holds (`socket:[inode]`). */
+const socketsHere = (): Set<string> =>
+  new Set(readdirSync("/proc/self/fd").flatMap((fd) => {
+    try {
+      return [readlinkSync(`/proc/self/fd/${fd}`)]
+    } catch {
+      return [] // the directory's own descriptor, closed meanwhile
+    }
+  }).filter((link) => link.startsWith("socket:")))
+
+/**
+ * The other ends of a process's stdout and stderr (Node's "pipe" stdio is a Unix socket pair): by
+ * the peer inodes `ss -xn` reports, as `socket:[inode]`.
+ */
+const outputPeersOf = (pid: number): Array<string> => {
+  const peers = new Map<string, string>()
+  for (const line of execFileSync("ss", ["-xn"], { encoding: "utf8" }).split("\n")) {
+    const fields = line.trim().split(/\s+/)
+    if (fields[0] === "u_str" && fields.length >= 8) peers.set(fields[5]!, fields[7]!)
+  }
+  return [1, 2].map((fd) => {
+    const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1]
+    return `socket:[${inode === undefined ? "?" : peers.get(inode) ?? "?"}]`
+  })
+}
+
+const numbers = (n: number) => Array.from({ length: n }, (_, i) => String(i + 1))
 
 describe("spawner process", () => {
   it.scopedLive("exit codes, signals, output in order per stream, stdin, and a group of its own", () =>
@@ -98,4 +128,54 @@ describe("spawner process", () => {
       expect(s.pids).toEqual([])
       expect(textOf((yield* run(s, "echo two")).sink, "stdout")).toEqual(["two"])
     }))
+
+  it.scopedLive("output: the first reads relayed, a busy stream's pipe handed over — every byte once, in order, on both streams", () =>
+    Effect.gen(function* () {
+      const s = yield* spawner
+      // 100,000 lines (588,895 bytes) on each stream at once: far past what the helper relays.
+      const both = yield* run(s, "seq 1 100000 >&2 & seq 1 100000; wait")
+      expect(both.result).toMatchObject({ _tag: "Right", right: { _tag: "Exited", code: 0 } })
+      expect(textOf(both.sink, "stdout")).toEqual(numbers(100_000))
+      expect(textOf(both.sink, "stderr")).toEqual(numbers(100_000))
+      // Small writes one after another (each its own read, or a few together): relayed, then handed over.
+      const trickle = yield* run(s, "i=0; while [ $i -lt 300 ]; do i=$((i+1)); echo $i; echo e$i >&2; done")
+      expect(textOf(trickle.sink, "stdout")).toEqual(numbers(300))
+      expect(textOf(trickle.sink, "stderr")).toEqual(numbers(300).map((n) => `e${n}`))
+    }))
+
+  it.scopedLive("a job that writes little leaves its pipes with the helper; a busy one's are read by the supervisor itself", () =>
+    Effect.gen(function* () {
+      const s = yield* spawner
+      const runUntil = (command: string, last: string) =>
+        Effect.gen(function* () {
+          const sink = recordingSink((line) => line === last)
+          const fiber = yield* Effect.fork(
+            runProcess(spec(command), {
+              ...sink,
+              onSpawned: (info) => Effect.zipRight(Effect.sync(() => void started.push(info.pgid)), sink.onSpawned(info))
+            }).pipe(Effect.provideService(LaunchLeader, spawnWithSpawner(s)))
+          )
+          yield* sink.ready
+          // The job now sleeps (exec: same pid) with its stdout and stderr open.
+          const held = socketsHere()
+          const pipes = outputPeersOf(sink.spawned[0]!.pid).map((peer) => held.has(peer))
+          yield* Fiber.interrupt(fiber)
+          return pipes
+        })
+      expect(yield* runUntil("echo small; exec sleep 30", "small")).toEqual([false, false])
+      expect(yield* runUntil("seq 1 100000; exec sleep 30", "100000")).toEqual([true, false])
+    }))
+
+  it("a run request carries only the environment that changed since the previous one", () => {
+    const first = { PATH: "/bin", HOOKD_JOB: "a", HOME: "/h" }
+    expect(envChange(undefined, first)).toEqual({ env: first })
+    expect(envChange(first, first)).toEqual({})
+    expect(envChange(first, { ...first, HOOKD_JOB: "b" })).toEqual({ set: { HOOKD_JOB: "b" } })
+    expect(envChange(first, { PATH: "/bin", HOOKD_JOB: "a", EXTRA: "" })).toEqual({ set: { EXTRA: "" }, unset: ["HOME"] })
+    // Names an object has of its own (inherited members are not variables).
+    expect(envChange({ A: "1" }, { A: "1", constructor: "c", toString: "t" })).toEqual({ set: { constructor: "c", toString: "t" } })
+    expect(envChange({ A: "1", constructor: "c" }, { A: "1" })).toEqual({ unset: ["constructor"] })
+    const proto = JSON.parse('{"A":"1","__proto__":"p"}') as Record<string, string>
+    expect(envChange({ A: "1" }, proto)).toEqual({ env: proto })
+  })
 })
