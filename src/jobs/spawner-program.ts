@@ -24,11 +24,34 @@
 // bulk output never passes through here. The IPC channel keeps the order: every "out" sent before
 // the pipe arrives before it, and Node holds later messages until the supervisor acknowledged the
 // handle. It exits when the supervisor goes away.
+//
+// It starts and reads the jobs with the handles child_process itself is built on (process_wrap's
+// Process, pipe_wrap's Pipe, read through stream_wrap's shared state, as Node's net.js does): a
+// ChildProcess with two net.Sockets cost this process ~0.15 ms of user and ~0.07 ms of system CPU
+// more per `sh -c true` (2,000 jobs, 8 in flight: user 0.23–0.25 → 0.07–0.10 ms, system
+// 0.27–0.32 → 0.20–0.23 ms per job), a third of its whole cost per job. A job's stdin, when it has
+// one, is the only net.Socket (to write it).
 export function spawnerProgram(load: NodeJS.Require): void {
-  const { spawn } = load("node:child_process") as typeof import("node:child_process")
   const { readFileSync } = load("node:fs") as typeof import("node:fs")
-  type Socket = import("node:net").Socket
+  const { Socket } = load("node:net") as typeof import("node:net")
+  const { getSystemErrorName } = load("node:util") as typeof import("node:util")
   type Env = Record<string, string>
+  /** Node's stream handle (pipe_wrap's Pipe): what net.Socket wraps. */
+  type Pipe = { onread: (buffer: ArrayBuffer | undefined) => void; readStart(): number; readStop(): number; close(): void }
+  type ProcessHandle = {
+    pid: number
+    onexit: (exitCode: number, signalCode: string) => void
+    spawn(options: object): number
+    close(): void
+  }
+  const binding = (process as unknown as { binding(name: string): Record<string, unknown> }).binding
+  const { Process } = binding("process_wrap") as { Process: new () => ProcessHandle }
+  const { Pipe, constants: pipeConstants } = binding("pipe_wrap") as { Pipe: new (type: number) => Pipe; constants: { SOCKET: number } }
+  const { streamBaseState, kReadBytesOrError, kArrayBufferOffset } = binding("stream_wrap") as {
+    streamBaseState: Int32Array
+    kReadBytesOrError: number
+    kArrayBufferOffset: number
+  }
   /** The leader's /proc stat line, for its fingerprint (read here: one less file read in the supervisor per job). */
   const statOf = (pid: number | undefined): string | undefined => {
     if (process.platform !== "linux" || pid === undefined) return undefined
@@ -41,7 +64,7 @@ export function spawnerProgram(load: NodeJS.Require): void {
   type Run = { t: "run"; id: number; script: string; cwd: string; env?: Env; set?: Env; unset?: string[]; stdin?: string }
   type Close = { t: "close"; id: number; s: "o" | "e" }
   /** A stream's relay: bytes relayed so far, reads relayed so far. */
-  type Relay = { socket: Socket; bytes: number; reads: number }
+  type Relay = { pipe: Pipe; bytes: number; reads: number }
   /** A stream relays this many bytes, or this many reads, before its pipe goes to the supervisor. */
   const RELAY_BYTES = 64 * 1024
   const RELAY_READS = 16
@@ -64,41 +87,41 @@ export function spawnerProgram(load: NodeJS.Require): void {
       setImmediate(flush)
     }
   }
+  /** Stops reading a relayed stream here and closes it (its end, the supervisor's close, a hand-over that cannot be sent). */
+  const drop = (key: string, relay: Relay): void => {
+    relays.delete(key)
+    relay.pipe.readStop()
+    relay.pipe.close()
+  }
   const handOver = (id: number, s: "o" | "e", relay: Relay): void => {
-    const socket = relay.socket as Socket & { _handle: (import("node:net").Socket & { readStop(): number; onread: unknown; close(): void }) | null }
-    const handle = socket._handle
+    if (!process.connected) return drop(id + s, relay)
+    // No read after this one happens here; what was read before goes first, then the pipe (Node's
+    // "net.Native" hand-over), and ours is closed once the message is written.
     relays.delete(id + s)
-    if (handle === null || !process.connected) return void socket.destroy()
-    // No read after this one happens here (what the socket holds is relayed first: read() emits
-    // it as "data", which relays without handing over again); the socket lets go of the handle (as
-    // Node's own net.Socket hand-over does), and ours is closed once the message is written.
-    handle.readStop()
-    while (socket.readableLength > 0 && socket.read() !== null) {}
-    handle.onread = () => {}
-    socket._handle = null
-    socket.destroy()
-    flush() // what was read before goes first
-    process.send!({ t: "pipe", id, s }, handle as never, (e: Error | null) => {
+    relay.pipe.readStop()
+    relay.pipe.onread = () => {}
+    flush()
+    process.send!({ t: "pipe", id, s }, relay.pipe as never, (e: Error | null) => {
       if (e) process.stderr.write(`hookd spawner: cannot hand a job's output to hookd: ${e.message}\n`)
-      handle.close()
+      relay.pipe.close()
     })
   }
-  const relay = (id: number, s: "o" | "e", socket: Socket): void => {
-    const state: Relay = { socket, bytes: 0, reads: 0 }
-    relays.set(id + s, state)
-    socket.on("data", (bytes: Buffer) => {
-      send({ t: "out", id, s, b: bytes.toString("base64") })
-      state.bytes += bytes.length
-      if ((++state.reads >= RELAY_READS || state.bytes >= RELAY_BYTES) && relays.get(id + s) === state) handOver(id, s, state)
-    })
-    socket.on("error", () => {}) // ends in "close"
-    const ended = () => {
-      if (relays.get(id + s) !== state) return // handed over or closed: not ours to end
-      relays.delete(id + s)
-      send({ t: "end", id, s })
+  const relay = (id: number, s: "o" | "e", pipe: Pipe): void => {
+    const key = id + s
+    const state: Relay = { pipe, bytes: 0, reads: 0 }
+    relays.set(key, state)
+    pipe.onread = (buffer) => {
+      const read = streamBaseState[kReadBytesOrError]!
+      if (read <= 0 || buffer === undefined) {
+        if (read === 0 || relays.get(key) !== state) return
+        drop(key, state) // the end (UV_EOF), or a read error: the stream ends either way
+        return send({ t: "end", id, s })
+      }
+      send({ t: "out", id, s, b: Buffer.from(buffer, streamBaseState[kArrayBufferOffset]!, read).toString("base64") })
+      state.bytes += read
+      if ((++state.reads >= RELAY_READS || state.bytes >= RELAY_BYTES) && relays.get(key) === state) handOver(id, s, state)
     }
-    socket.once("end", ended)
-    socket.once("close", ended)
+    pipe.readStart()
   }
   /** The environment of the last run on this channel, which the next one's set/unset change. */
   let lastEnv: Env = {}
@@ -112,36 +135,49 @@ export function spawnerProgram(load: NodeJS.Require): void {
   const start = (run: Run): void => {
     const { id } = run
     const env = envOf(run)
-    let child: import("node:child_process").ChildProcess
-    try {
-      // Absolute path: the job's env may have no PATH. detached = setsid(): pgid == pid.
-      child = spawn("/bin/sh", ["-c", run.script], {
-        cwd: run.cwd,
-        env,
-        stdio: [run.stdin ? "pipe" : "ignore", "pipe", "pipe"],
-        detached: true
-      })
-    } catch (e) {
-      // spawn throws (instead of emitting "error") for E2BIG and for NUL bytes in the command or env.
-      send({ t: "error", id, message: (e as Error).message, code: (e as NodeJS.ErrnoException).code })
-      return
+    const envPairs: Array<string> = []
+    for (const name of Object.keys(env)) envPairs.push(`${name}=${env[name]}`)
+    // A C string ends at a NUL: child_process refuses these (ERR_INVALID_ARG_VALUE), so do we.
+    if (run.script.includes("\0") || run.cwd.includes("\0") || envPairs.some((pair) => pair.includes("\0"))) {
+      return send({ t: "error", id, message: "the command, its working directory or its environment contains a NUL byte", code: "ERR_INVALID_ARG_VALUE" })
     }
-    child.once("error", (e: NodeJS.ErrnoException) => send({ t: "error", id, message: e.message, code: e.code }))
-    child.once("spawn", () => {
-      send({ t: "spawned", id, pid: child.pid, stat: statOf(child.pid) })
-      relay(id, "o", child.stdout as Socket)
-      relay(id, "e", child.stderr as Socket)
-      if (child.stdin) {
-        child.stdin.on("error", () => {}) // EPIPE when the job does not read its stdin
-        child.stdin.end(run.stdin)
-      }
+    const out = new Pipe(pipeConstants.SOCKET)
+    const err = new Pipe(pipeConstants.SOCKET)
+    const input = run.stdin ? new Pipe(pipeConstants.SOCKET) : undefined
+    const child = new Process()
+    child.onexit = (exitCode, signalCode) => {
+      child.close()
+      send({ t: "exit", id, code: signalCode ? null : exitCode, signal: signalCode || null })
+    }
+    // Absolute path: the job's env may have no PATH. detached = setsid(): pgid == pid.
+    const failed = child.spawn({
+      file: "/bin/sh",
+      args: ["/bin/sh", "-c", run.script],
+      cwd: run.cwd,
+      envPairs,
+      stdio: [input ? { type: "pipe", handle: input } : { type: "ignore" }, { type: "pipe", handle: out }, { type: "pipe", handle: err }],
+      detached: true,
+      windowsHide: false,
+      windowsVerbatimArguments: false
     })
-    child.once("exit", (code, signal) => send({ t: "exit", id, code, signal }))
+    if (failed !== 0) {
+      child.close()
+      for (const pipe of [out, err, input]) pipe?.close()
+      const code = getSystemErrorName(failed)
+      return send({ t: "error", id, message: `spawn /bin/sh ${code}`, code })
+    }
+    send({ t: "spawned", id, pid: child.pid, stat: statOf(child.pid) })
+    relay(id, "o", out)
+    relay(id, "e", err)
+    if (input) {
+      const stdin = new Socket({ handle: input, readable: false, writable: true } as ConstructorParameters<typeof Socket>[0])
+      stdin.on("error", () => {}) // EPIPE when the job does not read its stdin
+      stdin.end(run.stdin ?? "")
+    }
   }
   const close = ({ id, s }: Close): void => {
     const state = relays.get(id + s)
-    relays.delete(id + s)
-    state?.socket.destroy()
+    if (state !== undefined) drop(id + s, state)
   }
   const receive = (message: Run | Close): void => (message.t === "run" ? start(message) : close(message))
   process.on("message", (message: Run | Close | Array<Run | Close>) => {

@@ -78,12 +78,19 @@ describe("spawner process", () => {
       expect(many.map((m) => textOf(m.sink, "stdout"))).toEqual(Array.from({ length: 40 }, (_, i) => [`job-${i}`]))
     }))
 
-  it.scopedLive("a job that cannot start fails with the reason (E2BIG names the fix)", () =>
+  it.scopedLive("a job that cannot start fails with the reason (E2BIG names the fix, a NUL byte is refused)", () =>
     Effect.gen(function* () {
       const s = yield* spawner
       const huge = yield* run(s, "true", { env: { BIG: "x".repeat(200_000) } })
       expect(huge.result._tag).toBe("Left")
       expect(huge.result._tag === "Left" && huge.result.left.message).toMatch(/E2BIG.*xargs/)
+      // A C string would end at the NUL: refused, never run cut short.
+      for (const bad of [yield* run(s, "echo a\0b"), yield* run(s, "true", { env: { BAD: "a\0b" } })]) {
+        expect(bad.result._tag === "Left" && bad.result.left).toMatchObject({ _tag: "SpawnFailed", message: expect.stringMatching(/NUL byte/) })
+        expect(bad.sink.spawned).toEqual([])
+      }
+      // The helper goes on starting jobs.
+      expect(textOf((yield* run(s, "echo fine")).sink, "stdout")).toEqual(["fine"])
     }))
 
   it.scopedLive("cancel kills the group; a killed spawner ends its jobs lost, kills their groups and is started again", () =>
