@@ -221,8 +221,7 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
   }
   const rollUp = untilWritten({ invocation_id: invocationId }, (store) =>
     Effect.gen(function* () {
-      const jobs = yield* store.jobsOfInvocation(invocationId)
-      yield* store.setInvocationStatus(invocationId, invocationStatus(jobs.map((j) => j.status)))
+      yield* store.setInvocationStatus(invocationId, invocationStatus(yield* store.jobStatusesOfInvocation(invocationId)))
     })
   )
   /**

@@ -20,6 +20,7 @@ import { type Connection, makeTransactor, type PreparedStatement } from "./conne
 import { damagedFix, diskFullFix } from "./diagnose"
 import { MissingRow, StoreError } from "./errors"
 import type { Keyset } from "../domain/list-page"
+import { type JobStatus, toJobStatus } from "../domain/status"
 import type { InvocationSummary } from "../domain/retention"
 import type { FailureNoticeRow, InvocationRow, JobFilter, JobPatch, JobRow, ListedJobRow, RepoPolicyRow, RepoRow } from "./rows"
 import { countJobsQuery, patchJobColumns, prepareStatements } from "./statements"
@@ -67,8 +68,15 @@ export interface RepoStore {
   setInvocationStatus(invocationId: string, status: string): Effect.Effect<void, StoreError>
   getInvocation(invocationId: string): Effect.Effect<InvocationRow | undefined, StoreError>
   getJob(invocationId: string, name: string): Effect.Effect<JobRow | undefined, StoreError>
+  /**
+   * The distinct statuses of an invocation's jobs, in no order (what its roll-up needs: a 1,000-job
+   * invocation's end read and decoded 1,000 rows, issue 13).
+   */
+  jobStatusesOfInvocation(invocationId: string): Effect.Effect<JobStatus[], StoreError>
   /** In declaration (insertion) order. */
   jobsOfInvocation(invocationId: string): Effect.Effect<JobRow[], StoreError>
+  /** Its waited (foreground) jobs only, in declaration order: a waited hook's summary reads no background row. */
+  waitedJobsOfInvocation(invocationId: string): Effect.Effect<JobRow[], StoreError>
   /**
    * Newest invocation first, then declaration order; with a keyset, only the rows after a ListJobs
    * cursor (domain/list-page). An empty `statuses` list means no status filter.
@@ -234,8 +242,12 @@ export const makeRepoStore = (
           const row = s.getJob.get([invocationId, name])
           return row ? decodeJob(row) : undefined
         }),
+      jobStatusesOfInvocation: (invocationId) =>
+        attempt("jobStatusesOfInvocation", () => s.jobStatusesOfInvocation.all([invocationId]).map((row) => toJobStatus(String(row.status)))),
       jobsOfInvocation: (invocationId) =>
         attempt("jobsOfInvocation", () => s.jobsOfInvocation.all([invocationId]).map(decodeJob)),
+      waitedJobsOfInvocation: (invocationId) =>
+        attempt("waitedJobsOfInvocation", () => s.waitedJobsOfInvocation.all([invocationId]).map(decodeJob)),
       listJobs: (filter, keyset) =>
         attempt("listJobs", () =>
           (filter.unnoticedFirst === true ? s.listJobsUnnoticedFirst : s.listJobs).all([

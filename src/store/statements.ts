@@ -52,6 +52,10 @@ const SQL = {
   getJob: `SELECT * FROM jobs WHERE invocation_id = ?1 AND name = ?2`,
   /** [invocation_id] */
   jobsOfInvocation: `SELECT * FROM jobs WHERE invocation_id = ?1 ORDER BY rowid`,
+  /** [invocation_id]: its waited (foreground) jobs, in declaration order. */
+  waitedJobsOfInvocation: `SELECT * FROM jobs WHERE invocation_id = ?1 AND background = 0 ORDER BY rowid`,
+  /** [invocation_id]: the distinct statuses of its jobs (the roll-up), no row decoded. */
+  jobStatusesOfInvocation: `SELECT DISTINCT status FROM jobs WHERE invocation_id = ?1`,
   allJobs: `SELECT * FROM jobs ORDER BY rowid`,
   nonTerminalJobs: `SELECT * FROM jobs WHERE status IN ('queued', 'running', 'cancelling') ORDER BY rowid`,
   /** [name] */

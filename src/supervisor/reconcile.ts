@@ -105,8 +105,7 @@ export const reconcileRepo = (repo: OpenRepo, runningHere: (invocationId: string
       }))
     )
     for (const invocationId of new Set(decisions.map((d) => d.invocation_id))) {
-      const jobs = yield* repo.store.jobsOfInvocation(invocationId)
-      yield* repo.store.setInvocationStatus(invocationId, invocationStatus(jobs.map((j) => j.status)))
+      yield* repo.store.setInvocationStatus(invocationId, invocationStatus(yield* repo.store.jobStatusesOfInvocation(invocationId)))
     }
     const summary = summarizeReconcile(decisions)
     yield* logInfo("reconciled", { repo_id: repo.repoId, root: repo.root, ...summary })

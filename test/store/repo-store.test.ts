@@ -53,6 +53,38 @@ describe("Store: repository functions", () => {
       expect(yield* store.getJob(INV_OLD, "nope")).toBeUndefined()
     }))
 
+  it.scopedLive("waitedJobsOfInvocation: the invocation's foreground jobs only, in declaration order", () =>
+    Effect.gen(function* () {
+      const store = yield* open()
+      const jobs = [
+        job({ name: "zeta", background: false }),
+        job({ name: "bg", background: true }),
+        job({ name: "alpha", background: false, status: "failed" })
+      ]
+      yield* store.insertInvocation(invocation(), jobs)
+      yield* store.insertInvocation(invocation({ invocation_id: INV_NEW }), [job({ invocation_id: INV_NEW, name: "other", background: false })])
+      expect(yield* store.waitedJobsOfInvocation(INV_OLD)).toEqual([jobs[0], jobs[2]])
+      expect(yield* store.waitedJobsOfInvocation("ffff000000000000")).toEqual([])
+    }))
+
+  it.scopedLive("jobStatusesOfInvocation: each status of the invocation's jobs once, none of another invocation's", () =>
+    Effect.gen(function* () {
+      const store = yield* open()
+      yield* seed(store)
+      yield* store.insertInvocation(invocation({ invocation_id: INV_OTHER.replace("3", "4"), created_at: 3000 }), [
+        job({ invocation_id: INV_OTHER.replace("3", "4"), name: "a", status: "completed" }),
+        job({ invocation_id: INV_OTHER.replace("3", "4"), name: "b", status: "completed" }),
+        job({ invocation_id: INV_OTHER.replace("3", "4"), name: "c", status: "skipped" })
+      ])
+      expect((yield* store.jobStatusesOfInvocation(INV_OLD)).sort()).toEqual(["completed", "failed"])
+      expect((yield* store.jobStatusesOfInvocation(INV_NEW)).sort()).toEqual(["queued", "running"])
+      expect((yield* store.jobStatusesOfInvocation(INV_OTHER.replace("3", "4"))).sort()).toEqual(["completed", "skipped"])
+      // A status queued by updateJob in this turn is seen (a read flushes the queue first).
+      yield* Effect.all([store.updateJob(INV_NEW, "build", { status: "cancelled" }), store.jobStatusesOfInvocation(INV_NEW)], { concurrency: "unbounded" })
+      expect((yield* store.jobStatusesOfInvocation(INV_NEW)).sort()).toEqual(["cancelled", "running"])
+      expect(yield* store.jobStatusesOfInvocation("ffff000000000000")).toEqual([])
+    }))
+
   it.scopedLive("insertInvocation is one transaction: a duplicate job name stores nothing", () =>
     Effect.gen(function* () {
       const store = yield* open()

@@ -133,7 +133,9 @@ export const startRun = (request: RunJobs, options: StartOptions) =>
  * informs, so a store that cannot answer leaves it out.
  */
 const waitedJobsAsEnded = (repo: OpenRepo, invocationId: string, backgroundOf: ReadonlyMap<string, boolean>) =>
-  repo.store.jobsOfInvocation(invocationId).pipe(
+  // Only the waited rows are read and decoded: a hook that also starts 1,000 background jobs does
+  // not decode 1,000 rows for its summary (issue 13).
+  repo.store.waitedJobsOfInvocation(invocationId).pipe(
     Effect.map((rows) => {
       const now = Date.now()
       return rows.filter((row) => backgroundOf.get(row.name) === false).map((row) => toJobInfo(repo, row, now))
