@@ -19,7 +19,7 @@ import { type KillFailed, LogWriteFailed } from "./errors"
 import { describeWriteError, type JobLog } from "./job-log"
 import { endedJob, notifyDesktop } from "./desktop-notify"
 import { makeJobRetries } from "./retries"
-import { LaunchLeader, runProcess, SpawnFailed, type LeaderLost, type ProcessResult } from "./run-process"
+import { type LaunchLeader, runProcess, SpawnFailed, type LeaderLost, type ProcessResult } from "./run-process"
 import { DEFAULT_TIMEOUT_MS } from "./rows"
 import { poolOf, type JobPools } from "./slots"
 
@@ -305,7 +305,9 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
         // limits that cannot be applied here fail the job before it runs (never run it unlimited).
         const placement = placeJob(deps.containment, invocationId, index, spec.limits)
         if (placement._tag === "Refused") return yield* new SpawnFailed({ command: spec.run, cwd: request.worktree, message: placement.reason })
-        const processSpec = {
+        // Made once the job holds its slot: a queued job (of a 1,000-job invocation, 992 wait) holds
+        // no copy of the environment (issue 13: what queued jobs hold is promoted and marked).
+        const processSpec = () => ({
           command: spec.run,
           cwd: resolve(request.worktree, spec.cwd ?? "."),
           env: { ...requestEnv, ...spec.env, HOOKD_REPO_ROOT: repo.root, HOOKD_WORKTREE: request.worktree, HOOKD_HOOK: request.hook, HOOKD_INVOCATION_ID: invocationId, HOOKD_JOB: spec.name },
@@ -314,9 +316,9 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
           graceMs: deps.killGraceMs,
           ...(placement.cgroup !== undefined && { cgroup: placement.cgroup }),
           ...(placement.limits !== undefined && { limits: placement.limits })
-        }
-        const result = yield* retries.run(poolOf(deps.pools, spec.background).withSlot(
-          runProcess(processSpec, {
+        })
+        const result = yield* retries.run(poolOf(deps.pools, spec.background).withSlot(Effect.suspend(() =>
+          runProcess(processSpec(), {
             onSpawned: ({ pid, pgid, fingerprint }) =>
               Effect.suspend(() => {
                 status = "running"
@@ -339,8 +341,8 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
               }),
             onKillFailed: (failure) => Effect.sync(() => void (killFailed = failure)),
             stopOn
-          }).pipe(Effect.provideService(LaunchLeader, deps.launch), logWhenLogFails)
-        ))
+          }, deps.launch).pipe(logWhenLogFails)
+        )))
         // The process ended before its log's failure could stop it (a lazy log that cannot be created
         // at its first output, issue 13): output was lost all the same, so it is not a success.
         if (log.writeError !== undefined) return yield* new LogWriteFailed({ path: log.path, message: `log write failed: ${describeWriteError(log.writeError)}` })

@@ -82,7 +82,8 @@ export const makeJobRetries = (retry: JobRetry | undefined, hooks: RetryHooks): 
   let waiting: WaitingRetry | undefined
 
   const run = <E, R>(attempt: Effect.Effect<ProcessResult, E, R>): Effect.Effect<ProcessResult, E, R> =>
-    Effect.gen(function* () {
+    // No `retry:` (most jobs): the one attempt, nothing around it.
+    policy === undefined ? attempt : Effect.gen(function* () {
       for (let n = 1; ; n++) {
         const result = yield* attempt
         if (policy === undefined || !shouldRetry(policy, n, result)) return result

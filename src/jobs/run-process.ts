@@ -97,22 +97,23 @@ interface RunningGroup {
   readonly pgid: number
   readonly target: KillTarget
   readers: ReadonlyArray<LineReader>
+  /** How many of the readers have not ended yet; `drained` is called when none is left (drainPipes). */
+  open: number
+  drained: (() => void) | undefined
   /** The body drained and closed the pipes and found no process of the job left: nothing for the release to do. */
   finished: boolean
 }
 
-const checkCwd = (spec: ProcessSpec): Effect.Effect<void, SpawnFailed> =>
-  Effect.suspend(() => {
-    let problem: string | undefined
-    try {
-      if (!statSync(spec.cwd).isDirectory()) problem = `working directory ${spec.cwd} is not a directory`
-    } catch (e) {
-      problem = `working directory ${spec.cwd} does not exist or cannot be read (${(e as NodeJS.ErrnoException).code ?? e})`
-    }
-    return problem === undefined
-      ? Effect.void
-      : Effect.fail(new SpawnFailed({ command: spec.command, cwd: spec.cwd, message: problem }))
-  })
+/** The job's working directory must be a directory: the failure, or undefined (no Effect per job, issue 13). */
+const cwdProblem = (spec: ProcessSpec): SpawnFailed | undefined => {
+  let problem: string | undefined
+  try {
+    if (!statSync(spec.cwd).isDirectory()) problem = `working directory ${spec.cwd} is not a directory`
+  } catch (e) {
+    problem = `working directory ${spec.cwd} does not exist or cannot be read (${(e as NodeJS.ErrnoException).code ?? e})`
+  }
+  return problem === undefined ? undefined : new SpawnFailed({ command: spec.command, cwd: spec.cwd, message: problem })
+}
 
 /** Why a synchronous spawn failure happened, in words that point at the fix. */
 const spawnThrewMessage = (cause: unknown): string => {
@@ -235,29 +236,61 @@ export class LaunchLeader extends Context.Reference<LaunchLeader>()("hookd/Launc
   defaultValue: () => spawnInProcess
 }) {}
 
-const spawnLeader = (spec: ProcessSpec): Effect.Effect<RunningGroup, SpawnFailed> =>
-  Effect.flatMap(LaunchLeader, (launch) => launch(spec)).pipe(
-    Effect.map((leader) => ({ leader, pgid: leader.pid, target: { pgid: leader.pid, cgroup: spec.cgroup }, readers: [], finished: false }))
-  )
+const spawnLeader = (spec: ProcessSpec, launch?: LaunchLeader["Type"]): Effect.Effect<RunningGroup, SpawnFailed> =>
+  Effect.map(launch !== undefined ? launch(spec) : Effect.flatMap(LaunchLeader, (launcher) => launcher(spec)), (leader) => ({
+    leader,
+    pgid: leader.pid,
+    target: { pgid: leader.pid, cgroup: spec.cgroup },
+    readers: [],
+    open: 0,
+    drained: undefined,
+    finished: false
+  }))
 
-/** Waits until both pipes have ended, at most `ms`; a plain timer, so it also works in finalizers. */
+/**
+ * Waits until both pipes have ended, at most `ms`; a plain timer, so it also works in finalizers.
+ * Nothing to wait for (the common case: a job's pipes end with it) is no wait and no timer.
+ */
 const drainPipes = (group: RunningGroup, ms: number): Effect.Effect<void> =>
-  Effect.promise(
-    () =>
-      new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, ms)
-        void Promise.all(group.readers.map((r) => r.done)).then(() => {
-          clearTimeout(timer)
-          resolve()
+  Effect.suspend(() =>
+    group.open === 0
+      ? Effect.void
+      : Effect.async<void>((resume) => {
+          const timer = setTimeout(() => {
+            group.drained = undefined
+            resume(Effect.void)
+          }, ms)
+          group.drained = () => {
+            clearTimeout(timer)
+            group.drained = undefined
+            resume(Effect.void)
+          }
+          return Effect.sync(() => {
+            clearTimeout(timer)
+            group.drained = undefined
+          })
         })
-      })
   )
 
-const closePipes = (group: RunningGroup): Effect.Effect<void> =>
-  Effect.sync(() => {
-    for (const reader of group.readers) reader.close()
-    group.leader.destroy()
-  })
+/** Starts reading the leader's pipes into the sink, counting those still open (drainPipes). */
+const startReading = (group: RunningGroup, sink: ProcessSink): void => {
+  const ended = () => {
+    if (--group.open === 0) group.drained?.()
+  }
+  group.open = 2
+  group.readers = [
+    readLines(group.leader.stdout, (lines) => sink.onOutput("stdout", lines)),
+    readLines(group.leader.stderr, (lines) => sink.onOutput("stderr", lines))
+  ]
+  for (const reader of group.readers) void reader.done.then(ended)
+}
+
+const closePipesNow = (group: RunningGroup): void => {
+  for (const reader of group.readers) reader.close()
+  group.leader.destroy()
+}
+
+const closePipes = (group: RunningGroup): Effect.Effect<void> => Effect.sync(() => closePipesNow(group))
 
 /**
  * The release: on interruption the job is being cancelled (tell the sink, then TERM/grace/KILL, and
@@ -329,27 +362,46 @@ const awaitLeaderOrTimeout = (group: RunningGroup, spec: ProcessSpec, sink: Proc
  * it is dead); a timeout kills it and returns TimedOut; a leader that exits leaving background
  * children gets them killed before runProcess returns.
  */
-export const runProcess = (spec: ProcessSpec, sink: ProcessSink): Effect.Effect<ProcessResult, SpawnFailed | KillFailed | LeaderLost | LogWriteFailed> =>
-  Effect.scoped(
-    Effect.gen(function* () {
-      yield* checkCwd(spec)
-      const cgroup = spec.cgroup
-      if (cgroup !== undefined) yield* Effect.acquireRelease(createCgroup({ ...spec, cgroup }), () => removeJobCgroup(cgroup))
-      const group = yield* Effect.acquireRelease(spawnLeader(spec), (group, exit) =>
-        releaseGroup(group, exit, sink, spec.graceMs)
-      )
-      yield* sink.onSpawned({ pid: group.pgid, pgid: group.pgid, fingerprint: group.leader.fingerprint ?? processFingerprint(group.pgid) })
-      // Start reading only now, so no line reaches the sink before onSpawned (the pipes buffer meanwhile).
-      group.readers = [
-        readLines(group.leader.stdout, (lines) => sink.onOutput("stdout", lines)),
-        readLines(group.leader.stderr, (lines) => sink.onOutput("stderr", lines))
-      ]
-      const result = yield* awaitLeaderOrTimeout(group, spec, sink)
-      yield* drainPipes(group, DRAIN_MS)
-      yield* closePipes(group)
-      // Background children the leader left behind must not survive the job (typed error here, not a defect).
-      if (jobHasLiveProcesses(group.target)) yield* killJobProcesses(group.target, spec.graceMs)
-      group.finished = true
-      return withOutOfMemory(spec, result)
-    })
+export const runProcess = (
+  spec: ProcessSpec,
+  sink: ProcessSink,
+  /** How the leader is started; without it, the LaunchLeader of the context (in this process by default). */
+  launch?: LaunchLeader["Type"]
+): Effect.Effect<ProcessResult, SpawnFailed | KillFailed | LeaderLost | LogWriteFailed> =>
+  Effect.suspend(() => {
+    const problem = cwdProblem(spec)
+    if (problem !== undefined) return Effect.fail(problem)
+    const cgroup = spec.cgroup
+    // The group's release runs before the cgroup's (as a scope's finalizers would: last in, first out).
+    const run = runLeader(spec, sink, launch)
+    return cgroup === undefined ? run : Effect.acquireUseRelease(createCgroup({ ...spec, cgroup }), () => run, () => removeJobCgroup(cgroup))
+  })
+
+/**
+ * The leader as a resource (acquired uninterruptibly; its release, releaseGroup, runs however the
+ * use ends): one acquireUseRelease per job instead of a Scope and its finalizers (issue 13).
+ */
+const runLeader = (spec: ProcessSpec, sink: ProcessSink, launch: LaunchLeader["Type"] | undefined) =>
+  Effect.acquireUseRelease(
+    spawnLeader(spec, launch),
+    (group) =>
+      sink.onSpawned({ pid: group.pgid, pgid: group.pgid, fingerprint: group.leader.fingerprint ?? processFingerprint(group.pgid) }).pipe(
+        // Start reading only now, so no line reaches the sink before onSpawned (the pipes buffer meanwhile).
+        Effect.zipRight(Effect.suspend(() => {
+          startReading(group, sink)
+          return awaitLeaderOrTimeout(group, spec, sink)
+        })),
+        Effect.flatMap((result) =>
+          Effect.zipRight(drainPipes(group, DRAIN_MS), Effect.suspend(() => {
+            closePipesNow(group)
+            const ended = Effect.sync(() => {
+              group.finished = true
+              return withOutOfMemory(spec, result)
+            })
+            // Background children the leader left behind must not survive the job (typed error here, not a defect).
+            return jobHasLiveProcesses(group.target) ? Effect.zipRight(killJobProcesses(group.target, spec.graceMs), ended) : ended
+          }))
+        )
+      ),
+    (group, exit) => releaseGroup(group, exit, sink, spec.graceMs)
   )
