@@ -8,13 +8,16 @@ import { fileURLToPath, pathToFileURL } from "node:url"
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..")
 const OUT_DIR = join(ROOT, "node_modules", ".cache", "hookd-bench")
 
-/** `input` is esbuild's `{ entryPoints }` or `{ stdin }` (with paths relative to the repository root). */
-export const importBundled = async (name, input) => {
+/**
+ * Bundles `input` — esbuild's `{ entryPoints }` or `{ stdin }`, paths relative to `root` (this
+ * checkout's, or another's to measure its src/) — into the bench cache; returns the file.
+ */
+export const bundleTo = async (name, input, root = ROOT) => {
   mkdirSync(OUT_DIR, { recursive: true })
   const outfile = join(OUT_DIR, `${name}.mjs`)
   await build({
     ...input,
-    absWorkingDir: ROOT,
+    absWorkingDir: root,
     outfile,
     bundle: true,
     platform: "node",
@@ -23,5 +26,8 @@ export const importBundled = async (name, input) => {
     external: ["node-sqlite3-wasm"],
     logLevel: "warning"
   })
-  return import(pathToFileURL(outfile).href)
+  return outfile
 }
+
+/** `input` is esbuild's `{ entryPoints }` or `{ stdin }` (with paths relative to the repository root). */
+export const importBundled = async (name, input) => import(pathToFileURL(await bundleTo(name, input)).href)
