@@ -123,3 +123,13 @@ export const describeServerError = (code: string, rawMessage: string, details: u
   }
   return message
 }
+
+/** What hookctl prints on stderr for a command's failure (never a stack trace), and its exit code. */
+export const failureReport = (e: unknown): { readonly text: string; readonly code: number } => {
+  if (e instanceof InterruptedError) return { text: "", code: e.exitCode } // Ctrl-C: the user knows
+  if (e instanceof UsageError) return { text: `hookctl: ${terminalSafe(e.message, { keepNewlines: true })}\nusage: ${e.usage}\n`, code: e.exitCode }
+  if (e instanceof ClientError) return { text: `hookctl: ${terminalSafe(e.message, { keepNewlines: true })}\n`, code: e.exitCode }
+  // A bug in hookctl: one line, never a stack trace (HOOKCTL_DEBUG=1 shows it).
+  const message = e instanceof Error ? e.message : String(e)
+  return { text: `hookctl: internal error: ${terminalSafe(message, { keepNewlines: true })}\n`, code: EXIT_FAILED }
+}

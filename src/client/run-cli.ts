@@ -3,28 +3,17 @@
 // and leave once the output is flushed. Nothing reachable from here may import `effect`.
 import { createRequire } from "node:module"
 import type { Command } from "./cli"
-import { ClientError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, InterruptedError, UsageError } from "./errors"
+import { ClientError, EXIT_OK, EXIT_USAGE, failureReport } from "./errors"
 import { finish } from "./output"
-import { terminalSafe } from "../protocol/terminal-text"
 
 /** Runs a parsed command; undefined when this bundle does not carry that command. */
 export type Execute = (cmd: Command) => Promise<number> | undefined
 
 const report = (e: unknown): number => {
-  if (e instanceof InterruptedError) return e.exitCode // Ctrl-C: the user knows
-  if (e instanceof UsageError) {
-    process.stderr.write(`hookctl: ${terminalSafe(e.message, { keepNewlines: true })}\nusage: ${e.usage}\n`)
-    return e.exitCode
-  }
-  if (e instanceof ClientError) {
-    process.stderr.write(`hookctl: ${terminalSafe(e.message, { keepNewlines: true })}\n`)
-    return e.exitCode
-  }
-  // A bug in hookctl: one line, never a stack trace (HOOKCTL_DEBUG=1 shows it).
-  const message = e instanceof Error ? e.message : String(e)
-  process.stderr.write(`hookctl: internal error: ${terminalSafe(message, { keepNewlines: true })}\n`)
-  if (process.env.HOOKCTL_DEBUG === "1" && e instanceof Error) process.stderr.write(`${e.stack}\n`)
-  return EXIT_FAILED
+  const { text, code } = failureReport(e)
+  process.stderr.write(text)
+  if (process.env.HOOKCTL_DEBUG === "1" && !(e instanceof ClientError) && e instanceof Error) process.stderr.write(`${e.stack}\n`)
+  return code
 }
 
 /** process.cwd() throws (ENOENT, uv_cwd) when the directory was deleted under the shell. */
