@@ -2,7 +2,7 @@
 // perf-shim's A/B of the two ways a hookd shim hands a hook over (issue 13), interleaved with
 // `node -e 0`, no hook and lefthook: a background-only post-checkout through the spool (no node) and
 // through hookctl (HOOKD_SPOOL=0, the path before spool shims and the fallback), and a waited
-// pre-commit `true`. bench/hooks-git.mjs has the table's rows; this one shows what the spool saves.
+// pre-commit `true` through the wait shim's fifos (no node) and through hookctl (HOOKD_SPOOL=0). bench/hooks-git.mjs has the table's rows; this one shows what the spool saves.
 //   node bench/hook-shims.mjs [runs]        (default 15 after 2 warm-ups; npm run build first)
 import { loadavg } from "node:os"
 import { installShims } from "./client-e2e.mjs"
@@ -43,6 +43,7 @@ try {
       { name: "checkout lefthook", skip: lefthook.skip, run: checkout(withLefthook, lefthookEnv) },
       { name: "commit", run: commit(none) },
       { name: "commit hookd", run: commit(withHookd) },
+      { name: "commit hookctl", run: commit(withHookd, { HOOKD_SPOOL: "0" }) },
       { name: "commit lefthook", skip: lefthook.skip, run: commit(withLefthook, lefthookEnv) }
     ],
     { runs, warmup: 2 }
@@ -65,12 +66,14 @@ try {
   if (lefthook.skip) console.log(`lefthook skipped: ${lefthook.skip}`)
   const lhCommit = added("commit lefthook", "commit")
   for (const [label, name] of [
-    ["pre-commit (waited), hookd", "commit hookd"],
+    ["pre-commit (waited), hookd wait shim", "commit hookd"],
+    ["pre-commit (waited), hookd via hookctl", "commit hookctl"],
     ["pre-commit (waited), lefthook", "commit lefthook"]
   ]) {
     const x = added(name, "commit")
     console.log(`${label.padEnd(38)} ${fmt(x).padStart(10)}  ${ratio(x, floor)} node -e 0  ${ratio(x, lhCommit)} lefthook's`)
   }
+  console.log(`wait shim / hookctl (added time)        ${ratio(added("commit hookd", "commit"), added("commit hookctl", "commit"))}`)
 } finally {
   await hookd.stop()
   cleanUpPeers()

@@ -1,6 +1,7 @@
 // A waited hook run as `hookctl run-hook` prints it, apart from where its answers come from and where
-// its bytes go (commands/run-hook.ts: the socket, process.stdout/stderr), so that another caller can
-// print the same bytes and end with the same code.
+// its bytes go: the shim's node process (commands/run-hook.ts: the socket, process.stdout/stderr) and
+// the supervisor serving a wait shim without node (src/spool/wait-session.ts: its own RunJobs, the
+// shim's fifos) run this same code, so both print the same bytes and exit with the same code.
 // Effect-free (the client's rule): plain promises, no supervisor imports.
 import { bypassHint, NON_BLOCKING_HOOKS } from "../config/hook-names"
 import { isTerminalRecord, type JobInfo, type RequestPayloads, type ResponseEnvelope } from "../protocol/types"
@@ -170,3 +171,15 @@ export const runHookReported = async (run: HookRun): Promise<number> => {
   }
 }
 
+/** What a hook run that fails with `e` prints on stderr, and its exit code (as runHookReported ends). */
+export const failureText = async (cmd: RunHookCommand, e: unknown, env: HookIo["env"]): Promise<{ readonly text: string; readonly code: number }> => {
+  let text = ""
+  const io: HookIo = { out: () => undefined, err: (t) => void (text += t), stderrIsTTY: false, env }
+  try {
+    const code = await hookFailure(cmd, e, io)
+    return { text, code }
+  } catch (thrown) {
+    const report = failureReport(thrown)
+    return { text: text + report.text, code: report.code }
+  }
+}

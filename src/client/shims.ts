@@ -15,7 +15,7 @@ export const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
  * HOOKD_HOOKCTL (a hookctl executable) overrides them, and `hookctl` on PATH is the fallback when
  * the recorded node or hookctl has gone away (e.g. a node upgrade).
  */
-export const renderShim = (hook: string, nodePath: string, hookctlPath: string, spool?: SpoolShim): string =>
+export const renderShim = (hook: string, nodePath: string, hookctlPath: string, spool?: SpoolShim, wait?: WaitShim): string =>
   [
     "#!/bin/sh",
     SHIM_MARKER,
@@ -23,6 +23,7 @@ export const renderShim = (hook: string, nodePath: string, hookctlPath: string, 
     "# HOOKD=0 turns every hookd hook off before node starts (as husky's HUSKY=0 does).",
     `if [ "\${HOOKD:-}" = "0" ]; then exit 0; fi`,
     ...(spool === undefined ? [] : spoolLines(hook, spool)),
+    ...(spool !== undefined || wait === undefined ? [] : waitLines(hook, wait)),
     `node=${shQuote(nodePath)}`,
     `hookctl=${shQuote(hookctlPath)}`,
     `if [ -n "\${HOOKD_HOOKCTL:-}" ]; then exec "$HOOKD_HOOKCTL" run-hook ${hook} -- "$@"; fi`,
@@ -68,6 +69,89 @@ const spoolLines = (hook: string, spool: SpoolShim): string[] => [
   `      { printf 'hookd-spool v1\\0%s\\0%s\\0%s\\0' "$PWD" ${hook} "$#" && { [ "$#" -eq 0 ] || printf '%s\\0' "$@"; } && env -0; } > "$hookd_tmp" &&`,
   `      mv -f "$hookd_tmp" "$hookd_spool/$$.$PPID.req" || { rm -f "$hookd_tmp"; false; }`,
   `    ) 2>/dev/null; then exit 0; fi`,
+  `  fi`,
+  `fi`
+]
+
+/** A hook git waits for is served through fifos without node (see waitLines). */
+export interface WaitShim {
+  /** git feeds this hook on stdin (run-hook's STDIN_HOOKS): the shim saves it for the supervisor. */
+  readonly stdin: boolean
+}
+
+export const WAIT_SHIM_MARKER = "# hookd wait shim"
+
+/**
+ * The waited part of a shim (src/spool/wait-session.ts is the other side): while a supervisor runs,
+ * the shim makes `<state>/wait/<pid>` (0700) with fifos `out`, `err`, `code` and `live`, starts a
+ * `cat` on each output fifo, holds `live` open (fd 3: its EOF tells hookd the shim is gone, even
+ * after -9; no child keeps it), spools a `hookd-wait v1` request naming the directory (the spool
+ * request plus the directory and flags: `o`/`e` stdout/stderr is a terminal, `m` both are one file
+ * — git sends a commit hook's stdout to its stderr; one fifo keeps the order of their lines —, `i`
+ * git's stdin saved in `stdin`), and reads the exit code from `code`.
+ *
+ * Never hanging git: a watchdog checks every second that the supervisor lives (and, until hookd
+ * took the request, that it takes it within 30 s); if not, it claims the request (`taken`, created
+ * with `set -C`: whoever makes it first runs the jobs) and opens the fifos read-write so every
+ * blocked open and read ends. Without an exit code the shim then prints hookd's `taken` notice (it
+ * took the request, then died: run-hook's own words) or, when its own claim won, takes its request
+ * back out of the spool and runs the hookctl path below, which runs the jobs (once).
+ */
+const waitLines = (hook: string, wait: WaitShim): string[] => [
+  `${WAIT_SHIM_MARKER}: ${hook} is served through fifos without node while a supervisor runs.`,
+  `if [ "\${HOOKD_SPOOL:-}" != "0" ]; then`,
+  `  hookd_state=\${HOOKD_STATE_DIR:-\${XDG_STATE_HOME:-\${HOME:-/nonexistent}/.local/state}/hookd}`,
+  `  hookd_spool=$hookd_state/spool`,
+  `  hookd_d=$hookd_state/wait/$$`,
+  `  hookd_pid=`,
+  `  if [ -d "$hookd_spool" ] && [ ! -h "$hookd_spool" ] && [ -O "$hookd_spool" ] && { read -r hookd_pid < "$hookd_state/hookd.pid"; } 2>/dev/null \\`,
+  `    && case $hookd_pid in ''|*[!0-9]*) false ;; esac && kill -0 "$hookd_pid" 2>/dev/null && mkdir -m 700 "$hookd_d" 2>/dev/null; then`,
+  `    hookd_code=`,
+  `    hookd_flags=`,
+  `    [ -t 1 ] && hookd_flags=o`,
+  `    [ -t 2 ] && hookd_flags=\${hookd_flags}e`,
+  `    [ /dev/stdout -ef /dev/stderr ] && hookd_flags=\${hookd_flags}m`,
+  `    if mkfifo -m 600 "$hookd_d/out" "$hookd_d/err" "$hookd_d/code" "$hookd_d/live" 2>/dev/null${
+    wait.stdin ? ` \\
+      && { [ -t 0 ] || { cat > "$hookd_d/stdin" && hookd_flags=\${hookd_flags}i; }; }` : ""
+  }; then`,
+  `      command exec 3<>"$hookd_d/live"`,
+  `      cat "$hookd_d/out" 3>&- &`,
+  `      hookd_cats=$!`,
+  `      case $hookd_flags in *m*) ;; *) cat "$hookd_d/err" >&2 3>&- & hookd_cats="$hookd_cats $!" ;; esac`,
+  `      (`,
+  `        hookd_n=0`,
+  `        while kill -0 $$; do`,
+  `          if ! kill -0 "$hookd_pid" || { [ ! -e "$hookd_d/taken" ] && [ "$hookd_n" -ge 30 ]; }; then`,
+  `            { set -C; true > "$hookd_d/taken"; }`,
+  `            exec 4<>"$hookd_d/out" 5<>"$hookd_d/err" 6<>"$hookd_d/code"`,
+  `            exit 0`,
+  `          fi`,
+  `          sleep 1`,
+  `          hookd_n=$((hookd_n + 1))`,
+  `        done`,
+  `      ) >/dev/null 2>&1 3>&- &`,
+  `      hookd_wd=$!`,
+  `      if { printf 'hookd-wait v1\\0%s\\0%s\\0%s\\0%s\\0%s\\0' "$hookd_d" "$hookd_flags" "$PWD" ${hook} "$#" && { [ "$#" -eq 0 ] || printf '%s\\0' "$@"; } && env -0; } > "$hookd_d/req" 2>/dev/null \\`,
+  `        && mv -f "$hookd_d/req" "$hookd_spool/$$.req" 2>/dev/null; then`,
+  // Ctrl-C interrupts this open (dash would say so): the shim dies, and with it the live fifo's writer.
+  `        { read -r hookd_code < "$hookd_d/code"; } 2>/dev/null`,
+  `      else`,
+  `        { set -C; true > "$hookd_d/taken"; } 2>/dev/null; set +C`,
+  `        (exec 4<>"$hookd_d/out" 5<>"$hookd_d/err") 2>/dev/null`,
+  `      fi`,
+  `      wait $hookd_cats`,
+  `      kill "$hookd_wd" 2>/dev/null`,
+  `      exec 3>&-`,
+  `      case $hookd_code in ''|*[!0-9]*) ;; *) exit "$hookd_code" ;; esac`,
+  `      if [ -s "$hookd_d/taken" ] && { read -r hookd_code && case $hookd_code in ''|*[!0-9]*) false ;; esac && cat >&2; } < "$hookd_d/taken"; then`,
+  `        rm -rf "$hookd_d"`,
+  `        exit "$hookd_code"`,
+  `      fi`,
+  `      rm -f "$hookd_spool/$$.req"`,
+  ...(wait.stdin ? [`      if [ -f "$hookd_d/stdin" ]; then command exec 0< "$hookd_d/stdin"; fi`] : []),
+  `    fi`,
+  `    rm -rf "$hookd_d"`,
   `  fi`,
   `fi`
 ]
@@ -137,7 +221,8 @@ export const installShims = (
   force: boolean,
   nodePath: string,
   hookctlPath: string,
-  spoolFor: (hook: string) => SpoolShim | undefined = () => undefined
+  spoolFor: (hook: string) => SpoolShim | undefined = () => undefined,
+  waitFor: (hook: string) => WaitShim | undefined = () => undefined
 ): InstallResult => {
   mkdirSync(dir, { recursive: true })
   const plan = planInstall(hooks.map((hook) => readHookState(dir, hook)), force)
@@ -152,8 +237,14 @@ export const installShims = (
     const path = join(dir, s.hook)
     if (s.step === "backup-and-create") renameSync(path, path + BACKUP_SUFFIX)
     const spool = spoolFor(s.hook)
-    writeShim(dir, s.hook, renderShim(s.hook, nodePath, hookctlPath, spool))
-    const kind = spool === undefined ? "" : " (background only: hands the hook over without starting node)"
+    const wait = spool === undefined ? waitFor(s.hook) : undefined
+    writeShim(dir, s.hook, renderShim(s.hook, nodePath, hookctlPath, spool, wait))
+    const kind =
+      spool !== undefined
+        ? " (background only: hands the hook over without starting node)"
+        : wait !== undefined
+          ? " (waited: served without starting node while hookd runs)"
+          : ""
     return s.step === "create"
       ? `installed ${path}${kind}`
       : s.step === "upgrade"

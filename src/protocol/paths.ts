@@ -63,3 +63,6 @@ export const SPOOL_DIR_NAME = "spool"
 export const PID_FILE_NAME = "hookd.pid"
 export const spoolDirPath = (state: string): string => join(state, SPOOL_DIR_NAME)
 export const supervisorPidPath = (state: string): string => join(state, PID_FILE_NAME)
+/** Wait shims make their private request directory (fifos, stdin) in here: `<state>/wait/<shim pid>`. */
+export const WAIT_DIR_NAME = "wait"
+export const waitDirPath = (state: string): string => join(state, WAIT_DIR_NAME)

@@ -29,9 +29,10 @@ import {
 import { join } from "node:path"
 import { parseDuration } from "../config/units"
 import { logInfo, logWarn } from "../logging/event-log"
-import { spoolDirPath, supervisorPidPath } from "../protocol/paths"
+import { spoolDirPath, supervisorPidPath, waitDirPath } from "../protocol/paths"
 import type { RequestPayloads } from "../protocol/types"
 import { DEFAULT_STALE_AFTER_MS, parseSpoolFile, refusalOf } from "./request-file"
+import { serveWaitRequest, type WaitContext, type WaitedHandler } from "./wait-session"
 
 /** The reason a stale request's jobs are recorded skipped with. */
 export const STALE_REASON = "stale hook request"
@@ -47,6 +48,12 @@ export interface SpoolOptions<R> {
   /** Completes when the supervisor starts to stop: the pid file goes first, so shims fall back to hookctl. */
   readonly stopping: Effect.Effect<unknown>
   readonly now?: () => number
+  /** Serves wait shims' requests (wait-session.ts); without it they are refused. */
+  readonly waited?: WaitedHandler
+  /** This supervisor's socket (wait requests of hooks that name another are left to hookctl). */
+  readonly socketPath?: string
+  /** Tracks a wait session's end as a request (shutdown waits for it). */
+  readonly track?: <A>(effect: Effect.Effect<A>) => Effect.Effect<A>
 }
 
 export interface Spool {
@@ -134,6 +141,50 @@ const take = (path: string): Taken => {
   }
 }
 
+/** A wait shim's directory this old whose shim is not running any more was left by a crash. */
+const LEFT_BEHIND_MS = 60_000
+/** ... and one this old is left behind whatever runs under its pid now (no hook waits a day). */
+const LEFT_BEHIND_ANYWAY_MS = 24 * 60 * 60 * 1000
+
+const processRuns = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM"
+  }
+}
+
+/**
+ * Wait shims' request directories (`<state>/wait/<pid>`) a shim killed at the wrong moment left:
+ * those whose shim no longer runs, and any older than a day. Run at start, before the spool's scan
+ * (a running shim's directory stays: the scan serves its request).
+ */
+export const sweepWaitDirs = (root: string, now: number = Date.now()): ReadonlyArray<string> => {
+  const removed: string[] = []
+  let names: string[]
+  try {
+    names = readdirSync(root)
+  } catch {
+    return removed
+  }
+  for (const name of names) {
+    const path = join(root, name)
+    let age: number
+    try {
+      age = now - lstatSync(path).mtimeMs
+    } catch {
+      continue
+    }
+    const pid = /^[1-9][0-9]*$/.test(name) ? Number(name) : undefined
+    if (age > LEFT_BEHIND_ANYWAY_MS || (age > LEFT_BEHIND_MS && (pid === undefined || !processRuns(pid)))) {
+      remove(path)
+      removed.push(name)
+    }
+  }
+  return removed
+}
+
 /** Atomically (a shim never reads half a pid); undefined on success, else why not. */
 const writePidFile = (state: string): string | undefined => {
   const path = supervisorPidPath(state)
@@ -173,6 +224,17 @@ export const startSpool = <R>(options: SpoolOptions<R>) =>
       return { drain: Effect.void, announce: Effect.void } satisfies Spool
     }
     const now = options.now ?? Date.now
+    // Wait shims' directories: made (0700) and trusted as the spool is, or those shims use hookctl.
+    const waitRoot = waitDirPath(options.stateDir)
+    const waitProblem = options.waited === undefined ? "not served" : prepareDir(waitRoot)
+    let waitContext: WaitContext | undefined
+    if (waitProblem === undefined && options.waited !== undefined) {
+      waitContext = { stateDir: options.stateDir, waitRoot: realpathSync(waitRoot), handle: options.waited, socketPath: options.socketPath ?? "", track: options.track ?? ((effect) => effect) }
+      const swept = sweepWaitDirs(waitRoot, now())
+      if (swept.length > 0) yield* logInfo("wait_dirs_removed", { removed: swept })
+    } else if (options.waited !== undefined) {
+      yield* logWarn("spool_unavailable", { reason: waitProblem })
+    }
     const context = yield* Effect.context<R>()
     const lock = yield* Effect.makeSemaphore(1)
 
@@ -197,6 +259,13 @@ export const startSpool = <R>(options: SpoolOptions<R>) =>
         const parsed = parseSpoolFile(taken.bytes)
         if (!parsed.ok) return yield* logWarn("spool_refused", { file: path, reason: parsed.reason })
         const { hook, args, env } = parsed.request
+        if (parsed.request.wait !== undefined) {
+          if (waitContext === undefined) return yield* logWarn("spool_refused", { file: path, reason: "wait requests are not served here" })
+          const served = yield* serveWaitRequest(waitContext, { ...parsed.request, wait: parsed.request.wait })
+          if (served.kind === "refused") return yield* logWarn("spool_refused", { file: path, reason: served.reason })
+          if (served.kind === "abandoned") return yield* logInfo("spool_wait_abandoned", { hook, reason: served.reason })
+          return yield* logInfo("spool_wait", { hook, worktree: parsed.request.worktree, ...(served.invocation !== undefined && { invocation_id: served.invocation }) })
+        }
         // The shim sends $PWD, which may spell the worktree through a symlink; hookctl sends getcwd().
         let worktree: string
         try {

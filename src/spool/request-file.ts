@@ -4,8 +4,15 @@
 // Layout, every field ended by a NUL byte (so any byte but NUL survives in args and env values):
 //   hookd-spool v1 \0  <worktree> \0  <hook> \0  <argc> \0  <arg>\0 × argc  <NAME=value>\0 …  (`env -0`)
 // The request's time is the file's mtime (set by the kernel as the shim writes it; no `date` fork).
+//
+// A wait shim's request (a hook git waits for, served through fifos: src/spool/wait-session.ts) has
+// two more fields after its own header:
+//   hookd-wait v1 \0  <request dir> \0  <flags> \0  <worktree> \0 …as above
+// flags: `o` stdout is a terminal, `e` stderr is, `m` both are one file (`[ /dev/stdout -ef
+// /dev/stderr ]`: git sends a commit hook's stdout to its stderr) and both go to the `out` fifo, in order, `i` git's stdin is saved in <request dir>/stdin.
 
 export const SPOOL_MAGIC = "hookd-spool v1"
+export const WAIT_MAGIC = "hookd-wait v1"
 /** A request is an environment and a few args: far below this. Bigger files are refused unread. */
 export const MAX_SPOOL_FILE_BYTES = 1024 * 1024
 /** git passes at most 3 args to the hooks a spool shim serves; leave room, refuse nonsense. */
@@ -13,7 +20,16 @@ const MAX_ARGS = 64
 const HOOK_NAME = /^[a-z][a-z0-9-]*$/
 const ENV_NAME = /^[^=\0]+$/
 
+export interface WaitFlags {
+  readonly stdoutIsTTY: boolean
+  readonly stderrIsTTY: boolean
+  readonly merged: boolean
+  readonly stdin: boolean
+}
+
 export interface SpoolRequest {
+  /** A wait shim's: where its fifos are, and how its stdout and stderr are. */
+  readonly wait?: { readonly dir: string; readonly flags: WaitFlags }
   readonly worktree: string
   readonly hook: string
   readonly args: ReadonlyArray<string>
@@ -28,9 +44,18 @@ const refuse = (reason: string): Parsed => ({ ok: false, reason })
 export const parseSpoolFile = (bytes: Uint8Array): Parsed => {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8")
   if (!text.endsWith("\0")) return refuse("truncated (does not end with a NUL byte)")
-  const fields = text.slice(0, -1).split("\0")
+  const all = text.slice(0, -1).split("\0")
+  let wait: SpoolRequest["wait"]
+  if (all[0] === WAIT_MAGIC) {
+    const [, dir, flags] = all
+    if (dir === undefined || !dir.startsWith("/")) return refuse("the request directory is not an absolute path")
+    if (flags === undefined || !/^[oemi]*$/.test(flags)) return refuse("the flags are missing or malformed")
+    wait = { dir, flags: { stdoutIsTTY: flags.includes("o"), stderrIsTTY: flags.includes("e"), merged: flags.includes("m"), stdin: flags.includes("i") } }
+  }
+  // A wait request's fields after its own two read as a spool request's.
+  const fields = wait === undefined ? all : [SPOOL_MAGIC, ...all.slice(3)]
   const [magic, worktree, hook, argcText] = fields
-  if (magic !== SPOOL_MAGIC) return refuse(`not a hookd spool file (expected the header "${SPOOL_MAGIC}")`)
+  if (magic !== SPOOL_MAGIC) return refuse(`not a hookd spool file (expected the header "${SPOOL_MAGIC}" or "${WAIT_MAGIC}")`)
   if (worktree === undefined || !worktree.startsWith("/")) return refuse("the worktree is not an absolute path")
   if (hook === undefined || !HOOK_NAME.test(hook)) return refuse("the hook name is missing or malformed")
   if (argcText === undefined || !/^(0|[1-9][0-9]?)$/.test(argcText) || Number(argcText) > MAX_ARGS) {
@@ -47,7 +72,7 @@ export const parseSpoolFile = (bytes: Uint8Array): Parsed => {
     // The first value wins, as getenv(3) reads a duplicated name.
     if (!Object.hasOwn(env, name)) env[name] = entry.slice(eq + 1)
   }
-  return { ok: true, request: { worktree, hook, args, env } }
+  return { ok: true, request: { ...(wait !== undefined && { wait }), worktree, hook, args, env } }
 }
 
 /** What the supervisor knows of a spool entry before it reads it (from lstat). */

@@ -69,6 +69,7 @@ const serveUntilShutdown = (activationFd: number | undefined, firstStage: FirstS
     // already runs what was spooled while no supervisor was up.
     const staleAfter = staleAfterFromEnv(process.env.HOOKD_SPOOL_STALE_AFTER)
     if (staleAfter.problem !== undefined) yield* logWarn("bad_setting", { message: staleAfter.problem })
+    const { handler, answerNow } = yield* makeDispatcher
     const spool = yield* startSpool({
       stateDir: settings.stateDir,
       staleAfterMs: staleAfter.ms,
@@ -77,7 +78,11 @@ const serveUntilShutdown = (activationFd: number | undefined, firstStage: FirstS
         lifecycle.track(startRun(request, { skipAll, takeNotices: false })).pipe(
           Effect.map(({ started }) => started.invocationId),
           Effect.mapError((e) => ({ message: toProtocolError(e).message }))
-        )
+        ),
+      // Wait shims' requests: the RunJobs{wait:true} run-hook would send, through the same handler.
+      socketPath: settings.socketPath,
+      track: lifecycle.track,
+      waited: (payload, reply, connection) => lifecycle.track(handler({ v: 1, req: "RunJobs", payload }, reply, connection))
     })
 
     let listen: ListenTarget
@@ -90,7 +95,6 @@ const serveUntilShutdown = (activationFd: number | undefined, firstStage: FirstS
       yield* prepareSocketPath(settings.socketPath)
       listen = { _tag: "Path", path: settings.socketPath }
     }
-    const { handler, answerNow } = yield* makeDispatcher
     const firstAnswered = yield* Deferred.make<void>()
     const server = yield* serve({
       listen,

@@ -58,7 +58,8 @@ describe("hooks install", () => {
     const repo = await newRepo(BACKGROUND + "  pre-commit:\n    jobs:\n      - {name: lint, run: 'true'}\n")
     expect(shimOf(repo, "post-checkout")).toContain("# hookd spool shim")
     expect(shimOf(repo, "post-checkout")).toContain(`hookd_fp='${execFileSync("cksum", ["hookd.yml"], { cwd: repo, encoding: "utf8" }).trim()}'`)
-    expect(shimOf(repo, "pre-commit")).not.toContain("spool")
+    expect(shimOf(repo, "pre-commit")).not.toContain("# hookd spool shim")
+    expect(shimOf(repo, "pre-commit")).toContain("# hookd wait shim")
   })
 })
 

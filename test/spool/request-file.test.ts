@@ -1,7 +1,10 @@
 // The spool file format and the entry checks (pure), table-driven.
 import { describe, expect, it } from "vitest"
-import { MAX_SPOOL_FILE_BYTES, parseSpoolFile, refusalOf, SPOOL_MAGIC } from "../../src/spool/request-file"
-import { staleAfterFromEnv } from "../../src/spool/intake"
+import { mkdirSync, mkdtempSync, rmSync, utimesSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { MAX_SPOOL_FILE_BYTES, parseSpoolFile, refusalOf, SPOOL_MAGIC, WAIT_MAGIC } from "../../src/spool/request-file"
+import { staleAfterFromEnv, sweepWaitDirs } from "../../src/spool/intake"
 
 const file = (...fields: string[]) => Buffer.from(fields.map((f) => `${f}\0`).join(""))
 
@@ -37,6 +40,62 @@ describe("parseSpoolFile", () => {
     const parsed = parseSpoolFile(bytes)
     expect(parsed.ok).toBe(false)
     expect(!parsed.ok && parsed.reason).toContain(reason)
+  })
+})
+
+describe("parseSpoolFile, a wait shim's request", () => {
+  it("reads the request directory and the flags, then the fields of a spool request", () => {
+    expect(parseSpoolFile(file(WAIT_MAGIC, "/s/wait/42", "emi", "/w", "pre-push", "2", "origin", "url", "A=1"))).toEqual({
+      ok: true,
+      request: {
+        wait: { dir: "/s/wait/42", flags: { stdoutIsTTY: false, stderrIsTTY: true, merged: true, stdin: true } },
+        worktree: "/w",
+        hook: "pre-push",
+        args: ["origin", "url"],
+        env: { A: "1" }
+      }
+    })
+    expect(parseSpoolFile(file(WAIT_MAGIC, "/d", "", "/w", "pre-commit", "0"))).toEqual({
+      ok: true,
+      request: { wait: { dir: "/d", flags: { stdoutIsTTY: false, stderrIsTTY: false, merged: false, stdin: false } }, worktree: "/w", hook: "pre-commit", args: [], env: {} }
+    })
+  })
+  it.each([
+    ["no request directory", file(WAIT_MAGIC), "request directory"],
+    ["a relative request directory", file(WAIT_MAGIC, "d", "", "/w", "pre-commit", "0"), "request directory is not an absolute path"],
+    ["no flags", file(WAIT_MAGIC, "/d"), "flags"],
+    ["an unknown flag", file(WAIT_MAGIC, "/d", "ox", "/w", "pre-commit", "0"), "flags"],
+    ["a relative worktree", file(WAIT_MAGIC, "/d", "", "w", "pre-commit", "0"), "worktree is not an absolute path"],
+    ["a bad hook name", file(WAIT_MAGIC, "/d", "", "/w", "Pre commit", "0"), "hook name"],
+    ["fewer args than announced", file(WAIT_MAGIC, "/d", "", "/w", "pre-commit", "2", "a"), "2 arguments announced, 1 present"],
+    ["another version", file("hookd-wait v2", "/d", "", "/w", "pre-commit", "0"), "not a hookd spool file"]
+  ])("refuses %s", (_what, bytes, reason) => {
+    const parsed = parseSpoolFile(bytes)
+    expect(parsed.ok).toBe(false)
+    expect(!parsed.ok && parsed.reason).toContain(reason)
+  })
+})
+
+describe("sweepWaitDirs (at start)", () => {
+  it("removes what dead shims left a minute ago or more, and anything a day old; keeps the rest", () => {
+    const root = mkdtempSync(join(tmpdir(), "hookd-wait-sweep-"))
+    try {
+      const now = Date.now()
+      const make = (name: string, ageMs: number) => {
+        mkdirSync(join(root, name))
+        utimesSync(join(root, name), (now - ageMs) / 1000, (now - ageMs) / 1000)
+      }
+      const dead = 2 ** 22 + 12345 // above pid_max's default: no such process
+      make(String(dead), 120_000) // a dead shim's, 2 minutes old: gone
+      make(`${dead + 1}`, 1_000) // a dead shim's, just made (its request may be in the spool): kept
+      make(String(process.pid), 120_000) // a running process's: kept
+      make(String(process.pid + 0) + "x", 120_000) // not a pid: gone
+      make("1", 2 * 24 * 60 * 60 * 1000) // two days old, whatever runs as pid 1: gone
+      expect([...sweepWaitDirs(root, now)].sort()).toEqual(["1", String(dead), `${process.pid}x`].sort())
+      expect(sweepWaitDirs(root, now)).toEqual([])
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
   })
 })
 

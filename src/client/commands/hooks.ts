@@ -8,7 +8,7 @@ import { hookctlBinPath } from "../install-paths"
 import { errLines, out, outLines } from "../output"
 import { classifyHooks, readHookFiles } from "../hook-inventory"
 import { notInRepository } from "./job-lookup"
-import { installShims, uninstallShims, type SpoolShim } from "../shims"
+import { installShims, uninstallShims, type SpoolShim, type WaitShim } from "../shims"
 import { STDIN_HOOKS } from "./run-hook"
 import { terminalSafe } from "../../protocol/terminal-text"
 
@@ -46,7 +46,7 @@ export const runHooks = async (cmd: HooksCommand): Promise<number> => {
     await outLines([`${file} names no hooks; nothing to install`])
     return EXIT_OK
   }
-  const result = installShims(dir, hooks, cmd.force, process.execPath, hookctlBinPath(), spoolShimFor(worktree, file, docs))
+  const result = installShims(dir, hooks, cmd.force, process.execPath, hookctlBinPath(), spoolShimFor(worktree, file, docs), waitShimFor(docs))
   const lines = result.lines.map((l) => terminalSafe(l))
   await (result.ok ? outLines(lines) : errLines(lines.map((l) => `hookctl: ${l}`)))
   return result.ok ? EXIT_OK : EXIT_FAILED
@@ -64,6 +64,16 @@ const spoolShimFor = (worktree: string, file: string, docs: ReadonlyArray<unknow
     return fingerprint === undefined ? undefined : { fingerprint }
   }
 }
+
+/**
+ * Which hooks get a wait shim: those with jobs git waits for. It needs no fingerprint: the supervisor
+ * reads the config as it is at each run, so a hook that gained or lost jobs since install is served
+ * as it is now.
+ */
+const waitShimFor =
+  (docs: ReadonlyArray<unknown>): ((hook: string) => WaitShim | undefined) =>
+  (hook) =>
+    hookHasForegroundJobs(docs, hook) ? { stdin: STDIN_HOOKS.has(hook) } : undefined
 
 /**
  * `hooks status`: the configured hooks against the hook files git would run. Exit 1 when a

@@ -1,0 +1,388 @@
+// Wait shims (issue 13: a waited pre-commit without node), with real git, a real supervisor and the
+// shims hooks install writes, run by dash (/bin/sh) and by bash: a hook git waits for is handed over
+// through <state>/spool and fifos in <state>/wait/<pid>, and must end exactly as the node path
+// (`HOOKD_SPOOL=0`: hookctl run-hook) ends — the same stdout, stderr and exit code, the same rows —
+// including when the supervisor dies before or after it took the request, when the shim is killed
+// mid-job, and when a request file is bad.
+import { spawn } from "node:child_process"
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, watch, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import type { JobInfo } from "../../src/protocol/types"
+import { spoolDirPath, waitDirPath } from "../../src/protocol/paths"
+import { git, runGit, type GitResult } from "../support/git"
+import { hookctl, lsJson } from "../support/hookctl"
+import { makeSandbox, outputContains, startSupervisor, type RunningSupervisor, type Sandbox } from "../support/supervisor"
+import { repoWithHooks } from "./helpers"
+
+const SHELLS = ["/bin/sh", "/bin/bash"].filter((shell) => existsSync(shell))
+
+let sandbox: Sandbox
+let hookd: RunningSupervisor | undefined
+let counter = 0
+
+beforeAll(() => {
+  sandbox = makeSandbox()
+})
+afterAll(() => sandbox.cleanup())
+afterEach(async () => {
+  if (hookd !== undefined && hookd.proc.exitCode === null && hookd.proc.signalCode === null) await hookd.stopCleanly()
+  hookd = undefined
+  // A supervisor the node path autostarted (after a killed one) goes too.
+  await hookctl(sandbox, sandbox.dir, ["shutdown"], { HOOKD_NO_AUTOSTART: "1" })
+})
+
+const start = async () => {
+  hookd = await startSupervisor(sandbox)
+  return hookd
+}
+
+/** A repo with `config`, its shims installed and run by `shell`. */
+const newRepo = async (shell: string, config: string) => {
+  const repo = await repoWithHooks(sandbox, join(sandbox.dir, `repo${counter++}`), config)
+  const hooks = join(repo, ".git", "hooks")
+  for (const name of readdirSync(hooks).filter((n) => !n.endsWith(".sample"))) {
+    const path = join(hooks, name)
+    writeFileSync(path, readFileSync(path, "utf8").replace(/^#!\/bin\/sh\n/, `#!${shell}\n`))
+  }
+  return repo
+}
+
+/** A stand-in for hookctl that only records that it ran: proves the fifo path never started node. */
+const recorder = () => {
+  const ran = join(sandbox.dir, `ran${counter}`)
+  const path = join(sandbox.dir, `recorder${counter++}`)
+  writeFileSync(path, `#!/bin/sh\necho "$@" >> '${ran}'\nexit 99\n`)
+  chmodSync(path, 0o755)
+  return { path, ran: () => (existsSync(ran) ? readFileSync(ran, "utf8") : "") }
+}
+
+/** Durations and invocation ids differ between any two runs; nothing else may. */
+const normalized = (text: string) => text.replace(/ *\b\d+(\.\d+)?(ms|s)\b/g, " <t>").replace(/\b[0-9a-f]{8}:/g, "<id>:")
+
+const comparable = (j: JobInfo) => {
+  const { invocation_id, queued_at, started_at, finished_at, duration_ms, pid, log_bytes, ...rest } = j
+  return rest
+}
+
+/** The newest invocation's jobs, once all ended. */
+const newestRows = async (repo: string): Promise<JobInfo[]> => {
+  // Exit 1 when a job it waited for did not complete (a cancelled one): the rows say which.
+  const w = await hookctl(sandbox, repo, ["wait", "--all"])
+  expect([0, 1], w.stderr).toContain(w.code)
+  const jobs = await lsJson(sandbox, repo, ["--limit", "0"])
+  const newest = jobs[0]!.invocation_id
+  return jobs.filter((j) => j.invocation_id === newest).sort((a, b) => a.name.localeCompare(b.name))
+}
+
+const spoolEntries = () => readdirSync(spoolDirPath(sandbox.stateDir))
+const waitEntries = () => (existsSync(waitDirPath(sandbox.stateDir)) ? readdirSync(waitDirPath(sandbox.stateDir)) : [])
+
+/** Runs git's command through the fifo path (hookctl replaced by a recorder), then through the node path. */
+const bothPaths = async (repo: string, args: (path: "fifo" | "node") => string[], extraEnv: Record<string, string> = {}) => {
+  const fake = recorder()
+  const fifo = await runGit(repo, args("fifo"), { ...sandbox.env, ...extraEnv, HOOKD_HOOKCTL: fake.path })
+  expect(fake.ran()).toBe("") // no node on the hook's side
+  const fifoRows = await newestRows(repo)
+  const node = await runGit(repo, args("node"), { ...sandbox.env, ...extraEnv, HOOKD_SPOOL: "0" })
+  const nodeRows = await newestRows(repo)
+  expect(fifoRows[0]!.invocation_id).not.toBe(nodeRows[0]!.invocation_id)
+  return { fifo, node, fifoRows, nodeRows }
+}
+
+const expectSameEnd = (fifo: GitResult, node: GitResult) => {
+  expect(fifo.code).toBe(node.code)
+  expect(fifo.stdout).toBe(node.stdout)
+  expect(normalized(fifo.stderr)).toBe(normalized(node.stderr))
+}
+
+const commit = (message: string) => ["commit", "-q", "--allow-empty", "-m", message]
+
+/** git running in the background (in a process group of its own), its stderr watched as it comes. */
+const gitInBackground = (repo: string, args: ReadonlyArray<string>, env: Record<string, string>) => {
+  const child = spawn("git", args, { cwd: repo, env, stdio: ["ignore", "pipe", "pipe"], detached: true })
+  let stdout = ""
+  let stderr = ""
+  const seen: Array<{ text: string; resolve: () => void }> = []
+  child.stdout.on("data", (d) => (stdout += d))
+  child.stderr.on("data", (d) => {
+    stderr += d
+    for (const w of seen.filter((w) => stderr.includes(w.text))) w.resolve()
+  })
+  const done = new Promise<GitResult>((resolve) => child.on("close", (code) => resolve({ code, stdout, stderr })))
+  return {
+    child,
+    done,
+    said: (text: string) => new Promise<void>((resolve) => (stderr.includes(text) ? resolve() : seen.push({ text, resolve })))
+  }
+}
+
+/** The hook process git runs (its only child): the sh shim, or node once the shim exec'd it. */
+const hookProcessOf = (gitPid: number): number => {
+  const children = readFileSync(`/proc/${gitPid}/task/${gitPid}/children`, "utf8").trim().split(/\s+/)
+  expect(children).toHaveLength(1)
+  return Number(children[0])
+}
+
+/** Resolves once an entry matching `test` is in `dir` (fs.watch, no polling). */
+const entryAppears = (dir: string, test: (name: string) => boolean) =>
+  new Promise<string>((resolve) => {
+    const watcher = watch(dir, () => check())
+    const check = () => {
+      const found = readdirSync(dir).find(test)
+      if (found !== undefined) {
+        watcher.close()
+        resolve(found)
+      }
+    }
+    check()
+  })
+
+const gate = () => join(sandbox.dir, `gate${counter++}`)
+const waitForGate = (path: string) => `while [ ! -e '${path}' ]; do sleep 0.02; done`
+
+describe("hooks install", () => {
+  it("writes a wait shim for a hook git waits for, saving stdin only for the hooks git feeds it", async () => {
+    const repo = await newRepo("/bin/sh", "hooks:\n  pre-commit:\n    jobs:\n      - {name: lint, run: 'true'}\n  pre-push:\n    jobs:\n      - {name: test, run: 'true'}\n  post-checkout:\n    background: true\n    jobs:\n      - {name: bg, run: 'true'}\n")
+    const shim = (hook: string) => readFileSync(join(repo, ".git", "hooks", hook), "utf8")
+    expect(shim("pre-commit")).toContain("# hookd wait shim")
+    expect(shim("pre-commit")).not.toContain(`"$hookd_d/stdin"`)
+    expect(shim("pre-push")).toContain(`cat > "$hookd_d/stdin"`)
+    expect(shim("post-checkout")).toContain("# hookd spool shim")
+    expect(shim("post-checkout")).not.toContain("# hookd wait shim")
+    const status = await hookctl(sandbox, repo, ["hooks", "status"])
+    expect(status.stdout).toMatch(/installed\s+post-checkout, pre-commit, pre-push/)
+  })
+})
+
+describe.each(SHELLS)("the wait shim run by %s", (shell) => {
+  it("a passing pre-commit: the same output, exit code and rows as the node path, without node", async () => {
+    await start()
+    const repo = await newRepo(shell, "hooks:\n  pre-commit:\n    jobs:\n      - {name: lint, run: 'echo to-stdout; printf \"%s|\" \"$WAIT_VALUE\"'}\n")
+    const env = { WAIT_VALUE: "a\nb 'c' \"d\"\te ü" }
+    const { fifo, node, fifoRows, nodeRows } = await bothPaths(repo, (p) => commit(p), env)
+    expect(fifo.code, fifo.stderr).toBe(0)
+    expect(fifo.stderr).toContain("to-stdout\n")
+    expect(fifo.stderr).toContain(`${env.WAIT_VALUE}|`)
+    expect(fifo.stderr).toContain("hookd: pre-commit summary")
+    expectSameEnd(fifo, node)
+    expect(fifoRows.map(comparable)).toEqual(nodeRows.map(comparable))
+    expect(git(repo, ["log", "-2", "--format=%s"]).trim()).toBe("node\nfifo")
+    expect(spoolEntries()).toEqual([])
+    expect(waitEntries()).toEqual([])
+  })
+
+  it("a failing pre-commit refuses the commit with the same message and exit code", async () => {
+    await start()
+    const repo = await newRepo(shell, "hooks:\n  pre-commit:\n    jobs:\n      - {name: lint, run: 'echo lint-failed >&2; exit 3'}\n")
+    const before = git(repo, ["rev-parse", "HEAD"]).trim()
+    const { fifo, node, fifoRows, nodeRows } = await bothPaths(repo, (p) => commit(p))
+    expect(fifo.code).toBe(1)
+    expect(fifo.stderr).toContain("lint-failed")
+    expect(fifo.stderr).toContain("exit 3 — hookctl logs")
+    expect(fifo.stderr).toContain("hookd: pre-commit failed — to go on anyway: git commit --no-verify")
+    expectSameEnd(fifo, node)
+    expect(fifoRows.map(comparable)).toEqual(nodeRows.map(comparable))
+    expect(fifoRows[0]!.status).toBe("failed")
+    expect(git(repo, ["rev-parse", "HEAD"]).trim()).toBe(before)
+  })
+
+  it("several jobs (one added after install: no fingerprint, the config is read at each run): [name] prefixes", async () => {
+    await start()
+    const repo = await newRepo(shell, "hooks:\n  pre-commit:\n    jobs:\n      - {name: one, run: 'echo first'}\n")
+    writeFileSync(join(repo, "hookd.yml"), "hooks:\n  pre-commit:\n    jobs:\n      - {name: one, run: 'echo first'}\n      - {name: two, needs: [one], run: 'echo second-err >&2'}\n")
+    const { fifo, node, fifoRows, nodeRows } = await bothPaths(repo, (p) => commit(p))
+    expect(fifo.code, fifo.stderr).toBe(0)
+    // Each job writes to one stream: the order of two streams of one job is not fixed on either path.
+    expect(fifo.stderr).toContain("[one] first\n")
+    expect(fifo.stderr).toContain("[two] second-err\n")
+    expectSameEnd(fifo, node)
+    expect(fifoRows.map(comparable)).toEqual(nodeRows.map(comparable))
+  })
+
+  it("a pre-push gets git's stdin, as through the node path", async () => {
+    await start()
+    const repo = await newRepo(shell, "hooks:\n  pre-push:\n    jobs:\n      - {name: refs, run: 'cat; echo to-stderr >&2'}\n")
+    const remote = (name: string) => {
+      const bare = join(sandbox.dir, `remote${counter++}.git`)
+      git(sandbox.dir, ["init", "-q", "--bare", bare])
+      git(repo, ["remote", "add", name, bare])
+    }
+    remote("fifo")
+    remote("node")
+    const { fifo, node, fifoRows, nodeRows } = await bothPaths(repo, (p) => ["push", "-q", p, "main"])
+    expect(fifo.code, fifo.stderr).toBe(0)
+    const head = git(repo, ["rev-parse", "HEAD"]).trim()
+    // git push leaves the hook's stdout on its own stdout.
+    expect(fifo.stdout).toBe(`refs/heads/main ${head} refs/heads/main 0000000000000000000000000000000000000000\n`)
+    expect(fifo.stderr).toMatch(/^to-stderr\nhookd: pre-push summary\n/)
+    expectSameEnd(fifo, node)
+    expect(fifoRows.map(comparable)).toEqual(nodeRows.map(comparable))
+  })
+
+  it("HOOKD=0 runs nothing; no supervisor, or no mkfifo: the node path (hookctl run-hook)", async () => {
+    const repo = await newRepo(shell, "hooks:\n  pre-commit:\n    jobs:\n      - {name: lint, run: 'echo linted'}\n")
+    const fake = recorder()
+    const off = await runGit(repo, commit("off"), { ...sandbox.env, HOOKD: "0", HOOKD_HOOKCTL: fake.path })
+    expect(off.code, off.stderr).toBe(0)
+    expect(fake.ran()).toBe("")
+
+    const nobody = await runGit(repo, commit("nobody"), { ...sandbox.env, HOOKD_HOOKCTL: fake.path })
+    expect(nobody.code).not.toBe(0) // the recorder's 99: the shim handed over to hookctl
+    expect(fake.ran()).toBe("run-hook pre-commit --\n")
+
+    await start()
+    // A PATH with everything the shim and git use but mkfifo.
+    const bin = join(sandbox.dir, `bin${counter++}`)
+    mkdirSync(bin)
+    for (const tool of ["git", "mkdir", "cat", "env", "mv", "rm", "sleep", "bash", "sh", "dash"]) {
+      for (const dir of ["/usr/bin", "/bin"]) {
+        if (existsSync(join(dir, tool)) && !existsSync(join(bin, tool))) symlinkSync(join(dir, tool), join(bin, tool))
+      }
+    }
+    const other = recorder()
+    const noFifo = await runGit(repo, commit("no mkfifo"), { ...sandbox.env, PATH: bin, HOOKD_HOOKCTL: other.path })
+    expect(noFifo.code).not.toBe(0)
+    expect(other.ran()).toBe("run-hook pre-commit --\n")
+    expect(waitEntries()).toEqual([])
+    expect(spoolEntries()).toEqual([])
+  })
+
+  it("the supervisor killed (-9) before it took the request: the shim falls back to hookctl, which runs the jobs once", async () => {
+    const running = await start()
+    const repo = await newRepo(shell, "hooks:\n  pre-commit:\n    jobs:\n      - {name: lint, run: 'echo ran-once'}\n")
+    process.kill(running.pid, "SIGSTOP")
+    const run = gitInBackground(repo, commit("after a crash"), sandbox.env)
+    await entryAppears(spoolDirPath(sandbox.stateDir), (name) => name.endsWith(".req"))
+    process.kill(running.pid, "SIGKILL")
+    expect(await running.exited).toBe("SIGKILL")
+    const r = await run.done
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr.split("ran-once")).toHaveLength(2) // printed once
+    const jobs = await lsJson(sandbox, repo, ["--limit", "0"])
+    expect(jobs.map((j) => [j.name, j.status])).toEqual([["lint", "completed"]]) // run once, by the hookctl path
+    expect(spoolEntries()).toEqual([])
+    expect(waitEntries()).toEqual([])
+  })
+
+  it("the supervisor killed (-9) mid-job: refused with the bypass hint, as the node path refuses", async () => {
+    const results: GitResult[] = []
+    for (const path of ["fifo", "node"] as const) {
+      const running = await start()
+      const open = gate()
+      const repo = await newRepo(shell, `hooks:\n  pre-commit:\n    jobs:\n      - {name: lint, run: "echo started; ${waitForGate(open)}"}\n`)
+      const env = { ...sandbox.env, HOOKD_NO_AUTOSTART: "1", ...(path === "node" && { HOOKD_SPOOL: "0" }) }
+      const before = git(repo, ["rev-parse", "HEAD"]).trim()
+      const run = gitInBackground(repo, commit(path), env)
+      await run.said("started\n")
+      process.kill(running.pid, "SIGKILL")
+      expect(await running.exited).toBe("SIGKILL")
+      const r = await run.done
+      results.push(r)
+      expect(git(repo, ["rev-parse", "HEAD"]).trim()).toBe(before)
+      writeFileSync(open, "") // the job may end now
+    }
+    const [fifo, node] = results
+    expect(fifo!.code).toBe(1)
+    expect(fifo!.stderr).toContain("hookd closed the connection")
+    expect(fifo!.stderr).toContain("to skip this hook once: git commit --no-verify")
+    expectSameEnd(fifo!, node!)
+  })
+
+  it("the shim killed (-9) mid-job: its waited job is cancelled, as when hookctl run-hook disconnects", async () => {
+    await start()
+    const rows: JobInfo[][] = []
+    const ends: GitResult[] = []
+    for (const path of ["fifo", "node"] as const) {
+      const repo = await newRepo(shell, `hooks:\n  pre-commit:\n    jobs:\n      - {name: lint, run: "echo started; ${waitForGate(gate())}"}\n`)
+      const env = { ...sandbox.env, ...(path === "node" && { HOOKD_SPOOL: "0" }) }
+      const run = gitInBackground(repo, commit(path), env)
+      await run.said("started\n")
+      process.kill(hookProcessOf(run.child.pid!), "SIGKILL")
+      ends.push(await run.done)
+      rows.push(await newestRows(repo))
+    }
+    const [fifo, node] = rows
+    expect(fifo!.map((j) => j.status)).toEqual(["cancelled"])
+    // Two repos (a gate each): all but the paths and the repo's id.
+    const sameRepo = (j: JobInfo) => {
+      const { command, repo_id, repo_root, worktree, ...rest } = comparable(j) as JobInfo
+      return rest
+    }
+    expect(fifo!.map(sameRepo)).toEqual(node!.map(sameRepo))
+    expect(ends[0]!.code).toBe(ends[1]!.code)
+    expect(ends[0]!.code).not.toBe(0)
+    expect(waitEntries()).toEqual([])
+  })
+})
+
+describe.each(SHELLS)("Ctrl-C on git commit, the wait shim run by %s", (shell) => {
+  it("SIGINT to git's process group cancels the waited job and prints nothing more, as with hookctl run-hook", async () => {
+    await start()
+    const rows: JobInfo[][] = []
+    const ends: GitResult[] = []
+    for (const path of ["fifo", "node"] as const) {
+      const open = gate()
+      const repo = await newRepo(shell, `hooks:\n  pre-commit:\n    jobs:\n      - {name: lint, run: "echo started; ${waitForGate(open)}"}\n`)
+      const env = { ...sandbox.env, ...(path === "node" && { HOOKD_SPOOL: "0" }) }
+      const run = gitInBackground(repo, commit(path), env)
+      await run.said("started\n")
+      process.kill(-run.child.pid!, "SIGINT") // what the terminal sends to the foreground job
+      ends.push(await run.done)
+      rows.push(await newestRows(repo))
+      writeFileSync(open, "")
+    }
+    const [fifo, node] = ends
+    expect(rows[0]!.map((j) => [j.status, j.error])).toEqual([["cancelled", "cancelled by client disconnected"]])
+    expect(rows[1]!.map((j) => [j.status, j.error])).toEqual([["cancelled", "cancelled by client disconnected"]])
+    expect(fifo!.stderr).toBe("started\n")
+    expectSameEnd(fifo!, node!)
+  })
+})
+
+describe("bad wait requests are refused (logged, deleted), and the supervisor goes on", () => {
+  const request = (dir: string, flags = "") =>
+    `hookd-wait v1\0${dir}\0${flags}\0${sandbox.dir}\0pre-commit\x000\0HOME=${sandbox.dir}\0`
+
+  it.each([
+    ["a relative request directory", () => request("wait/1"), "not an absolute path"],
+    ["malformed flags", () => request(join(waitDirPath(sandbox.stateDir), "1"), "x"), "flags are missing or malformed"],
+    ["a directory outside <state>/wait", () => {
+      const dir = join(sandbox.dir, `${process.pid}`)
+      mkdirSync(dir, { recursive: true, mode: 0o700 })
+      return request(dir)
+    }, "is not in"],
+    ["a directory other users can open", () => {
+      const dir = join(waitDirPath(sandbox.stateDir), "12345")
+      mkdirSync(dir, { recursive: true, mode: 0o700 })
+      chmodSync(dir, 0o755)
+      return request(dir)
+    }, "accessible to other users"],
+    ["a symbolic link", () => {
+      const dir = join(waitDirPath(sandbox.stateDir), "23456")
+      symlinkSync(sandbox.dir, dir)
+      return request(dir)
+    }, "not a directory"],
+    ["a directory without its fifos", () => {
+      const dir = join(waitDirPath(sandbox.stateDir), "34567")
+      mkdirSync(dir, { recursive: true, mode: 0o700 })
+      return request(dir)
+    }, "cannot open its live fifo"],
+    ["a live fifo that is a regular file", () => {
+      const dir = join(waitDirPath(sandbox.stateDir), "45678")
+      mkdirSync(dir, { recursive: true, mode: 0o700 })
+      writeFileSync(join(dir, "live"), "")
+      return request(dir)
+    }, "not a fifo"]
+  ])("%s", async (_what, make, reason) => {
+    const running = await start()
+    const aside = join(sandbox.dir, `bad${counter}.req`)
+    const path = join(spoolDirPath(sandbox.stateDir), `bad${counter++}.req`)
+    writeFileSync(aside, make())
+    renameSync(aside, path)
+    await outputContains(running, `"event":"spool_refused"`)
+    expect(running.output()).toContain(reason)
+    expect(existsSync(path)).toBe(false)
+    expect((await hookctl(sandbox, sandbox.dir, ["status"])).code).toBe(0)
+  })
+})
