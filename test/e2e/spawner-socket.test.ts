@@ -30,18 +30,21 @@ describe("the spawner's sockets", () => {
     const tmp = (sandbox.env.TMPDIR = join(sandbox.dir, "tmp"))
     mkdirSync(tmp)
     const repo = makeGitRepo(join(sandbox.dir, "repo"))
-    const first = await startSupervisor(sandbox)
     // What a helper of an older version left behind (it listened there for the jobs' output).
     mkdirSync(join(sandbox.stateDir, "run"), { recursive: true, mode: 0o700 })
     const older = await listenOn(join(sandbox.stateDir, "run", "spawner-0.sock"))
     older.kill("SIGKILL")
     await new Promise((resolve) => older.once("exit", resolve))
     expect(lstatSync(join(sandbox.stateDir, "run", "spawner-0.sock")).isSocket()).toBe(true)
-    const inv = await start(sandbox.socket, runJobs(repo, [job("one", "echo one")]))
-    expect((await finished(sandbox.socket, repo, inv, "one")).status).toBe("completed")
-    expect(spawnerFiles(sandbox)).toEqual([])
-    expect(spawnDirs(tmp)).toEqual([])
-    await first.stop("SIGKILL")
+    const first = await startSupervisor(sandbox)
+    try {
+      const inv = await start(sandbox.socket, runJobs(repo, [job("one", "echo one")]))
+      expect((await finished(sandbox.socket, repo, inv, "one")).status).toBe("completed")
+      expect(spawnerFiles(sandbox)).toEqual([])
+      expect(spawnDirs(tmp)).toEqual([])
+    } finally {
+      await first.stop("SIGKILL")
+    }
 
     const second = await startSupervisor(sandbox)
     try {
