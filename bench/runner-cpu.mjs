@@ -5,8 +5,9 @@
 // --baseline, the same program is built against another checkout's src/ and the two are run
 // INTERLEAVED (A B A B …): the figure to quote is the ratio of the medians. Printed, never asserted.
 //
-//   node bench/runner-cpu.mjs [--baseline DIR]… [--runs N] [--jobs N] [--no-optimize-for-size]
+//   node bench/runner-cpu.mjs [--baseline DIR]… [--runs N] [--jobs N] [--no-optimize-for-size] [--ops]
 //     --baseline DIR           another checkout's root (its src/ and node_modules)
+//     --ops                    instead: the Effect operations evaluated per job, by kind (one run each)
 //     --no-optimize-for-size   without the V8 flag the supervisor's loader sets
 import { execFileSync } from "node:child_process"
 import { readFileSync } from "node:fs"
@@ -21,7 +22,8 @@ const { values: opts } = parseArgs({
     baseline: { type: "string", multiple: true, default: [] },
     runs: { type: "string", default: "5" },
     jobs: { type: "string", default: "1000" },
-    "no-optimize-for-size": { type: "boolean", default: false }
+    "no-optimize-for-size": { type: "boolean", default: false },
+    ops: { type: "boolean", default: false }
   }
 })
 const program = readFileSync(join(ROOT, "bench", "lib", "runner-cpu.ts"), "utf8")
@@ -33,11 +35,22 @@ const bundleFor = (tree, k) =>
 const trees = [{ name: "this tree", root: ROOT }, ...opts.baseline.map((dir) => ({ name: dir, root: resolve(dir) }))]
 const bundles = await Promise.all(trees.map((t, k) => bundleFor(t.root, k)))
 const env = { ...process.env, RUNNER_CPU_JOBS: opts.jobs, RUNNER_CPU_OPTIMIZE_FOR_SIZE: opts["no-optimize-for-size"] ? "0" : "1" }
+const runOnce = (k, extra = {}) =>
+  JSON.parse(execFileSync(process.execPath, [bundles[k]], { env: { ...env, ...extra }, encoding: "utf8" }).trim().split("\n").pop())
+if (opts.ops) {
+  console.log(`Effect operations evaluated per \`true\` job (${opts.jobs} jobs, 8 slots), by kind (Commit = suspend and its kin)`)
+  for (const [k, t] of trees.entries()) {
+    const { opsPerJob } = runOnce(k, { RUNNER_CPU_OPS: "1", RUNNER_CPU_ROUNDS: "3" })
+    const total = Object.values(opsPerJob).reduce((a, b) => a + b, 0)
+    console.log(`  ${t.name.padEnd(40)} ${total.toFixed(1).padStart(6)}: ${Object.entries(opsPerJob).filter(([, n]) => n >= 0.5).map(([kind, n]) => `${kind} ${n.toFixed(1)}`).join(", ")}`)
+  }
+  process.exit(0)
+}
 const load = [loadavg()[0]]
 const results = await interleave(
   trees.map((t, k) => ({
     name: t.name,
-    run: () => JSON.parse(execFileSync(process.execPath, [bundles[k]], { env, encoding: "utf8" }).trim().split("\n").pop()).cpuUsPerJob
+    run: () => runOnce(k).cpuUsPerJob
   })),
   { runs: Number(opts.runs), warmup: 0 }
 )

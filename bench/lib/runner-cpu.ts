@@ -1,8 +1,10 @@
 // The supervisor's own work per job, in process (bench/runner-cpu.mjs): an invocation of `true` jobs
 // through the real store (a SQLite file), slot pool, job fibers, lazy logs and row writes — with a
 // launcher whose leaders exit at once, so no process, spawner or socket is involved. Prints one
-// JSON line: the median CPU µs per job over the rounds after the first two (JIT warm-up).
-import { Deferred, Effect } from "effect"
+// JSON line: the median CPU µs per job over the rounds after the first two (JIT warm-up). With
+// RUNNER_CPU_OPS=1 it counts instead the Effect operations the runtime evaluates per job, by kind
+// (a Supervisor with op supervision on: the CPU figure is then not worth quoting).
+import { Deferred, Effect, RuntimeFlags, RuntimeFlagsPatch, Supervisor } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -18,6 +20,17 @@ const JOBS = Number(process.env.RUNNER_CPU_JOBS ?? 1000)
 const ROUNDS = Number(process.env.RUNNER_CPU_ROUNDS ?? 6)
 // As the supervisor's loader sets it (src/supervisor/code-cache.ts), unless asked not to.
 if (process.env.RUNNER_CPU_OPTIMIZE_FOR_SIZE !== "0") setFlagsFromString("--optimize-for-size")
+
+/** Effect operations evaluated, by kind (`_op`: Success, OnSuccess, Async, Commit = suspend …). */
+const ops = new Map<string, number>()
+class OpCounter extends Supervisor.AbstractSupervisor<void> {
+  readonly value = Effect.void
+  override onEffect(_fiber: unknown, effect: Effect.Effect<unknown, unknown, unknown>): void {
+    const kind = (effect as unknown as { _op: string })._op
+    ops.set(kind, (ops.get(kind) ?? 0) + 1)
+  }
+}
+const COUNT_OPS = process.env.RUNNER_CPU_OPS === "1"
 
 /** Pids no process has (kill(-pid, 0) answers ESRCH, as for a job whose group is gone). */
 let nextPid = 4_190_000
@@ -52,6 +65,7 @@ const program = Effect.gen(function* () {
     const specs = Array.from({ length: JOBS }, (_, i) => ({ name: `t${i}`, run: "true", background: true }))
     const env = { PATH: "/usr/bin:/bin" }
     const request = { repo_root: dir, worktree: dir, hook: "post-checkout", args: [], env, mode: "auto", wait: false, jobs: specs } as const
+    ops.clear()
     const before = process.cpuUsage()
     const now = Date.now()
     const rows = specs.map((spec) => newJobRow(spec, { invocationId, hook: request.hook, worktree: dir, env, now }))
@@ -67,7 +81,12 @@ const program = Effect.gen(function* () {
     perJob.push((used.user + used.system) / JOBS)
   }
   const warm = perJob.slice(2).sort((a, b) => a - b)
-  process.stdout.write(JSON.stringify({ cpuUsPerJob: warm[Math.floor(warm.length / 2)], rounds: perJob }) + "\n")
+  // The last round's operations per job, most frequent first.
+  const opsPerJob = Object.fromEntries([...ops].sort((a, b) => b[1] - a[1]).map(([kind, n]) => [kind, n / JOBS]))
+  process.stdout.write(JSON.stringify({ cpuUsPerJob: warm[Math.floor(warm.length / 2)], rounds: perJob, ...(COUNT_OPS && { opsPerJob }) }) + "\n")
 })
 
-Effect.runPromise(Effect.scoped(program)).finally(() => rmSync(dir, { recursive: true, force: true }))
+const counted = COUNT_OPS
+  ? Effect.scoped(program).pipe(Effect.supervised(new OpCounter()), Effect.withRuntimeFlagsPatch(RuntimeFlagsPatch.enable(RuntimeFlags.OpSupervision)))
+  : Effect.scoped(program)
+Effect.runPromise(counted).finally(() => rmSync(dir, { recursive: true, force: true }))
