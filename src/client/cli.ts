@@ -1,6 +1,6 @@
 // argv → a typed command (pure: no I/O). Every usage problem is a UsageError (exit 2) carrying
 // the command's usage line.
-import { isAbsolute, resolve } from "node:path"
+import { resolve } from "node:path"
 import { HOOK_WORD_PATTERN } from "../config/hook-names"
 import { parseDuration } from "../config/units"
 import { JOB_STATUSES, type JobAddress, type LogKind, type RunMode } from "../protocol/types"
@@ -10,6 +10,7 @@ import { COMMANDS, GLOBAL_USAGE, commandHelp, commandSpec, globalHelp, type Comm
 import { EXIT_USAGE, UsageError } from "./errors"
 import { LIST_FORMATS, type ListFormat } from "./list-formats"
 import { DEFAULT_LIST_LIMIT, FAILED_STATUSES } from "./list-defaults"
+import { repoOf } from "./repo-option"
 import { didYouMean } from "./suggest"
 
 /** `ls --watch` without an interval redraws every second. */
@@ -162,8 +163,7 @@ export const parseCommandLine = (argv: ReadonlyArray<string>, cwd: string): Comm
   const args = parseArgv(rest, spec.flags, spec.usage)
   if (flagBool(args, "help")) return { kind: "help", text: commandHelp(spec) }
   const repoText = flagString(args, "repo") ?? globalRepo
-  const repo = repoText === undefined ? cwd : isAbsolute(repoText) ? repoText : resolve(cwd, repoText)
-  return buildCommand(spec, args, repo, cwd)
+  return buildCommand(spec, args, repoOf(cwd, repoText), cwd)
 }
 
 const buildCommand = (spec: CommandSpec, args: ParsedArgs, repo: string, cwd: string): Command => {

@@ -18,7 +18,9 @@ const readers = {
       ["status", "--json"],
       ["--repo", "/elsewhere", "status"],
       ["status", "--repo", "sub", "--json"],
-      ["--repo", "../other", "status", "--json"]
+      ["--repo", "../other", "status", "--json"],
+      // An absolute --repo as given: after a symlink, `..` is the kernel's to resolve.
+      ["--repo", "/link/../elsewhere/", "status"]
     ],
     left: [
       [],
@@ -47,7 +49,8 @@ const readers = {
       ["ls", "--limit", "0"],
       ["ls", "--limit", "5", "--json", "--failed", "--all-repos"],
       ["--repo", "sub", "ls", "--limit", "3"],
-      ["ls", "--repo", "/elsewhere"]
+      ["ls", "--repo", "/elsewhere"],
+      ["ls", "--repo", "/link/../elsewhere/"]
     ],
     left: [
       [],
@@ -65,6 +68,10 @@ const readers = {
       ["--json", "ls"],
       ["--limit", "3", "ls"],
       ["ls", "--failed", "--status", "failed"],
+      ["ls", "--repo"],
+      ["ls", "--repo", ""],
+      ["ls", "--repo", "--json"],
+      ["--repo", "/a", "--repo", "/b", "ls"],
       ["status"]
     ]
   },

@@ -1,7 +1,6 @@
 // `hookctl ls`: ListJobs (in pages), shown as a fitted table (with a "… N more" footer) or a script format;
 // `--watch` redraws the table on an interval until Ctrl-C.
 import { homedir } from "node:os"
-import { resolve } from "node:path"
 import type { JobInfo, RequestPayloads, ResponseEnvelope, UnavailableRepo } from "../../protocol/types"
 import type { Command } from "../cli"
 import { expectKind, type Connection } from "../connection"
@@ -13,6 +12,7 @@ import { DEFAULT_LIST_LIMIT, FAILED_STATUSES } from "../list-defaults"
 import { renderMachineFormat } from "../list-formats"
 import { colourEnabled, errLines, out, outLines, terminalWidth } from "../output"
 import { withConnection, worktreeFilter } from "./connect"
+import { isRepoValue, repoOf } from "../repo-option"
 
 type LsCommand = Extract<Command, { kind: "ls" }>
 
@@ -151,7 +151,7 @@ export const readLsCommandLine = (argv: ReadonlyArray<string>, cwd: string): LsC
     const word = argv[i]!
     const value = argv[i + 1]
     if (word === "ls" && !ls) ls = true
-    else if (word === "--repo" && repo === undefined && value !== undefined && value !== "" && !value.startsWith("-")) repo = argv[++i]
+    else if (word === "--repo" && repo === undefined && isRepoValue(value)) repo = argv[++i]
     else if (word === "--limit" && ls && limit === undefined && value !== undefined && /^\d+$/.test(value)) limit = Number(argv[++i])
     else if (ls && SIMPLE_LS_FLAGS.has(word) && !flags.has(word)) flags.add(word)
     else return undefined
@@ -160,7 +160,7 @@ export const readLsCommandLine = (argv: ReadonlyArray<string>, cwd: string): LsC
   const failed = flags.has("--failed")
   return {
     kind: "ls",
-    repo: repo === undefined ? cwd : resolve(cwd, repo),
+    repo: repoOf(cwd, repo),
     format: flags.has("--json") ? "json" : "table",
     query: {
       allRepos: flags.has("--all-repos"),

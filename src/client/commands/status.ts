@@ -1,6 +1,5 @@
 // `hookctl status`: the supervisor's Status, as aligned lines or --json. A module of its own: the
 // status bundle (dist/hookctl-status.cjs, src/client/hot-entries.ts) carries it and little else.
-import { resolve } from "node:path"
 import type { Command } from "../cli"
 import { expectKind } from "../connection"
 import { EXIT_OK } from "../errors"
@@ -8,6 +7,7 @@ import { withConnection } from "./connect"
 import { formatBytes, formatDuration } from "../format"
 import { out, outLines } from "../output"
 import { terminalSafe } from "../../protocol/terminal-text"
+import { isRepoValue, repoOf } from "../repo-option"
 
 export const runStatus = (cmd: Extract<Command, { kind: "status" }>) =>
   withConnection(async (c) => {
@@ -50,9 +50,9 @@ export const readStatusCommandLine = (argv: ReadonlyArray<string>, cwd: string):
     const word = argv[i]
     if (word === "status" && !status) status = true
     else if (word === "--json" && status && !json) json = true
-    else if (word === "--repo" && repo === undefined && (argv[i + 1] ?? "") !== "" && !argv[i + 1]!.startsWith("-")) repo = argv[++i]
+    else if (word === "--repo" && repo === undefined && isRepoValue(argv[i + 1])) repo = argv[++i]
     else return undefined
   }
   // status reports the supervisor, whatever the repository: --repo is accepted and not needed.
-  return status ? { kind: "status", repo: repo === undefined ? cwd : resolve(cwd, repo), json } : undefined
+  return status ? { kind: "status", repo: repoOf(cwd, repo), json } : undefined
 }
