@@ -11,7 +11,7 @@ import { spoolDirPath, supervisorPidPath } from "../../src/protocol/paths"
 import { git, runGit } from "../support/git"
 import { hookctl, lsJson } from "../support/hookctl"
 import { makeSandbox, outputContains, startSupervisor, type RunningSupervisor, type Sandbox } from "../support/supervisor"
-import { getJob, repoWithHooks } from "./helpers"
+import { finished, getJob, repoWithHooks } from "./helpers"
 
 const BACKGROUND = "hooks:\n  post-checkout:\n    background: true\n    jobs:\n      - {name: echo, run: 'printf \"%s|\" {args} \"$SPOOL_VALUE\"'}\n"
 
@@ -76,6 +76,9 @@ describe("the spool path", () => {
     expect(fake.ran()).toBe("") // hookctl never ran
     const first = await lsJson(sandbox, repo) // no wait: the supervisor drains the spool first
     expect(first.map((j) => j.name)).toEqual(["echo"])
+    // A background job's default is concurrency: replace — the next checkout would supersede a
+    // spooled run not finished yet (it did at load 19): follow it to its end first.
+    expect((await finished(sandbox.socket, repo, first[0]!.invocation_id, "echo")).status).toBe("completed")
 
     // The hookctl path: without the pid file the same shim falls back to hookctl run-hook.
     const pidFile = supervisorPidPath(sandbox.stateDir)
