@@ -2,7 +2,14 @@
 // holds what start-up compiled — the loader writes it, unless V8 took the one it was given.
 import { Effect } from "effect"
 import { logInfo, logWarn } from "../logging/event-log"
-import { codeCacheLink } from "./code-cache"
+import { setFlagsFromString } from "node:v8"
+import { codeCacheLink, endStartUpFlags } from "./code-cache"
+
+/**
+ * Undoes the loader's start-up-only V8 flags (code-cache.ts START_UP_FLAGS). Only after
+ * saveCodeCache: the cache is keyed by the flags it was made with, those of the next start.
+ */
+export const endStartUp = Effect.suspend(() => logInfo("start_up_flags_ended", { v8_flags: endStartUpFlags(setFlagsFromString) }))
 
 export const saveCodeCache = Effect.suspend(() => {
   const link = codeCacheLink()

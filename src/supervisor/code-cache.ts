@@ -26,6 +26,24 @@ import { readWholeFile, readWholeTextFile } from "../store/whole-file"
  */
 export const CODE_CACHE_FLAGS = ["--verify-snapshot-checksum", "--liftoff-only", "--expose-gc", "--optimize-for-size"] as const
 
+/**
+ * V8 flags for the start-up only, set by the loader with CODE_CACHE_FLAGS (so they are part of the
+ * cache's key: the cache is written before they are undone) and undone by endStartUpFlags once
+ * the supervisor has started and written its cache. The optimizing compiler (TurboFan) and the
+ * baseline one (Sparkplug) compiled the few functions start-up runs hot, for a start-up that is over
+ * before their code pays: the compilers' own pages of node's binary and their zones stayed resident
+ * in an idle supervisor (issue 13: idle RSS after start; figures in the commit). Jobs and requests
+ * run with both, as before.
+ */
+export const START_UP_FLAGS = ["--no-turbofan", "--no-sparkplug"] as const
+const AFTER_START_UP_FLAGS = ["--turbofan", "--sparkplug"] as const
+
+/** Undoes START_UP_FLAGS (node:v8's setFlagsFromString given, to keep this file free of imports); the flags it set. */
+export const endStartUpFlags = (setFlagsFromString: (flag: string) => void): ReadonlyArray<string> => {
+  for (const flag of AFTER_START_UP_FLAGS) setFlagsFromString(flag)
+  return AFTER_START_UP_FLAGS
+}
+
 /** How the bundle was compiled: from a cache V8 took, or from source (and why). */
 export type CodeCacheStatus = "accepted" | "rejected" | "absent" | "unreadable" | "unsafe_dir"
 

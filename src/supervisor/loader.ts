@@ -4,7 +4,7 @@
 // come through require (an ESM import of a builtin builds its whole namespace).
 import { createRequire } from "node:module"
 import { stateDir } from "../protocol/paths"
-import { CODE_CACHE_FLAGS, codeCacheDir, codeCacheName, runBundleWithCodeCache } from "./code-cache"
+import { CODE_CACHE_FLAGS, codeCacheDir, codeCacheName, runBundleWithCodeCache, START_UP_FLAGS } from "./code-cache"
 import { runFirstStage } from "./first-stage"
 import { HOOKD_VERSION } from "./version"
 
@@ -24,7 +24,7 @@ if (!fs.existsSync(bundle)) {
 const loadSupervisor = (): void => {
   // Before the bundle is compiled: V8 keys the code cache by its flags.
   const { setFlagsFromString } = require("node:v8") as typeof import("node:v8")
-  for (const flag of CODE_CACHE_FLAGS) setFlagsFromString(flag)
+  for (const flag of [...CODE_CACHE_FLAGS, ...START_UP_FLAGS]) setFlagsFromString(flag)
   const cacheDir = codeCacheDir(fs, bundle, stateDir(process.env))
   const cachePath = cacheDir !== undefined ? join(cacheDir, codeCacheName("hookd.cjs", __HOOKD_CORE_HASH__, process.version, process.arch)) : undefined
   runBundleWithCodeCache({ fs, vm: require("node:vm"), bundle, bundleHash: __HOOKD_CORE_HASH__, cachePath, require: createRequire(bundle) })

@@ -27,7 +27,7 @@ import { startSpool, staleAfterFromEnv } from "../spool/intake"
 import { startRun } from "./handlers/run-jobs"
 import { toProtocolError } from "./errors"
 import { HOOKD_VERSION } from "./version"
-import { saveCodeCache } from "./code-cache-log"
+import { endStartUp, saveCodeCache } from "./code-cache-log"
 import { codeCacheLink } from "./code-cache"
 import { sweepStaleSpawnerDirs } from "../jobs/spawner"
 import { firstStageLink, type FirstStageLink } from "./first-stage-link"
@@ -65,6 +65,10 @@ const serveUntilShutdown = (activationFd: number | undefined, firstStage: FirstS
     const lifecycle = yield* Lifecycle
     const registry = yield* RepoRegistry
 
+    // The first request or spooled (or waited) hook run: the start-up-only V8 flags end then (below).
+    const firstWork = yield* Deferred.make<void>()
+    const working = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.zipRight(Deferred.succeed(firstWork, undefined), lifecycle.track(effect))
+
     // Fire-and-forget shims' requests (src/spool/): started before the socket, so the scan at start
     // already runs what was spooled while no supervisor was up.
     const staleAfter = staleAfterFromEnv(process.env.HOOKD_SPOOL_STALE_AFTER)
@@ -75,14 +79,14 @@ const serveUntilShutdown = (activationFd: number | undefined, firstStage: FirstS
       staleAfterMs: staleAfter.ms,
       stopping: Deferred.await(lifecycle.shutdown),
       submit: (request, skipAll) =>
-        lifecycle.track(startRun(request, { skipAll, takeNotices: false })).pipe(
+        working(startRun(request, { skipAll, takeNotices: false })).pipe(
           Effect.map(({ started }) => started.invocationId),
           Effect.mapError((e) => ({ message: toProtocolError(e).message }))
         ),
       // Wait shims' requests: the RunJobs{wait:true} run-hook would send, through the same handler.
       socketPath: settings.socketPath,
       track: lifecycle.track,
-      waited: (payload, reply, connection) => lifecycle.track(handler({ v: 1, req: "RunJobs", payload }, reply, connection))
+      waited: (payload, reply, connection) => working(handler({ v: 1, req: "RunJobs", payload }, reply, connection))
     })
 
     let listen: ListenTarget
@@ -101,9 +105,9 @@ const serveUntilShutdown = (activationFd: number | undefined, firstStage: FirstS
       // Requests spooled before this one are started first: `git checkout && hookctl ls` shows the
       // checkout's jobs, and hook runs keep git's order whichever path they took.
       handler: (request, reply, connection) =>
-        lifecycle
-          .track(SPOOL_FIRST.has(request.req) ? Effect.zipRight(spool.drain, handler(request, reply, connection)) : handler(request, reply, connection))
-          .pipe(Effect.ensuring(Deferred.succeed(firstAnswered, undefined))),
+        working(SPOOL_FIRST.has(request.req) ? Effect.zipRight(spool.drain, handler(request, reply, connection)) : handler(request, reply, connection)).pipe(
+          Effect.ensuring(Deferred.succeed(firstAnswered, undefined))
+        ),
       answerNow: (request) => {
         const answer = answerNow(request)
         if (answer !== undefined) Deferred.unsafeDone(firstAnswered, Exit.void)
@@ -140,6 +144,9 @@ const serveUntilShutdown = (activationFd: number | undefined, firstStage: FirstS
           code_cache: codeCacheLink()?.status ?? "none"
         })
         yield* saveCodeCache
+        // Jobs and requests run with V8's optimizing compilers; an idle supervisor that has only
+        // started never needed them (code-cache.ts START_UP_FLAGS).
+        yield* Effect.forkScoped(Effect.zipRight(Deferred.await(firstWork), endStartUp))
         const swept = yield* Effect.promise(() => sweepStaleSpawnerDirs())
         if (swept.length > 0) yield* logInfo("stale_spawner_dirs_removed", { removed: swept })
         yield* retentionSweeps

@@ -6,6 +6,7 @@
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
+import { makeGitRepo } from "../support/git"
 import { handOver, isRoot, SKIP_NOT_ROOT, useThrowawayUser } from "../support/other-user"
 import { makeSandbox, outputContains, REPO_ROOT, startSupervisor, TestClient, type RunningSupervisor, type Sandbox } from "../support/supervisor"
 
@@ -70,6 +71,35 @@ describe("the supervisor's code cache", () => {
     expect(startedLine(second).code_cache).toBe("accepted")
     expect(second.output()).not.toContain("code_cache_written")
     await second.stopCleanly()
+  })
+
+  // The loader compiles with V8's optimizing compilers off (code-cache.ts START_UP_FLAGS): an idle
+  // supervisor that has only started never needs them. They come back with the first request that
+  // is work (not a Hello or Status answered from memory) — and only once the cache is written, as
+  // V8 keys the cache by the flags: the next start, compiled with the same flags, takes it.
+  it("the start-up-only V8 flags end with the first request, after the cache is written, and the next start still takes the cache", async () => {
+    sandbox = makeSandbox()
+    const dir = copyBundles()
+    const ended = '"event":"start_up_flags_ended"'
+    const repo = makeGitRepo(join(sandbox.dir, "repo"))
+    for (const expected of ["absent", "accepted"]) {
+      const hookd = await startCopy(dir) // start-up done, and a Hello answered
+      expect(startedLine(hookd).code_cache).toBe(expected)
+      const c = await TestClient.connect(sandbox.socket)
+      try {
+        expect(await c.request("Status", {})).toMatchObject({ kind: "SupervisorStatus" })
+        expect(hookd.output()).not.toContain(ended)
+        expect(await c.request("ListJobs", { repo_root: repo, limit: 1 })).toMatchObject({ kind: "Jobs" })
+      } finally {
+        c.close()
+      }
+      await outputContains(hookd, ended)
+      const line = JSON.parse(hookd.output().split("\n").find((l) => l.includes(ended))!) as { v8_flags: unknown }
+      expect(line.v8_flags).toEqual(["--turbofan", "--sparkplug"])
+      if (expected === "absent") expect(hookd.output().indexOf('"event":"code_cache_written"')).toBeLessThan(hookd.output().indexOf(ended))
+      expectNoCrash(hookd)
+      await hookd.stopCleanly()
+    }
   })
 
   const damages: ReadonlyArray<[string, (good: Buffer) => Buffer]> = [
