@@ -6,8 +6,8 @@
 // A `BUSY` answer (too many connections, or a supervisor shutting down) means the request was not
 // handled: it is sent again on a fresh connection, with backoff, for up to ~2 s (busy-retry.ts) before
 // the BUSY is shown — a git hook must not fail because it arrived in a crowded moment.
-import type { Socket } from "node:net"
 import { ConnectionFailed, FramedClient, openSocket } from "../protocol/client"
+import type { ClientSocket } from "../protocol/raw-pipe"
 import type { RequestName, RequestPayloads, ResponseEnvelope, ResponseKind, ResponsePayloads } from "../protocol/types"
 import { busyRetryBudgetMs, busyRetryDelayMs } from "./busy-retry"
 import { InterruptedError, ServerError, UnreachableError } from "./errors"
@@ -36,11 +36,11 @@ export class Connection {
   private readonly busyRetryMs = busyRetryBudgetMs(process.env)
 
   constructor(
-    socket: Socket,
+    socket: ClientSocket,
     private readonly path: string,
     private readonly greeting?: Greeting,
     /** A fresh socket to the same supervisor, for a request answered BUSY (no autostart: the same door). */
-    private readonly reopen: () => Promise<Socket> = () => openSocket(path)
+    private readonly reopen: () => Promise<ClientSocket> = () => openSocket(path)
   ) {
     this.client = new FramedClient(socket, path)
   }
@@ -98,7 +98,7 @@ export class Connection {
 
   /** Replaces the socket; false when nobody accepts any more (the supervisor has gone). */
   private async reconnect(): Promise<boolean> {
-    let socket: Socket
+    let socket: ClientSocket
     try {
       socket = await this.reopen()
     } catch {

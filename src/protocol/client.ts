@@ -1,9 +1,12 @@
 // The one framed client of the supervisor's socket (SPEC §2): connect, send envelopes with ids, read
 // answers and streams with the frame cap, backpressure and timeouts. Used by hookctl (client/connection.ts
 // adds its error messages, autostart and Ctrl-C), `hookctl service status`, the tests and bench/.
-// Plain node:net — hookctl loads this, so it must never import `effect`.
-import { connect as netConnect, type Socket } from "node:net"
+// Plain node:net, or libuv's pipe handle without it (raw-pipe.ts) — hookctl loads this, so it must
+// never import `effect`.
+import type { Socket } from "node:net"
+import { nodeNet } from "./builtins"
 import { encodeFrame, FrameDecoder, parseFrameBody } from "./framing"
+import { connectRawPipe, type ClientSocket } from "./raw-pipe"
 import { UNSAFE_SOCKET, unsafeSocket } from "./socket-safety"
 import { MAX_FRAME_BYTES, PROTOCOL_VERSION, type RequestName, type RequestPayloads, type ResponseEnvelope } from "./types"
 
@@ -41,15 +44,23 @@ export interface ConnectOptions {
 /**
  * Connects to a Unix socket; rejects with ConnectError. A socket another user controls is refused
  * before anything is sent, with errno UNSAFE_SOCKET (issue 14 item 1: it could be an impostor).
+ * Through libuv's pipe handle when it connects at once (raw-pipe.ts: node:net costs hookctl ~3 ms),
+ * else through node:net — so a failure is always node:net's, in its words.
  */
-export const openSocket = (path: string, timeoutMs: number = CONNECT_TIMEOUT_MS): Promise<Socket> =>
+export const openSocket = (path: string, timeoutMs: number = CONNECT_TIMEOUT_MS): Promise<ClientSocket> => {
+  const unsafe = unsafeSocket(path)
+  if (unsafe) return Promise.reject(new ConnectError(path, UNSAFE_SOCKET, unsafe.message))
+  return connectRawPipe(path, timeoutMs, () => connectTimedOut(path)).then((raw) => raw ?? openNetSocket(path, timeoutMs))
+}
+
+const connectTimedOut = (path: string) => new ConnectError(path, "ETIMEDOUT", `connecting to ${path} timed out`)
+
+const openNetSocket = (path: string, timeoutMs: number): Promise<Socket> =>
   new Promise((resolve, reject) => {
-    const unsafe = unsafeSocket(path)
-    if (unsafe) return reject(new ConnectError(path, UNSAFE_SOCKET, unsafe.message))
-    const socket = netConnect({ path })
+    const socket = nodeNet().connect({ path })
     const timer = setTimeout(() => {
       socket.destroy()
-      reject(new ConnectError(path, "ETIMEDOUT", `connecting to ${path} timed out`))
+      reject(connectTimedOut(path))
     }, timeoutMs)
     socket.once("connect", () => {
       clearTimeout(timer)
@@ -91,7 +102,7 @@ export class FramedClient {
   }
 
   constructor(
-    readonly socket: Socket,
+    readonly socket: ClientSocket,
     private readonly path: string,
     maxFrameBytes: number = MAX_FRAME_BYTES
   ) {

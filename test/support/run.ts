@@ -10,10 +10,16 @@ export interface RunResult {
 export const runCommand = (
   command: string,
   args: ReadonlyArray<string>,
-  options: { readonly cwd: string; readonly env: Record<string, string>; readonly stdin?: string }
+  options: {
+    readonly cwd: string
+    readonly env: Record<string, string>
+    readonly stdin?: string
+    /** Run as another user (the test runs as root). */
+    readonly as?: { readonly uid: number; readonly gid: number }
+  }
 ): Promise<RunResult> =>
   new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ["pipe", "pipe", "pipe"] })
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ["pipe", "pipe", "pipe"], ...options.as })
     let stdout = ""
     let stderr = ""
     child.stdout.on("data", (d) => (stdout += d))
