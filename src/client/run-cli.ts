@@ -3,8 +3,8 @@
 // and leave once the output is flushed. Nothing reachable from here may import `effect`.
 import { createRequire } from "node:module"
 import type { Command } from "./cli"
-import { ClientError, EXIT_OK, EXIT_USAGE, failureReport } from "./errors"
-import { finish } from "./output"
+import { ClientError, EXIT_USAGE, failureReport } from "./errors"
+import { finish, watchStdStreams } from "./output"
 
 /** Runs a parsed command; undefined when this bundle does not carry that command. */
 export type Execute = (cmd: Command) => Promise<number> | undefined
@@ -49,13 +49,8 @@ const main = async (argv: ReadonlyArray<string>, parse: Parse, execute: Execute)
  */
 export const runCli = (parse: Parse, execute: Execute, otherwise: () => void): void => {
   // stdout or stderr closed early (`hookctl ls | head`, `hookctl logs x |& head`): stop quietly
-  // instead of crashing with EPIPE (an unhandled stderr error would end with exit 1). Nobody reads
-  // any more, so nothing is lost by leaving at once.
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on("error", (e: NodeJS.ErrnoException) => {
-      if (e.code === "EPIPE") process.exit(EXIT_OK)
-    })
-  }
+  // instead of crashing with EPIPE — without building either stream before it is written to.
+  watchStdStreams()
   // A CommonJS bundle has no top-level await: the exit code is set once main's output is out.
   void main(process.argv.slice(2), parse, execute).then((code) => (code === undefined ? otherwise() : finish(code)))
 }

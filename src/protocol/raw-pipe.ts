@@ -78,6 +78,32 @@ export const rawPipeAllowed = (
   !PENDING_DEPRECATION.test(env.NODE_OPTIONS ?? "") &&
   !execArgv.some((arg) => PENDING_DEPRECATION.test(arg))
 
+let ttyWrap: { readonly isTTY: (fd: number) => unknown } | null | undefined
+
+/**
+ * Whether `fd` is a terminal, as node:tty's isatty would say (libuv's guess, tty_wrap.isTTY) without
+ * loading node:tty — which loads node:net. Undefined where the raw pipe is not allowed or the
+ * binding is not as expected: the caller then asks process.stdout/stderr, as before.
+ */
+export const fdIsTTY = (fd: number, env: Env = process.env): boolean | undefined => {
+  if (!rawPipeAllowed(env)) return undefined
+  if (ttyWrap === undefined) {
+    try {
+      const binding = (process as unknown as { binding: (name: string) => { isTTY?: unknown } }).binding("tty_wrap")
+      ttyWrap = typeof binding.isTTY === "function" ? (binding as { isTTY: (fd: number) => unknown }) : null
+    } catch {
+      ttyWrap = null
+    }
+  }
+  if (ttyWrap === null) return undefined
+  try {
+    const tty = ttyWrap.isTTY(fd)
+    return typeof tty === "boolean" ? tty : undefined
+  } catch {
+    return undefined
+  }
+}
+
 let loaded: Bindings | null | undefined
 
 /** The bindings, once; null when anything about them is not as expected. */

@@ -1,12 +1,15 @@
 // hookctl's startup structure (issue 13): which of node's own modules a command loads. Speed is
 // shown in bench/; what is asserted here is the structure that makes it — child_process and crypto
-// only where they are used, and `--version` without the client bundle at all.
+// only where they are used, node:net and node's streams not for status and ls, and `--version`
+// without the client bundle at all.
 import { execFileSync } from "node:child_process"
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { fnv64 } from "../../src/client/hook-inventory"
 import { hookWorktree } from "../../src/client/git"
+import { rawPipeAllowed } from "../../src/protocol/raw-pipe"
+import { ScriptedServer } from "./scripted-server"
 import { HOOKCTL_BIN, initRepo, isolatedEnv, runHookctl, tempDir } from "./support"
 
 const temp = tempDir("hookctl-startup-")
@@ -22,9 +25,9 @@ beforeAll(() => {
 afterAll(() => temp.cleanup())
 
 /** node's modules a hookctl run loaded (process.moduleLoadList at exit). */
-const loadedBy = async (args: string[]): Promise<string[]> => {
+const loadedBy = async (args: string[], extra: Record<string, string> = {}): Promise<string[]> => {
   const to = join(temp.dir, `modules-${args.join("-")}.json`)
-  await runHookctl(args, { cwd: temp.dir, env: { ...env, DUMP_TO: to, NODE_OPTIONS: `--require ${dumper}` } })
+  await runHookctl(args, { cwd: temp.dir, env: { ...env, ...extra, DUMP_TO: to, NODE_OPTIONS: `--require ${dumper}` } })
   return JSON.parse(readFileSync(to, "utf8")) as string[]
 }
 
@@ -37,7 +40,7 @@ describe("what a command loads", () => {
     expect(execFileSync(process.execPath, [HOOKCTL_BIN, "--version"], { encoding: "utf8" })).toBe(`${version}\n`)
   })
 
-  it("status loads the socket code but neither child_process nor crypto", async () => {
+  it("status with nobody listening: node:net (to say why, in its words), but neither child_process nor crypto", async () => {
     const loaded = await loadedBy(["status"])
     expect(loaded).toContain("NativeModule net") // the check is real: it sees what status needs
     expect(loaded).not.toContain("NativeModule child_process")
@@ -47,6 +50,36 @@ describe("what a command loads", () => {
   it("a command that asks git loads child_process on first use", async () => {
     const loaded = await loadedBy(["hooks", "status"]) // asks git for the hooks dir
     expect(loaded).toContain("NativeModule child_process")
+  })
+})
+
+describe("what status and ls load when the supervisor answers", () => {
+  let server: ScriptedServer
+  const live = () => ({ HOOKD_SOCKET: join(temp.dir, "run", "live.sock") })
+  beforeAll(async () => {
+    server = await ScriptedServer.listen(
+      live().HOOKD_SOCKET,
+      (req) => (req.req === "Status" ? { answers: [{ kind: "SupervisorStatus", payload: { pid: 1, uptime_ms: 1, repos: 0, running: 0, queued: 0, connections: 1, rss_bytes: 1, version: "0.1.0" } }] } : { answers: [{ kind: "Jobs", payload: { jobs: [] } }] }),
+      { answerHello: true }
+    )
+  })
+  afterAll(() => server.close())
+
+  // The raw pipe (protocol/raw-pipe.ts) and output written to the fd (client/output.ts): no node:net, no stream for stdout.
+  it.runIf(rawPipeAllowed())("status and ls: neither node:net nor node's streams", async () => {
+    for (const command of ["status", "ls"]) {
+      const loaded = await loadedBy([command], live())
+      expect(loaded).toContain("Internal Binding pipe_wrap") // the check is real: it sees the connection
+      expect(loaded).not.toContain("NativeModule net")
+      expect(loaded).not.toContain("NativeModule stream")
+      expect(loaded).not.toContain("NativeModule child_process")
+    }
+  })
+
+  it("with HOOKD_RAW_PIPE=0: node:net and node's stdout stream, as before", async () => {
+    const loaded = await loadedBy(["status"], { ...live(), HOOKD_RAW_PIPE: "0" })
+    expect(loaded).toContain("NativeModule net")
+    expect(loaded).toContain("NativeModule stream")
   })
 })
 
