@@ -7,9 +7,9 @@ import { isGitHookName } from "../config/hook-names"
 import { LOCAL_CONFIG_FILE_NAME } from "../config/file-names"
 import { hooksDir } from "./git"
 import { configuredHookNames, findConfigFile } from "./hook-config"
-import { BACKUP_SUFFIX, isShim, SPOOL_SHIM_MARKER } from "./shims"
+import { BACKUP_SUFFIX, isShim, SPOOL_SHIM_MARKER, WAIT_SHIM_MARKER } from "./shims"
 
-export type HookFile = "shim" | "spool-shim" | "foreign"
+export type HookFile = "shim" | "spool-shim" | "wait-shim" | "foreign"
 
 export interface Inventory {
   readonly configured: ReadonlyArray<string>
@@ -23,19 +23,24 @@ export interface Inventory {
   readonly unused: ReadonlyArray<string>
   /** Installed hooks whose shim hands requests over without node (background only). */
   readonly spool: ReadonlyArray<string>
+  /** Installed hooks whose shim waits on fifos without node while hookd runs (hooks git waits for). */
+  readonly wait: ReadonlyArray<string>
 }
+
+const isShimKind = (kind: HookFile | undefined): boolean => kind === "shim" || kind === "spool-shim" || kind === "wait-shim"
 
 /** Pure: the configured hook names against the hook files found (by name). */
 export const classifyHooks = (configured: ReadonlyArray<string>, files: ReadonlyMap<string, HookFile>): Inventory => {
   const sorted = [...new Set(configured)].sort()
-  const isShimFile = (hook: string) => files.get(hook) === "shim" || files.get(hook) === "spool-shim"
+  const isShimFile = (hook: string) => isShimKind(files.get(hook))
   return {
     configured: sorted,
     installed: sorted.filter(isShimFile),
     missing: sorted.filter((hook) => !files.has(hook)),
     foreign: [...files].filter(([, kind]) => kind === "foreign").map(([hook]) => hook).sort(),
     unused: [...files].filter(([hook, kind]) => kind !== "foreign" && !sorted.includes(hook)).map(([hook]) => hook).sort(),
-    spool: sorted.filter((hook) => files.get(hook) === "spool-shim")
+    spool: sorted.filter((hook) => files.get(hook) === "spool-shim"),
+    wait: sorted.filter((hook) => files.get(hook) === "wait-shim")
   }
 }
 
@@ -56,7 +61,10 @@ export const readHookFiles = (dir: string): Map<string, HookFile> => {
     } catch {
       // a directory or an unreadable file: git cannot run it as hookd's either
     }
-    files.set(name, !isShim(content) ? "foreign" : content.includes(SPOOL_SHIM_MARKER) ? "spool-shim" : "shim")
+    files.set(
+      name,
+      !isShim(content) ? "foreign" : content.includes(SPOOL_SHIM_MARKER) ? "spool-shim" : content.includes(WAIT_SHIM_MARKER) ? "wait-shim" : "shim"
+    )
   }
   return files
 }
@@ -145,7 +153,7 @@ export const shimReminders = async (worktree: string, hook: string, stateDir: st
   if (dir === undefined) return []
   const files = readHookFiles(dir)
   // Run by hand (`hookctl run-hook x` with no shim for x): not a shim run, so keep the reminder for one.
-  if (files.get(hook) !== "shim" && files.get(hook) !== "spool-shim") return []
+  if (!isShimKind(files.get(hook))) return []
   rememberChecked(seen, digest)
   return reminderLines(file, classifyHooks(configured, files), dir)
 }

@@ -6,30 +6,38 @@ const files = (entries: Record<string, HookFile>) => new Map(Object.entries(entr
 
 describe("classifyHooks", () => {
   it.each([
-    ["nothing configured, nothing installed", [], {}, { configured: [], installed: [], missing: [], foreign: [], unused: [], spool: [] }],
+    ["nothing configured, nothing installed", [], {}, { configured: [], installed: [], missing: [], foreign: [], unused: [], spool: [], wait: [] }],
     [
-      "all installed, one of them a spool shim",
-      ["pre-commit", "post-checkout"],
-      { "pre-commit": "shim", "post-checkout": "spool-shim" },
-      { configured: ["post-checkout", "pre-commit"], installed: ["post-checkout", "pre-commit"], missing: [], foreign: [], unused: [], spool: ["post-checkout"] }
+      "all installed, one a spool shim, one a wait shim",
+      ["pre-commit", "post-checkout", "commit-msg"],
+      { "pre-commit": "wait-shim", "post-checkout": "spool-shim", "commit-msg": "shim" },
+      {
+        configured: ["commit-msg", "post-checkout", "pre-commit"],
+        installed: ["commit-msg", "post-checkout", "pre-commit"],
+        missing: [],
+        foreign: [],
+        unused: [],
+        spool: ["post-checkout"],
+        wait: ["pre-commit"]
+      }
     ],
     [
       "a new hook in the config",
       ["pre-commit", "commit-msg"],
       { "pre-commit": "shim" },
-      { configured: ["commit-msg", "pre-commit"], installed: ["pre-commit"], missing: ["commit-msg"], foreign: [], unused: [], spool: [] }
+      { configured: ["commit-msg", "pre-commit"], installed: ["pre-commit"], missing: ["commit-msg"], foreign: [], unused: [], spool: [], wait: [] }
     ],
     [
       "a foreign hook in a configured hook's place, another one unconfigured",
       ["pre-push"],
       { "pre-push": "foreign", "post-merge": "foreign" },
-      { configured: ["pre-push"], installed: [], missing: [], foreign: ["post-merge", "pre-push"], unused: [], spool: [] }
+      { configured: ["pre-push"], installed: [], missing: [], foreign: ["post-merge", "pre-push"], unused: [], spool: [], wait: [] }
     ],
     [
       "a shim the config no longer names",
       [],
       { "pre-commit": "shim" },
-      { configured: [], installed: [], missing: [], foreign: [], unused: ["pre-commit"], spool: [] }
+      { configured: [], installed: [], missing: [], foreign: [], unused: ["pre-commit"], spool: [], wait: [] }
     ]
   ] as const)("%s", (_what, configured, found, expected) => {
     expect(classifyHooks(configured, files(found as Record<string, HookFile>))).toEqual(expected)

@@ -69,7 +69,8 @@ describe("hookctl hooks status", () => {
       installed: ["post-checkout", "pre-commit"],
       missing: [],
       foreign: ["pre-push"],
-      spool: ["post-checkout"]
+      spool: ["post-checkout"],
+      wait: ["pre-commit"]
     })
 
     writeFileSync(join(repo, "hookd.yml"), WITH_COMMIT_MSG)

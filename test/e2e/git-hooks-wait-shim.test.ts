@@ -151,7 +151,11 @@ describe("hooks install", () => {
     expect(shim("post-checkout")).toContain("# hookd spool shim")
     expect(shim("post-checkout")).not.toContain("# hookd wait shim")
     const status = await hookctl(sandbox, repo, ["hooks", "status"])
-    expect(status.stdout).toMatch(/installed\s+post-checkout, pre-commit, pre-push/)
+    expect(status.stdout).toMatch(
+      /installed\s+post-checkout, pre-commit, pre-push {2}\(background only, without node: post-checkout; waited, without node while hookd runs: pre-commit, pre-push\)/
+    )
+    const json = await hookctl(sandbox, repo, ["hooks", "status", "--format", "json"])
+    expect(JSON.parse(json.stdout)).toMatchObject({ spool: ["post-checkout"], wait: ["pre-commit", "pre-push"] })
   })
 })
 

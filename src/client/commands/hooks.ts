@@ -6,7 +6,7 @@ import { hooksDir, worktreeRoot } from "../git"
 import { ConfigReadError, configFingerprint, configuredHookNames, findConfigFile, hookHasForegroundJobs, loadDocuments } from "../hook-config"
 import { hookctlBinPath } from "../install-paths"
 import { errLines, out, outLines } from "../output"
-import { classifyHooks, readHookFiles } from "../hook-inventory"
+import { classifyHooks, readHookFiles, type Inventory } from "../hook-inventory"
 import { notInRepository } from "./job-lookup"
 import { installShims, uninstallShims, type SpoolShim, type WaitShim } from "../shims"
 import { STDIN_HOOKS } from "./run-hook"
@@ -75,6 +75,15 @@ const waitShimFor =
   (hook) =>
     hookHasForegroundJobs(docs, hook) ? { stdin: STDIN_HOOKS.has(hook) } : undefined
 
+/** `  (background only, without node: …; waited, without node: …)` after the installed hooks, or nothing. */
+const withoutNode = (inventory: Inventory, list: (names: ReadonlyArray<string>) => string): string => {
+  const parts = [
+    ...(inventory.spool.length > 0 ? [`background only, without node: ${list(inventory.spool)}`] : []),
+    ...(inventory.wait.length > 0 ? [`waited, without node while hookd runs: ${list(inventory.wait)}`] : [])
+  ]
+  return parts.length > 0 ? `  (${parts.join("; ")})` : ""
+}
+
 /**
  * `hooks status`: the configured hooks against the hook files git would run. Exit 1 when a
  * configured hook has no shim (missing, or a foreign file in its place), so scripts can check it.
@@ -100,7 +109,7 @@ const hooksStatus = async (cmd: HooksCommand, dir: string, file: string | undefi
     `hooks dir   ${terminalSafe(dir)}`,
     `config      ${file === undefined ? "none (no hookd.yml in this worktree)" : terminalSafe(file)}`,
     `configured  ${list(inventory.configured)}`,
-    `installed   ${list(inventory.installed)}${inventory.spool.length > 0 ? `  (background only, without node: ${list(inventory.spool)})` : ""}`,
+    `installed   ${list(inventory.installed)}${withoutNode(inventory, list)}`,
     `missing     ${list(inventory.missing)}`,
     `foreign     ${list(inventory.foreign)}`
   ]
