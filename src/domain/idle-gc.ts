@@ -14,7 +14,8 @@
 //   generation's pages that one freed (64 instead of 67 MiB at the time). Measured, as V8's
 //   heuristics are not documented: one young collection alone, or a full collection first, leave
 //   RSS at 78–80 MiB. When V8's own collection does not come within 500 ms (no history at all:
-//   RSS stayed at 71.7 MiB) the full one is made all the same; then runs of young-generation
+//   RSS stayed at 71.7 MiB) the full one is made all the same, and a second once the first's
+//   sweeping is done (the old generation's emptied pages: 3.3 MiB); then runs of young-generation
 //   collections until V8 shrinks that generation to 1 MB (it stayed at 4 MB, 1.3 MB resident).
 
 export interface HeapSample {
