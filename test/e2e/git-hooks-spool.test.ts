@@ -2,7 +2,7 @@
 // writes: a background-only hook hands its request over through <state>/spool/ without node, and
 // produces the same rows as the hookctl path; drift, staleness, HOOKD=0/HOOKD_SKIP, and every kind
 // of bad spool entry.
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs"
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs"
 import { execFileSync } from "node:child_process"
 import { join } from "node:path"
 import { afterEach, beforeAll, describe, expect, it } from "vitest"
@@ -11,7 +11,7 @@ import { spoolDirPath, supervisorPidPath } from "../../src/protocol/paths"
 import { git, runGit } from "../support/git"
 import { hookctl, lsJson } from "../support/hookctl"
 import { makeSandbox, outputContains, startSupervisor, type RunningSupervisor, type Sandbox } from "../support/supervisor"
-import { finished, getJob, repoWithHooks } from "./helpers"
+import { finished, getJob, hookctlRecorder, repoWithHooks } from "./helpers"
 
 const BACKGROUND = "hooks:\n  post-checkout:\n    background: true\n    jobs:\n      - {name: echo, run: 'printf \"%s|\" {args} \"$SPOOL_VALUE\"'}\n"
 
@@ -45,13 +45,7 @@ const settled = async (repo: string): Promise<JobInfo[]> => {
 }
 
 /** A recorder standing in for hookctl: proves whether the shim fell back to the hookctl path. */
-const recorder = () => {
-  const ran = join(sandbox.dir, `ran${counter}`)
-  const path = join(sandbox.dir, `recorder${counter++}`)
-  writeFileSync(path, `#!/bin/sh\necho "$@" >> '${ran}'\nexit 0\n`)
-  chmodSync(path, 0o755)
-  return { path, ran: () => (existsSync(ran) ? readFileSync(ran, "utf8") : "") }
-}
+const recorder = () => hookctlRecorder(sandbox.dir, counter++, 0)
 
 describe("hooks install", () => {
   it("writes a spool shim for a background-only hook and a hookctl shim for one git waits for", async () => {

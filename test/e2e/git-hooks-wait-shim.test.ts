@@ -13,7 +13,7 @@ import { spoolDirPath, waitDirPath } from "../../src/protocol/paths"
 import { git, runGit, type GitResult } from "../support/git"
 import { hookctl, lsJson } from "../support/hookctl"
 import { makeSandbox, outputContains, startSupervisor, type RunningSupervisor, type Sandbox } from "../support/supervisor"
-import { repoWithHooks } from "./helpers"
+import { hookctlRecorder, repoWithHooks } from "./helpers"
 
 const SHELLS = ["/bin/sh", "/bin/bash"].filter((shell) => existsSync(shell))
 
@@ -49,13 +49,7 @@ const newRepo = async (shell: string, config: string) => {
 }
 
 /** A stand-in for hookctl that only records that it ran: proves the fifo path never started node. */
-const recorder = () => {
-  const ran = join(sandbox.dir, `ran${counter}`)
-  const path = join(sandbox.dir, `recorder${counter++}`)
-  writeFileSync(path, `#!/bin/sh\necho "$@" >> '${ran}'\nexit 99\n`)
-  chmodSync(path, 0o755)
-  return { path, ran: () => (existsSync(ran) ? readFileSync(ran, "utf8") : "") }
-}
+const recorder = () => hookctlRecorder(sandbox.dir, counter++, 99)
 
 /** Durations and invocation ids differ between any two runs; nothing else may. */
 const normalized = (text: string) => text.replace(/ *\b\d+(\.\d+)?(ms|s)\b/g, " <t>").replace(/\b[0-9a-f]{8}:/g, "<id>:")

@@ -1,6 +1,6 @@
 // Shared steps of the supervisor's black-box tests.
 import type { JobInfo, LogRecord, RequestPayloads, ResponseEnvelope } from "../../src/protocol/types"
-import { writeFileSync } from "node:fs"
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, expect } from "vitest"
 import { git, makeGitRepo } from "../support/git"
@@ -130,6 +130,18 @@ export const useSupervisor = (env: Record<string, string>, onStarted: (started: 
 /** useSupervisor plus a git repository in the sandbox. */
 export const useSupervisedRepo = (env: Record<string, string>, onStarted: (started: SupervisedRepo) => void): void =>
   useSupervisor(env, (started) => onStarted({ ...started, repo: makeGitRepo(join(started.sandbox.dir, "repo")) }))
+
+/**
+ * A stand-in for hookctl (HOOKD_HOOKCTL) in `dir`, unique per `id`: it records its arguments and
+ * exits `code`, so a test sees whether a shim fell back to hookctl, and with what.
+ */
+export const hookctlRecorder = (dir: string, id: number, code: number) => {
+  const ran = join(dir, `ran${id}`)
+  const path = join(dir, `recorder${id}`)
+  writeFileSync(path, `#!/bin/sh\necho "$@" >> '${ran}'\nexit ${code}\n`)
+  chmodSync(path, 0o755)
+  return { path, ran: () => (existsSync(ran) ? readFileSync(ran, "utf8") : "") }
+}
 
 /** A fresh repo at `dir` with `config` as hookd.yml and `files` (all committed, so linked worktrees have them too), shims installed. */
 export const repoWithHooks = async (sandbox: Sandbox, dir: string, config: string, files: Record<string, string> = {}): Promise<string> => {
