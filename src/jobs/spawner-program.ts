@@ -31,10 +31,20 @@
 // more per `sh -c true` (2,000 jobs, 8 in flight: user 0.23–0.25 → 0.07–0.10 ms, system
 // 0.27–0.32 → 0.20–0.23 ms per job), a third of its whole cost per job. A job's stdin, when it has
 // one, is the only net.Socket (to write it).
+//
+// Those handles are Node's internals (process.binding, DEP0111: on its allow-list today, their
+// shape included). At start the helper checks that the bindings and what it uses of them are there,
+// and a first use that throws is caught too: either way it says why on its stderr (hookd's log) and
+// starts this and every later job through child_process.spawn and net.Sockets, the public API, with
+// the same messages — slower, but no job fails for it. HOOKD_SPAWNER_PUBLIC_API=1 in hookd's
+// environment makes the helpers use the public API from the start (tests, diagnosis). A helper on
+// the public API says so once: {t: "api", api: "public", why}.
 export function spawnerProgram(load: NodeJS.Require): void {
+  const { spawn } = load("node:child_process") as typeof import("node:child_process")
   const { readFileSync } = load("node:fs") as typeof import("node:fs")
   const { Socket } = load("node:net") as typeof import("node:net")
   const { getSystemErrorName } = load("node:util") as typeof import("node:util")
+  type Socket = import("node:net").Socket
   type Env = Record<string, string>
   /** Node's stream handle (pipe_wrap's Pipe): what net.Socket wraps. */
   type Pipe = { onread: (buffer: ArrayBuffer | undefined) => void; readStart(): number; readStop(): number; close(): void }
@@ -44,13 +54,36 @@ export function spawnerProgram(load: NodeJS.Require): void {
     spawn(options: object): number
     close(): void
   }
-  const binding = (process as unknown as { binding(name: string): Record<string, unknown> }).binding
-  const { Process } = binding("process_wrap") as { Process: new () => ProcessHandle }
-  const { Pipe, constants: pipeConstants } = binding("pipe_wrap") as { Pipe: new (type: number) => Pipe; constants: { SOCKET: number } }
-  const { streamBaseState, kReadBytesOrError, kArrayBufferOffset } = binding("stream_wrap") as {
+  /** What the helper uses of Node's internal bindings. */
+  type Handles = {
+    Process: new () => ProcessHandle
+    Pipe: new (type: number) => Pipe
+    SOCKET: number
     streamBaseState: Int32Array
     kReadBytesOrError: number
     kArrayBufferOffset: number
+  }
+  /** The bindings when they are there with all this helper uses of them, else why not. */
+  const probe = (): Handles | string => {
+    if (process.env.HOOKD_SPAWNER_PUBLIC_API === "1") return "HOOKD_SPAWNER_PUBLIC_API=1"
+    try {
+      const binding = (process as unknown as { binding?: (name: string) => Record<string, unknown> }).binding
+      if (typeof binding !== "function") return "process.binding is missing"
+      const { Process } = binding("process_wrap") as { Process?: unknown }
+      const { Pipe, constants } = binding("pipe_wrap") as { Pipe?: unknown; constants?: { SOCKET?: unknown } }
+      const stream = binding("stream_wrap") as { streamBaseState?: unknown; kReadBytesOrError?: unknown; kArrayBufferOffset?: unknown }
+      const methods = (of: unknown, names: Array<string>) =>
+        typeof of === "function" && names.every((name) => typeof (of.prototype as Record<string, unknown>)[name] === "function")
+      if (!methods(Process, ["spawn", "close"])) return "process_wrap's Process.spawn/close is missing"
+      if (!methods(Pipe, ["readStart", "readStop", "close"]) || typeof constants?.SOCKET !== "number") return "pipe_wrap's Pipe is not as expected"
+      const { streamBaseState, kReadBytesOrError, kArrayBufferOffset } = stream
+      if (!(streamBaseState instanceof Int32Array) || typeof kReadBytesOrError !== "number" || typeof kArrayBufferOffset !== "number") {
+        return "stream_wrap's streamBaseState is not as expected"
+      }
+      return { Process, Pipe, SOCKET: constants.SOCKET, streamBaseState, kReadBytesOrError, kArrayBufferOffset } as unknown as Handles
+    } catch (e) {
+      return `process.binding: ${(e as Error).message}`
+    }
   }
   /** The leader's /proc stat line, for its fingerprint (read here: one less file read in the supervisor per job). */
   const statOf = (pid: number | undefined): string | undefined => {
@@ -63,8 +96,11 @@ export function spawnerProgram(load: NodeJS.Require): void {
   }
   type Run = { t: "run"; id: number; script: string; cwd: string; env?: Env; set?: Env; unset?: string[]; stdin?: string }
   type Close = { t: "close"; id: number; s: "o" | "e" }
-  /** A stream's relay: bytes relayed so far, reads relayed so far. */
-  type Relay = { pipe: Pipe; bytes: number; reads: number }
+  /**
+   * A stream's relay: bytes and reads relayed so far; `drop` stops reading and closes it; `release`
+   * stops reading, relays what was read already, and gives up the pipe's handle (to hand it over).
+   */
+  type Relay = { bytes: number; reads: number; drop(): void; release(): { close(): void } | undefined }
   /** A stream relays this many bytes, or this many reads, before its pipe goes to the supervisor. */
   const RELAY_BYTES = 64 * 1024
   const RELAY_READS = 16
@@ -87,41 +123,168 @@ export function spawnerProgram(load: NodeJS.Require): void {
       setImmediate(flush)
     }
   }
+  /** Node's handles, until they are missing or fail: then the public API, for good. */
+  let handles: Handles | undefined
+  const usePublicApi = (why: string, forced: boolean): void => {
+    handles = undefined
+    if (!forced) process.stderr.write(`hookd spawner: Node's process and pipe handles are not usable (${why}): starting jobs with child_process\n`)
+    send({ t: "api", api: "public", why })
+  }
+  const probed = probe()
+  if (typeof probed === "string") usePublicApi(probed, probed.startsWith("HOOKD_SPAWNER_PUBLIC_API"))
+  else handles = probed
   /** Stops reading a relayed stream here and closes it (its end, the supervisor's close, a hand-over that cannot be sent). */
   const drop = (key: string, relay: Relay): void => {
     relays.delete(key)
-    relay.pipe.readStop()
-    relay.pipe.close()
+    relay.drop()
   }
   const handOver = (id: number, s: "o" | "e", relay: Relay): void => {
-    if (!process.connected) return drop(id + s, relay)
+    relays.delete(id + s)
     // No read after this one happens here; what was read before goes first, then the pipe (Node's
     // "net.Native" hand-over), and ours is closed once the message is written.
-    relays.delete(id + s)
-    relay.pipe.readStop()
-    relay.pipe.onread = () => {}
+    const handle = process.connected ? relay.release() : undefined
+    if (handle === undefined) return relay.drop()
     flush()
-    process.send!({ t: "pipe", id, s }, relay.pipe as never, (e: Error | null) => {
+    process.send!({ t: "pipe", id, s }, handle as never, (e: Error | null) => {
       if (e) process.stderr.write(`hookd spawner: cannot hand a job's output to hookd: ${e.message}\n`)
-      relay.pipe.close()
+      handle.close()
     })
   }
-  const relay = (id: number, s: "o" | "e", pipe: Pipe): void => {
+  /** Relays `bytes` read from a stream; hands its pipe over once it is busy. */
+  const relayed = (id: number, s: "o" | "e", state: Relay, buffer: ArrayBufferLike, offset: number, length: number): void => {
+    send({ t: "out", id, s, b: Buffer.from(buffer, offset, length).toString("base64") })
+    state.bytes += length
+    if ((++state.reads >= RELAY_READS || state.bytes >= RELAY_BYTES) && relays.get(id + s) === state) handOver(id, s, state)
+  }
+  const relayPipe = (h: Handles, id: number, s: "o" | "e", pipe: Pipe): void => {
     const key = id + s
-    const state: Relay = { pipe, bytes: 0, reads: 0 }
+    const state: Relay = {
+      bytes: 0,
+      reads: 0,
+      drop: () => {
+        pipe.readStop()
+        pipe.close()
+      },
+      release: () => {
+        pipe.readStop()
+        pipe.onread = () => {}
+        return pipe
+      }
+    }
     relays.set(key, state)
     pipe.onread = (buffer) => {
-      const read = streamBaseState[kReadBytesOrError]!
+      const read = h.streamBaseState[h.kReadBytesOrError]!
       if (read <= 0 || buffer === undefined) {
         if (read === 0 || relays.get(key) !== state) return
         drop(key, state) // the end (UV_EOF), or a read error: the stream ends either way
         return send({ t: "end", id, s })
       }
-      send({ t: "out", id, s, b: Buffer.from(buffer, streamBaseState[kArrayBufferOffset]!, read).toString("base64") })
-      state.bytes += read
-      if ((++state.reads >= RELAY_READS || state.bytes >= RELAY_BYTES) && relays.get(key) === state) handOver(id, s, state)
+      relayed(id, s, state, buffer, h.streamBaseState[h.kArrayBufferOffset]!, read)
     }
     pipe.readStart()
+  }
+  const relaySocket = (id: number, s: "o" | "e", socket: Socket): void => {
+    const key = id + s
+    const state: Relay = {
+      bytes: 0,
+      reads: 0,
+      drop: () => void socket.destroy(),
+      release: () => {
+        const withHandle = socket as Socket & { _handle: (Pipe & { readStop(): number }) | null }
+        const handle = withHandle._handle
+        if (handle === null) return undefined
+        // What the socket holds is relayed first: read() emits it as "data", which relays without
+        // handing over again; the socket lets go of the handle, as Node's own hand-over does.
+        handle.readStop()
+        while (socket.readableLength > 0 && socket.read() !== null) {}
+        handle.onread = () => {}
+        withHandle._handle = null
+        socket.destroy()
+        return handle
+      }
+    }
+    relays.set(key, state)
+    socket.on("data", (bytes: Buffer) => relayed(id, s, state, bytes.buffer, bytes.byteOffset, bytes.length))
+    socket.on("error", () => {}) // ends in "close"
+    const ended = () => {
+      if (relays.get(key) !== state) return // handed over or closed: not ours to end
+      relays.delete(key)
+      send({ t: "end", id, s })
+    }
+    socket.once("end", ended)
+    socket.once("close", ended)
+  }
+  const writeStdin = (stdin: Socket, text: string): void => {
+    stdin.on("error", () => {}) // EPIPE when the job does not read its stdin
+    stdin.end(text)
+  }
+  /** Starts a job with Node's handles; false when they threw before the job started (not started). */
+  const startWithHandles = (h: Handles, run: Run, envPairs: Array<string>): boolean => {
+    const { id } = run
+    const made: Array<{ close(): void }> = []
+    let child: ProcessHandle
+    let out: Pipe, err: Pipe, input: Pipe | undefined
+    let failed: number
+    try {
+      made.push((out = new h.Pipe(h.SOCKET)), (err = new h.Pipe(h.SOCKET)))
+      input = run.stdin ? new h.Pipe(h.SOCKET) : undefined
+      if (input) made.push(input)
+      made.push((child = new h.Process()))
+      child.onexit = (exitCode, signalCode) => {
+        child.close()
+        send({ t: "exit", id, code: signalCode ? null : exitCode, signal: signalCode || null })
+      }
+      // Absolute path: the job's env may have no PATH. detached = setsid(): pgid == pid.
+      failed = child.spawn({
+        file: "/bin/sh",
+        args: ["/bin/sh", "-c", run.script],
+        cwd: run.cwd,
+        envPairs,
+        stdio: [input ? { type: "pipe", handle: input } : { type: "ignore" }, { type: "pipe", handle: out }, { type: "pipe", handle: err }],
+        detached: true,
+        windowsHide: false,
+        windowsVerbatimArguments: false
+      })
+      if (typeof failed !== "number") throw new Error(`Process.spawn returned ${typeof failed}`)
+    } catch (e) {
+      for (const handle of made) {
+        try {
+          handle.close()
+        } catch {}
+      }
+      usePublicApi(`a job's start threw: ${(e as Error).message}`, false)
+      return false
+    }
+    if (failed !== 0) {
+      for (const handle of made) handle.close()
+      const code = getSystemErrorName(failed)
+      send({ t: "error", id, message: `spawn /bin/sh ${code}`, code })
+      return true
+    }
+    send({ t: "spawned", id, pid: child.pid, stat: statOf(child.pid) })
+    relayPipe(h, id, "o", out)
+    relayPipe(h, id, "e", err)
+    if (input) writeStdin(new Socket({ handle: input, readable: false, writable: true } as ConstructorParameters<typeof Socket>[0]), run.stdin ?? "")
+    return true
+  }
+  /** Starts a job with child_process (the public API: when Node's handles are not usable). */
+  const startWithChildProcess = (run: Run, env: Env): void => {
+    const { id } = run
+    let child: import("node:child_process").ChildProcess
+    try {
+      child = spawn("/bin/sh", ["-c", run.script], { cwd: run.cwd, env, stdio: [run.stdin ? "pipe" : "ignore", "pipe", "pipe"], detached: true })
+    } catch (e) {
+      // spawn throws (instead of emitting "error") for E2BIG, for instance.
+      return send({ t: "error", id, message: (e as Error).message, code: (e as NodeJS.ErrnoException).code })
+    }
+    child.once("error", (e: NodeJS.ErrnoException) => send({ t: "error", id, message: e.message, code: e.code }))
+    child.once("spawn", () => {
+      send({ t: "spawned", id, pid: child.pid, stat: statOf(child.pid) })
+      relaySocket(id, "o", child.stdout as Socket)
+      relaySocket(id, "e", child.stderr as Socket)
+      if (child.stdin) writeStdin(child.stdin as Socket, run.stdin ?? "")
+    })
+    child.once("exit", (code, signal) => send({ t: "exit", id, code, signal }))
   }
   /** The environment of the last run on this channel, which the next one's set/unset change. */
   let lastEnv: Env = {}
@@ -133,47 +296,15 @@ export function spawnerProgram(load: NodeJS.Require): void {
     return (lastEnv = env)
   }
   const start = (run: Run): void => {
-    const { id } = run
     const env = envOf(run)
     const envPairs: Array<string> = []
     for (const name of Object.keys(env)) envPairs.push(`${name}=${env[name]}`)
     // A C string ends at a NUL: child_process refuses these (ERR_INVALID_ARG_VALUE), so do we.
     if (run.script.includes("\0") || run.cwd.includes("\0") || envPairs.some((pair) => pair.includes("\0"))) {
-      return send({ t: "error", id, message: "the command, its working directory or its environment contains a NUL byte", code: "ERR_INVALID_ARG_VALUE" })
+      return send({ t: "error", id: run.id, message: "the command, its working directory or its environment contains a NUL byte", code: "ERR_INVALID_ARG_VALUE" })
     }
-    const out = new Pipe(pipeConstants.SOCKET)
-    const err = new Pipe(pipeConstants.SOCKET)
-    const input = run.stdin ? new Pipe(pipeConstants.SOCKET) : undefined
-    const child = new Process()
-    child.onexit = (exitCode, signalCode) => {
-      child.close()
-      send({ t: "exit", id, code: signalCode ? null : exitCode, signal: signalCode || null })
-    }
-    // Absolute path: the job's env may have no PATH. detached = setsid(): pgid == pid.
-    const failed = child.spawn({
-      file: "/bin/sh",
-      args: ["/bin/sh", "-c", run.script],
-      cwd: run.cwd,
-      envPairs,
-      stdio: [input ? { type: "pipe", handle: input } : { type: "ignore" }, { type: "pipe", handle: out }, { type: "pipe", handle: err }],
-      detached: true,
-      windowsHide: false,
-      windowsVerbatimArguments: false
-    })
-    if (failed !== 0) {
-      child.close()
-      for (const pipe of [out, err, input]) pipe?.close()
-      const code = getSystemErrorName(failed)
-      return send({ t: "error", id, message: `spawn /bin/sh ${code}`, code })
-    }
-    send({ t: "spawned", id, pid: child.pid, stat: statOf(child.pid) })
-    relay(id, "o", out)
-    relay(id, "e", err)
-    if (input) {
-      const stdin = new Socket({ handle: input, readable: false, writable: true } as ConstructorParameters<typeof Socket>[0])
-      stdin.on("error", () => {}) // EPIPE when the job does not read its stdin
-      stdin.end(run.stdin ?? "")
-    }
+    if (handles !== undefined && startWithHandles(handles, run, envPairs)) return
+    startWithChildProcess(run, env)
   }
   const close = ({ id, s }: Close): void => {
     const state = relays.get(id + s)

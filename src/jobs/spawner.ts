@@ -49,6 +49,8 @@ interface Helper {
   readonly child: ChildProcess
   outbox: Array<object>
   lastEnv: Env | undefined
+  /** Why it starts jobs with the public API (child_process), when it said so. */
+  publicApi?: string
 }
 
 interface Job {
@@ -66,7 +68,7 @@ interface Job {
 
 /** What the spawner sends (spawner-program.ts), alone or several in an array. */
 type SpawnerMessage = {
-  t: "spawned" | "out" | "end" | "pipe" | "exit" | "error"
+  t: "spawned" | "out" | "end" | "pipe" | "exit" | "error" | "api"
   id: number
   s?: "o" | "e"
   b?: string
@@ -75,6 +77,7 @@ type SpawnerMessage = {
   code?: number | string | null
   signal?: string | null
   message?: string
+  why?: string
 }
 
 /**
@@ -124,7 +127,13 @@ export class Spawner {
      * the helpers listen on `spawner-<n>.sock`: a file such a supervisor killed with -9 left there
      * is removed when the helper of that slot starts.
      */
-    private readonly runDir: string | undefined = undefined
+    private readonly runDir: string | undefined = undefined,
+    /**
+     * The helpers start jobs with child_process, the public API, instead of Node's process and pipe
+     * handles (which they fall back from by themselves when those are missing): a test and
+     * diagnosis knob, HOOKD_SPAWNER_PUBLIC_API=1 in hookd's environment.
+     */
+    private readonly publicApi: boolean = process.env.HOOKD_SPAWNER_PUBLIC_API === "1"
   ) {
     this.children = Array.from({ length: spawners }, () => undefined)
     this.inFlight = this.children.map(() => 0)
@@ -181,6 +190,11 @@ export class Spawner {
     return this.children.flatMap((c) => (c?.child.pid !== undefined ? [c.child.pid] : []))
   }
 
+  /** Per running helper, why it uses the public API (child_process), or undefined (tests). */
+  get publicApiReasons(): ReadonlyArray<string | undefined> {
+    return this.children.flatMap((c) => (c?.child.pid !== undefined ? [c.publicApi] : []))
+  }
+
   /** Queues a message for a helper: what one turn of the event loop queued leaves as one message. */
   private post(helper: Helper, message: object): void {
     if (!helper.child.connected) return
@@ -211,14 +225,14 @@ export class Spawner {
     // left by a helper of an older version (it listened there), or by a supervisor killed with -9
     if (this.runDir !== undefined) rmSync(join(this.runDir, `spawner-${slot}.sock`), { force: true })
     const child = spawn(process.execPath, ["-e", `(${spawnerProgram.toString()})(require)`], {
-      env: {},
+      env: this.publicApi ? { HOOKD_SPAWNER_PUBLIC_API: "1" } : {},
       stdio: ["ignore", "ignore", "inherit", "ipc"],
       serialization: "json"
     })
     const helper: Helper = { child, outbox: [], lastEnv: undefined }
     child.on("message", (m: SpawnerMessage | Array<SpawnerMessage>, handle: unknown) => {
-      if (Array.isArray(m)) for (const one of m) this.onMessage(one, undefined)
-      else this.onMessage(m, handle)
+      if (Array.isArray(m)) for (const one of m) this.onMessage(one, undefined, helper)
+      else this.onMessage(m, handle, helper)
     })
     child.once("exit", () => this.onSpawnerExit(slot, helper))
     child.on("error", () => this.onSpawnerExit(slot, helper))
@@ -229,7 +243,11 @@ export class Spawner {
     return helper
   }
 
-  private onMessage(m: SpawnerMessage, handle: unknown): void {
+  private onMessage(m: SpawnerMessage, handle: unknown, helper: Helper): void {
+    if (m.t === "api") {
+      helper.publicApi = m.why ?? "public"
+      return
+    }
     const job = this.jobs.get(m.id)
     if (job === undefined) {
       closeHandle(handle)

@@ -1,20 +1,26 @@
 // The spawner process: jobs started through it behave as jobs started in the supervisor (output,
 // exit codes, signals, stdin, process group, cancel), a launch that cannot start says why, and a
-// spawner that dies ends its running jobs "lost" (their groups killed) and is started again.
-import { execFileSync } from "node:child_process"
-import { readdirSync, readlinkSync } from "node:fs"
+// spawner that dies ends its running jobs "lost" (their groups killed) and is started again — with
+// Node's process and pipe handles and with the public API the helper falls back to without them.
+import { execFileSync, spawn } from "node:child_process"
+import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
+import { onTestFinished } from "vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
 import { LaunchLeader, runProcess, spawnWithSpawner, type ProcessSpec } from "../../src/jobs/run-process"
 import { envChange, Spawner } from "../../src/jobs/spawner"
+import { spawnerProgram } from "../../src/jobs/spawner-program"
 import { isAlive, liveMembersOf, recordingSink, textOf, useProcessScratch } from "./helpers"
 
 const { started, spec } = useProcessScratch("hookd-spawner-", 1000)
 
-/** A spawner for one test, stopped when the test's scope closes. */
-const spawner = Effect.acquireRelease(Effect.sync(() => new Spawner()), (s) => Effect.sync(() => s.close()))
+/** A spawner for one test (its helpers on the public API or not), stopped when the test's scope closes. */
+const spawnerOf = (publicApi: boolean, spawners?: number, idleStopMs?: number) =>
+  Effect.acquireRelease(Effect.sync(() => new Spawner(spawners, idleStopMs, undefined, publicApi)), (s) => Effect.sync(() => s.close()))
 
 const run = (s: Spawner, command: string, extra: Partial<ProcessSpec> = {}) => {
   const sink = recordingSink()
@@ -54,9 +60,62 @@ const outputPeersOf = (pid: number): Array<string> => {
   })
 }
 
+type HelperMessage = { t: string; id?: number; s?: string; b?: string; code?: unknown; why?: string }
+
+/**
+ * The helper program alone in `node`, with `shim` preloaded (it breaks one of the bindings the
+ * helper uses), starting `scripts` through its protocol: what it answered, and its stderr.
+ */
+const helperWith = async (shim: string, scripts: Array<string>) => {
+  const dir = mkdtempSync(join(tmpdir(), "hookd-spawner-shim-"))
+  try {
+    writeFileSync(join(dir, "shim.cjs"), shim)
+    const child = spawn(process.execPath, ["--require", join(dir, "shim.cjs"), "-e", `(${spawnerProgram.toString()})(require)`], {
+      env: {},
+      stdio: ["ignore", "ignore", "pipe", "ipc"],
+      serialization: "json"
+    })
+    onTestFinished(() => void child.kill("SIGKILL")) // a helper that never answered (a failing test) goes too
+    let stderr = ""
+    child.stderr!.on("data", (bytes: Buffer) => (stderr += bytes.toString()))
+    const closed = Promise.all([
+      new Promise<void>((resolve) => child.stderr!.once("end", () => resolve())),
+      new Promise<void>((resolve) => child.once("exit", () => resolve()))
+    ])
+    const messages: Array<HelperMessage> = []
+    // A job is done once it failed to start, or exited and both its streams ended (in any order).
+    const left = new Map(scripts.map((_, i) => [i + 1, 3]))
+    await new Promise<void>((resolve, reject) => {
+      child.on("message", (m: HelperMessage | Array<HelperMessage>) => {
+        for (const one of [m].flat()) {
+          messages.push(one)
+          if (one.t === "error") left.delete(one.id!)
+          else if ((one.t === "exit" || one.t === "end") && left.has(one.id!)) left.set(one.id!, left.get(one.id!)! - 1)
+          if (left.get(one.id!) === 0) left.delete(one.id!)
+        }
+        if (left.size === 0) resolve()
+      })
+      child.once("exit", (code, signal) => reject(new Error(`the helper exited (${code ?? signal}): ${stderr}`)))
+      child.send(scripts.map((script, i) => ({ t: "run", id: i + 1, script, cwd: dir, env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } })))
+    })
+    child.disconnect() // the helper exits with its supervisor
+    await closed
+    const out = (id: number, s: string) =>
+      messages.filter((m) => m.t === "out" && m.id === id && m.s === s).map((m) => Buffer.from(m.b!, "base64").toString()).join("")
+    return { messages, stderr, out, exitOf: (id: number) => messages.find((m) => m.t === "exit" && m.id === id) }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 const numbers = (n: number) => Array.from({ length: n }, (_, i) => String(i + 1))
 
-describe("spawner process", () => {
+describe.each([
+  { api: "Node's process and pipe handles", publicApi: false },
+  { api: "the public API (HOOKD_SPAWNER_PUBLIC_API=1)", publicApi: true }
+])("spawner process with $api", ({ publicApi }) => {
+  const spawner = spawnerOf(publicApi)
+
   it.scopedLive("exit codes, signals, output in order per stream, stdin, and a group of its own", () =>
     Effect.gen(function* () {
       const s = yield* spawner
@@ -66,6 +125,8 @@ describe("spawner process", () => {
       expect(textOf(ok.sink, "stderr")).toEqual(["err"])
       expect(ok.sink.spawned[0]!.pgid).not.toBe(process.pid)
       expect(ok.sink.spawned[0]!.fingerprint).toMatch(/^.+:\d+$/)
+      // The helper runs on the API this suite is about (it says so before its first answer).
+      expect(s.publicApiReasons).toEqual([publicApi ? "HOOKD_SPAWNER_PUBLIC_API=1" : undefined])
       const pgid = yield* run(s, "ps -o pgid= -p $$ | tr -d ' '")
       expect(textOf(pgid.sink, "stdout")).toEqual([String(pgid.sink.spawned[0]!.pid)])
       expect((yield* run(s, "kill -9 $$")).result).toMatchObject({ _tag: "Right", right: { _tag: "Signaled", signal: "SIGKILL" } })
@@ -120,7 +181,7 @@ describe("spawner process", () => {
 
   it.scopedLive("idle helpers leave (they cost memory) and come back with the next job", () =>
     Effect.gen(function* () {
-      const s = yield* Effect.acquireRelease(Effect.sync(() => new Spawner(2, 100)), (s) => Effect.sync(() => s.close()))
+      const s = yield* spawnerOf(publicApi, 2, 100)
       // The result too: a flake once gave no output here, and the exit (or the launch error) says why.
       const first = yield* run(s, "echo one")
       expect({ result: first.result, stdout: textOf(first.sink, "stdout") }).toEqual({
@@ -172,6 +233,43 @@ describe("spawner process", () => {
       expect(yield* runUntil("echo small; exec sleep 30", "small")).toEqual([false, false])
       expect(yield* runUntil("seq 1 100000; exec sleep 30", "100000")).toEqual([true, false])
     }))
+})
+
+describe("spawner process", () => {
+  it("a helper whose bindings are missing or not as expected starts its jobs with child_process", async () => {
+    const jobs = ["echo out; echo err >&2; exit 3", "echo two"]
+    const checkRan = (helper: Awaited<ReturnType<typeof helperWith>>) => {
+      expect(helper.messages.filter((m) => m.t === "error")).toEqual([])
+      expect(helper.exitOf(1)).toMatchObject({ code: 3, signal: null })
+      expect([helper.out(1, "o"), helper.out(1, "e")]).toEqual(["out\n", "err\n"])
+      expect(helper.exitOf(2)).toMatchObject({ code: 0 })
+      expect(helper.out(2, "o")).toBe("two\n")
+      expect(helper.messages.filter((m) => m.t === "spawned").length).toBe(2) // each job once
+    }
+    // stream_wrap without its shared read state: the probe at start fails, the helper says so once.
+    const probed = await helperWith(
+      `const b = process.binding; process.binding = (name) => (name === "stream_wrap" ? {} : b.call(process, name))`,
+      jobs
+    )
+    checkRan(probed)
+    expect(probed.messages.filter((m) => m.t === "api")).toEqual([{ t: "api", api: "public", why: "stream_wrap's streamBaseState is not as expected" }])
+    expect(probed.stderr).toMatch(/not usable \(stream_wrap's streamBaseState is not as expected\): starting jobs with child_process/)
+    // process.binding gone altogether.
+    checkRan(await helperWith(`delete process.binding; process.binding = undefined`, jobs))
+    // Everything there, but the first spawn throws (an option's shape changed): that job and the
+    // next start through child_process, the first one once, not twice.
+    const threw = await helperWith(
+      // (process.binding's view only: child_process reads its own binding, which a newer Node would match)
+      `const b = process.binding
+      function Process() {}
+      Process.prototype.spawn = function () { throw new TypeError("options.envPairs is gone") }
+      Process.prototype.close = function () {}
+      process.binding = (name) => (name === "process_wrap" ? { Process } : b.call(process, name))`,
+      jobs
+    )
+    checkRan(threw)
+    expect(threw.messages.filter((m) => m.t === "api").map((m) => m.why)).toEqual(["a job's start threw: options.envPairs is gone"])
+  })
 
   it("a run request carries only the environment that changed since the previous one", () => {
     const first = { PATH: "/bin", HOOKD_JOB: "a", HOME: "/h" }
