@@ -20,8 +20,8 @@ export type RunHookCommand = Extract<Command, { kind: "run-hook" }>
 export interface HookIo {
   readonly out: (text: string) => Promise<void> | undefined
   readonly err: (text: string) => Promise<void> | undefined
-  /** Whether the hook's stderr is a terminal (the summary's symbols). */
-  readonly stderrIsTTY: boolean | undefined
+  /** Whether the hook's stderr is a terminal (the summary's symbols); asked only when a summary is printed. */
+  readonly stderrIsTTY: () => boolean | undefined
   /** The hook's environment (NO_COLOR, the locale). */
   readonly env: Readonly<Record<string, string | undefined>>
 }
@@ -98,7 +98,7 @@ const printSummary = async (run: HookRun, invocation: string, declared: Readonly
   // In the order RunAccepted listed them (the config's order), not the store's newest-first.
   const position = (name: string) => declared.indexOf(name)
   const ordered = [...jobs].sort((a, b) => position(a.name) - position(b.name))
-  await errLinesTo(run.io, hookSummary(run.cmd.hook, ordered, useSymbols(run.io.stderrIsTTY, run.io.env)))
+  await errLinesTo(run.io, hookSummary(run.cmd.hook, ordered, useSymbols(run.io.stderrIsTTY(), run.io.env)))
 }
 
 /**
@@ -174,7 +174,7 @@ export const runHookReported = async (run: HookRun): Promise<number> => {
 /** What a hook run that fails with `e` prints on stderr, and its exit code (as runHookReported ends). */
 export const failureText = async (cmd: RunHookCommand, e: unknown, env: HookIo["env"]): Promise<{ readonly text: string; readonly code: number }> => {
   let text = ""
-  const io: HookIo = { out: () => undefined, err: (t) => void (text += t), stderrIsTTY: false, env }
+  const io: HookIo = { out: () => undefined, err: (t) => void (text += t), stderrIsTTY: () => false, env }
   try {
     const code = await hookFailure(cmd, e, io)
     return { text, code }

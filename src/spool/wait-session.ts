@@ -390,7 +390,7 @@ export const serveWaitRequest = (context: WaitContext, request: SpoolRequest & {
     }
     const out = new FifoWriter(join(dir, "out"), shim)
     const err = flags.merged ? out : new FifoWriter(join(dir, "err"), shim)
-    const io: HookIo = { out: (text) => out.write(text), err: (text) => err.write(text), stderrIsTTY: flags.stderrIsTTY, env: request.env }
+    const io: HookIo = { out: (text) => out.write(text), err: (text) => err.write(text), stderrIsTTY: () => flags.stderrIsTTY, env: request.env }
 
     const answered = yield* Deferred.make<void>()
     let invocation: string | undefined

@@ -13,6 +13,7 @@ import { hookWorktree } from "../git"
 import { decideWithoutSupervisor } from "../hook-config"
 import { shimReminders } from "../hook-inventory"
 import { stateDir } from "../../protocol/paths"
+import { fdIsTTY } from "../../protocol/raw-pipe"
 import { err, errLines, out } from "../output"
 import { terminalSafe } from "../../protocol/terminal-text"
 import { hookFailure, runHookRequest, type HookIo, type RunHookCommand } from "../hook-run"
@@ -76,7 +77,8 @@ const listInvocation = async (connection: Connection, cmd: RunHookCommand, invoc
 }
 
 /** This process's stdout and stderr (hook-run.ts writes a hook run's text through it). */
-const processIo: HookIo = { out, err, stderrIsTTY: process.stderr.isTTY, env: process.env }
+// Whether stderr is a terminal without building process.stderr when libuv can tell (output.ts writes to the fd itself).
+const processIo: HookIo = { out, err, stderrIsTTY: () => fdIsTTY(2) ?? process.stderr.isTTY, env: process.env }
 
 export const runHook = async (cmd: RunHookCommand): Promise<number> => {
   try {
