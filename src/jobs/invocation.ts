@@ -21,7 +21,7 @@ import { endedJob, notifyDesktop } from "./desktop-notify"
 import { makeJobRetries } from "./retries"
 import { type LaunchLeader, runProcess, SpawnFailed, type LeaderLost, type ProcessResult } from "./run-process"
 import { DEFAULT_TIMEOUT_MS } from "./rows"
-import { poolOf, type JobPools } from "./slots"
+import { newSlotHold, poolOf, type JobPools } from "./slots"
 
 export type RunJobsPayload = RequestPayloads["RunJobs"]
 
@@ -290,6 +290,12 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
       const logWhenLogFails = <A, E, R>(running: Effect.Effect<A, E, R>) => Effect.tapError(running, (e) =>
         e instanceof LogWriteFailed ? logWarn("job_log_write_failed", { repo_id: repo.repoId, invocation_id: invocationId, job: spec.name, path: e.path, error: e.message }) : Effect.void
       )
+      const pool = poolOf(deps.pools, spec.background)
+      const slot = newSlotHold()
+      const freeSlot = <A>(a: A): A => {
+        pool.release(slot)
+        return a
+      }
       // `retry:` — the attempts run in this fiber, so `done` completes after the last one.
       const retries = makeJobRetries(spec.retry, { persist: (patch) => persist(spec.name, patch), log, onBackoff: () => void (status = "queued") })
       const body = Effect.gen(function* () {
@@ -317,7 +323,9 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
           ...(placement.cgroup !== undefined && { cgroup: placement.cgroup }),
           ...(placement.limits !== undefined && { limits: placement.limits })
         })
-        const result = yield* retries.run(poolOf(deps.pools, spec.background).withSlot(Effect.suspend(() =>
+        // Each attempt holds a slot while its process runs; the job's finalizer gives it back
+        // however the attempt ended (no wrapper of its own per attempt, issue 13).
+        const result = yield* retries.run(Effect.flatMap(pool.acquire(slot), () =>
           runProcess(processSpec(), {
             onSpawned: ({ pid, pgid, fingerprint }) =>
               Effect.suspend(() => {
@@ -325,11 +333,11 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
                 const at = Date.now()
                 started = { pid, at }
                 // Row first (its pgid is what reconcile kills after a kill -9), then the record:
-                // whoever sees the job started finds its row running.
-                return Effect.uninterruptible(Effect.zipRight(
+                // whoever sees the job started finds its row running (onSpawned is uninterruptible).
+                return Effect.zipRight(
                   persist(spec.name, { status: "running", pid, pgid, proc_start: fingerprint ?? null, started_at: at }),
                   Effect.sync(() => void log.status({ event: "started", pid }, at))
-                ))
+                )
               }),
             onOutput: (kind, lines) => log.appendLines(kind, lines),
             onCancelling: () =>
@@ -341,8 +349,8 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
               }),
             onKillFailed: (failure) => Effect.sync(() => void (killFailed = failure)),
             stopOn
-          }, deps.launch).pipe(logWhenLogFails)
-        )))
+          }, deps.launch).pipe(logWhenLogFails, Effect.map(freeSlot))
+        ))
         // The process ended before its log's failure could stop it (a lazy log that cannot be created
         // at its first output, issue 13): output was lost all the same, so it is not a success.
         if (log.writeError !== undefined) return yield* new LogWriteFailed({ path: log.path, message: `log write failed: ${describeWriteError(log.writeError)}` })
@@ -367,6 +375,9 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
       }
       /** Row first, then the terminal record: whoever sees the record (a tail) finds the row final. */
       const finalize = (exit: Ending["exit"]) => Effect.gen(function* () {
+        // A process that failed or was interrupted is dead by now (runProcess): its slot is free; a
+        // job interrupted while it waited for one leaves the queue.
+        pool.release(slot)
         // A job stopped while it waited to be retried: see retries.settle.
         const terminal = retries.settle<Ending, Terminal>({ exit, cancelledBy, supersededBy, killFailed }, (ending) => terminalOf(ending, Date.now()))
         if (Exit.isFailure(exit) && !Exit.isInterrupted(exit) && Cause.failureOption(exit.cause)._tag === "None") {
@@ -386,8 +397,13 @@ export const launchInvocation = Effect.fn("launchInvocation")(function* (deps: I
         yield* Deferred.succeed(done, ended === "cancelled" && killFailed !== undefined ? { status: ended, killFailed } : { status: ended })
       })
       // The job finalizes itself from its own Exit (no watching fiber per job, issue 13). Forked
-      // uninterruptible, so the finalizer runs even for a job interrupted before it ever ran.
-      fiber = yield* Effect.uninterruptible(Effect.forkIn(Effect.onExit(Effect.interruptible(body), finalize), scope))
+      // uninterruptible, so the finalizer runs even for a job interrupted before it ever ran; only
+      // the body is interruptible (so no onExit's mask of its own around it).
+      const run = Effect.matchCauseEffect(Effect.interruptible(body), {
+        onFailure: (cause) => finalize(Exit.failCause(cause)),
+        onSuccess: (end) => finalize(Exit.succeed(end))
+      })
+      fiber = yield* Effect.uninterruptible(Effect.forkIn(run, scope))
       return { job, fiber }
     })
   )

@@ -4,6 +4,7 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdirSync, statSync } from "node:fs"
 import { join } from "node:path"
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
@@ -42,6 +43,7 @@ export type ProcessResult =
   | { readonly _tag: "TimedOut"; readonly afterMs: number }
 
 export interface ProcessSink {
+  /** Runs uninterruptibly, before any output reaches the sink; the group is killed if it fails. */
   onSpawned(info: { pid: number; pgid: number; fingerprint: string | undefined }): Effect.Effect<void>
   /**
    * Called synchronously per batch of output lines (their bytes joined by "\n", lines.ts), in order
@@ -102,6 +104,8 @@ interface RunningGroup {
   drained: (() => void) | undefined
   /** The body drained and closed the pipes and found no process of the job left: nothing for the release to do. */
   finished: boolean
+  /** While the body waits for the leader (waitForLeader): drops its timer and stop; the release calls it. */
+  stopWaiting: (() => void) | undefined
 }
 
 /** The job's working directory must be a directory: the failure, or undefined (no Effect per job, issue 13). */
@@ -244,7 +248,8 @@ const spawnLeader = (spec: ProcessSpec, launch?: LaunchLeader["Type"]): Effect.E
     readers: [],
     open: 0,
     drained: undefined,
-    finished: false
+    finished: false,
+    stopWaiting: undefined
   }))
 
 /**
@@ -299,6 +304,7 @@ const closePipes = (group: RunningGroup): Effect.Effect<void> => Effect.sync(() 
  */
 const releaseGroup = (group: RunningGroup, exit: Exit.Exit<unknown, unknown>, sink: ProcessSink, graceMs: number) =>
   group.finished && Exit.isSuccess(exit) ? Effect.void : Effect.gen(function* () {
+    group.stopWaiting?.()
     if (Exit.isInterrupted(exit)) {
       yield* sink.onCancelling()
       yield* killJobProcesses(group.target, graceMs).pipe(Effect.catchAll((failure) => sink.onKillFailed(failure)))
@@ -318,7 +324,8 @@ type Waited =
 /**
  * Waits for the first of the leader's exit, the timeout and a stop, with one callback each: no
  * racing fibers per job (issue 13: a burst of short jobs spent its time in the fiber runtime).
- * Interrupting the wait (a cancel) drops the timer and the stop.
+ * Interrupting the wait (a cancel) leaves the timer and the stop to the release (releaseGroup calls
+ * group.stopWaiting): an async with a canceler costs an onExit mask per job.
  */
 const waitForLeader = (group: RunningGroup, spec: ProcessSpec, sink: ProcessSink): Effect.Effect<Waited> =>
   Effect.async<Waited>((resume) => {
@@ -327,6 +334,7 @@ const waitForLeader = (group: RunningGroup, spec: ProcessSpec, sink: ProcessSink
     let unregister: (() => void) | undefined
     const forget = () => {
       settled = true
+      group.stopWaiting = undefined
       if (timer !== undefined) clearTimeout(timer)
       unregister?.()
     }
@@ -339,8 +347,10 @@ const waitForLeader = (group: RunningGroup, spec: ProcessSpec, sink: ProcessSink
     if (spec.timeoutMs > 0) timer = setTimeout(() => settle({ _tag: "TimedOut" }), spec.timeoutMs)
     const off = sink.stopOn?.((failure) => settle({ _tag: "Stopped", failure }))
     if (settled) off?.()
-    else unregister = off
-    return Effect.sync(forget)
+    else {
+      unregister = off
+      group.stopWaiting = forget
+    }
   })
 
 const awaitLeaderOrTimeout = (group: RunningGroup, spec: ProcessSpec, sink: ProcessSink): Effect.Effect<ProcessResult, KillFailed | LeaderLost | LogWriteFailed> =>
@@ -378,30 +388,40 @@ export const runProcess = (
   })
 
 /**
- * The leader as a resource (acquired uninterruptibly; its release, releaseGroup, runs however the
- * use ends): one acquireUseRelease per job instead of a Scope and its finalizers (issue 13).
+ * The leader as a resource: spawned and announced (onSpawned) uninterruptibly, waited for
+ * interruptibly, released (releaseGroup) however that ends — acquireUseRelease's semantics in one
+ * mask, and no release step at all for a job that ended on its own (issue 13: Effect steps per job).
  */
 const runLeader = (spec: ProcessSpec, sink: ProcessSink, launch: LaunchLeader["Type"] | undefined) =>
-  Effect.acquireUseRelease(
-    spawnLeader(spec, launch),
-    (group) =>
-      sink.onSpawned({ pid: group.pgid, pgid: group.pgid, fingerprint: group.leader.fingerprint ?? processFingerprint(group.pgid) }).pipe(
-        // Start reading only now, so no line reaches the sink before onSpawned (the pipes buffer meanwhile).
-        Effect.zipRight(Effect.suspend(() => {
+  Effect.uninterruptibleMask((restore) =>
+    Effect.flatMap(spawnLeader(spec, launch), (group) => {
+      const release = (exit: Exit.Exit<unknown, unknown>) => releaseGroup(group, exit, sink, spec.graceMs)
+      const running = Effect.zipRight(
+        sink.onSpawned({ pid: group.pgid, pgid: group.pgid, fingerprint: group.leader.fingerprint ?? processFingerprint(group.pgid) }),
+        restore(Effect.suspend(() => {
+          // Start reading only now, so no line reaches the sink before onSpawned (the pipes buffer meanwhile).
           startReading(group, sink)
-          return awaitLeaderOrTimeout(group, spec, sink)
-        })),
-        Effect.flatMap((result) =>
-          Effect.zipRight(drainPipes(group, DRAIN_MS), Effect.suspend(() => {
-            closePipesNow(group)
-            const ended = Effect.sync(() => {
-              group.finished = true
-              return withOutOfMemory(spec, result)
-            })
-            // Background children the leader left behind must not survive the job (typed error here, not a defect).
-            return jobHasLiveProcesses(group.target) ? Effect.zipRight(killJobProcesses(group.target, spec.graceMs), ended) : ended
-          }))
-        )
-      ),
-    (group, exit) => releaseGroup(group, exit, sink, spec.graceMs)
+          return Effect.flatMap(awaitLeaderOrTimeout(group, spec, sink), (result) =>
+            Effect.zipRight(drainPipes(group, DRAIN_MS), Effect.suspend(() => {
+              closePipesNow(group)
+              const ended = Effect.sync(() => {
+                group.finished = true
+                return withOutOfMemory(spec, result)
+              })
+              // Background children the leader left behind must not survive the job (typed error here, not a defect).
+              return jobHasLiveProcesses(group.target) ? Effect.zipRight(killJobProcesses(group.target, spec.graceMs), ended) : ended
+            }))
+          )
+        }))
+      )
+      return Effect.matchCauseEffect(running, {
+        // As acquireUseRelease: a release that fails too adds its cause after the body's.
+        onFailure: (cause) =>
+          Effect.matchCauseEffect(release(Exit.failCause(cause)), {
+            onFailure: (released) => Effect.failCause(Cause.sequential(cause, released)),
+            onSuccess: () => Effect.failCause(cause)
+          }),
+        onSuccess: (result) => (group.finished ? Effect.succeed(result) : Effect.as(release(Exit.succeed(result)), result))
+      })
+    })
   )

@@ -1,7 +1,7 @@
 // The FIFO slot pool that bounds running jobs.
 import { Deferred, Effect, Fiber } from "effect"
 import { describe, expect, it } from "@effect/vitest"
-import { makeJobSlots } from "../../src/jobs/slots"
+import { makeJobSlots, newSlotHold } from "../../src/jobs/slots"
 
 describe("job slots", () => {
   it.effect("never runs more than the permits at once, and admits waiters in arrival order", () =>
@@ -66,6 +66,77 @@ describe("job slots", () => {
       yield* Effect.yieldNow()
       expect(slots.free()).toBe(0)
       yield* Fiber.interrupt(f)
+      expect(slots.free()).toBe(1)
+    }))
+
+  it.effect("a hold keeps its slot until released, and releasing it again (or one never granted) gives back nothing", () =>
+    Effect.gen(function* () {
+      const slots = makeJobSlots(1)
+      const first = newSlotHold()
+      const second = newSlotHold()
+      const never = newSlotHold()
+      yield* slots.acquire(first)
+      expect(first.held).toBe(true)
+      // A hold that already holds its slot takes no second one.
+      yield* slots.acquire(first)
+      expect(slots.free()).toBe(0)
+      const waiting = yield* Effect.fork(slots.acquire(second))
+      yield* Effect.yieldNow()
+      expect(slots.waiting()).toBe(1)
+      slots.release(never)
+      expect([slots.free(), slots.waiting()]).toEqual([0, 1])
+      // The permit passes straight to the waiter: `free` never goes up in between.
+      slots.release(first)
+      expect([first.held, second.held, slots.free(), slots.waiting()]).toEqual([false, true, 0, 0])
+      yield* Fiber.join(waiting)
+      slots.release(first)
+      expect(slots.free()).toBe(0)
+      slots.release(second)
+      slots.release(second)
+      expect(slots.free()).toBe(1)
+    }))
+
+  it.effect("a hold interrupted in the queue leaves it when it is released, and takes no permit", () =>
+    Effect.gen(function* () {
+      const slots = makeJobSlots(1)
+      const holder = newSlotHold()
+      const queued = newSlotHold()
+      const last = newSlotHold()
+      yield* slots.acquire(holder)
+      const q = yield* Effect.fork(slots.acquire(queued))
+      const l = yield* Effect.fork(slots.acquire(last))
+      yield* Effect.yieldNow()
+      yield* Fiber.interrupt(q)
+      slots.release(queued)
+      expect([queued.held, slots.waiting()]).toEqual([false, 1])
+      // The permit goes past it to the next waiter.
+      slots.release(holder)
+      yield* Fiber.join(l)
+      expect([queued.held, last.held, slots.free(), slots.waiting()]).toEqual([false, true, 0, 0])
+      slots.release(last)
+      expect(slots.free()).toBe(1)
+    }))
+
+  it.effect("a waiter interrupted after the permit was handed to it passes it on when released", () =>
+    Effect.gen(function* () {
+      const slots = makeJobSlots(1)
+      const holder = newSlotHold()
+      const handedOver = newSlotHold()
+      const next = newSlotHold()
+      yield* slots.acquire(holder)
+      // As a job does: whatever ends the wait, the hold is released (the job's finalizer).
+      const a = yield* Effect.fork(Effect.ensuring(slots.acquire(handedOver), Effect.sync(() => slots.release(handedOver))))
+      const b = yield* Effect.fork(slots.acquire(next))
+      yield* Effect.yieldNow()
+      expect(slots.waiting()).toBe(2)
+      // `a` is handed the permit (resumed, not run yet) and interrupted before it runs on with it.
+      // Had it kept it, `b` would wait forever (the join below would not return).
+      slots.release(holder)
+      expect(handedOver.held).toBe(true)
+      yield* Fiber.interrupt(a)
+      yield* Fiber.join(b)
+      expect([handedOver.held, next.held, slots.free(), slots.waiting()]).toEqual([false, true, 0, 0])
+      slots.release(next)
       expect(slots.free()).toBe(1)
     }))
 })
