@@ -68,44 +68,42 @@ type HelperMessage = { t: string; id?: number; s?: string; b?: string; code?: un
  */
 const helperWith = async (shim: string, scripts: Array<string>) => {
   const dir = mkdtempSync(join(tmpdir(), "hookd-spawner-shim-"))
-  try {
-    writeFileSync(join(dir, "shim.cjs"), shim)
-    const child = spawn(process.execPath, ["--require", join(dir, "shim.cjs"), "-e", `(${spawnerProgram.toString()})(require)`], {
-      env: {},
-      stdio: ["ignore", "ignore", "pipe", "ipc"],
-      serialization: "json"
+  // After the test, also when it timed out waiting for a helper that never answered.
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }))
+  writeFileSync(join(dir, "shim.cjs"), shim)
+  const child = spawn(process.execPath, ["--require", join(dir, "shim.cjs"), "-e", `(${spawnerProgram.toString()})(require)`], {
+    env: {},
+    stdio: ["ignore", "ignore", "pipe", "ipc"],
+    serialization: "json"
+  })
+  onTestFinished(() => void child.kill("SIGKILL"))
+  let stderr = ""
+  child.stderr!.on("data", (bytes: Buffer) => (stderr += bytes.toString()))
+  const closed = Promise.all([
+    new Promise<void>((resolve) => child.stderr!.once("end", () => resolve())),
+    new Promise<void>((resolve) => child.once("exit", () => resolve()))
+  ])
+  const messages: Array<HelperMessage> = []
+  // A job is done once it failed to start, or exited and both its streams ended (in any order).
+  const left = new Map(scripts.map((_, i) => [i + 1, 3]))
+  await new Promise<void>((resolve, reject) => {
+    child.on("message", (m: HelperMessage | Array<HelperMessage>) => {
+      for (const one of [m].flat()) {
+        messages.push(one)
+        if (one.t === "error") left.delete(one.id!)
+        else if ((one.t === "exit" || one.t === "end") && left.has(one.id!)) left.set(one.id!, left.get(one.id!)! - 1)
+        if (left.get(one.id!) === 0) left.delete(one.id!)
+      }
+      if (left.size === 0) resolve()
     })
-    onTestFinished(() => void child.kill("SIGKILL")) // a helper that never answered (a failing test) goes too
-    let stderr = ""
-    child.stderr!.on("data", (bytes: Buffer) => (stderr += bytes.toString()))
-    const closed = Promise.all([
-      new Promise<void>((resolve) => child.stderr!.once("end", () => resolve())),
-      new Promise<void>((resolve) => child.once("exit", () => resolve()))
-    ])
-    const messages: Array<HelperMessage> = []
-    // A job is done once it failed to start, or exited and both its streams ended (in any order).
-    const left = new Map(scripts.map((_, i) => [i + 1, 3]))
-    await new Promise<void>((resolve, reject) => {
-      child.on("message", (m: HelperMessage | Array<HelperMessage>) => {
-        for (const one of [m].flat()) {
-          messages.push(one)
-          if (one.t === "error") left.delete(one.id!)
-          else if ((one.t === "exit" || one.t === "end") && left.has(one.id!)) left.set(one.id!, left.get(one.id!)! - 1)
-          if (left.get(one.id!) === 0) left.delete(one.id!)
-        }
-        if (left.size === 0) resolve()
-      })
-      child.once("exit", (code, signal) => reject(new Error(`the helper exited (${code ?? signal}): ${stderr}`)))
-      child.send(scripts.map((script, i) => ({ t: "run", id: i + 1, script, cwd: dir, env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } })))
-    })
-    child.disconnect() // the helper exits with its supervisor
-    await closed
-    const out = (id: number, s: string) =>
-      messages.filter((m) => m.t === "out" && m.id === id && m.s === s).map((m) => Buffer.from(m.b!, "base64").toString()).join("")
-    return { messages, stderr, out, exitOf: (id: number) => messages.find((m) => m.t === "exit" && m.id === id) }
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
+    child.once("exit", (code, signal) => reject(new Error(`the helper exited (${code ?? signal}): ${stderr}`)))
+    child.send(scripts.map((script, i) => ({ t: "run", id: i + 1, script, cwd: dir, env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } })))
+  })
+  child.disconnect() // the helper exits with its supervisor
+  await closed
+  const out = (id: number, s: string) =>
+    messages.filter((m) => m.t === "out" && m.id === id && m.s === s).map((m) => Buffer.from(m.b!, "base64").toString()).join("")
+  return { messages, stderr, out, exitOf: (id: number) => messages.find((m) => m.t === "exit" && m.id === id) }
 }
 
 const numbers = (n: number) => Array.from({ length: n }, (_, i) => String(i + 1))
