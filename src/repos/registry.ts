@@ -64,6 +64,8 @@ export interface RepoRegistryService {
   readonly opened: () => ReadonlyArray<OpenRepo>
   /** How many repositories have a database (open or not). */
   readonly count: () => number
+  /** The repositories opened in this process whose database was found damaged since (and not opened healthy again). */
+  readonly damaged: () => ReadonlyArray<string>
 }
 
 export class RepoRegistry extends Context.Tag("hookd/RepoRegistry")<RepoRegistry, RepoRegistryService>() {}
@@ -108,6 +110,8 @@ export const RepoRegistryLive = Layer.scoped(
     const known = new Set<string>()
     // The root of each repository this process has opened, kept after a damaged one is forgotten.
     const rootOf = new Map<string, string>()
+    // Repositories found damaged in this process and not opened healthy since.
+    const damagedSince = new Set<string>()
     for (const repoId of existsSync(reposDir) ? readdirSync(reposDir) : []) {
       if (REPO_ID.test(repoId) && databaseMayExist(repoDbPath(settings.stateDir, repoId))) known.add(repoId)
     }
@@ -122,6 +126,7 @@ export const RepoRegistryLive = Layer.scoped(
       Effect.forEach([...repos.values()].filter((repo) => repo.store.isDamaged()), (repo) => {
         repo.store.closeNow()
         repos.delete(repo.repoId)
+        damagedSince.add(repo.repoId)
         return logWarn("repo_damaged", { repo_id: repo.repoId, path: repo.store.dbPath, action: "closed; opened afresh on next use" })
       }, { discard: true })
     )
@@ -142,6 +147,7 @@ export const RepoRegistryLive = Layer.scoped(
       const repo: OpenRepo = { repoId, root: row.root, store: repoStore }
       if (Option.isSome(prepare)) yield* prepare.value(repo)
       repos.set(repoId, repo)
+      damagedSince.delete(repoId)
       rootOf.set(repoId, repo.root)
       known.add(repoId)
       return repo
@@ -230,7 +236,8 @@ export const RepoRegistryLive = Layer.scoped(
       current,
       openAll,
       opened: () => [...repos.values()].filter(usable),
-      count: () => known.size
+      count: () => known.size,
+      damaged: () => [...new Set([...damagedSince, ...[...repos.values()].filter((repo) => !usable(repo)).map((repo) => repo.repoId)])]
     } satisfies RepoRegistryService
   })
 )

@@ -35,6 +35,9 @@ export interface RetentionService {
     options: PruneOptions
   ) => Effect.Effect<ResponsePayloads["Pruned"], SweepError>
   readonly lastSweep: () => LastSweep | undefined
+  /** The start sweep is done, or was skipped after a clean stop: the start-up work's last step (main.ts). */
+  readonly startDone: () => boolean
+  readonly skipStart: Effect.Effect<void>
 }
 
 export class Retention extends Context.Tag("hookd/Retention")<Retention, RetentionService>() {}
@@ -77,6 +80,7 @@ export const RetentionLive = Layer.effect(
     const registry = yield* RepoRegistry
     const exclusive = yield* Effect.makeSemaphore(1)
     let last: LastSweep | undefined
+    let startDone = false
 
     const targetOf = (repo: OpenRepo) => ({ stateDir: settings.stateDir, repoId: repo.repoId, store: repo.store })
 
@@ -99,6 +103,7 @@ export const RetentionLive = Layer.effect(
         if (result._tag === "Some") results.push(result.value)
       }
       record(now, results)
+      if (reason === "start") startDone = true
       yield* logInfo("retention_sweep", sweepLogFields(reason, results, false, (yield* Clock.currentTimeMillis) - now))
     }, exclusive.withPermits(1))
 
@@ -119,13 +124,25 @@ export const RetentionLive = Layer.effect(
       return { ...summarizeRetention(items), dry_run: options.dryRun, items }
     }, exclusive.withPermits(1))
 
-    return { sweepAll, prune, lastSweep: () => last } satisfies RetentionService
+    const skipStart = Effect.zipRight(
+      Effect.sync(() => {
+        startDone = true
+      }),
+      logInfo("retention_sweep_skipped", { reason: "start after a clean stop", next: "in 1 hour" })
+    )
+    return { sweepAll, prune, lastSweep: () => last, startDone: () => startDone, skipStart } satisfies RetentionService
   })
 )
 
-/** At start (after reconcile) and then every hour, until the supervisor's scope closes. */
-export const retentionSweeps = Effect.flatMap(Retention, (retention) =>
-  retention.sweepAll("start").pipe(
-    Effect.zipRight(Effect.forever(Effect.delay(retention.sweepAll("hourly"), SWEEP_INTERVAL)))
+/**
+ * At start (after reconcile) and then every hour, until the supervisor's scope closes. After a
+ * clean stop (`afterCleanStop`) there is no start sweep: the last run's sweeps left nothing half
+ * done (a sweep is uninterruptible per repo), and opening every repository only for it would load
+ * SQLite into an idle supervisor; the first sweep runs an hour after start.
+ */
+export const retentionSweeps = (options: { readonly afterCleanStop: boolean } = { afterCleanStop: false }) =>
+  Effect.flatMap(Retention, (retention) =>
+    (options.afterCleanStop ? retention.skipStart : retention.sweepAll("start")).pipe(
+      Effect.zipRight(Effect.forever(Effect.delay(retention.sweepAll("hourly"), SWEEP_INTERVAL)))
+    )
   )
-)

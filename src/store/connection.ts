@@ -29,6 +29,9 @@ const loadSqlite = (): typeof import("node-sqlite3-wasm") => {
   return sqlite3
 }
 
+/** Whether this process loaded node-sqlite3-wasm (the supervisor's `started` line says so). */
+export const sqliteLoaded = (): boolean => sqlite3 !== undefined
+
 /**
  * node-sqlite3-wasm reads its 1.3 MB .wasm with fs.readFileSync while it is required: a malloc'd
  * buffer that, freed at the next collection, would raise glibc's mmap threshold for good

@@ -73,8 +73,8 @@ export const collectWhenIdle = Effect.gen(function* () {
       continue
     }
     const { heapTotal, heapUsed } = process.memoryUsage()
-    // The start sweep is the start-up work's last step (main.ts): it records itself when done.
-    const startupDone = retention.lastSweep() !== undefined
+    // The start sweep (or its skipping after a clean stop) is the start-up work's last step (main.ts).
+    const startupDone = retention.startDone()
     const collection = idleCollection({ busy, quietMs: now - quietSince, quietSinceStart, startupDone, heapTotal, heapUsed, collectionsWhileQuiet })
     if (collection === "none") continue
     if (gc === null) gc = gcFunction()

@@ -16,7 +16,7 @@ import { ConfigParse } from "../config/parse-off-thread"
 import { Lifecycle, LifecycleLive } from "../lifecycle/lifecycle"
 import { ReconcileOnOpen } from "./reconcile"
 import { RepoRegistry, RepoRegistryLive } from "../repos/registry"
-import { RetentionLive, retentionSweeps } from "../retention/service"
+import { Retention, RetentionLive, retentionSweeps } from "../retention/service"
 import { HOOKD_USAGE, layerSettings, readSettings, Settings, UsageError, type SupervisorSettings } from "../settings/settings"
 import { acquireSingleton } from "./singleton"
 import { takeActivationFd } from "./socket-activation"
@@ -31,6 +31,8 @@ import { endStartUp, saveCodeCache } from "./code-cache-log"
 import { codeCacheLink } from "./code-cache"
 import { sweepStaleSpawnerDirs } from "../jobs/spawner"
 import { firstStageLink, type FirstStageLink } from "./first-stage-link"
+import { takeCleanStopMarker, writeCleanStopMarker } from "./clean-stop"
+import { sqliteLoaded } from "../store/connection"
 
 class StateDirUnusable extends Data.TaggedError("StateDirUnusable")<{ readonly message: string }> {}
 
@@ -59,11 +61,12 @@ const stopInOrder = (server: ServerHandle) =>
 const START_WORK_DELAY = "100 millis"
 
 /** Everything that needs the singleton: reconcile, then serving until shutdown. */
-const serveUntilShutdown = (activationFd: number | undefined, firstStage: FirstStageLink | undefined) =>
+const serveUntilShutdown = (activationFd: number | undefined, firstStage: FirstStageLink | undefined, afterCleanStop: boolean, stop: StopVerdict) =>
   Effect.gen(function* () {
     const settings = yield* Settings
     const lifecycle = yield* Lifecycle
     const registry = yield* RepoRegistry
+    const retention = yield* Retention
 
     // The first request or spooled (or waited) hook run: the start-up-only V8 flags end then (below).
     const firstWork = yield* Deferred.make<void>()
@@ -130,15 +133,26 @@ const serveUntilShutdown = (activationFd: number | undefined, firstStage: FirstS
     // every repository is opened — and so reconciled: a job a killed supervisor left running is
     // marked crashed within moments, not only at its repo's first use — and "started" says the
     // start-up is complete; then retention sweeps once (SPEC §9) and hourly, until shutdown.
+    // After a clean stop (clean-stop.ts) nothing was left running: no repository is opened now —
+    // each is opened (and reconciled) on first use — and retention first sweeps an hour after start.
     yield* Effect.forkScoped(
       Effect.gen(function* () {
         yield* Deferred.await(firstAnswered).pipe(Effect.timeout(START_WORK_DELAY), Effect.ignore)
-        const opened = (yield* registry.openAll).repos
+        let opened = 0
+        if (!afterCleanStop) {
+          const all = yield* registry.openAll
+          opened = all.repos.length
+          // Done once every repository was reconciled and the start sweep ran: a stop before that
+          // (or with a repository the pass could not open) leaves no marker, so the next start tries again.
+          if (all.unavailable.length === 0) stop.startPassDone = retention.startDone
+        }
         yield* logInfo("started", {
           version: settings.version,
           state_dir: settings.stateDir,
           socket,
-          repos: opened.length,
+          repos: opened,
+          start_pass: afterCleanStop ? "skipped (clean stop)" : "opened all",
+          sqlite_loaded: sqliteLoaded(),
           max_parallel: settings.maxParallel,
           max_foreground: settings.maxForeground,
           code_cache: codeCacheLink()?.status ?? "none"
@@ -149,7 +163,7 @@ const serveUntilShutdown = (activationFd: number | undefined, firstStage: FirstS
         yield* Effect.forkScoped(Effect.zipRight(Deferred.await(firstWork), endStartUp))
         const swept = yield* Effect.promise(() => sweepStaleSpawnerDirs())
         if (swept.length > 0) yield* logInfo("stale_spawner_dirs_removed", { removed: swept })
-        yield* retentionSweeps
+        yield* retentionSweeps({ afterCleanStop })
       })
     )
     if (settings.idleExitMs !== undefined) yield* Effect.forkScoped(watchIdle(settings.idleExitMs))
@@ -186,11 +200,41 @@ const stopOnSignals = (firstStage: FirstStageLink | undefined) =>
     })
   )
 
+/** What the stop found: a clean-stop marker is written only when every job's row ended terminal. */
+interface StopVerdict {
+  /** The start-up pass (open and reconcile every repository, the start sweep) is complete, or was not needed. */
+  startPassDone: () => boolean
+  /** Set by CleanStopCheck once the runner is done, before the stores close: undefined = never checked. */
+  unsettled: ReadonlyArray<string> | undefined
+}
+
+/**
+ * Released after the runner (every job cancelled and finalized) and before the registry closes the
+ * stores: records which open repositories still hold a row that is not terminal (a job's end that
+ * could not be written), or are damaged. Any → no marker, and the next start reconciles everything.
+ */
+const cleanStopCheck = (stop: StopVerdict) =>
+  Layer.scopedDiscard(
+    Effect.flatMap(RepoRegistry, (registry) =>
+      Effect.addFinalizer(() =>
+        Effect.gen(function* () {
+          const unsettled: string[] = [...registry.damaged()]
+          for (const repo of registry.opened()) {
+            const left = yield* repo.store.nonTerminalJobs().pipe(Effect.map((rows) => rows.length), Effect.orElseSucceed(() => -1))
+            if (left !== 0) unsettled.push(repo.repoId)
+          }
+          stop.unsettled = unsettled
+        })
+      )
+    )
+  )
+
 // Built only after the singleton is held: opening databases clears stale lock dirs, and the job
 // containment sweeps the cgroups a previous supervisor left (before any job starts; its directory
 // is removed after the runner has cancelled every job).
-const ServingLive = RetentionLive.pipe(
+const servingLive = (stop: StopVerdict) => RetentionLive.pipe(
   Layer.provideMerge(JobRunnerLive),
+  Layer.provideMerge(cleanStopCheck(stop)),
   Layer.provideMerge(RepoRegistryLive),
   Layer.provideMerge(ReconcileOnOpen),
   Layer.provideMerge(JobContainmentLive(process.env)),
@@ -200,6 +244,19 @@ const ServingLive = RetentionLive.pipe(
   // A config parse says where it runs (a big file: in a worker thread) and how big it is.
   Layer.provideMerge(Layer.succeed(ConfigParse, { parsing: (fields) => logInfo("config_parse", fields) }))
 )
+
+/** After a graceful stop with every row terminal and every store closed: the marker (clean-stop.ts). */
+const leaveCleanStopMarker = (settings: SupervisorSettings, exit: Exit.Exit<unknown, unknown>, stop: StopVerdict) =>
+  Effect.suspend(() => {
+    if (Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)) return Effect.void
+    if (stop.unsettled === undefined || stop.unsettled.length > 0 || !stop.startPassDone()) {
+      return logInfo("clean_stop_marker_skipped", { unsettled: stop.unsettled ?? "not checked", start_pass_done: stop.startPassDone() })
+    }
+    return Effect.try(() => writeCleanStopMarker(settings.stateDir, { stopped_at: Date.now(), pid: process.pid, version: settings.version })).pipe(
+      Effect.zipRight(logInfo("clean_stop_marker_written", {})),
+      Effect.catchAll((e) => logWarn("clean_stop_marker_failed", { error: String((e.error as Error)?.message ?? e) }))
+    )
+  })
 
 const runSupervisor = (settings: SupervisorSettings, firstStage: FirstStageLink | undefined) =>
   Effect.gen(function* () {
@@ -219,7 +276,16 @@ const runSupervisor = (settings: SupervisorSettings, firstStage: FirstStageLink 
     }
     // Taken (and removed from the environment) before any job could inherit the variables.
     const activationFd = firstStage !== undefined ? firstStage.activationFd : takeActivationFd(process.env)
-    yield* serveUntilShutdown(activationFd, firstStage).pipe(Effect.provide(ServingLive), Effect.ensuring(logInfo("stopped")))
+    // Taken (read and removed) first: a crash of this run leaves none.
+    const marker = takeCleanStopMarker(settings.stateDir)
+    yield* logInfo("clean_stop_marker", marker._tag === "Valid" ? { found: "valid", stopped_at: marker.marker.stopped_at, pid: marker.marker.pid, version: marker.marker.version } : marker._tag === "Absent" ? { found: "none" } : { found: "invalid", reason: marker.reason })
+    const afterCleanStop = marker._tag === "Valid"
+    const stop: StopVerdict = { startPassDone: () => afterCleanStop, unsettled: undefined }
+    yield* serveUntilShutdown(activationFd, firstStage, afterCleanStop, stop).pipe(
+      Effect.provide(servingLive(stop)),
+      Effect.onExit((exit) => leaveCleanStopMarker(settings, exit, stop)),
+      Effect.ensuring(logInfo("stopped"))
+    )
   }).pipe(
     Effect.scoped,
     Effect.provide(Layer.merge(layerSettings(settings), LifecycleLive)),

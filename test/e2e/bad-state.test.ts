@@ -1,6 +1,6 @@
 // Bad state on disk and bad arguments: hookd explains and keeps serving everything else.
 import { execFileSync, spawnSync } from "node:child_process"
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { Effect } from "effect"
 import { afterEach, describe, expect, it } from "vitest"
@@ -58,6 +58,8 @@ describe("a repository's database that hookd must not open", () => {
     const dbPath = await dbPathOf(repo, sandbox.stateDir)
     execFileSync("sqlite3", [dbPath, "PRAGMA user_version = 999;"])
     const before = readFileSync(dbPath)
+    // As after a crash (no clean-stop marker): the start-up pass opens every repository and logs this one.
+    rmSync(join(sandbox.stateDir, "clean-stop"))
     hookd = await startSupervisor(sandbox)
     try {
       expect(hookd.output()).toMatch(/repo_open_failed.*newer hookd/)
