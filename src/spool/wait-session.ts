@@ -105,13 +105,49 @@ const openFifoForWriting = async (path: string, gone: () => boolean): Promise<nu
   return undefined
 }
 
-/** A reader blocked in open(2) on this fifo is let go (it reads EOF); nothing waits when none is there. */
-const releaseReader = (path: string): void => {
-  try {
-    closeSync(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW))
-  } catch {
-    // no reader (ENXIO), or gone
+const FIFOS = ["out", "err", "code"] as const
+
+/**
+ * The end for a shim that is gone (or a directory no live shim holds): every reader of its fifos —
+ * a killed shim's cats may still be in open(2), or not there yet — is let go, and none can come later.
+ * Each fifo is held open read-write (a writer for whoever waits in open(2); Linux opens a fifo O_RDWR
+ * without a reader) while the directory goes; the closes then give EOF, and a later open ENOENT.
+ */
+const releaseAndRemove = (dir: string): void => {
+  const held: number[] = []
+  for (const name of FIFOS) {
+    try {
+      const fd = openSync(join(dir, name), constants.O_RDWR | constants.O_NONBLOCK | constants.O_NOFOLLOW)
+      if (isOurFifo(fd)) held.push(fd)
+      else closeSync(fd)
+    } catch {
+      // gone, or not ours to open
+    }
   }
+  removeDir(dir)
+  for (const fd of held) closeSync(fd)
+}
+
+/**
+ * The end for a live shim whose request hookd leaves to hookctl (another socket, refused, not
+ * claimed): each fifo that will have a reader — `code`, `out`, `err` unless both streams are one —
+ * gets a writer, closed at once (EOF: no exit code, so the shim runs `hookctl run-hook`). Its reader
+ * is WAITED for as in the normal flow: the shim opens `code` only after it spooled the request (its
+ * cats start in the background), so when hookd is quicker than the sh no reader is there yet, and a
+ * one-shot open (ENXIO) would leave the shim blocked until its 30 s watchdog. The directory stays:
+ * the shim still reads its saved stdin and removes it. Stops when the shim leaves (`live`'s EOF);
+ * what it left is then let go and removed.
+ */
+const releaseToHookctl = async (dir: string, merged: boolean, shim: ShimLink): Promise<void> => {
+  await Promise.all(
+    FIFOS.filter((name) => !(merged && name === "err")).map(async (name) => {
+      const fd = await openFifoForWriting(join(dir, name), () => shim.gone)
+      if (fd !== undefined) closeSync(fd)
+    })
+  )
+  const gone = shim.gone
+  shim.close()
+  if (gone) releaseAndRemove(dir)
 }
 
 /** One of the shim's output fifos: opened at the first write (or at the end), written with backpressure. */
@@ -149,14 +185,14 @@ class FifoWriter {
     )
   }
 
-  /** Flushes and closes (the cat reads EOF); a reader that never got a writer is let go. */
+  /** Flushes and closes (the cat reads EOF); a reader that never got a writer is let go by finish's releaseAndRemove. */
   async end(): Promise<void> {
     if (this.socket === undefined) {
-      if (!this.shim.gone) this.socket = this.opened()
-      else return releaseReader(this.path)
+      if (this.shim.gone) return
+      this.socket = this.opened()
     }
     const socket = await this.socket
-    if (socket === undefined) return releaseReader(this.path)
+    if (socket === undefined) return
     await new Promise<void>((resolve) => {
       if (socket.destroyed) return resolve()
       socket.once("close", () => resolve())
@@ -318,27 +354,30 @@ export const serveWaitRequest = (context: WaitContext, request: SpoolRequest & {
     try {
       liveFd = openSync(join(dir, "live"), constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW)
     } catch (e) {
-      removeDir(dir)
+      releaseAndRemove(dir)
       return { kind: "refused", reason: `cannot open its live fifo (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` } satisfies WaitOutcome
     }
     const shim = new ShimLink(liveFd)
-    const abandon = (reason: string, kind: "refused" | "abandoned" = "abandoned"): WaitOutcome => {
-      shim.close()
-      // The shim's cats may still wait in open(2) (a shim killed with -9 leaves them): let them go.
-      for (const name of ["out", "err", "code"]) releaseReader(join(dir, name))
-      removeDir(dir)
-      return { kind, reason }
-    }
-    if (!isOurFifo(liveFd)) return abandon("its live fifo is not a fifo of this user", "refused")
-    if (!shim.alive()) return abandon("the shim went away before hookd took its request")
+    // No shim holds the directory: its leftovers (a -9'd shim's cats may wait in open(2)) go.
+    const abandon = (reason: string, kind: "refused" | "abandoned"): Effect.Effect<WaitOutcome> =>
+      Effect.sync(() => {
+        shim.close()
+        releaseAndRemove(dir)
+        return { kind, reason }
+      })
+    // A live shim's request left unclaimed: its readers are let go in the background (they may come
+    // late: see releaseToHookctl), the shim finds no claim and runs hookctl run-hook itself.
+    const leave = (reason: string, kind: "refused" | "abandoned"): Effect.Effect<WaitOutcome> =>
+      Effect.gen(function* () {
+        shim.watch()
+        yield* Effect.forkDaemon(Effect.promise(() => releaseToHookctl(dir, flags.merged, shim)))
+        return { kind, reason }
+      })
+    if (!isOurFifo(liveFd)) return yield* abandon("its live fifo is not a fifo of this user", "refused")
+    if (!shim.alive()) return yield* abandon("the shim went away before hookd took its request", "abandoned")
     const hookSocket = socketPath(request.env)
-    if (hookSocket !== context.socketPath) {
-      // The hook's hookctl would talk to another supervisor (HOOKD_SOCKET): unclaimed, the shim's
-      // readers let go, the shim finds no claim and runs hookctl run-hook itself.
-      shim.close()
-      for (const name of ["out", "err", "code"]) releaseReader(join(dir, name))
-      return { kind: "abandoned", reason: `the hook's socket is ${hookSocket}, not this supervisor's` } satisfies WaitOutcome
-    }
+    // The hook's hookctl would talk to another supervisor (HOOKD_SOCKET).
+    if (hookSocket !== context.socketPath) return yield* leave(`the hook's socket is ${hookSocket}, not this supervisor's`, "abandoned")
 
     // As run-hook builds it: cwd is the worktree root git runs hooks from (the shim's $PWD, resolved
     // as getcwd() would), the environment is the hook's.
@@ -346,13 +385,13 @@ export const serveWaitRequest = (context: WaitContext, request: SpoolRequest & {
     try {
       cwd = realpathSync(request.worktree)
     } catch (e) {
-      return abandon(`the worktree ${request.worktree}: ${(e as Error).message}`, "refused")
+      return yield* leave(`the worktree ${request.worktree}: ${(e as Error).message}`, "refused")
     }
     const cmd: RunHookCommand = { kind: "run-hook", repo: cwd, hook: request.hook, mode: "auto", args: [...request.args], force: false }
     let stdin: string | undefined
     if (flags.stdin) {
       const read = readStdin(dir)
-      if (typeof read !== "string") return abandon(read.refused, "refused")
+      if (typeof read !== "string") return yield* leave(read.refused, "refused")
       stdin = read
     }
     const closedMessage = `hookd closed the connection (${hookSocket})`
@@ -370,9 +409,11 @@ export const serveWaitRequest = (context: WaitContext, request: SpoolRequest & {
       } catch {
         // never made
       }
-      // EEXIST: the shim claimed it first (it gave up on hookd and runs hookctl run-hook itself).
+      // EEXIST: the shim claimed it first (it gave up on hookd, let its readers go and runs hookctl
+      // run-hook itself); any other failure leaves it unclaimed, to the shim's hookctl.
+      if (code !== "EEXIST") return yield* leave(`cannot claim it (${code})`, "abandoned")
       shim.close()
-      return { kind: "abandoned", reason: code === "EEXIST" ? "the shim ran it through hookctl" : `cannot claim it (${code})` } satisfies WaitOutcome
+      return { kind: "abandoned", reason: "the shim ran it through hookctl" } satisfies WaitOutcome
     }
     unlinkSync(mine)
     shim.watch()
@@ -441,9 +482,9 @@ export const serveWaitRequest = (context: WaitContext, request: SpoolRequest & {
           }
         }
       }
-      releaseReader(join(dir, "code"))
       shim.close()
-      removeDir(dir)
+      // The shim has its code (or is gone): whatever still waits in open(2) is let go.
+      releaseAndRemove(dir)
     }
     yield* Effect.forkDaemon(context.track(Effect.promise(finish)))
     yield* Deferred.await(answered)

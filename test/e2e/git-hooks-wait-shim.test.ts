@@ -4,8 +4,8 @@
 // (`HOOKD_SPOOL=0`: hookctl run-hook) ends — the same stdout, stderr and exit code, the same rows —
 // including when the supervisor dies before or after it took the request, when the shim is killed
 // mid-job, and when a request file is bad.
-import { spawn } from "node:child_process"
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, symlinkSync, watch, writeFileSync } from "node:fs"
+import { execFileSync, spawn } from "node:child_process"
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, watch, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import type { JobInfo } from "../../src/protocol/types"
@@ -381,6 +381,78 @@ describe("bad wait requests are refused (logged, deleted), and the supervisor go
     await outputContains(running, `"event":"spool_refused"`)
     expect(running.output()).toContain(reason)
     expect(existsSync(path)).toBe(false)
+    expect((await hookctl(sandbox, sandbox.dir, ["status"])).code).toBe(0)
+  })
+})
+
+// A request hookd does not serve is left to the shim's hookctl: the shim reads EOF on `code` and its
+// cats EOF on `out`/`err`. The shim opens `code` only after it spooled the request (its cats start in
+// the background), so under load hookd reads the request before any reader is there: the readers here
+// open only after hookd logged what it did, and must still be let go (not wait for the 30 s watchdog).
+describe("a wait request hookd leaves to hookctl lets the shim's readers go, even those that come after", () => {
+  /** What a shim makes before it spools: `<state>/wait/<n>` with its fifos, `live` held open (fd 3). */
+  const shimDir = () => {
+    const dir = join(waitDirPath(sandbox.stateDir), `${900000 + counter++}`)
+    mkdirSync(dir, { mode: 0o700 })
+    execFileSync("mkfifo", ["-m", "600", ...["out", "err", "code", "live"].map((name) => join(dir, name))])
+    return { dir, live: openSync(join(dir, "live"), "r+") }
+  }
+  const spool = (dir: string, flags: string, worktree: string, env: Record<string, string>) => {
+    const aside = join(sandbox.dir, `wait${counter}.req`)
+    const envText = Object.entries(env).map(([k, v]) => `${k}=${v}\0`).join("")
+    writeFileSync(aside, `hookd-wait v1\0${dir}\0${flags}\0${worktree}\0pre-commit\x000\0${envText}`)
+    renameSync(aside, join(spoolDirPath(sandbox.stateDir), `${counter++}.req`))
+  }
+  /** A reader as the shim's `cat`s and its `read < code` are: resolves with what it read, at EOF. */
+  const reader = (path: string) => {
+    const child = spawn("cat", [path], { stdio: ["ignore", "pipe", "inherit"] })
+    let text = ""
+    child.stdout.on("data", (d) => (text += d))
+    return { child, read: new Promise<string>((resolve) => child.on("close", () => resolve(text))) }
+  }
+  const other = () => ({ ...sandbox.env, HOOKD_SOCKET: join(sandbox.dir, "another.sock") })
+
+  it.each([
+    ["HOOKD_SOCKET names another supervisor", "", () => sandbox.dir, other, `"event":"spool_wait_abandoned"`, ["out", "err", "code"]],
+    ["… with stdout and stderr one file (no reader on err)", "m", () => sandbox.dir, other, `"event":"spool_wait_abandoned"`, ["out", "code"]],
+    ["the hook's worktree is gone (refused)", "", () => join(sandbox.dir, "no-such-worktree"), () => sandbox.env, `"event":"spool_refused"`, ["out", "err", "code"]]
+  ])("%s", async (_what, flags, worktree, env, event, fifos) => {
+    const running = await start()
+    const { dir, live } = shimDir()
+    const readers: Array<ReturnType<typeof reader>> = []
+    try {
+      spool(dir, flags, worktree(), env())
+      await outputContains(running, event)
+      for (const name of fifos) readers.push(reader(join(dir, name)))
+      // Every one reads EOF: no exit code (the shim runs hookctl run-hook), nothing printed.
+      expect(await Promise.all(readers.map((r) => r.read))).toEqual(fifos.map(() => ""))
+      // Unclaimed, and the directory is the shim's (its saved stdin, its rm -rf).
+      expect(existsSync(join(dir, "taken"))).toBe(false)
+      expect(existsSync(join(dir, "code"))).toBe(true)
+    } finally {
+      for (const r of readers) if (r.child.exitCode === null) r.child.kill()
+      closeSync(live)
+    }
+    rmSync(dir, { recursive: true, force: true })
+    expect((await hookctl(sandbox, sandbox.dir, ["status"])).code).toBe(0)
+  })
+
+  it("the shim leaves before its readers came: hookd stops waiting for them and removes its directory", async () => {
+    const running = await start()
+    const { dir, live } = shimDir()
+    spool(dir, "", sandbox.dir, other())
+    await outputContains(running, `"event":"spool_wait_abandoned"`)
+    const removed = new Promise<void>((resolve) => {
+      const watcher = watch(waitDirPath(sandbox.stateDir), () => check())
+      const check = () => {
+        if (existsSync(dir)) return
+        watcher.close()
+        resolve()
+      }
+      check()
+    })
+    closeSync(live) // the shim is gone (as after kill -9): EOF on live
+    await removed // (before: never — the directory stayed, so did any reader blocked on it)
     expect((await hookctl(sandbox, sandbox.dir, ["status"])).code).toBe(0)
   })
 })
