@@ -4,7 +4,7 @@
 // (`HOOKD_SPOOL=0`: hookctl run-hook) ends — the same stdout, stderr and exit code, the same rows —
 // including when the supervisor dies before or after it took the request, when the shim is killed
 // mid-job, and when a request file is bad.
-import { execFileSync, spawn } from "node:child_process"
+import { execFileSync, spawn, type ChildProcess } from "node:child_process"
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, watch, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
@@ -390,12 +390,22 @@ describe("bad wait requests are refused (logged, deleted), and the supervisor go
 // the background), so under load hookd reads the request before any reader is there: the readers here
 // open only after hookd logged what it did, and must still be let go (not wait for the 30 s watchdog).
 describe("a wait request hookd leaves to hookctl lets the shim's readers go, even those that come after", () => {
+  // Undone after each test, also one that timed out (its body never reaches a finally): a reader
+  // left blocked in open(2) would outlive the run.
+  const readers: Array<{ readonly child: ChildProcess; readonly read: Promise<string> }> = []
+  const lives: number[] = []
+  afterEach(() => {
+    for (const r of readers.splice(0)) if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill()
+    for (const fd of lives.splice(0)) closeSync(fd)
+  })
   /** What a shim makes before it spools: `<state>/wait/<n>` with its fifos, `live` held open (fd 3). */
   const shimDir = () => {
     const dir = join(waitDirPath(sandbox.stateDir), `${900000 + counter++}`)
     mkdirSync(dir, { mode: 0o700 })
     execFileSync("mkfifo", ["-m", "600", ...["out", "err", "code", "live"].map((name) => join(dir, name))])
-    return { dir, live: openSync(join(dir, "live"), "r+") }
+    const live = openSync(join(dir, "live"), "r+")
+    lives.push(live)
+    return { dir, live }
   }
   const spool = (dir: string, flags: string, worktree: string, env: Record<string, string>) => {
     const aside = join(sandbox.dir, `wait${counter}.req`)
@@ -408,7 +418,9 @@ describe("a wait request hookd leaves to hookctl lets the shim's readers go, eve
     const child = spawn("cat", [path], { stdio: ["ignore", "pipe", "inherit"] })
     let text = ""
     child.stdout.on("data", (d) => (text += d))
-    return { child, read: new Promise<string>((resolve) => child.on("close", () => resolve(text))) }
+    const made = { child, read: new Promise<string>((resolve) => child.on("close", () => resolve(text))) }
+    readers.push(made)
+    return made
   }
   const other = () => ({ ...sandbox.env, HOOKD_SOCKET: join(sandbox.dir, "another.sock") })
 
@@ -418,21 +430,15 @@ describe("a wait request hookd leaves to hookctl lets the shim's readers go, eve
     ["the hook's worktree is gone (refused)", "", () => join(sandbox.dir, "no-such-worktree"), () => sandbox.env, `"event":"spool_refused"`, ["out", "err", "code"]]
   ])("%s", async (_what, flags, worktree, env, event, fifos) => {
     const running = await start()
-    const { dir, live } = shimDir()
-    const readers: Array<ReturnType<typeof reader>> = []
-    try {
-      spool(dir, flags, worktree(), env())
-      await outputContains(running, event)
-      for (const name of fifos) readers.push(reader(join(dir, name)))
-      // Every one reads EOF: no exit code (the shim runs hookctl run-hook), nothing printed.
-      expect(await Promise.all(readers.map((r) => r.read))).toEqual(fifos.map(() => ""))
-      // Unclaimed, and the directory is the shim's (its saved stdin, its rm -rf).
-      expect(existsSync(join(dir, "taken"))).toBe(false)
-      expect(existsSync(join(dir, "code"))).toBe(true)
-    } finally {
-      for (const r of readers) if (r.child.exitCode === null) r.child.kill()
-      closeSync(live)
-    }
+    const { dir } = shimDir()
+    spool(dir, flags, worktree(), env())
+    await outputContains(running, event)
+    const opened = fifos.map((name) => reader(join(dir, name)))
+    // Every one reads EOF: no exit code (the shim runs hookctl run-hook), nothing printed.
+    expect(await Promise.all(opened.map((r) => r.read))).toEqual(fifos.map(() => ""))
+    // Unclaimed, and the directory is the shim's (its saved stdin, its rm -rf).
+    expect(existsSync(join(dir, "taken"))).toBe(false)
+    expect(existsSync(join(dir, "code"))).toBe(true)
     rmSync(dir, { recursive: true, force: true })
     expect((await hookctl(sandbox, sandbox.dir, ["status"])).code).toBe(0)
   })
@@ -440,6 +446,7 @@ describe("a wait request hookd leaves to hookctl lets the shim's readers go, eve
   it("the shim leaves before its readers came: hookd stops waiting for them and removes its directory", async () => {
     const running = await start()
     const { dir, live } = shimDir()
+    lives.splice(lives.indexOf(live), 1) // closed here: that is the shim leaving
     spool(dir, "", sandbox.dir, other())
     await outputContains(running, `"event":"spool_wait_abandoned"`)
     const removed = new Promise<void>((resolve) => {
