@@ -440,7 +440,7 @@ describe("a wait request hookd leaves to hookctl lets the shim's readers go, eve
     expect(existsSync(join(dir, "taken"))).toBe(false)
     expect(existsSync(join(dir, "code"))).toBe(true)
     rmSync(dir, { recursive: true, force: true })
-    expect((await hookctl(sandbox, sandbox.dir, ["status"])).code).toBe(0)
+    expect((await hookctl(sandbox, sandbox.dir, ["status"], { HOOKD_NO_AUTOSTART: "1" })).code).toBe(0)
   })
 
   it("the shim leaves before its readers came: hookd stops waiting for them and removes its directory", async () => {
@@ -460,6 +460,6 @@ describe("a wait request hookd leaves to hookctl lets the shim's readers go, eve
     })
     closeSync(live) // the shim is gone (as after kill -9): EOF on live
     await removed // (before: never — the directory stayed, so did any reader blocked on it)
-    expect((await hookctl(sandbox, sandbox.dir, ["status"])).code).toBe(0)
+    expect((await hookctl(sandbox, sandbox.dir, ["status"], { HOOKD_NO_AUTOSTART: "1" })).code).toBe(0)
   })
 })
