@@ -92,8 +92,8 @@ export const WAIT_SHIM_MARKER = "# hookd wait shim"
  *
  * Never hanging git: a watchdog checks every second that the supervisor lives (and, until hookd
  * took the request, that it takes it within 30 s); if not, it claims the request (`taken`, created
- * with `set -C`: whoever makes it first runs the jobs) and opens the fifos read-write so every
- * blocked open and read ends. Without an exit code the shim then prints hookd's `taken` notice (it
+ * with `set -C`: whoever makes it first runs the jobs) and, every second while the shim lives,
+ * opens the fifos read-write and closes them, so every open and read ends, however late it comes. Without an exit code the shim then prints hookd's `taken` notice (it
  * took the request, then died: run-hook's own words) or, when its own claim won, takes its request
  * back out of the spool and runs the hookctl path below, which runs the jobs (once).
  */
@@ -124,8 +124,16 @@ const waitLines = (hook: string, wait: WaitShim): string[] => [
   `        while kill -0 $$; do`,
   `          if ! kill -0 "$hookd_pid" || { [ ! -e "$hookd_d/taken" ] && [ "$hookd_n" -ge 30 ]; }; then`,
   `            { set -C; true > "$hookd_d/taken"; }`,
-  `            exec 4<>"$hookd_d/out" 5<>"$hookd_d/err" 6<>"$hookd_d/code"`,
-  `            exit 0`,
+  // Opening read-write lets every blocked open go, and closing gives its read EOF; a reader that
+  // only comes later (the shim not yet at its read when hookd died) is let go at the next round,
+  // so the release repeats for as long as the shim lives instead of once (a one-off release left
+  // such a reader blocked for good).
+  `            while :; do`,
+  `              exec 4<>"$hookd_d/out" 5<>"$hookd_d/err" 6<>"$hookd_d/code"`,
+  `              exec 4>&- 5>&- 6>&-`,
+  `              kill -0 $$ || exit 0`,
+  `              sleep 1`,
+  `            done`,
   `          fi`,
   `          sleep 1`,
   `          hookd_n=$((hookd_n + 1))`,
@@ -138,7 +146,9 @@ const waitLines = (hook: string, wait: WaitShim): string[] => [
   `        { read -r hookd_code < "$hookd_d/code"; } 2>/dev/null`,
   `      else`,
   `        { set -C; true > "$hookd_d/taken"; } 2>/dev/null; set +C`,
-  `        (exec 4<>"$hookd_d/out" 5<>"$hookd_d/err") 2>/dev/null`,
+  // Nothing was handed over, so nothing will be written: end the cats, wherever they are (a
+  // one-off read-write open let go only a cat already blocked in its open).
+  `        kill $hookd_cats 2>/dev/null`,
   `      fi`,
   `      wait $hookd_cats`,
   `      kill "$hookd_wd" 2>/dev/null`,

@@ -218,7 +218,7 @@ describe.each(SHELLS)("the wait shim run by %s", (shell) => {
     expect(fifoRows.map(comparable)).toEqual(nodeRows.map(comparable))
   })
 
-  it("HOOKD=0 runs nothing; no supervisor, or no mkfifo: the node path (hookctl run-hook)", async () => {
+  it("HOOKD=0 runs nothing; no supervisor, no mkfifo, or no mv: the node path (hookctl run-hook)", async () => {
     const repo = await newRepo(shell, "hooks:\n  pre-commit:\n    jobs:\n      - {name: lint, run: 'echo linted'}\n")
     const fake = recorder()
     const off = await runGit(repo, commit("off"), { ...sandbox.env, HOOKD: "0", HOOKD_HOOKCTL: fake.path })
@@ -242,6 +242,25 @@ describe.each(SHELLS)("the wait shim run by %s", (shell) => {
     const noFifo = await runGit(repo, commit("no mkfifo"), { ...sandbox.env, PATH: bin, HOOKD_HOOKCTL: other.path })
     expect(noFifo.code).not.toBe(0)
     expect(other.ran()).toBe("run-hook pre-commit --\n")
+    expect(waitEntries()).toEqual([])
+    expect(spoolEntries()).toEqual([])
+
+    // A PATH with mkfifo but no mv: the fifos and their cats exist, the request cannot be handed
+    // over — the shim ends its cats and takes the node path. The cats come late to their opens
+    // (a fault injected, not a wait): a one-off release done before they opened left them blocked
+    // for good, and git with them.
+    const binNoMv = join(sandbox.dir, `bin${counter++}`)
+    mkdirSync(binNoMv)
+    writeFileSync(join(binNoMv, "cat"), `#!/bin/sh\nsleep 0.3\nexec /bin/cat "$@"\n`, { mode: 0o755 })
+    for (const tool of ["git", "mkdir", "mkfifo", "env", "rm", "sleep", "bash", "sh", "dash"]) {
+      for (const dir of ["/usr/bin", "/bin"]) {
+        if (existsSync(join(dir, tool)) && !existsSync(join(binNoMv, tool))) symlinkSync(join(dir, tool), join(binNoMv, tool))
+      }
+    }
+    const third = recorder()
+    const noMv = await runGit(repo, commit("no mv"), { ...sandbox.env, PATH: binNoMv, HOOKD_HOOKCTL: third.path })
+    expect(noMv.code).not.toBe(0)
+    expect(third.ran()).toBe("run-hook pre-commit --\n")
     expect(waitEntries()).toEqual([])
     expect(spoolEntries()).toEqual([])
   })
