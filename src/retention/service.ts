@@ -1,7 +1,7 @@
 // Retention as a supervisor capability: the start-up and hourly sweeps, `Prune`, and the record
 // of the last sweep that `Status` reports (the `hookctl ls` footer). Sweeps and prunes take one
 // permit, so an hourly sweep never races a Prune over the same rows and directories.
-import { Clock, Context, Effect, Layer } from "effect"
+import { Clock, Context, Duration, Effect, Layer } from "effect"
 import { summarizeRetention } from "../domain/retention"
 import type { PrunedItem, ResponsePayloads } from "../protocol/types"
 import { logError, logInfo } from "../logging/event-log"
@@ -37,7 +37,10 @@ export interface RetentionService {
   readonly lastSweep: () => LastSweep | undefined
   /** The start sweep is done, or was skipped after a clean stop: the start-up work's last step (main.ts). */
   readonly startDone: () => boolean
-  readonly skipStart: Effect.Effect<void>
+  /** The start sweep is skipped (after a clean stop): the last full sweep was at `sweptAt`, the next is in `nextInMs`. */
+  readonly skipStart: (sweptAt: number, nextInMs: number) => Effect.Effect<void>
+  /** When every repository was last swept (start or hourly), by this run or — after a clean stop — the one before. */
+  readonly lastFullSweepAt: () => number | undefined
 }
 
 export class Retention extends Context.Tag("hookd/Retention")<Retention, RetentionService>() {}
@@ -81,6 +84,7 @@ export const RetentionLive = Layer.effect(
     const exclusive = yield* Effect.makeSemaphore(1)
     let last: LastSweep | undefined
     let startDone = false
+    let lastFullSweepAt: number | undefined
 
     const targetOf = (repo: OpenRepo) => ({ stateDir: settings.stateDir, repoId: repo.repoId, store: repo.store })
 
@@ -103,6 +107,7 @@ export const RetentionLive = Layer.effect(
         if (result._tag === "Some") results.push(result.value)
       }
       record(now, results)
+      lastFullSweepAt = now
       if (reason === "start") startDone = true
       yield* logInfo("retention_sweep", sweepLogFields(reason, results, false, (yield* Clock.currentTimeMillis) - now))
     }, exclusive.withPermits(1))
@@ -124,25 +129,39 @@ export const RetentionLive = Layer.effect(
       return { ...summarizeRetention(items), dry_run: options.dryRun, items }
     }, exclusive.withPermits(1))
 
-    const skipStart = Effect.zipRight(
-      Effect.sync(() => {
-        startDone = true
-      }),
-      logInfo("retention_sweep_skipped", { reason: "start after a clean stop", next: "in 1 hour" })
-    )
-    return { sweepAll, prune, lastSweep: () => last, startDone: () => startDone, skipStart } satisfies RetentionService
+    const skipStart = (sweptAt: number, nextInMs: number) =>
+      Effect.zipRight(
+        Effect.sync(() => {
+          startDone = true
+          lastFullSweepAt = sweptAt
+        }),
+        logInfo("retention_sweep_skipped", { reason: "start after a clean stop", swept_at: new Date(sweptAt).toISOString(), next_in_ms: nextInMs })
+      )
+    return { sweepAll, prune, lastSweep: () => last, startDone: () => startDone, skipStart, lastFullSweepAt: () => lastFullSweepAt } satisfies RetentionService
   })
 )
 
 /**
  * At start (after reconcile) and then every hour, until the supervisor's scope closes. After a
- * clean stop (`afterCleanStop`) there is no start sweep: the last run's sweeps left nothing half
- * done (a sweep is uninterruptible per repo), and opening every repository only for it would load
- * SQLite into an idle supervisor; the first sweep runs an hour after start.
+ * clean stop (`afterCleanStop`) whose last full sweep (`sweptAt`, carried by the marker) is less
+ * than an hour old, there is no start sweep — the last run's sweeps left nothing half done (a sweep
+ * is uninterruptible per repo), and opening every repository only for it would load SQLite into
+ * an idle supervisor — and the first sweep comes an hour after that last one, so supervisors that
+ * idle out and restart every 30 minutes still sweep hourly. Without `sweptAt`, or once it is an
+ * hour old, the start sweep runs as after any other start.
  */
-export const retentionSweeps = (options: { readonly afterCleanStop: boolean } = { afterCleanStop: false }) =>
+export const retentionSweeps = (options: { readonly afterCleanStop: boolean; readonly sweptAt?: number } = { afterCleanStop: false }) =>
   Effect.flatMap(Retention, (retention) =>
-    (options.afterCleanStop ? retention.skipStart : retention.sweepAll("start")).pipe(
-      Effect.zipRight(Effect.forever(Effect.delay(retention.sweepAll("hourly"), SWEEP_INTERVAL)))
-    )
+    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const nextInMs = options.sweptAt !== undefined ? firstSweepDelayMs(options.sweptAt, now) : 0
+      const first =
+        options.afterCleanStop && options.sweptAt !== undefined && nextInMs > 0
+          ? Effect.zipRight(retention.skipStart(options.sweptAt, nextInMs), Effect.delay(retention.sweepAll("hourly"), Duration.millis(nextInMs)))
+          : retention.sweepAll("start")
+      return first.pipe(Effect.zipRight(Effect.forever(Effect.delay(retention.sweepAll("hourly"), SWEEP_INTERVAL))))
+    })
   )
+
+/** How long until the sweep an hour after `sweptAt` (0: due now); never more than an hour, even if the clock went back. */
+export const firstSweepDelayMs = (sweptAt: number, now: number): number =>
+  Math.min(Duration.toMillis(SWEEP_INTERVAL), Math.max(0, sweptAt + Duration.toMillis(SWEEP_INTERVAL) - now))

@@ -13,6 +13,13 @@ export interface CleanStopMarker {
   readonly stopped_at: number
   readonly pid: number
   readonly version: string
+  /**
+   * When retention last swept every repository (this run's sweep or one it inherited): the next
+   * start sweeps at once when an hour has passed since, else an hour after it — a supervisor that
+   * idles out every 30 minutes must not postpone retention for ever. Absent (a marker of 2ad820b):
+   * the next start sweeps.
+   */
+  readonly swept_at?: number
 }
 
 export type TakenMarker =
@@ -30,11 +37,13 @@ const parse = (text: string): CleanStopMarker | undefined => {
     return undefined
   }
   if (typeof value !== "object" || value === null) return undefined
-  const { stopped_at, pid, version } = value as Record<string, unknown>
+  const { stopped_at, pid, version, swept_at } = value as Record<string, unknown>
   if (typeof stopped_at !== "number" || !Number.isSafeInteger(stopped_at) || stopped_at <= 0) return undefined
   if (typeof pid !== "number" || !Number.isSafeInteger(pid) || pid <= 0) return undefined
   if (typeof version !== "string" || version === "") return undefined
-  return { stopped_at, pid, version }
+  if (swept_at === undefined) return { stopped_at, pid, version }
+  if (typeof swept_at !== "number" || !Number.isSafeInteger(swept_at) || swept_at <= 0) return undefined
+  return { stopped_at, pid, version, swept_at }
 }
 
 const removeQuietly = (path: string): string | undefined => {

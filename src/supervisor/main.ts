@@ -61,12 +61,19 @@ const stopInOrder = (server: ServerHandle) =>
 const START_WORK_DELAY = "100 millis"
 
 /** Everything that needs the singleton: reconcile, then serving until shutdown. */
-const serveUntilShutdown = (activationFd: number | undefined, firstStage: FirstStageLink | undefined, afterCleanStop: boolean, stop: StopVerdict) =>
+const serveUntilShutdown = (
+  activationFd: number | undefined,
+  firstStage: FirstStageLink | undefined,
+  afterCleanStop: boolean,
+  sweptAt: number | undefined,
+  stop: StopVerdict
+) =>
   Effect.gen(function* () {
     const settings = yield* Settings
     const lifecycle = yield* Lifecycle
     const registry = yield* RepoRegistry
     const retention = yield* Retention
+    stop.sweptAt = retention.lastFullSweepAt
 
     // The first request or spooled (or waited) hook run: the start-up-only V8 flags end then (below).
     const firstWork = yield* Deferred.make<void>()
@@ -163,7 +170,7 @@ const serveUntilShutdown = (activationFd: number | undefined, firstStage: FirstS
         yield* Effect.forkScoped(Effect.zipRight(Deferred.await(firstWork), endStartUp))
         const swept = yield* Effect.promise(() => sweepStaleSpawnerDirs())
         if (swept.length > 0) yield* logInfo("stale_spawner_dirs_removed", { removed: swept })
-        yield* retentionSweeps({ afterCleanStop })
+        yield* retentionSweeps({ afterCleanStop, ...(sweptAt !== undefined && { sweptAt }) })
       })
     )
     if (settings.idleExitMs !== undefined) yield* Effect.forkScoped(watchIdle(settings.idleExitMs))
@@ -204,6 +211,8 @@ const stopOnSignals = (firstStage: FirstStageLink | undefined) =>
 interface StopVerdict {
   /** The start-up pass (open and reconcile every repository, the start sweep) is complete, or was not needed. */
   startPassDone: () => boolean
+  /** When retention last swept every repository (retention's own record, inherited after a clean stop). */
+  sweptAt: () => number | undefined
   /** Set by CleanStopCheck once the runner is done, before the stores close: undefined = never checked. */
   unsettled: ReadonlyArray<string> | undefined
 }
@@ -249,10 +258,11 @@ const servingLive = (stop: StopVerdict) => RetentionLive.pipe(
 const leaveCleanStopMarker = (settings: SupervisorSettings, exit: Exit.Exit<unknown, unknown>, stop: StopVerdict) =>
   Effect.suspend(() => {
     if (Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)) return Effect.void
-    if (stop.unsettled === undefined || stop.unsettled.length > 0 || !stop.startPassDone()) {
-      return logInfo("clean_stop_marker_skipped", { unsettled: stop.unsettled ?? "not checked", start_pass_done: stop.startPassDone() })
+    const sweptAt = stop.sweptAt()
+    if (stop.unsettled === undefined || stop.unsettled.length > 0 || !stop.startPassDone() || sweptAt === undefined) {
+      return logInfo("clean_stop_marker_skipped", { unsettled: stop.unsettled ?? "not checked", start_pass_done: stop.startPassDone(), swept_at: sweptAt ?? "never" })
     }
-    return Effect.try(() => writeCleanStopMarker(settings.stateDir, { stopped_at: Date.now(), pid: process.pid, version: settings.version })).pipe(
+    return Effect.try(() => writeCleanStopMarker(settings.stateDir, { stopped_at: Date.now(), pid: process.pid, version: settings.version, swept_at: sweptAt })).pipe(
       Effect.zipRight(logInfo("clean_stop_marker_written", {})),
       Effect.catchAll((e) => logWarn("clean_stop_marker_failed", { error: String((e.error as Error)?.message ?? e) }))
     )
@@ -278,10 +288,11 @@ const runSupervisor = (settings: SupervisorSettings, firstStage: FirstStageLink 
     const activationFd = firstStage !== undefined ? firstStage.activationFd : takeActivationFd(process.env)
     // Taken (read and removed) first: a crash of this run leaves none.
     const marker = takeCleanStopMarker(settings.stateDir)
-    yield* logInfo("clean_stop_marker", marker._tag === "Valid" ? { found: "valid", stopped_at: marker.marker.stopped_at, pid: marker.marker.pid, version: marker.marker.version } : marker._tag === "Absent" ? { found: "none" } : { found: "invalid", reason: marker.reason })
+    yield* logInfo("clean_stop_marker", marker._tag === "Valid" ? { found: "valid", stopped_at: marker.marker.stopped_at, pid: marker.marker.pid, version: marker.marker.version, swept_at: marker.marker.swept_at ?? "unknown" } : marker._tag === "Absent" ? { found: "none" } : { found: "invalid", reason: marker.reason })
     const afterCleanStop = marker._tag === "Valid"
-    const stop: StopVerdict = { startPassDone: () => afterCleanStop, unsettled: undefined }
-    yield* serveUntilShutdown(activationFd, firstStage, afterCleanStop, stop).pipe(
+    const stop: StopVerdict = { startPassDone: () => afterCleanStop, sweptAt: () => undefined, unsettled: undefined }
+    const sweptAt = marker._tag === "Valid" ? marker.marker.swept_at : undefined
+    yield* serveUntilShutdown(activationFd, firstStage, afterCleanStop, sweptAt, stop).pipe(
       Effect.provide(servingLive(stop)),
       Effect.onExit((exit) => leaveCleanStopMarker(settings, exit, stop)),
       Effect.ensuring(logInfo("stopped"))

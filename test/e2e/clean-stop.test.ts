@@ -48,7 +48,8 @@ describe("start after a clean stop", () => {
     const marker = lstatSync(markerPath(sandbox))
     expect(marker.isFile()).toBe(true)
     expect(marker.mode & 0o777).toBe(0o600)
-    expect(JSON.parse(readFileSync(markerPath(sandbox), "utf8"))).toMatchObject({ version: expect.any(String), pid: expect.any(Number), stopped_at: expect.any(Number) })
+    const written = JSON.parse(readFileSync(markerPath(sandbox), "utf8")) as { swept_at: number }
+    expect(written).toMatchObject({ version: expect.any(String), pid: expect.any(Number), stopped_at: expect.any(Number), swept_at: expect.any(Number) })
 
     const second = await supervise(sandbox)
     // Taken at start: a crash of this run must leave none.
@@ -66,9 +67,34 @@ describe("start after a clean stop", () => {
     expect(await finished(sandbox.socket, repo, again, "after")).toMatchObject({ status: "completed" })
     await second.stopCleanly()
     running.splice(running.indexOf(second), 1)
-    // Its own clean stop leaves a marker again.
+    // Its own clean stop leaves a marker again, with the sweep time it inherited (it swept nothing
+    // itself): restarts inside the hour do not postpone the hourly sweep.
     expect(lstatSync(markerPath(sandbox)).isFile()).toBe(true)
+    expect(JSON.parse(readFileSync(markerPath(sandbox), "utf8"))).toMatchObject({ swept_at: written.swept_at })
   })
+
+  const staleSweeps: ReadonlyArray<[string, (marker: Record<string, unknown>) => Record<string, unknown>]> = [
+    ["its last full sweep is over an hour old", (marker) => ({ ...marker, swept_at: Date.now() - 2 * 3600_000 })],
+    ["it does not say when the last sweep was (2ad820b's marker)", ({ swept_at: _, ...marker }) => marker]
+  ]
+  for (const [name, edit] of staleSweeps) {
+    it(`a clean stop whose marker ${name}: the start sweep runs (a supervisor that idles out and restarts still sweeps)`, async () => {
+      sandbox = makeSandbox()
+      const repo = makeGitRepo(join(sandbox.dir, "repo"))
+      await historyThenCleanStop(sandbox, repo)
+      writeFileSync(markerPath(sandbox), JSON.stringify(edit(JSON.parse(readFileSync(markerPath(sandbox), "utf8")))), { mode: 0o600 })
+      const hookd = await supervise(sandbox)
+      await outputContains(hookd, '"event":"retention_sweep"')
+      expect(hookd.output()).toMatch(/"event":"clean_stop_marker".*"found":"valid"/)
+      expect(hookd.output()).toMatch(/"event":"retention_sweep".*"reason":"start"/)
+      expect(hookd.output()).not.toMatch(/"event":"retention_sweep_skipped"/)
+      await hookd.stopCleanly()
+      running.splice(running.indexOf(hookd), 1)
+      // This run's own sweep is what the next marker carries.
+      const swept = (JSON.parse(readFileSync(markerPath(sandbox), "utf8")) as { swept_at: number }).swept_at
+      expect(Date.now() - swept).toBeLessThan(3600_000)
+    })
+  }
 
   it("kill -9 leaves no marker: the next start opens and reconciles every repository", async () => {
     sandbox = makeSandbox()
