@@ -230,39 +230,35 @@ describe.each(SHELLS)("the wait shim run by %s", (shell) => {
     expect(fake.ran()).toBe("run-hook pre-commit --\n")
 
     await start()
-    // A PATH with everything the shim and git use but mkfifo.
-    const bin = join(sandbox.dir, `bin${counter++}`)
-    mkdirSync(bin)
-    for (const tool of ["git", "mkdir", "cat", "env", "mv", "rm", "sleep", "bash", "sh", "dash"]) {
-      for (const dir of ["/usr/bin", "/bin"]) {
-        if (existsSync(join(dir, tool)) && !existsSync(join(bin, tool))) symlinkSync(join(dir, tool), join(bin, tool))
+    /** A PATH of just these tools (links to the system's), plus `scripts` written in it. */
+    const pathOf = (tools: ReadonlyArray<string>, scripts: Record<string, string> = {}): string => {
+      const bin = join(sandbox.dir, `bin${counter++}`)
+      mkdirSync(bin)
+      for (const [name, text] of Object.entries(scripts)) writeFileSync(join(bin, name), text, { mode: 0o755 })
+      for (const tool of tools) {
+        for (const dir of ["/usr/bin", "/bin"]) {
+          if (existsSync(join(dir, tool)) && !existsSync(join(bin, tool))) symlinkSync(join(dir, tool), join(bin, tool))
+        }
       }
+      return bin
     }
-    const other = recorder()
-    const noFifo = await runGit(repo, commit("no mkfifo"), { ...sandbox.env, PATH: bin, HOOKD_HOOKCTL: other.path })
-    expect(noFifo.code).not.toBe(0)
-    expect(other.ran()).toBe("run-hook pre-commit --\n")
-    expect(waitEntries()).toEqual([])
-    expect(spoolEntries()).toEqual([])
-
+    /** The hook run with `path`: the shim hands over to hookctl, and leaves nothing in wait/ or the spool. */
+    const handsOverToHookctl = async (message: string, path: string) => {
+      const fake = recorder()
+      const r = await runGit(repo, commit(message), { ...sandbox.env, PATH: path, HOOKD_HOOKCTL: fake.path })
+      expect(r.code).not.toBe(0) // the recorder's 99
+      expect(fake.ran()).toBe("run-hook pre-commit --\n")
+      expect(waitEntries()).toEqual([])
+      expect(spoolEntries()).toEqual([])
+    }
+    // A PATH with everything the shim and git use but mkfifo.
+    await handsOverToHookctl("no mkfifo", pathOf(["git", "mkdir", "cat", "env", "mv", "rm", "sleep", "bash", "sh", "dash"]))
     // A PATH with mkfifo but no mv: the fifos and their cats exist, the request cannot be handed
     // over — the shim ends its cats and takes the node path. The cats come late to their opens
     // (a fault injected, not a wait): a one-off release done before they opened left them blocked
     // for good, and git with them.
-    const binNoMv = join(sandbox.dir, `bin${counter++}`)
-    mkdirSync(binNoMv)
-    writeFileSync(join(binNoMv, "cat"), `#!/bin/sh\nsleep 0.3\nexec /bin/cat "$@"\n`, { mode: 0o755 })
-    for (const tool of ["git", "mkdir", "mkfifo", "env", "rm", "sleep", "bash", "sh", "dash"]) {
-      for (const dir of ["/usr/bin", "/bin"]) {
-        if (existsSync(join(dir, tool)) && !existsSync(join(binNoMv, tool))) symlinkSync(join(dir, tool), join(binNoMv, tool))
-      }
-    }
-    const third = recorder()
-    const noMv = await runGit(repo, commit("no mv"), { ...sandbox.env, PATH: binNoMv, HOOKD_HOOKCTL: third.path })
-    expect(noMv.code).not.toBe(0)
-    expect(third.ran()).toBe("run-hook pre-commit --\n")
-    expect(waitEntries()).toEqual([])
-    expect(spoolEntries()).toEqual([])
+    const lateCat = `#!/bin/sh\nsleep 0.3\nexec /bin/cat "$@"\n`
+    await handsOverToHookctl("no mv", pathOf(["git", "mkdir", "mkfifo", "env", "rm", "sleep", "bash", "sh", "dash"], { cat: lateCat }))
   })
 
   it("the supervisor killed (-9) before it took the request: the shim falls back to hookctl, which runs the jobs once", async () => {
