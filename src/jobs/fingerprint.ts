@@ -3,6 +3,16 @@
 import { execFileSync } from "node:child_process"
 import { readFileSync } from "node:fs"
 
+/** Whether a process with this pid exists (EPERM: it does, it is another user's). */
+export const pidExists = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException)?.code === "EPERM"
+  }
+}
+
 /** The fields of `/proc/<pid>/stat` after the command name; index 0 is field 3 (state). */
 export const statFieldsAfterComm = (stat: string): ReadonlyArray<string> | undefined => {
   // comm is "(...)" and may itself contain spaces and parentheses, so cut at the LAST ')'.

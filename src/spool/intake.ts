@@ -19,7 +19,6 @@ import {
   readFileSync,
   realpathSync,
   renameSync,
-  rmSync,
   unlinkSync,
   watch,
   writeFileSync,
@@ -28,9 +27,11 @@ import {
 } from "node:fs"
 import { join } from "node:path"
 import { parseDuration } from "../config/units"
+import { pidExists } from "../jobs/fingerprint"
 import { logInfo, logWarn } from "../logging/event-log"
 import { spoolDirPath, supervisorPidPath, waitDirPath } from "../protocol/paths"
 import type { RequestPayloads } from "../protocol/types"
+import { ownUid, removeTree } from "./own-files"
 import { DEFAULT_STALE_AFTER_MS, parseSpoolFile, refusalOf } from "./request-file"
 import { serveWaitRequest, type WaitContext, type WaitedHandler } from "./wait-session"
 
@@ -75,7 +76,6 @@ export const staleAfterFromEnv = (raw: string | undefined): { readonly ms: numbe
   return { ms: ms === 0 ? Number.POSITIVE_INFINITY : ms }
 }
 
-const ownUid = (): number => (typeof process.getuid === "function" ? process.getuid() : 0)
 
 /** Creates the spool dir (0700) or says why it cannot be trusted. */
 const prepareDir = (dir: string): string | undefined => {
@@ -91,13 +91,6 @@ const prepareDir = (dir: string): string | undefined => {
   }
 }
 
-const remove = (path: string): void => {
-  try {
-    rmSync(path, { recursive: true, force: true })
-  } catch {
-    // already gone, or the next scan tries again
-  }
-}
 
 type Taken =
   | { readonly kind: "request"; readonly bytes: Buffer; readonly mtimeMs: number }
@@ -115,14 +108,14 @@ const take = (path: string): Taken => {
   const entry = { isFile: before.isFile(), isSymbolicLink: before.isSymbolicLink(), uid: before.uid, size: before.size }
   const refusal = refusalOf(entry, ownUid())
   if (refusal !== undefined) {
-    remove(path)
+    removeTree(path)
     return { kind: "refused", reason: refusal }
   }
   let fd: number
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
   } catch (e) {
-    remove(path)
+    removeTree(path)
     return { kind: "refused", reason: `cannot be opened (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` }
   }
   try {
@@ -130,11 +123,11 @@ const take = (path: string): Taken => {
     // Swapped between lstat and open: judge what was opened.
     const again = refusalOf({ isFile: st.isFile(), isSymbolicLink: false, uid: st.uid, size: st.size }, ownUid())
     if (again !== undefined || st.ino !== before.ino) {
-      remove(path)
+      removeTree(path)
       return { kind: "refused", reason: again ?? "replaced while being read" }
     }
     const bytes = readFileSync(fd)
-    remove(path)
+    removeTree(path)
     return { kind: "request", bytes, mtimeMs: st.mtimeMs }
   } finally {
     closeSync(fd)
@@ -146,14 +139,6 @@ const LEFT_BEHIND_MS = 60_000
 /** ... and one this old is left behind whatever runs under its pid now (no hook waits a day). */
 const LEFT_BEHIND_ANYWAY_MS = 24 * 60 * 60 * 1000
 
-const processRuns = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM"
-  }
-}
 
 /**
  * Wait shims' request directories (`<state>/wait/<pid>`) a shim killed at the wrong moment left:
@@ -177,8 +162,8 @@ export const sweepWaitDirs = (root: string, now: number = Date.now()): ReadonlyA
       continue
     }
     const pid = /^[1-9][0-9]*$/.test(name) ? Number(name) : undefined
-    if (age > LEFT_BEHIND_ANYWAY_MS || (age > LEFT_BEHIND_MS && (pid === undefined || !processRuns(pid)))) {
-      remove(path)
+    if (age > LEFT_BEHIND_ANYWAY_MS || (age > LEFT_BEHIND_MS && (pid === undefined || !pidExists(pid)))) {
+      removeTree(path)
       removed.push(name)
     }
   }
@@ -194,7 +179,7 @@ const writePidFile = (state: string): string | undefined => {
     renameSync(temp, path)
     return undefined
   } catch (e) {
-    remove(temp)
+    removeTree(temp)
     return `cannot write ${path}: ${(e as Error).message}`
   }
 }
@@ -250,7 +235,7 @@ export const startSpool = <R>(options: SpoolOptions<R>) =>
               return 0
             }
           })()
-          if (age > ABANDONED_TEMP_MS) remove(path)
+          if (age > ABANDONED_TEMP_MS) removeTree(path)
           return
         }
         const taken = take(path)

@@ -16,7 +16,7 @@
 // jobs never run twice. Fifos are opened O_NONBLOCK only (a reader is waiting, or ENXIO and a later
 // try): no libuv thread ever blocks in open(2).
 import * as net from "node:net"
-import { closeSync, constants, fstatSync, linkSync, lstatSync, openSync, readFileSync, readSync, realpathSync, rmSync, unlinkSync, writeFileSync, writeSync } from "node:fs"
+import { closeSync, constants, fstatSync, linkSync, lstatSync, openSync, readFileSync, readSync, realpathSync, unlinkSync, writeFileSync, writeSync } from "node:fs"
 import { basename, dirname, join } from "node:path"
 import { Deferred, Effect, Exit, Stream } from "effect"
 import type { JobInfo, RequestPayloads, ResponseEnvelope } from "../protocol/types"
@@ -26,6 +26,7 @@ import { failureText, runHookReported, type HookIo, type RunHookCommand } from "
 import { ServerError, UnreachableError } from "../client/errors"
 import { hookWorktree } from "../client/git"
 import { shimReminders } from "../client/hook-inventory"
+import { ownUid, removeTree } from "./own-files"
 import type { SpoolRequest } from "./request-file"
 
 type RunJobs = RequestPayloads["RunJobs"]
@@ -51,7 +52,6 @@ const MAX_STDIN_BYTES = 8 * 1024 * 1024
 /** How long a fifo's reader may take to appear (the shim's `cat` starts before its request is spooled). */
 const OPEN_FIFO_FOR_MS = 60_000
 
-const ownUid = (): number => (typeof process.getuid === "function" ? process.getuid() : 0)
 
 export type WaitOutcome =
   | { readonly kind: "served"; readonly invocation?: string }
@@ -124,7 +124,7 @@ const releaseAndRemove = (dir: string): void => {
       // gone, or not ours to open
     }
   }
-  removeDir(dir)
+  removeTree(dir)
   for (const fd of held) closeSync(fd)
 }
 
@@ -319,13 +319,6 @@ const readStdin = (dir: string): string | { readonly refused: string } => {
   }
 }
 
-const removeDir = (dir: string): void => {
-  try {
-    rmSync(dir, { recursive: true, force: true })
-  } catch {
-    // the next start's sweep
-  }
-}
 
 export interface WaitContext {
   readonly stateDir: string

@@ -29,6 +29,8 @@ export type TakenMarker =
 
 const MAX_BYTES = 4096
 
+const isPositiveInteger = (value: unknown): value is number => typeof value === "number" && Number.isSafeInteger(value) && value > 0
+
 const parse = (text: string): CleanStopMarker | undefined => {
   let value: unknown
   try {
@@ -38,11 +40,10 @@ const parse = (text: string): CleanStopMarker | undefined => {
   }
   if (typeof value !== "object" || value === null) return undefined
   const { stopped_at, pid, version, swept_at } = value as Record<string, unknown>
-  if (typeof stopped_at !== "number" || !Number.isSafeInteger(stopped_at) || stopped_at <= 0) return undefined
-  if (typeof pid !== "number" || !Number.isSafeInteger(pid) || pid <= 0) return undefined
+  if (!isPositiveInteger(stopped_at) || !isPositiveInteger(pid)) return undefined
   if (typeof version !== "string" || version === "") return undefined
   if (swept_at === undefined) return { stopped_at, pid, version }
-  if (typeof swept_at !== "number" || !Number.isSafeInteger(swept_at) || swept_at <= 0) return undefined
+  if (!isPositiveInteger(swept_at)) return undefined
   return { stopped_at, pid, version, swept_at }
 }
 

@@ -7,7 +7,7 @@ import * as fs from "node:fs"
 import * as net from "node:net"
 import { dirname, join } from "node:path"
 import { Data, Effect, Scope } from "effect"
-import { processFingerprint } from "../jobs/fingerprint"
+import { pidExists, processFingerprint } from "../jobs/fingerprint"
 import { stateDir as defaultStateDir } from "../protocol/paths"
 import { publishExclusively, readIfPresent, removeIfStill } from "./exclusive-file"
 import { listenOnLockName } from "./lock-socket"
@@ -147,15 +147,6 @@ const parseHolder = (text: string): LockHolder | undefined => {
       : undefined
   } catch {
     return undefined
-  }
-}
-
-const pidExists = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return errnoOf(error) === "EPERM"
   }
 }
 
